@@ -1,0 +1,41 @@
+// fpgac kernel library: pieces shared by every kernel family.
+// Kernels are header-only templates; generated code passes a config struct (sizes, types, constants) and arrays.
+// Everything here must compile with our host ap_types headers (hw/include) and with the official Xilinx ones.
+#ifndef FPGAC_COMMON_H
+#define FPGAC_COMMON_H
+
+#include "ap_fixed.h"
+#include "ap_int.h"
+
+namespace fpgac {
+
+enum act_kind { ACT_NONE = 0, ACT_RELU = 1, ACT_CLIP = 2 };
+
+// Builds a value of type T from its raw two's-complement bits (constants are emitted as raws so that no
+// decimal->binary conversion can differ between toolchains).
+template <class T>
+inline T from_raw(long long raw) {
+  T t;
+  t.range() = raw;
+  return t;
+}
+
+// The one lossy step of a layer: relu on the exact accumulator (equal to relu after the cast, which is monotone
+// and maps 0 to 0), the cast to the output type (its quantization then overflow mode), then clip in output units.
+template <class CFG, class out_t, class acc_t>
+inline out_t finish(acc_t acc) {
+#pragma HLS INLINE
+  if (CFG::act == ACT_RELU && acc < 0) acc = 0;
+  out_t r = acc;
+  if (CFG::act == ACT_CLIP) {
+    const out_t lo = from_raw<out_t>(CFG::clip_lo);
+    const out_t hi = from_raw<out_t>(CFG::clip_hi);
+    if (r < lo) r = lo;
+    if (r > hi) r = hi;
+  }
+  return r;
+}
+
+}  // namespace fpgac
+
+#endif

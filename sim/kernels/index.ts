@@ -1,0 +1,23 @@
+/**
+ * @fileoverview The simulator's kernel table: one entry per layer kind, checked exhaustive by the type system.
+ * Each kernel mirrors the hw/fpgac kernel of the same family one for one.
+ */
+import type { SimKernelTable } from '../simulate.js';
+import { simulateConv2d } from './conv.js';
+import { simulatePool2d } from './pool.js';
+import { simulateDense, simulateMatMul } from './dense.js';
+import { simulateEltwise, simulateUnary } from './eltwise.js';
+import { simulateTranspose } from './layout.js';
+import { simulateLut, simulateSoftmax } from './nonlinear.js';
+
+export const SIM_KERNELS: SimKernelTable = {
+  conv2d: simulateConv2d,
+  pool2d: simulatePool2d,
+  dense: simulateDense,
+  matmul: simulateMatMul,
+  eltwise: simulateEltwise,
+  unary: simulateUnary,
+  transpose: simulateTranspose,
+  lut: simulateLut,
+  softmax: simulateSoftmax,
+};

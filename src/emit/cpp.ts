@@ -1,0 +1,51 @@
+/**
+ * @fileoverview Small, pure helpers for writing C++ text: identifiers and exact constant literals.
+ */
+import { fracBits, type FixedFormat } from '../../sim/fixed.js';
+
+/**
+ * The exact decimal spelling of raw · 2^-frac. Every such dyadic value with |raw| < 2^53 is a double, and a C++
+ * compiler converts an exact decimal literal to exactly that double, which ap_fixed then converts exactly: so the
+ * emitted constant has the simulator's bits with both the official and our host headers.
+ */
+export function exactDecimal(raw: number, frac: number): string {
+  if (!Number.isSafeInteger(raw)) throw new Error(`internal error: raw ${raw} is not a safe integer`);
+  if (raw === 0) return '0';
+  if (frac <= 0) return (BigInt(raw) * 2n ** BigInt(-frac)).toString() + '.0';
+  const neg = raw < 0;
+  // raw / 2^f = raw · 5^f / 10^f: an integer with f decimal places.
+  const digits = (BigInt(Math.abs(raw)) * 5n ** BigInt(frac)).toString().padStart(frac + 1, '0');
+  let int = digits.slice(0, digits.length - frac);
+  let dec = digits.slice(digits.length - frac).replace(/0+$/, '');
+  if (!int) int = '0';
+  if (!dec) dec = '0';
+  return `${neg ? '-' : ''}${int}.${dec}`;
+}
+
+export function constantLiteral(raw: number, f: FixedFormat): string {
+  return exactDecimal(raw, fracBits(f));
+}
+
+/** A C identifier from an ONNX name: non-alphanumerics become '_', a leading digit gets a prefix. */
+export function cIdent(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_').replace(/^_+|_+$/g, '');
+  return /^[A-Za-z]/.test(s) ? s : `v_${s}`;
+}
+
+/** Comma-separated literals, wrapped so emitted headers stay readable and diffable. */
+export function wrapList(items: readonly string[], perLine = 16, indent = '  '): string {
+  const lines: string[] = [];
+  for (let i = 0; i < items.length; i += perLine) lines.push(indent + items.slice(i, i + perLine).join(', '));
+  return lines.join(',\n');
+}
+
+/** `static const unsigned a = 1;` lines for a config struct. */
+export function constLines(fields: Readonly<Record<string, number | boolean>>, indent = '  '): string {
+  return Object.entries(fields)
+    .map(([k, v]) => {
+      if (typeof v === 'boolean') return `${indent}static const bool ${k} = ${v};`;
+      if (!Number.isSafeInteger(v)) throw new Error(`internal error: config field ${k} = ${v} is not an integer`);
+      return v < 0 || Math.abs(v) > 2 ** 31 ? `${indent}static const long long ${k} = ${v}LL;` : `${indent}static const int ${k} = ${v};`;
+    })
+    .join('\n');
+}

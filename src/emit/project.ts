@@ -1,0 +1,138 @@
+/**
+ * @fileoverview Design → HLS project directory (DESIGN.md §3). Builds typed view models, renders the Handlebars
+ * templates in templates/, copies the hw/ kernel headers the design uses and the host-side ap_types headers, and
+ * writes everything into a temporary sibling folder that is renamed into place only when complete, so a failed
+ * build never leaves a half-written directory. Output bytes depend only on the design and options.
+ */
+import { mkdirSync, writeFileSync, readFileSync, renameSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import { formatToCpp } from '../../sim/fixed.js';
+import type { ConstData, Design, Layer, LayerKind, Operand } from '../ir/design.js';
+import { numel } from '../ir/graph.js';
+import { hwDir, templatesDir } from '../paths.js';
+import { constantLiteral, wrapList } from './cpp.js';
+import type { RenderContext, RenderedLayer } from './render.js';
+import { renderLayer } from './kernels/index.js';
+import { VERSION } from '../version.js';
+
+/** The hw/fpgac header each layer kind's kernel lives in. */
+export const KERNEL_HEADERS: { readonly [K in LayerKind]: string } = {
+  conv2d: 'conv.h', dense: 'dense.h', matmul: 'dense.h', eltwise: 'eltwise.h', unary: 'eltwise.h',
+  lut: 'nonlinear.h', softmax: 'nonlinear.h', pool2d: 'pool.h', transpose: 'layout.h',
+};
+
+export interface ProjectFiles {
+  /** Relative path → contents, in a deterministic order. */
+  readonly files: Map<string, string | Uint8Array>;
+}
+
+export interface EmitOptions {
+  readonly part: string;
+  readonly clockNs: number;
+  /** Extra files to place in the project (tb_data/*.npy, source/model.onnx, report.*), path → bytes. */
+  readonly extra?: ReadonlyMap<string, string | Uint8Array>;
+  /** Default csim inputs, relative to the project (tb_data/input_0.npy ...). */
+  readonly defaultInputs: readonly string[];
+}
+
+const templateCache = new Map<string, Handlebars.TemplateDelegate>();
+const hb = Handlebars.create();
+hb.registerHelper('add', (a: number, b: number) => a + b);
+
+function render(name: string, view: unknown): string {
+  let t = templateCache.get(name);
+  if (!t) {
+    t = hb.compile(readFileSync(path.join(templatesDir(), name), 'utf8'), { noEscape: true, strict: true });
+    templateCache.set(name, t);
+  }
+  return t(view);
+}
+
+export function makeRenderContext(design: Design): RenderContext {
+  return {
+    design,
+    typeOf: (t) => `${t}_t`,
+    varOf: (t) => t,
+    constTypeOf: (c) => `${c.name}_t`,
+    constVarOf: (c) => c.name,
+    operandVar: (op: Operand) => ('tensor' in op ? op.tensor : op.constant.name),
+  };
+}
+
+function weightHeader(c: ConstData): string {
+  const zeros = c.raw.reduce((n, r) => n + (r === 0 ? 1 : 0), 0);
+  return render('firmware/weight.h.hbs', {
+    version: VERSION, name: c.name, shapeText: c.shape.join('x'), count: c.raw.length, zeros,
+    guard: `FPGAC_W_${c.name.toUpperCase()}_H`, cpp: formatToCpp(c.format), type: `${c.name}_t`,
+    values: wrapList(c.raw.map((r) => constantLiteral(r, c.format)), 12),
+  });
+}
+
+/** Renders every generated text file of the project (no I/O). */
+export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
+  const ctx = makeRenderContext(design);
+  const files = new Map<string, string | Uint8Array>();
+  const guard = `FPGAC_${design.name.toUpperCase()}`;
+  const common = { version: VERSION, modelFile: path.basename(design.model.file), guard, name: design.name };
+  const rendered: RenderedLayer[] = design.layers.map((l) => renderLayer(l, ctx));
+  const constants = new Map<string, ConstData>();
+  for (const r of rendered) for (const c of r.constants) constants.set(c.name, c);
+  const tensors = Object.values(design.tensors).map((t) => ({
+    type: ctx.typeOf(t.name), cpp: formatToCpp(t.format), onnxName: t.onnxName, shapeText: t.shape.join('x'),
+  }));
+  const io = (names: readonly string[]) => names.map((n) => ({ type: ctx.typeOf(n), var: ctx.varOf(n), size: numel(design.tensors[n].shape), dims: design.tensors[n].shape.slice(1) }));
+  const inputs = io(design.inputs);
+  const outputs = io(design.outputs);
+  const params = [
+    ...inputs.map((t) => ({ decl: `const ${t.type} ${t.var}[${t.size}]` })),
+    ...outputs.map((t) => ({ decl: `${t.type} ${t.var}[${t.size}]` })),
+  ];
+  const ioNames = new Set([...design.inputs, ...design.outputs]);
+  const buffers = design.layers
+    .filter((l) => !ioNames.has(l.output))
+    .map((l) => ({ type: ctx.typeOf(l.output), var: ctx.varOf(l.output), size: numel(design.tensors[l.output].shape), onnxName: design.tensors[l.output].onnxName }));
+  const kernelHeaders = [...new Set(design.layers.map((l) => KERNEL_HEADERS[l.kind]))].sort();
+
+  files.set('firmware/defines.h', render('firmware/defines.h.hbs', { ...common, tensors, inputs, outputs }));
+  files.set('firmware/top.h', render('firmware/top.h.hbs', { ...common, params }));
+  files.set('firmware/top.cpp', render('firmware/top.cpp.hbs', {
+    ...common, params, buffers,
+    layers: design.layers.map((l: Layer, i) => ({ name: l.name, kind: l.kind, sources: l.sources.join(', '), call: rendered[i].call })),
+  }));
+  files.set('firmware/parameters.h', render('firmware/parameters.h.hbs', {
+    ...common, kernelHeaders, weightHeaders: [...constants.keys()].map((n) => `${n}.h`), configs: rendered.map((r) => r.config),
+  }));
+  for (const c of constants.values()) files.set(`firmware/weights/${c.name}.h`, weightHeader(c));
+  for (const h of ['common.h', ...kernelHeaders, 'npy.h']) files.set(`firmware/fpgac/${h}`, readFileSync(path.join(hwDir(), 'fpgac', h), 'utf8'));
+  const apDir = path.join(hwDir(), 'include');
+  for (const f of readdirSync(apDir).sort()) if (f.endsWith('.h')) files.set(`tb/ap_types/${f}`, readFileSync(path.join(apDir, f), 'utf8'));
+  files.set('tb/tb.cpp', render('tb/tb.cpp.hbs', { ...common, inputs, outputs }));
+  files.set('Makefile', render('Makefile.hbs', { ...common, defaultInputs: opts.defaultInputs.join(' ') }));
+  files.set('build_prj.tcl', render('build_prj.tcl.hbs', { ...common, part: opts.part, clockNs: opts.clockNs, defaultInputList: opts.defaultInputs }));
+  files.set('design.json', JSON.stringify(design) + '\n');
+  for (const [k, v] of opts.extra ?? []) files.set(k, v);
+  return { files };
+}
+
+/** Writes the files into `dir` atomically: a temporary sibling folder renamed into place at the end. */
+export function writeProject(dir: string, project: ProjectFiles): void {
+  const target = path.resolve(dir);
+  const tmp = `${target}.fpgac-tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    for (const [rel, content] of [...project.files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const p = path.join(tmp, rel);
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, content);
+    }
+    if (existsSync(target)) rmSync(target, { recursive: true, force: true });
+    mkdirSync(path.dirname(target), { recursive: true });
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+

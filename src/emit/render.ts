@@ -1,0 +1,45 @@
+/**
+ * @fileoverview The interface between the project writer and the per-family layer renderers
+ * (src/emit/kernels/<family>.ts). A renderer turns one layer into a config struct and one call of its hw/ kernel:
+ * the generated code stays thin, the loops and pragmas live in hw/fpgac/<family>.h.
+ */
+import type { ConstData, Design, Layer, LayerKind, Operand, Activation } from '../ir/design.js';
+import { constLines } from './cpp.js';
+
+export interface RenderContext {
+  readonly design: Design;
+  /** typedef name of a tensor's element type. */
+  typeOf(tensor: string): string;
+  /** C array variable holding a tensor. */
+  varOf(tensor: string): string;
+  /** typedef name of a constant's element type (declared with its weights header). */
+  constTypeOf(c: ConstData): string;
+  /** C array variable holding a constant. */
+  constVarOf(c: ConstData): string;
+  /** Array variable for an element-wise operand. */
+  operandVar(op: Operand): string;
+}
+
+export interface RenderedLayer {
+  /** A complete `struct cfg_<layer> { ... };` definition. */
+  readonly config: string;
+  /** One C++ statement calling the kernel. */
+  readonly call: string;
+  /** Constants this layer reads; the writer emits one weights header per constant. */
+  readonly constants: readonly ConstData[];
+}
+
+export type LayerRenderer<L extends Layer> = (layer: L, ctx: RenderContext) => RenderedLayer;
+export type RendererTable = { readonly [K in LayerKind]: LayerRenderer<Extract<Layer, { kind: K }>> };
+
+export function configName(layer: Layer): string {
+  return `cfg_${layer.name}`;
+}
+
+/** Config fields every kernel with a fused activation reads (see fpgac::finish in hw/fpgac/common.h). */
+export function actFields(act: Activation): string {
+  const code = act.kind === 'relu' ? 'fpgac::ACT_RELU' : act.kind === 'clip' ? 'fpgac::ACT_CLIP' : 'fpgac::ACT_NONE';
+  const lo = act.kind === 'clip' ? act.lo : 0;
+  const hi = act.kind === 'clip' ? act.hi : 0;
+  return `  static const int act = ${code};\n${constLines({ clip_lo: lo, clip_hi: hi }).replace(/static const int (clip_\w+) = (-?\d+);/g, 'static const long long $1 = $2LL;')}`;
+}

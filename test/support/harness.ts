@@ -1,0 +1,125 @@
+/**
+ * Test support: run a Design both ways — the TypeScript simulator and the emitted HLS C++ compiled with g++
+ * (host C-simulation, as `make csim` does) — so tests can demand identical bits. Nothing here computes expected
+ * values itself: g++ running the emitted code is the independent executor.
+ */
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import type { Design, DTensor, Layer, ConstData } from '../../src/ir/design.js';
+import { numel } from '../../src/ir/graph.js';
+import { renderProject, writeProject } from '../../src/emit/project.js';
+import { simulateSample } from '../../sim/simulate.js';
+import { readNpy, writeNpy } from '../../src/npy.js';
+import type { FixedFormat } from '../../sim/fixed.js';
+
+export const REPO = path.resolve(__dirname, '../..');
+
+/** Mulberry32: a tiny seeded PRNG so every random test is reproducible. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Uniform random raws covering a format's whole range (edges included). */
+export function randomRaws(f: FixedFormat, n: number, rand: () => number): number[] {
+  const lo = f.signed ? -(2 ** (f.width - 1)) : 0;
+  const span = 2 ** f.width;
+  return Array.from({ length: n }, () => lo + Math.floor(rand() * span));
+}
+
+export function constData(name: string, shape: number[], format: FixedFormat, raw: number[]): ConstData {
+  if (raw.length !== numel(shape)) throw new Error(`constData ${name}: ${raw.length} values for shape ${shape}`);
+  return { name, shape, format, raw };
+}
+
+/** A design around the given layers; inputs are the tensors no layer writes, the output is the last layer's. */
+export function makeDesign(name: string, tensors: DTensor[], layers: Layer[], outputs?: string[]): Design {
+  const written = new Set(layers.map((l) => l.output));
+  const read = new Set(layers.flatMap((l) => l.inputs));
+  return {
+    format: 'fpgac-design', version: 1, name,
+    model: { file: 'test.onnx', sha256: '', opset: 13, producer: 'test' },
+    precision: 'ap_fixed<16,6>',
+    inputs: tensors.filter((t) => read.has(t.name) && !written.has(t.name)).map((t) => t.name),
+    outputs: outputs ?? [layers[layers.length - 1].output],
+    tensors: Object.fromEntries(tensors.map((t) => [t.name, t])),
+    layers,
+  };
+}
+
+/** Simulator outputs for each sample: samples[s][i] are the doubles of input i. */
+export function simulateSamples(design: Design, samples: number[][][]): Float64Array[][] {
+  return samples.map((s) => simulateSample(design, s).outputs);
+}
+
+export interface CsimOptions {
+  /** ap_types include folder; default the project's own host headers. */
+  apTypesInclude?: string;
+  keep?: boolean;
+}
+
+/**
+ * Emits the design, writes the samples as .npy, runs `make csim` (g++) and returns outputs per sample.
+ */
+export function csimSamples(design: Design, samples: number[][][], opts: CsimOptions = {}): Float64Array[][] {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'fpgac-csim-'));
+  try {
+    const dir = path.join(root, 'prj');
+    writeProject(dir, renderProject(design, { part: 'xczu7ev-ffvc1156-2-e', clockNs: 5, defaultInputs: [] }));
+    const inputs = design.inputs.map((name, i) => {
+      const t = design.tensors[name];
+      const per = numel(t.shape);
+      const data = new Float64Array(samples.length * per);
+      samples.forEach((s, k) => data.set(s[i], k * per));
+      const file = path.join(root, `in${i}.npy`);
+      writeNpy(file, { shape: [samples.length, ...t.shape.slice(1)], data });
+      return file;
+    });
+    const out = path.join(root, 'out.npy');
+    const vars = [`INPUTS=${inputs.join(' ')}`, `OUTPUT=${out}`, 'CXXFLAGS=-std=c++14 -O1'];
+    if (opts.apTypesInclude) vars.push(`AP_TYPES_INCLUDE=${opts.apTypesInclude}`);
+    execFileSync('make', ['-s', '-C', dir, 'csim', ...vars], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const results = design.outputs.map((name, k) => {
+      const file = k === 0 ? out : out.replace(/\.npy$/, `.${k}.npy`);
+      return { arr: readNpy(file), per: numel(design.tensors[name].shape) };
+    });
+    return samples.map((_, s) => results.map(({ arr, per }) => arr.data.slice(s * per, (s + 1) * per)));
+  } finally {
+    if (!opts.keep) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The official Xilinx headers, when a developer points XILINX_AP_INCLUDE at them (never committed). */
+export function officialApInclude(): string | undefined {
+  const p = process.env.XILINX_AP_INCLUDE;
+  return p && existsSync(path.join(p, 'ap_fixed.h')) ? p : undefined;
+}
+
+/** Raw-level equality report: the first differing positions, for a readable failure. */
+export function firstDifferences(a: Float64Array, b: Float64Array, max = 5): string[] {
+  const out: string[] = [];
+  if (a.length !== b.length) out.push(`length ${a.length} != ${b.length}`);
+  for (let i = 0; i < Math.min(a.length, b.length) && out.length < max; i++) {
+    if (!Object.is(a[i], b[i])) out.push(`[${i}] ${a[i]} != ${b[i]}`);
+  }
+  return out;
+}
+
+/** Random input samples (as exact doubles of the input format's grid, plus off-grid values to exercise rounding). */
+export function randomSamples(design: Design, count: number, rand: () => number): number[][][] {
+  return Array.from({ length: count }, () =>
+    design.inputs.map((name) => {
+      const t = design.tensors[name];
+      const frac = t.format.width - t.format.int;
+      return randomRaws(t.format, numel(t.shape), rand).map((r) => (r + rand() * 0.999) * 2 ** -frac);
+    }),
+  );
+}
