@@ -48,6 +48,12 @@ export interface Node {
   readonly outputs: readonly string[];
   readonly attrs: Readonly<Record<string, AttrValue>>;
   readonly params?: unknown;
+  /** ONNX nodes merged into this one by passes (for reports and traces); absent means just `name`. */
+  readonly sources?: readonly string[];
+}
+
+export function sourcesOf(n: Node): readonly string[] {
+  return n.sources ?? [n.name];
 }
 
 export interface Graph {

@@ -1,0 +1,56 @@
+/**
+ * @fileoverview The compiler as a library: every CLI command is one of these functions, so tests call them
+ * directly. load → infer/fold → passes → lower (fixed-point Design).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Design } from './ir/design.js';
+import type { Graph } from './ir/graph.js';
+import { loadModel, type LoadedModel } from './onnx/load.js';
+import { inferAndFold } from './passes/infer.js';
+import { runPipeline } from './passes/pipeline.js';
+import { lowerGraph } from './quant/lower.js';
+import { DEFAULT_PRECISION, parsePrecision } from './quant/precision.js';
+import { fail } from './diagnostics.js';
+
+export interface CompileOptions {
+  /** Default format of weights and activations (`--precision`). */
+  readonly precision?: string;
+  /** Name of the HLS top function. */
+  readonly top?: string;
+}
+
+export interface Compiled {
+  readonly loaded: LoadedModel;
+  /** The imported graph after constant folding only: what the float reference runs. */
+  readonly reference: Graph;
+  /** The canonical graph after every pass. */
+  readonly canonical: Graph;
+  readonly design: Design;
+  readonly log: readonly string[];
+}
+
+export function compileModel(modelPath: string, opts: CompileOptions = {}): Compiled {
+  const loaded = loadModel(modelPath);
+  const opset = loaded.graph.opset;
+  if (opset < 7 || opset > 22) fail('FPGAC001', `opset ${opset} is outside the supported range 7 to 22`);
+  const reference = inferAndFold(loaded.graph).graph;
+  const { graph: canonical, log } = runPipeline(loaded.graph);
+  const precision = opts.precision ?? DEFAULT_PRECISION;
+  const act = parsePrecision(precision);
+  const top = opts.top ?? 'fpgac_top';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(top)) fail('FPGAC005', `--top '${top}' is not a C identifier`);
+  const design = lowerGraph(canonical, {
+    quant: { activation: act, weight: act, bias: act },
+    topName: top,
+    precision,
+    model: {
+      file: path.basename(modelPath),
+      sha256: createHash('sha256').update(readFileSync(modelPath)).digest('hex'),
+      opset,
+      producer: loaded.producer,
+    },
+  });
+  return { loaded, reference, canonical, design, log };
+}

@@ -1,0 +1,119 @@
+/**
+ * @fileoverview Conv (1-D and 2-D, any group, strides, pads, auto_pad, dilations), with an optional fused
+ * activation that the fusion pass attaches (params.act). Lowers to a `conv2d` layer.
+ */
+import { sourcesOf } from '../ir/graph.js';
+import type { Node, Tensor } from '../ir/graph.js';
+import { tensor } from '../ir/graph.js';
+import type { Activation } from '../ir/design.js';
+import { attrInt, attrInts } from '../onnx/attrs.js';
+import { DiagnosticError } from '../diagnostics.js';
+import { fromDouble } from '../../sim/fixed.js';
+import type { InputInfo, OpDef } from './types.js';
+import { as4d, outShape, resolveWindow, type Window2d } from './window.js';
+import { macAccFormat } from '../quant/acc.js';
+import { applyFloatAct, type FloatAct } from './activation.js';
+
+export interface ConvParams {
+  readonly win: Window2d;
+  readonly group: number;
+  readonly inRank: number;
+  readonly act: FloatAct;
+}
+
+function bad(node: Node, message: string): never {
+  throw new DiagnosticError([{ code: 'FPGAC003', node: node.name, op: node.op, message }]);
+}
+
+export function parseConv(node: Node, ins: readonly (InputInfo | undefined)[], existing?: ConvParams): ConvParams {
+  const x = ins[0];
+  const w = ins[1];
+  if (!x || !w) bad(node, 'Conv needs an input and a weight');
+  if (x.shape.length !== 3 && x.shape.length !== 4) bad(node, `input of rank ${x.shape.length}: only 1-D and 2-D convolutions are supported`);
+  if (w.shape.length !== x.shape.length) bad(node, `weight rank ${w.shape.length} does not match input rank ${x.shape.length}`);
+  const group = attrInt(node, 'group', 1);
+  const c = x.shape[1];
+  if (c % group !== 0 || w.shape[0] % group !== 0) bad(node, `group ${group} does not divide the channels (${c} in, ${w.shape[0]} out)`);
+  if (w.shape[1] * group !== c) bad(node, `weight has ${w.shape[1]} input channels per group, input has ${c} channels in ${group} groups`);
+  const kernel = attrInts(node, 'kernel_shape') ?? w.shape.slice(2);
+  if (kernel.some((k, i) => k !== w.shape[2 + i])) bad(node, `kernel_shape [${kernel}] does not match the weight shape [${w.shape}]`);
+  const win = resolveWindow(node, x.shape.slice(2), kernel, false);
+  return { win, group, inRank: x.shape.length, act: existing?.act ?? { kind: 'none' } };
+}
+
+export function inferConv(_n: Node, p: ConvParams, ins: readonly (InputInfo | undefined)[]) {
+  const x = ins[0]!;
+  return [{ shape: outShape(p.inRank, x.shape[0], ins[1]!.shape[0], p.win), dtype: x.dtype }];
+}
+
+/** Float reference: direct convolution in float64. */
+export function evaluateConv(_n: Node, p: ConvParams, ins: readonly (Tensor | undefined)[]): Tensor[] {
+  const [x, w, b] = ins as [Tensor, Tensor, Tensor | undefined];
+  const [n, c, h, wd] = as4d(x.shape);
+  const oc = w.shape[0];
+  const { kh, kw, sh, sw, dh, dw, pt, pl, oh, ow } = p.win;
+  const cpg = c / p.group;
+  const opg = oc / p.group;
+  const out = new Float64Array(n * oc * oh * ow);
+  for (let b0 = 0; b0 < n; b0++)
+    for (let o = 0; o < oc; o++) {
+      const g = Math.floor(o / opg);
+      for (let y = 0; y < oh; y++)
+        for (let xo = 0; xo < ow; xo++) {
+          let s = b ? b.data[o] : 0;
+          for (let ci = 0; ci < cpg; ci++) {
+            const cin = g * cpg + ci;
+            for (let ky = 0; ky < kh; ky++) {
+              const iy = y * sh - pt + ky * dh;
+              if (iy < 0 || iy >= h) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const ix = xo * sw - pl + kx * dw;
+                if (ix < 0 || ix >= wd) continue;
+                s += x.data[((b0 * c + cin) * h + iy) * wd + ix] * w.data[((o * cpg + ci) * kh + ky) * kw + kx];
+              }
+            }
+          }
+          out[((b0 * oc + o) * oh + y) * ow + xo] = applyFloatAct(s, p.act);
+        }
+    }
+  return [tensor(outShape(p.inRank, n, oc, p.win), out, x.dtype)];
+}
+
+export const ConvOp: OpDef<ConvParams> = {
+  op: 'Conv',
+  family: 'conv',
+  parse: (node, ins) => parseConv(node, ins, node.params as ConvParams | undefined),
+  infer: inferConv,
+  evaluate: evaluateConv,
+  constantInputs: [1, 2],
+  lower(node, p, ctx) {
+    const x = ctx.input(node.inputs[0]);
+    const wT = ctx.constant(node.inputs[1])!;
+    const bT = node.inputs[2] ? ctx.constant(node.inputs[2]) : undefined;
+    const out = ctx.output(node.outputs[0]);
+    const [, c, h, w] = as4d(x.shape);
+    const oc = wT.shape[0];
+    const base = ctx.layerName(node);
+    const weight = ctx.constData(`${base}_w`, [oc, c / p.group, p.win.kh, p.win.kw], wT.data, ctx.opts.weight);
+    const bias = bT ? ctx.constData(`${base}_b`, [oc], bT.data, ctx.opts.bias) : null;
+    const per = weight.raw.length / oc;
+    const groups = Array.from({ length: oc }, (_, o) => weight.raw.slice(o * per, (o + 1) * per));
+    const acc = macAccFormat(groups, weight.format, x.format, bias ? bias.raw : null, bias ? bias.format : null);
+    const { kh, kw, sh, sw, dh, dw, pt, pl, oh, ow } = p.win;
+    ctx.add({
+      kind: 'conv2d', name: base, sources: sourcesOf(node), inputs: [x.name], output: out.name,
+      c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group: p.group, weight, bias, acc,
+      act: lowerAct(p.act, out.format),
+    });
+  },
+};
+
+/** The design activation for a fused float activation, with clip bounds rounded into the output format. */
+export function lowerAct(act: FloatAct, f: import('../../sim/fixed.js').FixedFormat): Activation {
+  if (act.kind === 'none') return { kind: 'none' };
+  if (act.kind === 'relu') return { kind: 'relu' };
+  // Round the bounds with the output's quantization but always saturate: a bound outside the range means
+  // "no bound on that side", never a wrapped value.
+  const sat = { ...f, o: 'AP_SAT' as const };
+  return { kind: 'clip', lo: fromDouble(Math.max(act.min, -1e300), sat), hi: fromDouble(Math.min(act.max, 1e300), sat) };
+}

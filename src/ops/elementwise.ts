@@ -1,0 +1,83 @@
+/**
+ * @fileoverview Add, Sub, Mul (and Div, constant folding only) with multidirectional broadcasting, between two
+ * tensors or a tensor and a constant. Lowers to an `eltwise` layer whose exact result is cast once.
+ */
+import { sourcesOf } from '../ir/graph.js';
+import type { DType, Node, Tensor } from '../ir/graph.js';
+import { tensor } from '../ir/graph.js';
+import { DiagnosticError } from '../diagnostics.js';
+import { ELT_RANK, type Operand } from '../ir/design.js';
+import type { InputInfo, OpDef } from './types.js';
+import { broadcastMap, broadcastShape, broadcastStrides, padShape } from './broadcast.js';
+import { lowerAct } from './conv.js';
+import type { FloatAct } from './activation.js';
+import { applyFloatAct } from './activation.js';
+
+export interface EltParams {
+  readonly act: FloatAct;
+}
+
+type Fn = (a: number, b: number) => number;
+
+function intDiv(a: number, b: number): number {
+  return Math.trunc(a / b);
+}
+
+function makeBinary(op: 'Add' | 'Sub' | 'Mul' | 'Div', f: Fn, lowered: 'add' | 'sub' | 'mul' | null): OpDef<EltParams> {
+  return {
+    op,
+    family: 'elementwise',
+    parse(node, ins) {
+      const [a, b] = ins;
+      if (!a || !b) throw new DiagnosticError([{ code: 'FPGAC003', node: node.name, op, message: 'needs two inputs' }]);
+      if (!broadcastShape(a.shape, b.shape)) {
+        throw new DiagnosticError([{ code: 'FPGAC004', node: node.name, op, message: `shapes [${a.shape}] and [${b.shape}] do not broadcast` }]);
+      }
+      if (a.shape.length > ELT_RANK || b.shape.length > ELT_RANK) {
+        throw new DiagnosticError([{ code: 'FPGAC003', node: node.name, op, message: `rank above ${ELT_RANK} is not supported` }]);
+      }
+      return { act: (node.params as EltParams | undefined)?.act ?? { kind: 'none' } };
+    },
+    infer: (_n, _p, ins: readonly (InputInfo | undefined)[]) => [{ shape: broadcastShape(ins[0]!.shape, ins[1]!.shape)!, dtype: ins[0]!.dtype }],
+    evaluate(_n, p, ins) {
+      const [a, b] = ins as [Tensor, Tensor];
+      const shape = broadcastShape(a.shape, b.shape)!;
+      const isInt = (t: DType) => t !== 'float32' && t !== 'float64' && t !== 'float16' && t !== 'bfloat16';
+      const fn = op === 'Div' && isInt(a.dtype) ? intDiv : f;
+      return [tensor(shape, broadcastMap(a, b, shape, (x, y) => applyFloatAct(fn(x, y), p.act)), a.dtype)];
+    },
+    lower: lowered
+      ? (node, p, ctx) => {
+          const name = ctx.layerName(node);
+          const operand = (i: number): { op: Operand; shape: readonly number[] } => {
+            const c = ctx.constant(node.inputs[i]);
+            if (c) {
+              // A multiplier is a weight; an addend is a bias: each takes that format.
+              const f = lowered === 'mul' ? ctx.opts.weight : ctx.opts.bias;
+              return { op: { constant: ctx.constData(`${name}_${i === 0 ? 'a' : 'b'}`, c.shape, c.data, f) }, shape: c.shape };
+            }
+            const t = ctx.input(node.inputs[i]);
+            return { op: { tensor: t.name }, shape: t.shape };
+          };
+          const a = operand(0);
+          const b = operand(1);
+          const out = ctx.output(node.outputs[0]);
+          const outShape = padShape(out.shape, ELT_RANK);
+          ctx.add({
+            kind: 'eltwise', op: lowered, name, sources: sourcesOf(node),
+            inputs: [a.op, b.op].flatMap((o) => ('tensor' in o ? [o.tensor] : [])), output: out.name,
+            a: a.op, b: b.op, outShape,
+            aStrides: broadcastStrides(a.shape, outShape, ELT_RANK), bStrides: broadcastStrides(b.shape, outShape, ELT_RANK),
+            act: lowerAct(p.act, out.format),
+          });
+        }
+      : undefined,
+  };
+}
+
+export const AddOp = makeBinary('Add', (a, b) => a + b, 'add');
+export const SubOp = makeBinary('Sub', (a, b) => a - b, 'sub');
+export const MulOp = makeBinary('Mul', (a, b) => a * b, 'mul');
+export const DivOp = makeBinary('Div', (a, b) => a / b, null);
+
+export type { Node };

@@ -1,0 +1,41 @@
+/**
+ * @fileoverview The op registry: every ONNX op fpgac accepts, keyed by op type. docs/ops.md is generated from it
+ * and a test checks that every lowerable op has a simulator kernel, an HLS kernel and a renderer.
+ */
+import type { AnyOpDef } from './types.js';
+import { ConvOp } from './conv.js';
+import { ClipOp, ReluOp, SigmoidOp } from './activation.js';
+import { AddOp, DivOp, MulOp, SubOp } from './elementwise.js';
+import { DenseOp, GemmOp, MatMulOp } from './dense.js';
+import { AveragePoolOp, GlobalAveragePoolOp, GlobalMaxPoolOp, MaxPoolOp } from './pool.js';
+import { SoftmaxOp } from './softmax.js';
+import { BatchNormalizationOp } from './batchnorm.js';
+import {
+  CastOp, ConcatOp, ConstantOfShapeOp, ConstantOp, DropoutOp, FlattenOp, GatherOp, IdentityOp, ReshapeOp, ShapeOp,
+  SliceOp, SqueezeOp, TransposeOp, UnsqueezeOp,
+} from './shape.js';
+
+const ALL: readonly AnyOpDef[] = [
+  ConvOp, GemmOp, MatMulOp, DenseOp,
+  AddOp, SubOp, MulOp, DivOp,
+  ReluOp, ClipOp, SigmoidOp, SoftmaxOp,
+  MaxPoolOp, AveragePoolOp, GlobalAveragePoolOp, GlobalMaxPoolOp,
+  BatchNormalizationOp,
+  FlattenOp, ReshapeOp, TransposeOp, SqueezeOp, UnsqueezeOp, IdentityOp, DropoutOp,
+  ShapeOp, GatherOp, ConcatOp, CastOp, SliceOp, ConstantOp, ConstantOfShapeOp,
+];
+
+export const OPS: ReadonlyMap<string, AnyOpDef> = new Map(ALL.map((d) => [d.op, d]));
+
+const DEFAULT_DOMAINS = new Set(['', 'ai.onnx']);
+
+export function lookupOp(op: string, domain: string): AnyOpDef | undefined {
+  const def = OPS.get(op);
+  if (!def) return undefined;
+  if (DEFAULT_DOMAINS.has(domain) || def.domains?.includes(domain)) return def;
+  return undefined;
+}
+
+export function allOps(): readonly AnyOpDef[] {
+  return ALL;
+}

@@ -1,0 +1,323 @@
+/**
+ * @fileoverview Data-movement and shape ops. Flatten, Reshape, Squeeze, Unsqueeze, Identity and Dropout keep the
+ * C-order data as is (a `unary` copy, or nothing once passes remove them); Transpose lowers to a `transpose`
+ * layer. Shape, Gather, Concat, Cast, Slice, Constant and ConstantOfShape exist for constant folding of the
+ * shape arithmetic exporters write; left over with a non-constant input they are reported as unsupported.
+ */
+import { sourcesOf } from '../ir/graph.js';
+import type { DType, Node, Tensor } from '../ir/graph.js';
+import { numel, stridesOf, tensor } from '../ir/graph.js';
+import { attrInt, attrInts, attrTensor } from '../onnx/attrs.js';
+import { DiagnosticError } from '../diagnostics.js';
+import { ELT_RANK } from '../ir/design.js';
+import type { InputInfo, OpDef } from './types.js';
+import { padShape } from './broadcast.js';
+import { dtypeFromOnnx } from '../onnx/tensor.js';
+
+function bad(node: Node, message: string, code: 'FPGAC003' | 'FPGAC004' = 'FPGAC003'): never {
+  throw new DiagnosticError([{ code, node: node.name, op: node.op, message }]);
+}
+
+function lowerCopy(node: Node, _p: unknown, ctx: Parameters<NonNullable<OpDef['lower']>>[2]): void {
+  const x = ctx.input(node.inputs[0]);
+  const out = ctx.output(node.outputs[0], x.format);
+  ctx.add({ kind: 'unary', name: ctx.layerName(node), sources: sourcesOf(node), inputs: [x.name], output: out.name, n: numel(x.shape), act: { kind: 'none' } });
+}
+
+/** An op whose output is its first input's data with a new shape. */
+function reshapeLike<P>(op: string, parse: OpDef<P>['parse'], shapeOf: (node: Node, p: P, ins: readonly (InputInfo | undefined)[]) => number[], constantInputs?: number[]): OpDef<P> {
+  return {
+    op,
+    family: 'shape',
+    parse,
+    infer: (node, p, ins) => [{ shape: shapeOf(node, p, ins), dtype: ins[0]!.dtype }],
+    evaluate: (node, p, ins) => [tensor(shapeOf(node, p, ins.map((t, i) => (t ? { name: node.inputs[i], shape: t.shape, dtype: t.dtype, value: t } : undefined))), ins[0]!.data, ins[0]!.dtype)],
+    lower: lowerCopy,
+    constantInputs,
+  };
+}
+
+const noParams = () => ({});
+
+export const IdentityOp = reshapeLike('Identity', noParams, (_n, _p, ins) => [...ins[0]!.shape]);
+export const DropoutOp = reshapeLike('Dropout', (node) => {
+  if (node.outputs.length > 1 && node.outputs[1]) bad(node, 'the mask output of Dropout is not supported');
+  return {};
+}, (_n, _p, ins) => [...ins[0]!.shape]);
+
+export const FlattenOp = reshapeLike('Flatten', noParams, (node, _p, ins) => {
+  const s = ins[0]!.shape;
+  let axis = attrInt(node, 'axis', 1);
+  if (axis < 0) axis += s.length;
+  if (axis < 0 || axis > s.length) bad(node, `axis ${axis} out of range`);
+  return [numel(s.slice(0, axis)), numel(s.slice(axis))];
+});
+
+export const ReshapeOp = reshapeLike('Reshape', noParams, (node, _p, ins) => {
+  const x = ins[0]!;
+  const target = ins[1]?.value ?? (node.attrs.shape ? { data: Float64Array.from(attrInts(node, 'shape')!) } : undefined);
+  if (!target) bad(node, 'the target shape must be constant');
+  const allowZero = attrInt(node, 'allowzero', 0) === 1;
+  const dims = Array.from(target.data, (d, i) => (d === 0 && !allowZero ? x.shape[i] : d));
+  const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const n = numel(x.shape);
+  const res = dims.map((d) => (d === -1 ? n / known : d));
+  if (numel(res) !== n || res.some((d) => !Number.isInteger(d) || d < 0)) bad(node, `cannot reshape [${x.shape}] to [${dims}]`, 'FPGAC004');
+  return res;
+}, [1]);
+
+function axesOf(node: Node, ins: readonly (InputInfo | undefined)[]): number[] | undefined {
+  if (node.inputs[1]) {
+    const v = ins[1]?.value;
+    if (!v) bad(node, 'axes must be constant');
+    return Array.from(v.data);
+  }
+  return attrInts(node, 'axes');
+}
+
+export const SqueezeOp = reshapeLike('Squeeze', noParams, (node, _p, ins) => {
+  const s = ins[0]!.shape;
+  const axes = axesOf(node, ins)?.map((a) => (a < 0 ? a + s.length : a));
+  return s.filter((d, i) => (axes ? !axes.includes(i) : d !== 1));
+}, [1]);
+
+export const UnsqueezeOp = reshapeLike('Unsqueeze', noParams, (node, _p, ins) => {
+  const s = ins[0]!.shape;
+  const axes = axesOf(node, ins);
+  if (!axes) bad(node, 'axes are required');
+  const r = s.length + axes.length;
+  const norm = axes.map((a) => (a < 0 ? a + r : a));
+  const out: number[] = [];
+  let k = 0;
+  for (let i = 0; i < r; i++) out.push(norm.includes(i) ? 1 : s[k++]);
+  return out;
+}, [1]);
+
+export interface TransposeParams {
+  readonly perm: readonly number[];
+}
+
+export function transposeData(t: Tensor, perm: readonly number[]): Tensor {
+  const shape = perm.map((p) => t.shape[p]);
+  const inStr = stridesOf(t.shape);
+  const out = new Float64Array(t.data.length);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let k = 0; k < out.length; k++) {
+    let src = 0;
+    for (let d = 0; d < shape.length; d++) src += idx[d] * inStr[perm[d]];
+    out[k] = t.data[src];
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return tensor(shape, out, t.dtype);
+}
+
+export const TransposeOp: OpDef<TransposeParams> = {
+  op: 'Transpose',
+  family: 'layout',
+  parse(node, ins) {
+    const r = ins[0]!.shape.length;
+    const perm = attrInts(node, 'perm') ?? Array.from({ length: r }, (_, i) => r - 1 - i);
+    if (perm.length !== r || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) bad(node, `perm [${perm}] is not a permutation of ${r} axes`);
+    if (r > ELT_RANK) bad(node, `rank ${r} above ${ELT_RANK} is not supported`);
+    return { perm };
+  },
+  infer: (_n, p, ins) => [{ shape: p.perm.map((a) => ins[0]!.shape[a]), dtype: ins[0]!.dtype }],
+  evaluate: (_n, p, ins) => [transposeData(ins[0]!, p.perm)],
+  lower(node, p, ctx) {
+    const x = ctx.input(node.inputs[0]);
+    const out = ctx.output(node.outputs[0], x.format);
+    const pad = ELT_RANK - x.shape.length;
+    ctx.add({
+      kind: 'transpose', name: ctx.layerName(node), sources: sourcesOf(node), inputs: [x.name], output: out.name,
+      inShape: padShape(x.shape, ELT_RANK), perm: [...Array.from({ length: pad }, (_, i) => i), ...p.perm.map((a) => a + pad)],
+    });
+  },
+};
+
+// ---- constant-folding-only ops --------------------------------------------------------------------------
+
+export const ShapeOp: OpDef<Record<string, never>> = {
+  op: 'Shape',
+  family: 'shape',
+  parse: noParams,
+  infer: (node, _p, ins) => {
+    const r = ins[0]!.shape.length;
+    const { start, end } = shapeRange(node, r);
+    return [{ shape: [Math.max(0, end - start)], dtype: 'int64' }];
+  },
+  evaluate: (node, _p, ins) => {
+    const s = ins[0]!.shape;
+    const { start, end } = shapeRange(node, s.length);
+    return [tensor([Math.max(0, end - start)], s.slice(start, end), 'int64')];
+  },
+};
+
+function shapeRange(node: Node, r: number): { start: number; end: number } {
+  const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
+  return { start: clamp(attrInt(node, 'start', 0)), end: clamp(attrInt(node, 'end', r)) };
+}
+
+export const ConstantOp: OpDef<Record<string, never>> = {
+  op: 'Constant',
+  family: 'shape',
+  parse: noParams,
+  infer: (node) => {
+    const t = constantValue(node);
+    return [{ shape: t.shape, dtype: t.dtype }];
+  },
+  evaluate: (node) => [constantValue(node)],
+};
+
+function constantValue(node: Node): Tensor {
+  const t = attrTensor(node, 'value');
+  if (t) return t;
+  const a = node.attrs;
+  if (a.value_float?.kind === 'float') return tensor([], [a.value_float.value], 'float32');
+  if (a.value_floats?.kind === 'floats') return tensor([a.value_floats.value.length], a.value_floats.value, 'float32');
+  if (a.value_int?.kind === 'int') return tensor([], [a.value_int.value], 'int64');
+  if (a.value_ints?.kind === 'ints') return tensor([a.value_ints.value.length], a.value_ints.value, 'int64');
+  bad(node, 'Constant has no supported value attribute (sparse and string values are not supported)');
+}
+
+export const ConstantOfShapeOp: OpDef<Record<string, never>> = {
+  op: 'ConstantOfShape',
+  family: 'shape',
+  parse: noParams,
+  infer: (node, _p, ins) => {
+    const v = ins[0]?.value;
+    if (!v) bad(node, 'the shape must be constant');
+    return [{ shape: Array.from(v.data), dtype: attrTensor(node, 'value')?.dtype ?? 'float32' }];
+  },
+  evaluate: (node, _p, ins) => {
+    const shape = Array.from(ins[0]!.data);
+    const v = attrTensor(node, 'value');
+    return [tensor(shape, new Float64Array(numel(shape)).fill(v ? v.data[0] : 0), v?.dtype ?? 'float32')];
+  },
+};
+
+export const GatherOp: OpDef<Record<string, never>> = {
+  op: 'Gather',
+  family: 'shape',
+  parse: noParams,
+  infer: (node, _p, ins) => {
+    const [x, i] = [ins[0]!, ins[1]!];
+    const axis = normAxis(node, x.shape.length);
+    return [{ shape: [...x.shape.slice(0, axis), ...i.shape, ...x.shape.slice(axis + 1)], dtype: x.dtype }];
+  },
+  evaluate: (node, _p, ins) => {
+    const [x, idx] = [ins[0]!, ins[1]!];
+    const axis = normAxis(node, x.shape.length);
+    const outer = numel(x.shape.slice(0, axis));
+    const inner = numel(x.shape.slice(axis + 1));
+    const dim = x.shape[axis];
+    const out = new Float64Array(outer * idx.data.length * inner);
+    let k = 0;
+    for (let o = 0; o < outer; o++)
+      for (const raw of idx.data) {
+        const j = raw < 0 ? raw + dim : raw;
+        if (j < 0 || j >= dim) bad(node, `index ${raw} out of range for dimension ${dim}`);
+        for (let i = 0; i < inner; i++) out[k++] = x.data[(o * dim + j) * inner + i];
+      }
+    return [tensor([...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)], out, x.dtype)];
+  },
+};
+
+function normAxis(node: Node, r: number, name = 'axis', dflt = 0): number {
+  const a = attrInt(node, name, dflt);
+  const axis = a < 0 ? a + r : a;
+  if (axis < 0 || axis >= Math.max(r, 1)) bad(node, `${name} ${a} out of range for rank ${r}`);
+  return axis;
+}
+
+export const ConcatOp: OpDef<Record<string, never>> = {
+  op: 'Concat',
+  family: 'shape',
+  parse: noParams,
+  infer: (node, _p, ins) => {
+    const first = ins[0]!;
+    const axis = normAxis(node, first.shape.length);
+    const total = ins.reduce((s, t) => s + t!.shape[axis], 0);
+    return [{ shape: first.shape.map((d, i) => (i === axis ? total : d)), dtype: first.dtype }];
+  },
+  evaluate: (node, _p, ins) => {
+    const ts = ins as Tensor[];
+    const axis = normAxis(node, ts[0].shape.length);
+    const outer = numel(ts[0].shape.slice(0, axis));
+    const parts = ts.map((t) => numel(t.shape.slice(axis)));
+    const out: number[] = [];
+    for (let o = 0; o < outer; o++) ts.forEach((t, i) => out.push(...t.data.subarray(o * parts[i], (o + 1) * parts[i])));
+    const shape = ts[0].shape.map((d, i) => (i === axis ? ts.reduce((s, t) => s + t.shape[axis], 0) : d));
+    return [tensor(shape, out, ts[0].dtype)];
+  },
+};
+
+export const CastOp: OpDef<{ to: DType }> = {
+  op: 'Cast',
+  family: 'shape',
+  parse: (node) => ({ to: dtypeFromOnnx(attrInt(node, 'to', 1)) }),
+  infer: (_n, p, ins) => [{ shape: ins[0]!.shape, dtype: p.to }],
+  evaluate: (_n, p, ins) => {
+    const x = ins[0]!;
+    const isFloat = p.to.startsWith('float') || p.to === 'bfloat16';
+    const conv = isFloat ? (v: number) => (p.to === 'float32' ? Math.fround(v) : v) : p.to === 'bool' ? (v: number) => (v ? 1 : 0) : Math.trunc;
+    return [tensor(x.shape, x.data.map(conv), p.to)];
+  },
+};
+
+export const SliceOp: OpDef<Record<string, never>> = {
+  op: 'Slice',
+  family: 'shape',
+  parse: noParams,
+  infer: (node, _p, ins) => [{ shape: sliceSpec(node, ins).shape, dtype: ins[0]!.dtype }],
+  evaluate: (node, _p, ins) => {
+    const x = ins[0]!;
+    const spec = sliceSpec(node, ins.map((t, i) => (t ? { name: node.inputs[i], shape: t.shape, dtype: t.dtype, value: t } : undefined)));
+    const inStr = stridesOf(x.shape);
+    const out = new Float64Array(numel(spec.shape));
+    const idx = new Array<number>(spec.shape.length).fill(0);
+    for (let k = 0; k < out.length; k++) {
+      let src = 0;
+      for (let d = 0; d < idx.length; d++) src += (spec.start[d] + idx[d] * spec.step[d]) * inStr[d];
+      out[k] = x.data[src];
+      for (let d = idx.length - 1; d >= 0; d--) {
+        if (++idx[d] < spec.shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+    return [tensor(spec.shape, out, x.dtype)];
+  },
+};
+
+function sliceSpec(node: Node, ins: readonly (InputInfo | undefined)[]): { start: number[]; step: number[]; shape: number[] } {
+  const s = ins[0]!.shape;
+  const val = (i: number, attr: string): number[] | undefined => {
+    if (node.inputs[i]) {
+      const v = ins[i]?.value;
+      if (!v) bad(node, 'starts, ends, axes and steps must be constant');
+      return Array.from(v.data);
+    }
+    return attrInts(node, attr);
+  };
+  const starts = val(1, 'starts') ?? [];
+  const ends = val(2, 'ends') ?? [];
+  const axes = (val(3, 'axes') ?? starts.map((_, i) => i)).map((a) => (a < 0 ? a + s.length : a));
+  const steps = val(4, '') ?? starts.map(() => 1);
+  const start = s.map(() => 0);
+  const step = s.map(() => 1);
+  const shape = [...s];
+  axes.forEach((a, i) => {
+    const dim = s[a];
+    const st = steps[i];
+    if (!st) bad(node, 'a step of 0 is invalid');
+    const clampIdx = (v: number, lo: number, hi: number) => Math.min(Math.max(v < 0 ? v + dim : v, lo), hi);
+    const b = st > 0 ? clampIdx(starts[i], 0, dim) : clampIdx(starts[i], 0, dim - 1);
+    const e = st > 0 ? clampIdx(ends[i], 0, dim) : clampIdx(ends[i], -1, dim - 1);
+    start[a] = b;
+    step[a] = st;
+    shape[a] = Math.max(0, Math.ceil((e - b) / st));
+  });
+  return { start, step, shape };
+}

@@ -1,0 +1,53 @@
+/**
+ * @fileoverview The op definition every op module exports, and the contexts the compiler hands it.
+ *
+ * An op owns, in one place: attribute parsing and validation (`parse`), the shape rule (`infer`), the float
+ * reference (`evaluate`, float64 math on one sample; also what constant folding runs) and, when it survives into
+ * hardware, its lowering to design layers (`lower`, in src/quant/lower.ts's context).
+ */
+import type { DType, Graph, Node, Tensor } from '../ir/graph.js';
+import type { LowerContext } from '../quant/context.js';
+
+/** What `infer` and `parse` know about an input: its shape and type, and its value when constant. */
+export interface InputInfo {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly value?: Tensor;
+}
+
+export interface OutputInfo {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+export interface OpDef<P = unknown> {
+  readonly op: string;
+  /** The op family module (ops/<family>.ts, sim/kernels/<family>.ts, hw/fpgac/<family>.h). */
+  readonly family: string;
+  /** Extra domains accepted besides the default ONNX domain. */
+  readonly domains?: readonly string[];
+  /**
+   * Reads and validates attributes and input forms against the known input infos; throws a DiagnosticError
+   * (FPGAC003) naming the node for anything unsupported.
+   */
+  parse(node: Node, ins: readonly (InputInfo | undefined)[], opset: number): P;
+  infer(node: Node, p: P, ins: readonly (InputInfo | undefined)[]): OutputInfo[];
+  evaluate(node: Node, p: P, ins: readonly (Tensor | undefined)[]): Tensor[];
+  /**
+   * Lowers the node to design layers. Absent for ops that must disappear before lowering (Shape, Gather, ...,
+   * which are only supported when constant folding removes them).
+   */
+  lower?(node: Node, p: P, ctx: LowerContext): void;
+  /** When set, the node can only be lowered if these inputs are constant (e.g. Reshape's shape). */
+  readonly constantInputs?: readonly number[];
+}
+
+export type AnyOpDef = OpDef<any>;
+
+export function paramsOf<P>(node: Node): P {
+  if (node.params === undefined) throw new Error(`internal error: node '${node.name}' was not parsed`);
+  return node.params as P;
+}
+
+export type { Graph, Node, Tensor };

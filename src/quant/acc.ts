@@ -1,0 +1,57 @@
+/**
+ * @fileoverview Accumulator formats that provably never overflow. The bound comes from the actual weight
+ * values: for each output, |acc| ≤ Σ|w|·max|x| + |b|, which is never larger than the worst case from widths and
+ * fan-in and usually several bits smaller (pruned and small weights), so the adders are no wider than needed.
+ */
+import { fixed, fracBits, type FixedFormat } from '../../sim/fixed.js';
+
+/** Largest |value| of a format, as a raw of that format. */
+export function maxAbsRaw(f: FixedFormat): number {
+  return f.signed ? 2 ** (f.width - 1) : 2 ** f.width - 1;
+}
+
+/** Smallest signed format with fraction `frac` holding every raw in [-bound, bound]. */
+export function signedFormatFor(boundRaw: number, frac: number): FixedFormat {
+  const bits = boundRaw <= 0 ? 1 : Math.ceil(Math.log2(boundRaw + 1)) + 1;
+  // log2 of a double may be off by one ulp around powers of two: verify and correct.
+  let w = bits;
+  while (2 ** (w - 1) - 1 < boundRaw) w++;
+  while (w > 1 && 2 ** (w - 2) - 1 >= boundRaw) w--;
+  return fixed(w, w - frac, { signed: true });
+}
+
+/**
+ * Accumulator for Σ w·x + b over groups of weights (one group per output): `wRaws[g]` are the raws of output
+ * g's weights, `bRaws[g]` its bias raw (or 0).
+ */
+export function macAccFormat(
+  groups: readonly (readonly number[])[],
+  w: FixedFormat,
+  x: FixedFormat,
+  biasRaws: readonly number[] | null,
+  b: FixedFormat | null,
+): FixedFormat {
+  const fProd = fracBits(w) + fracBits(x);
+  const frac = b ? Math.max(fProd, fracBits(b)) : fProd;
+  const xMax = maxAbsRaw(x);
+  let bound = 0;
+  groups.forEach((g, i) => {
+    let s = 0;
+    for (const r of g) s += Math.abs(r);
+    let v = s * xMax * 2 ** (frac - fProd);
+    if (biasRaws && b) v += Math.abs(biasRaws[i]) * 2 ** (frac - fracBits(b));
+    bound = Math.max(bound, v);
+  });
+  return signedFormatFor(bound, frac);
+}
+
+/** Accumulator for a sum of `terms` products of two formats (no constant knowledge: width-based bound). */
+export function productSumFormat(a: FixedFormat, b: FixedFormat, terms: number): FixedFormat {
+  const frac = fracBits(a) + fracBits(b);
+  return signedFormatFor(maxAbsRaw(a) * maxAbsRaw(b) * terms, frac);
+}
+
+/** Accumulator for a sum of `terms` values of one format. */
+export function sumFormat(x: FixedFormat, terms: number): FixedFormat {
+  return signedFormatFor(maxAbsRaw(x) * terms, fracBits(x));
+}
