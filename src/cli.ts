@@ -1,1 +1,102 @@
-export async function main(_argv: string[]): Promise<number> { return 0; }
+/**
+ * @fileoverview `fpgac` command line: commander wiring only. Exit codes: 0 success, 2 bad input or unsupported
+ * model (one diagnostic line per problem on stderr, no stack trace), 1 internal error.
+ */
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { DiagnosticError, formatDiagnostic } from './diagnostics.js';
+import { buildProject } from './build.js';
+import { loadTarget, runSim } from './commands/sim.js';
+import { inspectModel, renderInspection } from './commands/inspect.js';
+import { exampleModel } from './paths.js';
+import { VERSION } from './version.js';
+
+interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+const defaultIo: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+function compileFlags(cmd: Command): Command {
+  return cmd
+    .option('--precision <format>', "default format of weights and activations, e.g. 'ap_fixed<16,6>' (rounding AP_RND_CONV and saturation AP_SAT unless given)")
+    .option('--board <name>', 'target board (zcu104, zcu102, ultra96v2, kv260, pynq-z2, u50, u250)', 'zcu104')
+    .option('--part <part>', 'FPGA part number (overrides the board part)')
+    .option('--clock <MHz>', 'clock frequency in MHz (default: the board default)')
+    .option('--top <name>', 'name of the HLS top function', 'fpgac_top');
+}
+
+export function makeProgram(io: Io): Command {
+  const program = new Command('fpgac')
+    .description('Compile compressed ONNX networks into bit-exact HLS C++ projects for Xilinx FPGAs')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  compileFlags(program.command('build').argument('[model]', 'ONNX model (default: the bundled dsODENet example)'))
+    .description('compile a model into an HLS project directory')
+    .option('-o, --output <dir>', 'build directory', 'fpgac-out')
+    .option('--input <file>', 'input .npy/.pb for the default C-simulation run (repeat per graph input)', collect, [])
+    .option('--json', 'print the report as JSON')
+    .action((model: string | undefined, o) => {
+      const file = model ?? exampleModel();
+      const r = buildProject(file, o.output, { precision: o.precision, board: o.board, part: o.part, clockMHz: o.clock ? Number(o.clock) : undefined, top: o.top, inputs: o.input.length ? o.input : undefined });
+      if (o.json) {
+        io.out(JSON.stringify(r.report, null, 2));
+        return;
+      }
+      const rel = path.relative(process.cwd(), r.dir) || '.';
+      io.out(`fpgac: built ${path.basename(file)} -> ${rel}/ (${r.report.totals.layers} layers, ${r.report.totals.params} params, ${r.report.totals.macs} MACs) in ${r.seconds.toFixed(2)} s`);
+      io.out(`  part ${r.board.part} (${r.board.name}), top function ${r.compiled.design.name}, precision ${r.compiled.design.precision}`);
+      io.out(`  HLS project: ${rel}/build_prj.tcl (vitis_hls -f build_prj.tcl)`);
+      io.out(`  C-simulation: make -C ${rel} csim`);
+      io.out(`  report:      ${rel}/report.md, ${rel}/report.json`);
+    });
+
+  compileFlags(program.command('sim').argument('<target>', 'build directory or ONNX model'))
+    .description('run the design bit-exactly (or the float reference with --float) on input files')
+    .requiredOption('--input <file>', '.npy or .pb input, first axis = batch (repeat per graph input)', collect, [])
+    .requiredOption('-o, --output <file>', 'output .npy (float64; further outputs go to OUT.1.npy, ...)')
+    .option('--float', 'run the float reference instead of the fixed-point design')
+    .option('--trace <dir>', "write every layer's output to DIR/<tensor>.npy")
+    .action((target: string, o) => {
+      const t = loadTarget(target, { precision: o.precision, top: o.top }, !!o.float);
+      const r = runSim(t, { inputs: o.input, output: o.output, float: o.float, trace: o.trace });
+      io.out(`fpgac: ${o.float ? 'float reference' : 'fixed-point simulation'} of ${r.samples} sample(s) -> ${o.output} (${(r.samples / Math.max(r.seconds, 1e-9)).toFixed(0)} inferences/s)`);
+    });
+
+  program.command('inspect').argument('<model>', 'ONNX model')
+    .description('ops, shapes, parameters, MACs, sparsity, shared weights and unsupported ops')
+    .option('--json', 'print JSON')
+    .action((model: string, o) => {
+      const r = inspectModel(model);
+      io.out(o.json ? JSON.stringify(r, null, 2) : renderInspection(r));
+    });
+  return program;
+}
+
+/** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const program = makeProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return 0;
+      return 2; // commander already printed its one-line message
+    }
+    if (e instanceof DiagnosticError) {
+      for (const d of e.diagnostics) io.err(formatDiagnostic(d));
+      return 2;
+    }
+    io.err(`internal error: ${(e as Error).message}`);
+    if (process.env.FPGAC_DEBUG) io.err((e as Error).stack ?? '');
+    return 1;
+  }
+}

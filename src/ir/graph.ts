@@ -122,3 +122,13 @@ export function withGraph(g: Graph, patch: Partial<Graph>): Graph {
 export function isFloatType(t: DType): boolean {
   return t === 'float32' || t === 'float64' || t === 'float16' || t === 'bfloat16';
 }
+
+/**
+ * Turns graph inputs into constants with the given values: for models that feed weights, shapes or bounds as
+ * inputs (ONNX node tests, some exporters) when the values are known at build time.
+ */
+export function freezeInputs(g: Graph, values: ReadonlyMap<string, Tensor>): Graph {
+  const constants = new Map(g.constants);
+  for (const [k, v] of values) constants.set(k, v);
+  return { ...g, inputs: g.inputs.filter((i) => !values.has(i.name)), constants };
+}

@@ -22,6 +22,9 @@ export interface LoadedModel {
   readonly declaredBatch?: string | number;
 }
 
+/** A first dimension above this is taken as a placeholder batch size (PyTorch 0.3 wrote 789444). */
+const MAX_CONCRETE_BATCH = 4096;
+
 type ProtoGraph = onnxProto.onnx.IGraphProto;
 type ProtoAttr = onnxProto.onnx.IAttributeProto;
 
@@ -74,7 +77,9 @@ export function decodeGraph(g: ProtoGraph, baseDir: string, opset: number, isMai
     const d = decodeValueInfo(vi);
     if (isMain && inputs.length === 0 && d.dims.length > 0) declaredBatch = d.dims[0];
     const shape = d.dims.map((x, i) => {
-      if (isMain && i === 0) return 1; // batch axis: symbolic, zero or oversized → one sample
+      // Batch axis: a symbolic, unknown or oversized first dimension means one sample per run. A small concrete
+      // first dimension is data (ONNX node tests, fixed-size models) and is kept.
+      if (isMain && i === 0 && (typeof x !== 'number' || x > MAX_CONCRETE_BATCH)) return 1;
       if (typeof x === 'number') return x;
       if (isMain) fail('FPGAC004', `graph input '${d.name}' has an unknown dimension ${i} ('${x ?? '?'}'); only the batch axis may be symbolic`);
       return -1;

@@ -1,3 +1,36 @@
+/**
+ * @fileoverview Renders a Conv2dLayer as a config struct and one call of fpgac::conv2d (hw/fpgac/conv.h).
+ */
+import { formatToCpp } from '../../../sim/fixed.js';
 import type { Conv2dLayer } from '../../ir/design.js';
-import type { RenderContext, RenderedLayer } from '../render.js';
-export function renderConv2d(_layer: Conv2dLayer, _ctx: RenderContext): RenderedLayer { throw new Error('not implemented'); }
+import { constLines } from '../cpp.js';
+import { actFields, configName, type RenderContext, type RenderedLayer } from '../render.js';
+
+export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLayer {
+  const cfg = configName(layer);
+  const { c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group } = layer;
+  const types = [
+    `  typedef ${ctx.constTypeOf(layer.weight)} weight_t;`,
+    // Without a bias the kernel's 3-argument overload never names bias_t.
+    ...(layer.bias ? [`  typedef ${ctx.constTypeOf(layer.bias)} bias_t;`] : []),
+    `  typedef ${formatToCpp(layer.acc)} acc_t; // exact: no partial sum is quantized or overflows`,
+  ];
+  const config = [
+    `struct ${cfg} {`,
+    constLines({ c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group }),
+    ...types,
+    actFields(layer.act),
+    '};',
+  ].join('\n');
+  const args = [
+    ctx.varOf(layer.inputs[0]),
+    ctx.varOf(layer.output),
+    ctx.constVarOf(layer.weight),
+    ...(layer.bias ? [ctx.constVarOf(layer.bias)] : []),
+  ];
+  return {
+    config,
+    call: `fpgac::conv2d<${cfg}>(${args.join(', ')});`,
+    constants: layer.bias ? [layer.weight, layer.bias] : [layer.weight],
+  };
+}

@@ -1,4 +1,47 @@
+/**
+ * @fileoverview Renders DenseLayer / MatMulLayer into config structs and calls of fpgac::dense / fpgac::matmul
+ * (hw/fpgac/dense.h).
+ */
+import { formatToCpp } from '../../../sim/fixed.js';
 import type { DenseLayer, MatMulLayer } from '../../ir/design.js';
-import type { RenderContext, RenderedLayer } from '../render.js';
-export function renderDense(_layer: DenseLayer, _ctx: RenderContext): RenderedLayer { throw new Error('not implemented'); }
-export function renderMatMul(_layer: MatMulLayer, _ctx: RenderContext): RenderedLayer { throw new Error('not implemented'); }
+import { constLines } from '../cpp.js';
+import { actFields, configName, type RenderContext, type RenderedLayer } from '../render.js';
+
+export function renderDense(layer: DenseLayer, ctx: RenderContext): RenderedLayer {
+  const cfg = configName(layer);
+  const lines = [
+    `struct ${cfg} {`,
+    constLines({ rows: layer.rows, n_in: layer.nIn, n_out: layer.nOut }),
+    `  typedef ${ctx.constTypeOf(layer.weight)} weight_t;`,
+    ...(layer.bias ? [`  typedef ${ctx.constTypeOf(layer.bias)} bias_t;`] : []),
+    `  typedef ${formatToCpp(layer.acc)} acc_t;`,
+    actFields(layer.act),
+    '};',
+  ];
+  const args = [ctx.varOf(layer.inputs[0]), ctx.varOf(layer.output), ctx.constVarOf(layer.weight)];
+  if (layer.bias) args.push(ctx.constVarOf(layer.bias));
+  return {
+    config: lines.join('\n'),
+    call: `fpgac::dense<${cfg}>(${args.join(', ')});`,
+    constants: layer.bias ? [layer.weight, layer.bias] : [layer.weight],
+  };
+}
+
+export function renderMatMul(layer: MatMulLayer, ctx: RenderContext): RenderedLayer {
+  const cfg = configName(layer);
+  const lines = [
+    `struct ${cfg} {`,
+    constLines({
+      batch: layer.batch, m: layer.m, k: layer.k, n: layer.n,
+      a_batch_stride: layer.aBatchStride, b_batch_stride: layer.bBatchStride,
+    }),
+    `  typedef ${formatToCpp(layer.acc)} acc_t;`,
+    '};',
+  ];
+  const [a, b] = layer.inputs.length === 1 ? [layer.inputs[0], layer.inputs[0]] : layer.inputs;
+  return {
+    config: lines.join('\n'),
+    call: `fpgac::matmul<${cfg}>(${ctx.varOf(a)}, ${ctx.varOf(b)}, ${ctx.varOf(layer.output)});`,
+    constants: [],
+  };
+}

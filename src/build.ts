@@ -1,0 +1,94 @@
+/**
+ * @fileoverview `fpgac build`: compile a model and write the HLS project, with default testbench data (the
+ * bundled sample for the example model, otherwise seeded random inputs) and the simulator's outputs for them.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { compileModel, type CompileOptions, type Compiled } from './compile.js';
+import { renderProject, writeProject } from './emit/project.js';
+import { encodeNpy } from './npy.js';
+import { simulateSample } from '../sim/simulate.js';
+import { numel } from './ir/graph.js';
+import { readSamples, sampleOf } from './data.js';
+import { buildReport, renderReportMd, type Report } from './report.js';
+import { resolveBoard, type Board } from './plan/boards.js';
+import { exampleModel } from './paths.js';
+import { VERSION } from './version.js';
+
+export interface BuildOptions extends CompileOptions {
+  readonly board?: string;
+  readonly part?: string;
+  readonly clockMHz?: number;
+  /** Inputs for the default csim run (one file per graph input); default: seeded random samples. */
+  readonly inputs?: readonly string[];
+}
+
+export interface BuildResult {
+  readonly dir: string;
+  readonly compiled: Compiled;
+  readonly report: Report;
+  readonly board: Board;
+  readonly seconds: number;
+}
+
+/** Deterministic inputs in [-1, 1): the same bytes on every build. */
+function seededSamples(shape: readonly number[], count: number, seed: number): Float64Array {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  // Quantized to 1/1024 so the values are exact in any format with ≥ 10 fraction bits, and in float32.
+  return Float64Array.from({ length: count * numel(shape) }, () => Math.floor((next() * 2 - 1) * 1024) / 1024);
+}
+
+function defaultInputFiles(modelPath: string): string[] | undefined {
+  if (path.resolve(modelPath) !== path.resolve(exampleModel())) return undefined;
+  const sample = path.join(path.dirname(exampleModel()), 'sample_x.npy');
+  return existsSync(sample) ? [sample] : undefined;
+}
+
+export function buildProject(modelPath: string, outDir: string, opts: BuildOptions = {}): BuildResult {
+  const t0 = performance.now();
+  const board = resolveBoard(opts.board, opts.part);
+  const compiled = compileModel(modelPath, opts);
+  const { design } = compiled;
+  const files = opts.inputs ?? defaultInputFiles(modelPath);
+  const inputs = design.inputs.map((name, i) => {
+    const shape = design.tensors[name].shape;
+    if (files?.[i]) return readSamples(files[i], shape, design.tensors[name].onnxName);
+    const data = seededSamples(shape, 4, 1 + i);
+    return { file: '', samples: 4, per: numel(shape), data };
+  });
+  const samples = Math.min(...inputs.map((d) => d.samples));
+  const extra = new Map<string, string | Uint8Array>();
+  const inputPaths = inputs.map((_, i) => `tb_data/input_${i}.npy`);
+  inputs.forEach((d, i) => {
+    const shape = design.tensors[design.inputs[i]].shape;
+    extra.set(inputPaths[i], encodeNpy({ shape: [samples, ...shape.slice(1)], data: d.data.subarray(0, samples * d.per) }));
+  });
+  const outs = design.outputs.map(() => [] as Float64Array[]);
+  for (let s = 0; s < samples; s++) {
+    const r = simulateSample(design, inputs.map((d) => sampleOf(d, s)));
+    r.outputs.forEach((o, k) => outs[k].push(o));
+  }
+  design.outputs.forEach((name, k) => {
+    const shape = design.tensors[name].shape;
+    const per = numel(shape);
+    const data = new Float64Array(samples * per);
+    outs[k].forEach((o, s) => data.set(o, s * per));
+    extra.set(k === 0 ? 'tb_data/sim_output.npy' : `tb_data/sim_output.${k}.npy`, encodeNpy({ shape: [samples, ...shape.slice(1)], data }));
+  });
+  const report = buildReport(design, compiled.log, `fpgac ${VERSION}`);
+  extra.set('report.json', JSON.stringify(report, null, 2) + '\n');
+  extra.set('report.md', renderReportMd(report));
+  // `fpgac sim DIR --float` runs the float reference of the model this project was built from.
+  extra.set('source/model.onnx', readFileSync(modelPath));
+  extra.set('source/build.json', JSON.stringify({ precision: opts.precision ?? null, top: design.name, board: board.name, part: board.part }, null, 2) + '\n');
+  const clockMHz = opts.clockMHz ?? board.clockMHz;
+  const project = renderProject(design, { part: board.part, clockNs: +(1000 / clockMHz).toFixed(3), defaultInputs: inputPaths, extra });
+  writeProject(outDir, project);
+  return { dir: path.resolve(outDir), compiled, report, board, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,112 @@
+/**
+ * @fileoverview report.json / report.md: per layer the op, ONNX sources, shapes, parameters, zero weights,
+ * formats and MACs, plus model totals and the pass log.
+ */
+import { formatToCpp } from '../sim/fixed.js';
+import type { ConstData, Design, Layer } from './ir/design.js';
+import { numel } from './ir/graph.js';
+
+export interface LayerReport {
+  readonly name: string;
+  readonly kind: string;
+  readonly sources: readonly string[];
+  readonly inputShapes: readonly (readonly number[])[];
+  readonly outputShape: readonly number[];
+  readonly params: number;
+  readonly zeroParams: number;
+  readonly macs: number;
+  readonly formats: Readonly<Record<string, string>>;
+  readonly activation?: string;
+}
+
+export interface Report {
+  readonly tool: string;
+  readonly model: Design['model'];
+  readonly top: string;
+  readonly precision: string;
+  readonly passes: readonly string[];
+  readonly layers: readonly LayerReport[];
+  readonly totals: { readonly params: number; readonly zeroParams: number; readonly uniqueWeightBits: number; readonly macs: number; readonly layers: number };
+}
+
+function constantsOf(l: Layer): ConstData[] {
+  switch (l.kind) {
+    case 'conv2d': case 'dense': return [l.weight, ...(l.bias ? [l.bias] : [])];
+    case 'eltwise': return [l.a, l.b].flatMap((o) => ('constant' in o ? [o.constant] : []));
+    case 'lut': return [l.table];
+    case 'softmax': return [l.expTable];
+    default: return [];
+  }
+}
+
+function macsOf(l: Layer): number {
+  switch (l.kind) {
+    case 'conv2d': return l.oc * l.oh * l.ow * (l.c / l.group) * l.kh * l.kw;
+    case 'dense': return l.rows * l.nIn * l.nOut;
+    case 'matmul': return l.batch * l.m * l.k * l.n;
+    default: return 0;
+  }
+}
+
+export function buildReport(design: Design, passes: readonly string[], tool: string): Report {
+  const layers = design.layers.map((l): LayerReport => {
+    const consts = constantsOf(l);
+    const isParam = (c: ConstData) => l.kind === 'conv2d' || l.kind === 'dense' || l.kind === 'eltwise';
+    const params = consts.filter(isParam).reduce((s, c) => s + c.raw.length, 0);
+    const zeroParams = consts.filter(isParam).reduce((s, c) => s + c.raw.filter((r) => r === 0).length, 0);
+    const formats: Record<string, string> = {
+      input: formatToCpp(design.tensors[l.inputs[0]]?.format ?? design.tensors[l.output].format),
+      output: formatToCpp(design.tensors[l.output].format),
+    };
+    if (l.kind === 'conv2d' || l.kind === 'dense') {
+      formats.weight = formatToCpp(l.weight.format);
+      if (l.bias) formats.bias = formatToCpp(l.bias.format);
+    }
+    if ('acc' in l) formats.accumulator = formatToCpp(l.acc);
+    return {
+      name: l.name, kind: l.kind === 'eltwise' ? `eltwise:${l.op}` : l.kind === 'pool2d' ? `pool2d:${l.mode}` : l.kind, sources: l.sources,
+      inputShapes: l.inputs.map((i) => design.tensors[i].shape), outputShape: design.tensors[l.output].shape,
+      params, zeroParams, macs: macsOf(l), formats,
+      ...('act' in l && l.act.kind !== 'none' ? { activation: l.act.kind } : {}),
+    };
+  });
+  const unique = new Map<string, ConstData>();
+  design.layers.forEach((l) => constantsOf(l).forEach((c) => unique.set(c.name, c)));
+  return {
+    tool, model: design.model, top: design.name, precision: design.precision, passes,
+    layers,
+    totals: {
+      params: layers.reduce((s, l) => s + l.params, 0),
+      zeroParams: layers.reduce((s, l) => s + l.zeroParams, 0),
+      uniqueWeightBits: [...unique.values()].reduce((s, c) => s + c.raw.length * c.format.width, 0),
+      macs: layers.reduce((s, l) => s + l.macs, 0),
+      layers: layers.length,
+    },
+  };
+}
+
+export function renderReportMd(r: Report): string {
+  const lines = [
+    `# fpgac report: ${r.model.file}`,
+    '',
+    `Top function \`${r.top}\`, default precision \`${r.precision}\`, opset ${r.model.opset}, producer ${r.model.producer || 'unknown'}.`,
+    '',
+    `Totals: ${r.totals.layers} layers, ${r.totals.params} parameters (${r.totals.zeroParams} zero, ${pct(r.totals.zeroParams, r.totals.params)}), ${r.totals.macs} MACs per inference, ${r.totals.uniqueWeightBits} bits of stored constants (each shared constant counted once).`,
+    '',
+    '| # | layer | kind | ONNX nodes | input | output | params | zero | MACs | output format | accumulator |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...r.layers.map((l, i) => `| ${i} | ${l.name} | ${l.kind}${l.activation ? `+${l.activation}` : ''} | ${l.sources.join(', ')} | ${l.inputShapes.map((s) => s.join('x')).join(', ')} | ${l.outputShape.join('x')} | ${l.params} | ${l.zeroParams} | ${l.macs} | \`${l.formats.output}\` | ${l.formats.accumulator ? `\`${l.formats.accumulator}\`` : ''} |`),
+    '',
+    '## Passes',
+    '',
+    ...r.passes.map((p) => `- ${p}`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function pct(a: number, b: number): string {
+  return b ? `${((100 * a) / b).toFixed(1)}%` : '0%';
+}
+
+export { numel };

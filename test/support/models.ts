@@ -1,0 +1,47 @@
+/**
+ * Test support: the shared models folder (../shared/models next to the repo), skipped with a clear message when
+ * absent, and loaders for the ONNX test-data format (test_data_set_N/input_i.pb, output_i.pb).
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { loadTensorPb } from '../../src/onnx/load.js';
+import type { Tensor } from '../../src/ir/graph.js';
+import { REPO } from './harness.js';
+
+export const SHARED_MODELS = path.resolve(REPO, '../shared/models');
+export const HAVE_SHARED = existsSync(SHARED_MODELS);
+export const SKIP_REASON = `shared models folder not found at ${SHARED_MODELS}`;
+
+export function modelPath(rel: string): string {
+  return path.join(SHARED_MODELS, rel, 'model.onnx');
+}
+
+export interface TestDataSet {
+  readonly dir: string;
+  readonly inputs: (Tensor & { name: string })[];
+  readonly outputs: (Tensor & { name: string })[];
+}
+
+export function testDataSets(modelDir: string): TestDataSet[] {
+  const dir = path.join(SHARED_MODELS, modelDir);
+  return readdirSync(dir)
+    .filter((d) => d.startsWith('test_data_set_'))
+    .sort()
+    .map((d) => {
+      const files = readdirSync(path.join(dir, d)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+      const load = (prefix: string) => files.filter((f) => f.startsWith(prefix)).map((f) => loadTensorPb(path.join(dir, d, f)));
+      return { dir: path.join(dir, d), inputs: load('input_'), outputs: load('output_') };
+    });
+}
+
+/** Max |a-b| / (atol + rtol·|b|) over all elements: ≤ 1 means within tolerance. */
+export function toleranceRatio(a: ArrayLike<number>, b: ArrayLike<number>, rtol: number, atol: number): number {
+  if (a.length !== b.length) return Infinity;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(a[i]) && Number.isNaN(b[i])) continue;
+    if (a[i] === b[i]) continue;
+    worst = Math.max(worst, Math.abs(a[i] - b[i]) / (atol + rtol * Math.abs(b[i])));
+  }
+  return worst;
+}
