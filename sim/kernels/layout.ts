@@ -1,3 +1,59 @@
-import type { TransposeLayer } from '../../src/ir/design.js';
+/**
+ * @fileoverview Transpose of a rank-6 padded tensor; mirrors fpgac::transpose in hw/fpgac/layout.h: the output is
+ * written in C order while the input is read through the permuted strides. When the output format differs, each
+ * element is cast (an exact shift when the cast cannot round or overflow, see exactScale).
+ */
+import { castRaw, fracBits } from '../fixed.js';
+import { ELT_RANK, type TransposeLayer } from '../../src/ir/design.js';
 import type { KernelIO } from './common.js';
-export function simulateTranspose(_layer: TransposeLayer, _io: KernelIO): void { throw new Error('not implemented'); }
+import { exactScale } from './eltwise.js';
+
+/**
+ * The walk both executors do: output dims d_k = inShape[perm[k]] and, per output axis, the stride of the input
+ * axis it reads. The emitter (src/emit/kernels/layout.ts) writes these into the config struct.
+ */
+export function transposeWalk(inShape: readonly number[], perm: readonly number[]): { dims: number[]; strides: number[] } {
+  const sorted = [...perm].sort((x, y) => x - y);
+  if (inShape.length !== ELT_RANK || perm.length !== ELT_RANK || sorted.some((p, k) => p !== k)) {
+    throw new Error(`transpose needs a rank-${ELT_RANK} shape and permutation, got [${inShape}] / [${perm}]`);
+  }
+  const inStrides = new Array<number>(ELT_RANK);
+  let s = 1;
+  for (let k = ELT_RANK - 1; k >= 0; k--) {
+    inStrides[k] = s;
+    s *= inShape[k];
+  }
+  return { dims: perm.map((p) => inShape[p]), strides: perm.map((p) => inStrides[p]) };
+}
+
+const walks = new WeakMap<TransposeLayer, { dims: number[]; strides: number[] }>();
+
+export function simulateTranspose(layer: TransposeLayer, io: KernelIO): void {
+  let walk = walks.get(layer);
+  if (!walk) walks.set(layer, (walk = transposeWalk(layer.inShape, layer.perm)));
+  const [d0, d1, d2, d3, d4, d5] = walk.dims;
+  const [s0, s1, s2, s3, s4, s5] = walk.strides;
+  const x = io.inputs[0];
+  const out = io.out;
+  const inF = io.inFormats[0];
+  const outF = io.outFormat;
+  const scale = exactScale(inF, outF);
+  const inFrac = fracBits(inF);
+  let o = 0;
+  for (let i0 = 0; i0 < d0; i0++) {
+    for (let i1 = 0; i1 < d1; i1++) {
+      for (let i2 = 0; i2 < d2; i2++) {
+        for (let i3 = 0; i3 < d3; i3++) {
+          for (let i4 = 0; i4 < d4; i4++) {
+            let ii = i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3 + i4 * s4;
+            if (scale > 0) {
+              for (let i5 = 0; i5 < d5; i5++, ii += s5) out[o++] = x[ii] * scale;
+            } else {
+              for (let i5 = 0; i5 < d5; i5++, ii += s5) out[o++] = castRaw(x[ii], inFrac, outF);
+            }
+          }
+        }
+      }
+    }
+  }
+}

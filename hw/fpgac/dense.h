@@ -1,0 +1,87 @@
+// fpgac kernel library: fully connected layers (Gemm, MatMul with a constant operand) and tensor × tensor MatMul.
+//
+// Semantics (src/ir/design.ts, DenseLayer / MatMulLayer; sim/kernels/dense.ts mirrors this file step for step):
+//   dense:  out[r][o] = finish(bias[o] + sum_i in[r][i] * w[o][i])      weight [n_out][n_in], bias [n_out]
+//   matmul: out[t][i][j] = (out_t)(sum_p a[t][i][p] * b[t][p][j])     a/b indexed with their batch strides
+// Products of ap_fixed values are exact (full-precision result type). The sum is kept in CFG::acc_t, which the
+// compiler sizes so that it never overflows and holds every product's fraction bits: then `acc = acc + prod`
+// is exact and the only lossy step is the final cast to out_t. (If a design's acc_t were narrower, each
+// assignment to acc would quantize/overflow in acc_t's modes; the simulator mirrors that too, in this order.)
+#ifndef FPGAC_DENSE_H
+#define FPGAC_DENSE_H
+
+#include "common.h"
+
+namespace fpgac {
+
+// Shared loop nest of dense with and without bias. HAS_BIAS is a compile-time constant, so the bias array is
+// never touched when it is false (the caller then passes a dummy array of any element type).
+template <class CFG, bool HAS_BIAS, class in_t, class out_t, class bias_t>
+void dense_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
+                const typename CFG::weight_t w[CFG::n_out * CFG::n_in], const bias_t *b) {
+#pragma HLS INLINE
+  typedef typename CFG::acc_t acc_t;
+DenseRows:
+  for (int r = 0; r < CFG::rows; r++) {
+  DenseOut:
+    for (int o = 0; o < CFG::n_out; o++) {
+      acc_t acc = 0;
+      if (HAS_BIAS) acc = b[o];
+    DenseMac:
+      for (int i = 0; i < CFG::n_in; i++) {
+        // One multiply-accumulate per cycle: the adder's loop-carried dependency fits one cycle for the
+        // accumulator widths the compiler chooses, and resources stay O(1) whatever n_in is.
+#pragma HLS PIPELINE II=1
+        acc = acc + in[r * CFG::n_in + i] * w[o * CFG::n_in + i];
+      }
+      out[r * CFG::n_out + o] = finish<CFG, out_t>(acc);
+    }
+  }
+}
+
+// Dense with bias: fpgac::dense<cfg>(in, out, w, b).
+template <class CFG, class in_t, class out_t>
+void dense(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
+           const typename CFG::weight_t w[CFG::n_out * CFG::n_in], const typename CFG::bias_t b[CFG::n_out]) {
+  dense_impl<CFG, true>(in, out, w, b);
+}
+
+// Dense without bias: fpgac::dense<cfg>(in, out, w). The weight array stands in for the unused bias pointer so
+// that no null pointer reaches synthesis.
+template <class CFG, class in_t, class out_t>
+void dense(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
+           const typename CFG::weight_t w[CFG::n_out * CFG::n_in]) {
+  dense_impl<CFG, false>(in, out, w, w);
+}
+
+// Batched matrix product of two tensors: fpgac::matmul<cfg>(a, b, out). A is [batch][m][k], B is [batch][k][n];
+// a_batch_stride / b_batch_stride are m*k / k*n, or 0 where that operand is broadcast over the batch (then the
+// array holds a single matrix, which is what the array bounds below evaluate to).
+template <class CFG, class a_t, class b_t, class out_t>
+void matmul(const a_t a[CFG::a_batch_stride * (CFG::batch - 1) + CFG::m * CFG::k],
+            const b_t b[CFG::b_batch_stride * (CFG::batch - 1) + CFG::k * CFG::n],
+            out_t out[CFG::batch * CFG::m * CFG::n]) {
+  typedef typename CFG::acc_t acc_t;
+MatMulBatch:
+  for (int t = 0; t < CFG::batch; t++) {
+  MatMulRows:
+    for (int i = 0; i < CFG::m; i++) {
+    MatMulCols:
+      for (int j = 0; j < CFG::n; j++) {
+        acc_t acc = 0;
+      MatMulMac:
+        for (int p = 0; p < CFG::k; p++) {
+          // Same schedule as dense: one exact multiply-accumulate per cycle.
+#pragma HLS PIPELINE II=1
+          acc = acc + a[t * CFG::a_batch_stride + i * CFG::k + p] * b[t * CFG::b_batch_stride + p * CFG::n + j];
+        }
+        // No fused activation: a plain assignment, i.e. out_t's quantization then overflow mode.
+        out[(t * CFG::m + i) * CFG::n + j] = acc;
+      }
+    }
+  }
+}
+
+}  // namespace fpgac
+
+#endif
