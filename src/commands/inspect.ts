@@ -47,8 +47,10 @@ export function inspectModel(file: string): Inspection {
   let problems: Diagnostic[] = [];
   let layers: readonly LayerReport[] | undefined;
   let macs: number | undefined;
+  let outputs = g.outputs;
   try {
     const c = compileModel(file);
+    outputs = c.reference.outputs;
     const r = buildReport(c.design, c.log, `fpgac ${VERSION}`);
     layers = r.layers;
     macs = r.totals.macs;
@@ -59,7 +61,7 @@ export function inspectModel(file: string): Inspection {
   const vi = (v: { name: string; shape: readonly number[]; dtype: string }) => ({ name: v.name, shape: v.shape, dtype: v.dtype });
   return {
     file, opset: g.opset, irVersion: m.irVersion, producer: m.producer,
-    inputs: g.inputs.map(vi), outputs: g.outputs.map(vi), ops, params, zeroParams: zeros,
+    inputs: g.inputs.map(vi), outputs: outputs.map(vi), ops, params, zeroParams: zeros,
     zeroFraction: params ? zeros / params : 0, sharedWeights,
     supported: problems.length === 0, problems: problems.map(formatDiagnostic), layers, macs,
   };
