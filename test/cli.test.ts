@@ -145,7 +145,7 @@ describe('fpgac CLI', () => {
     // folded into the convolutions at export, so the ONNX file holds 3,002 (all 1,353 zeros are still there).
     expect(j.params).toBe(3002);
     expect(j.zeroParams).toBe(1353);
-    expect(j.ops.Conv).toBe(12);
+    expect(j.ops.Conv).toBe(19); // stem 1 + 2 per Euler step x 4 steps x 2 blocks + 2 downsampling
     expect(j.sharedWeights.length).toBeGreaterThan(0);
     const bad = path.join(dir, 'bad.onnx');
     const t = fpgac('inspect', bad);

@@ -1,0 +1,84 @@
+// fpgac kernel library: 2-D convolution (Conv2dLayer in src/ir/design.ts; simulator twin sim/kernels/conv.ts).
+// 1-D convolutions are lowered with h = 1, kh = 1. Any group count: depthwise is group = c = oc.
+//
+//   out[o][oy][ox] = finish(bias[o] + sum over ic < c/group, ky < kh, kx < kw of
+//                           w[o][ic][ky][kx] * in[g*(c/group) + ic][oy*sh - pt + ky*dh][ox*sw - pl + kx*dw])
+//   with g = o / (oc/group); taps outside the input are zero padding (skipped). The bottom/right padding is
+//   implied by oh/ow.
+//
+// CFG provides: static const int c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group; typedefs weight_t,
+// bias_t (only with a bias) and acc_t; act, clip_lo, clip_hi for fpgac::finish.
+// acc_t is the design's accumulator format, wide enough that every partial sum is exact: products of ap_fixed
+// values are exact and `acc += w * x` then never quantizes or overflows, so the only lossy step is finish().
+#ifndef FPGAC_CONV_H
+#define FPGAC_CONV_H
+
+#include "common.h"
+
+namespace fpgac {
+
+// Shared body of both conv2d overloads; HAS_BIAS is a compile-time constant, so without a bias the read of b
+// disappears (b is then a stand-in array that is never read: a null pointer would trouble HLS interfaces).
+template <class CFG, bool HAS_BIAS, class in_t, class out_t, class bias_t>
+void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+                 const typename CFG::weight_t wt[CFG::oc * (CFG::c / CFG::group) * CFG::kh * CFG::kw],
+                 const bias_t b[]) {
+#pragma HLS INLINE
+  typedef typename CFG::acc_t acc_t;
+  const int cpg = CFG::c / CFG::group;   // input channels per group
+  const int opg = CFG::oc / CFG::group;  // output channels per group
+conv_oc:
+  for (int o = 0; o < CFG::oc; o++) {
+    const int g = o / opg;
+  conv_oy:
+    for (int oy = 0; oy < CFG::oh; oy++) {
+    conv_ox:
+      for (int ox = 0; ox < CFG::ow; ox++) {
+        acc_t acc = 0;
+        if (HAS_BIAS) acc = b[o];
+        // The tap loops form a perfect nest, so HLS flattens them into one pipelined loop: one multiply-add
+        // per cycle. The arrays are plain memories (two ports at most), so unrolling the taps to produce one
+        // output per cycle would not reach II=1 without partitioning; this keeps the area to a single MAC.
+      conv_ic:
+        for (int ic = 0; ic < cpg; ic++) {
+        conv_ky:
+          for (int ky = 0; ky < CFG::kh; ky++) {
+          conv_kx:
+            for (int kx = 0; kx < CFG::kw; kx++) {
+#pragma HLS PIPELINE II=1
+              const int iy = oy * CFG::sh - CFG::pt + ky * CFG::dh;
+              const int ix = ox * CFG::sw - CFG::pl + kx * CFG::dw;
+              // Padding taps contribute zero: skipping them is the same exact sum.
+              if (iy >= 0 && iy < CFG::h && ix >= 0 && ix < CFG::w) {
+                acc += wt[((o * cpg + ic) * CFG::kh + ky) * CFG::kw + kx] *
+                       in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
+              }
+            }
+          }
+        }
+        out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(acc);
+      }
+    }
+  }
+}
+
+// Convolution with a bias [oc].
+template <class CFG, class in_t, class out_t>
+void conv2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+            const typename CFG::weight_t wt[CFG::oc * (CFG::c / CFG::group) * CFG::kh * CFG::kw],
+            const typename CFG::bias_t b[CFG::oc]) {
+#pragma HLS INLINE off
+  conv2d_core<CFG, true>(in, out, wt, b);
+}
+
+// Convolution without a bias: the accumulator starts at 0.
+template <class CFG, class in_t, class out_t>
+void conv2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+            const typename CFG::weight_t wt[CFG::oc * (CFG::c / CFG::group) * CFG::kh * CFG::kw]) {
+#pragma HLS INLINE off
+  conv2d_core<CFG, false>(in, out, wt, wt);
+}
+
+}  // namespace fpgac
+
+#endif

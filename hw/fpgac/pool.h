@@ -1,0 +1,97 @@
+// fpgac kernel library: 2-D max and average pooling (Pool2dLayer in src/ir/design.ts; simulator twin
+// sim/kernels/pool.ts). 1-D pooling is lowered with h = 1, kh = 1; global average pooling is kh = h, kw = w with
+// no padding.
+//
+// The window of output (ch, oy, ox) has taps iy = oy*sh - pt + ky*dh, ix = ox*sw - pl + kx*dw; taps outside the
+// input are padding (bottom/right padding is implied by oh/ow).
+// - max_pool2d: m = the largest in-bounds input (padding never wins), out = (out_t) m, so the output format may
+//   differ from the input's. A window without any in-bounds tap (impossible with valid ONNX pads) gives 0.
+// - avg_pool2d: sum = sum of the in-bounds inputs, exact in acc_t; n = kh*kw when count_all, else the number of
+//   in-bounds taps (n = 0 is taken as 1; the sum is then 0); r = 1/n as `recip_t r = 1.0 / n`, i.e. an IEEE double
+//   division then recip_t's conversion from double (the simulator does the same with fromDouble(1 / n));
+//   out = (out_t)(sum * r), the product exact, so the output cast is the only rounding after r.
+//
+// CFG provides: static const int c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw; for avg_pool2d also
+// static const bool count_all (count_include_pad, or no window ever touches padding, which divides by kh*kw all
+// the same but lets HLS fold the division into a constant) and typedefs acc_t, recip_t.
+#ifndef FPGAC_POOL_H
+#define FPGAC_POOL_H
+
+#include "common.h"
+
+namespace fpgac {
+
+template <class CFG, class in_t, class out_t>
+void max_pool2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::c * CFG::oh * CFG::ow]) {
+#pragma HLS INLINE off
+pool_c:
+  for (int ch = 0; ch < CFG::c; ch++) {
+  pool_oy:
+    for (int oy = 0; oy < CFG::oh; oy++) {
+    pool_ox:
+      for (int ox = 0; ox < CFG::ow; ox++) {
+        in_t m = 0;
+        bool seen = false;  // padding never wins: m starts at the first in-bounds tap
+        // Perfect nest: HLS flattens the window into one pipelined loop, one input read and compare per cycle.
+      pool_ky:
+        for (int ky = 0; ky < CFG::kh; ky++) {
+        pool_kx:
+          for (int kx = 0; kx < CFG::kw; kx++) {
+#pragma HLS PIPELINE II=1
+            const int iy = oy * CFG::sh - CFG::pt + ky * CFG::dh;
+            const int ix = ox * CFG::sw - CFG::pl + kx * CFG::dw;
+            if (iy >= 0 && iy < CFG::h && ix >= 0 && ix < CFG::w) {
+              const in_t v = in[(ch * CFG::h + iy) * CFG::w + ix];
+              if (!seen || v > m) m = v;
+              seen = true;
+            }
+          }
+        }
+        const out_t r = m;  // the layer's one cast: quantization then overflow mode of out_t
+        out[(ch * CFG::oh + oy) * CFG::ow + ox] = r;
+      }
+    }
+  }
+}
+
+template <class CFG, class in_t, class out_t>
+void avg_pool2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::c * CFG::oh * CFG::ow]) {
+#pragma HLS INLINE off
+  typedef typename CFG::acc_t acc_t;
+  typedef typename CFG::recip_t recip_t;
+pool_c:
+  for (int ch = 0; ch < CFG::c; ch++) {
+  pool_oy:
+    for (int oy = 0; oy < CFG::oh; oy++) {
+    pool_ox:
+      for (int ox = 0; ox < CFG::ow; ox++) {
+        acc_t sum = 0;
+        int count = 0;
+        // Perfect nest: HLS flattens the window into one pipelined loop, one input read and add per cycle.
+      pool_ky:
+        for (int ky = 0; ky < CFG::kh; ky++) {
+        pool_kx:
+          for (int kx = 0; kx < CFG::kw; kx++) {
+#pragma HLS PIPELINE II=1
+            const int iy = oy * CFG::sh - CFG::pt + ky * CFG::dh;
+            const int ix = ox * CFG::sw - CFG::pl + kx * CFG::dw;
+            if (iy >= 0 && iy < CFG::h && ix >= 0 && ix < CFG::w) {
+              sum += in[(ch * CFG::h + iy) * CFG::w + ix];
+              count++;
+            }
+          }
+        }
+        // With count_all the divisor is a constant and the double division folds away at compile time;
+        // otherwise n takes at most kh*kw values (HLS builds a divider unless the layer avoids padding).
+        const int n = CFG::count_all ? CFG::kh * CFG::kw : (count > 0 ? count : 1);
+        const recip_t r = 1.0 / n;
+        const out_t y = sum * r;  // exact product, then the layer's one cast
+        out[(ch * CFG::oh + oy) * CFG::ow + ox] = y;
+      }
+    }
+  }
+}
+
+}  // namespace fpgac
+
+#endif

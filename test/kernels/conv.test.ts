@@ -1,0 +1,183 @@
+// Conv2dLayer: the simulator (sim/kernels/conv.ts) must equal g++ running hw/fpgac/conv.h bit for bit.
+// One design holds every variant as an independent layer (one g++ compile per header set): groups (1, 2, depthwise,
+// depthwise with a channel multiplier), strides, dilations, asymmetric padding, bias or none, act none/relu/clip,
+// 1-D shapes, and output formats chosen so that rounding, saturation and wrapping all happen.
+import { describe, it, expect } from 'vitest';
+import type { Activation, Conv2dLayer, Design, DTensor } from '../../src/ir/design.js';
+import { fixed, fracBits, fromDouble, maxRaw, minRaw, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
+import { simulateSample } from '../../sim/simulate.js';
+import {
+  constData, csimSamples, firstDifferences, makeDesign, officialApInclude, randomRaws, randomSamples, rng,
+  simulateSamples,
+} from '../support/harness.js';
+
+const DEFAULT = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
+const rand = rng(20240601);
+
+interface ConvSpec {
+  name: string; input: DTensor; oc: number; kh: number; kw: number;
+  sh?: number; sw?: number; dh?: number; dw?: number;
+  pt?: number; pl?: number; pb?: number; pr?: number; group?: number;
+  wFormat: FixedFormat; bFormat: FixedFormat | null; out: FixedFormat | 'acc'; act?: Activation;
+}
+
+const maxAbs = (f: FixedFormat) => Math.max(-minRaw(f), maxRaw(f)) * 2 ** -fracBits(f);
+
+/** An accumulator that is exact for any weights of these formats: all fraction bits, integer bits with margin. */
+function accFor(x: FixedFormat, w: FixedFormat, b: FixedFormat | null, taps: number): FixedFormat {
+  const frac = Math.max(fracBits(x) + fracBits(w), b ? fracBits(b) : 0);
+  const int = Math.ceil(Math.log2(maxAbs(x) * maxAbs(w) * taps + (b ? maxAbs(b) : 0))) + 2;
+  return fixed(int + frac, int);
+}
+
+/** Builds the layer and its output tensor; oh/ow follow from the bottom/right padding. */
+function conv(s: ConvSpec): { layer: Conv2dLayer; out: DTensor } {
+  const [, c, h, w] = s.input.shape;
+  const { sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0, group = 1 } = s;
+  const oh = Math.floor((h + pt + pb - dh * (s.kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((w + pl + pr - dw * (s.kw - 1) - 1) / sw) + 1;
+  const wShape = [s.oc, c / group, s.kh, s.kw];
+  const nW = wShape.reduce((a, b) => a * b, 1);
+  const weight = constData(`${s.name}_w`, wShape, s.wFormat, randomRaws(s.wFormat, nW, rand));
+  const bias = s.bFormat ? constData(`${s.name}_b`, [s.oc], s.bFormat, randomRaws(s.bFormat, s.oc, rand)) : null;
+  const acc = accFor(s.input.format, s.wFormat, s.bFormat, (c / group) * s.kh * s.kw);
+  const out: DTensor = { name: `${s.name}_y`, onnxName: `${s.name}_y`, shape: [1, s.oc, oh, ow], format: s.out === 'acc' ? acc : s.out };
+  const layer: Conv2dLayer = {
+    kind: 'conv2d', name: s.name, sources: [s.name], inputs: [s.input.name], output: out.name,
+    c, h, w, oc: s.oc, oh, ow, kh: s.kh, kw: s.kw, sh, sw, pt, pl, dh, dw, group,
+    weight, bias, acc, act: s.act ?? { kind: 'none' },
+  };
+  return { layer, out };
+}
+
+const x: DTensor = { name: 'x', onnxName: 'x', shape: [1, 4, 7, 8], format: DEFAULT };
+const x1: DTensor = { name: 'x1', onnxName: 'x1', shape: [1, 3, 1, 12], format: parseFormat('ap_fixed<10,3,AP_TRN,AP_WRAP>') };
+const xu: DTensor = { name: 'xu', onnxName: 'xu', shape: [1, 2, 5, 6], format: parseFormat('ap_ufixed<8,4,AP_RND,AP_SAT>') };
+const w8 = parseFormat('ap_fixed<8,0>'); // weights in [-0.5, 0.5): outputs mix in-range values and overflows
+const b12 = parseFormat('ap_fixed<12,4>');
+
+const specs: ConvSpec[] = [
+  // Plain 3x3 "same" convolution, bias, default output format (AP_RND_CONV, AP_SAT).
+  { name: 'plain', input: x, oc: 6, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1, wFormat: w8, bFormat: b12, out: DEFAULT },
+  // The same shape with an exact output (the acc format): checked against float math below.
+  { name: 'exact', input: x, oc: 3, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1, wFormat: w8, bFormat: b12, out: 'acc' },
+  // Two groups, strides 2x1, asymmetric padding (top 0, left 2, bottom 1, right 0), no bias, relu, 8-bit wrap.
+  {
+    name: 'grouped', input: x, oc: 6, kh: 3, kw: 2, sh: 2, sw: 1, pt: 0, pl: 2, pb: 1, pr: 0, group: 2,
+    wFormat: w8, bFormat: null, out: parseFormat('ap_fixed<8,3,AP_TRN,AP_WRAP>'), act: { kind: 'relu' },
+  },
+  // Depthwise, dilation 2, padding 2, clip between raws 8 and 200 of an unsigned rounding/saturating output.
+  {
+    name: 'depthwise', input: x, oc: 4, kh: 3, kw: 3, dh: 2, dw: 2, pt: 2, pl: 2, pb: 2, pr: 2, group: 4,
+    wFormat: w8, bFormat: b12, out: parseFormat('ap_ufixed<8,4,AP_RND,AP_SAT>'), act: { kind: 'clip', lo: 8, hi: 200 },
+  },
+  // Depthwise with channel multiplier 2, strides 2x3, dilation 1x2, unsigned weights, symmetric saturation.
+  {
+    name: 'multiplier', input: x, oc: 8, kh: 2, kw: 3, sh: 2, sw: 3, dh: 1, dw: 2, pt: 1, pl: 0, pb: 0, pr: 2, group: 4,
+    wFormat: parseFormat('ap_ufixed<6,0>'), bFormat: parseFormat('ap_fixed<6,3>'),
+    out: parseFormat('ap_fixed<6,2,AP_RND_ZERO,AP_SAT_SYM>'), act: { kind: 'relu' },
+  },
+  // Unsigned input, 1x1 kernel with stride 2 (a subsampling projection), round-to-minus-infinity, AP_SAT_ZERO.
+  {
+    name: 'pointwise', input: xu, oc: 3, kh: 1, kw: 1, sh: 2, sw: 2, wFormat: parseFormat('ap_fixed<10,1>'), bFormat: null,
+    out: parseFormat('ap_fixed<10,4,AP_RND_MIN_INF,AP_SAT_ZERO>'),
+  },
+  // 1-D (h = 1, kh = 1): stride 2, padding 1/1, bias, round-to-infinity.
+  {
+    name: 'conv1d', input: x1, oc: 5, kh: 1, kw: 3, sw: 2, pl: 1, pr: 1, wFormat: w8, bFormat: b12,
+    out: parseFormat('ap_fixed<12,3,AP_RND_INF,AP_SAT>'),
+  },
+  // 1-D depthwise, dilation 2, left padding 4, no bias, clip, truncation toward zero with wrap.
+  {
+    name: 'dw1d', input: x1, oc: 3, kh: 1, kw: 5, dw: 2, pl: 4, pr: 1, group: 3, wFormat: parseFormat('ap_fixed<8,2>'),
+    bFormat: null, out: parseFormat('ap_fixed<8,1,AP_TRN_ZERO,AP_WRAP>'), act: { kind: 'clip', lo: -100, hi: 90 },
+  },
+];
+
+const built = specs.map(conv);
+const design: Design = makeDesign('conv_test', [x, x1, xu, ...built.map((b) => b.out)], built.map((b) => b.layer), built.map((b) => b.out.name));
+const samples = randomSamples(design, 6, rng(99));
+// Computed on first use, so that a simulator crash fails the tests instead of the file's collection.
+let simCache: Float64Array[][] | undefined;
+const simOut = (): Float64Array[][] => (simCache ??= simulateSamples(design, samples));
+
+function expectSame(other: Float64Array[][]): void {
+  const sim = simOut();
+  expect(other.length).toBe(sim.length);
+  sim.forEach((outs, s) =>
+    outs.forEach((a, k) => {
+      const diffs = firstDifferences(a, other[s][k]);
+      expect(diffs, `sample ${s}, layer ${specs[k].name}: ${diffs.join('; ')}`).toEqual([]);
+    }),
+  );
+}
+
+/** Independent float64 convolution of the quantized input (exact here: every value is a short dyadic). */
+function floatConv(layer: Conv2dLayer, xin: readonly number[], inF: FixedFormat): number[] {
+  const xs = xin.map((v) => toDouble(fromDouble(v, inF), inF));
+  const wv = layer.weight.raw.map((r) => toDouble(r, layer.weight.format));
+  const bv = layer.bias ? layer.bias.raw.map((r) => toDouble(r, layer.bias!.format)) : null;
+  const cpg = layer.c / layer.group;
+  const res: number[] = [];
+  for (let o = 0; o < layer.oc; o++) {
+    const g = Math.floor(o / (layer.oc / layer.group));
+    for (let oy = 0; oy < layer.oh; oy++) {
+      for (let ox = 0; ox < layer.ow; ox++) {
+        let s = bv ? bv[o] : 0;
+        for (let ic = 0; ic < cpg; ic++) {
+          for (let ky = 0; ky < layer.kh; ky++) {
+            for (let kx = 0; kx < layer.kw; kx++) {
+              const iy = oy * layer.sh - layer.pt + ky * layer.dh;
+              const ix = ox * layer.sw - layer.pl + kx * layer.dw;
+              if (iy < 0 || iy >= layer.h || ix < 0 || ix >= layer.w) continue;
+              s += wv[((o * cpg + ic) * layer.kh + ky) * layer.kw + kx] * xs[((g * cpg + ic) * layer.h + iy) * layer.w + ix];
+            }
+          }
+        }
+        res.push(s);
+      }
+    }
+  }
+  return res;
+}
+
+describe('conv2d kernel', () => {
+  it('simulator agrees with an independent float computation (exact output format)', () => {
+    const k = specs.findIndex((s) => s.name === 'exact');
+    const { layer, out } = built[k];
+    const lsb = 2 ** -fracBits(out.format);
+    samples.forEach((s, i) => {
+      const ref = floatConv(layer, s[0], x.format);
+      ref.forEach((v, j) => expect(Math.abs(simOut()[i][k][j] - v), `sample ${i} [${j}]`).toBeLessThanOrEqual(lsb));
+    });
+  });
+
+  it('the variants really round, saturate and wrap', () => {
+    const all = (name: string) => simOut().flatMap((o) => [...o[specs.findIndex((s) => s.name === name)]]);
+    const plain = all('plain');
+    const top = toDouble(maxRaw(DEFAULT), DEFAULT);
+    expect(plain.filter((v) => v === top || v === -32).length).toBeGreaterThan(0); // saturated
+    expect(plain.filter((v) => Math.abs(v) < 31).length).toBeGreaterThan(plain.length / 4); // rounded in range
+    const dw = all('depthwise');
+    expect(dw.filter((v) => v === 8 / 16).length).toBeGreaterThan(0); // clipped low
+    expect(dw.filter((v) => v === 200 / 16).length).toBeGreaterThan(0); // clipped high
+    expect(all('grouped').some((v) => v < 0)).toBe(true); // relu then AP_WRAP: wrapped negative
+  });
+
+  it('rejects an accumulator that cannot hold the sum exactly', () => {
+    const { layer } = built[0];
+    const narrow: Conv2dLayer = { ...layer, acc: fixed(20, 8) };
+    const d = makeDesign('narrow', [x, built[0].out], [narrow]);
+    expect(() => simulateSample(d, samples[0].slice(0, 1))).toThrow(/plain.*accumulator/);
+  });
+
+  it('simulator matches g++ C-simulation bit for bit (fpgac host ap_types headers)', () => {
+    expectSame(csimSamples(design, samples));
+  });
+
+  const official = officialApInclude();
+  (official ? it : it.skip)(
+    official ? 'simulator matches g++ C-simulation with the official Xilinx headers' : 'official Xilinx headers (skipped: XILINX_AP_INCLUDE not set)',
+    () => expectSame(csimSamples(design, samples, { apTypesInclude: official })),
+  );
+});
