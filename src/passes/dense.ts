@@ -35,41 +35,61 @@ function perChannel(t: Tensor, c: number, rank: number): Float64Array | undefine
 
 export function toDense(g: Graph): PassResult {
   const constants = new Map(g.constants);
+  const values = new Map(g.values);
   const taken = new Set<string>();
   let converted = 0;
-  const nodes: Node[] = g.nodes.map((n) => {
+  const nodes: Node[] = g.nodes.flatMap((n): Node[] => {
     if (n.op === 'Gemm') {
       const p = n.params as GemmParams;
       const b = constants.get(n.inputs[1]);
-      if (!b || p.transA) return n;
+      const c = n.inputs[2] ? constants.get(n.inputs[2]) : undefined;
+      if (!b || (n.inputs[2] && !c)) return [n];
       const wT = p.transB ? b.data : transposed(b);
       const [nOut, nIn] = p.transB ? b.shape : [b.shape[1], b.shape[0]];
       const wName = freshName(g, `${n.name}_W`, taken);
       constants.set(wName, tensor([nOut, nIn], wT.map((v) => v * p.alpha), b.dtype));
+      const out = n.outputs[0];
+      const before: Node[] = [];
+      let x = n.inputs[0];
+      if (p.transA) {
+        // op(A) = Aᵀ: an explicit transpose in front of the dense layer.
+        const t = freshName(g, `${n.name}_At`, taken);
+        const aShape = g.values.get(x)!.shape;
+        values.set(t, { name: t, dtype: 'float32', shape: [aShape[1], aShape[0]] });
+        before.push({ name: `${n.name}_transA`, op: 'Transpose', domain: '', inputs: [x], outputs: [t], attrs: { perm: { kind: 'ints', value: [1, 0] } }, sources: [n.name] });
+        x = t;
+      }
+      const vec = c && p.beta !== 0 ? perLastAxis(c, nOut) : undefined;
       let bName = '';
-      const c = n.inputs[2] ? constants.get(n.inputs[2]) : undefined;
-      if (n.inputs[2] && !c) return n;
-      if (c && p.beta !== 0) {
-        const vec = perLastAxis(c, nOut);
-        if (!vec) return n; // a C that varies per row cannot be a bias
+      if (vec) {
         bName = freshName(g, `${n.name}_b`, taken);
-        constants.set(bName, tensor([nOut], vec.map((v) => v * p.beta), c.dtype));
+        constants.set(bName, tensor([nOut], vec.map((v) => v * p.beta), c!.dtype));
       }
       converted++;
-      return { ...n, op: 'Dense', domain: 'fpgac', inputs: [n.inputs[0], wName, bName], params: { act: { kind: 'none' } } };
+      if (!c || p.beta === 0 || vec) return [...before, { ...n, op: 'Dense', domain: 'fpgac', inputs: [x, wName, bName], params: { act: { kind: 'none' } } }];
+      // A C that varies per row is not a bias: Dense, then an element-wise Add of beta·C.
+      const mid = freshName(g, `${n.name}_xw`, taken);
+      values.set(mid, { ...g.values.get(out)!, name: mid });
+      const cName = freshName(g, `${n.name}_C`, taken);
+      constants.set(cName, tensor(c.shape, c.data.map((v) => v * p.beta), c.dtype));
+      return [
+        ...before,
+        { ...n, op: 'Dense', domain: 'fpgac', inputs: [x, wName, ''], outputs: [mid], params: { act: { kind: 'none' } } },
+        { name: `${n.name}_addC`, op: 'Add', domain: '', inputs: [mid, cName], outputs: [out], attrs: {}, sources: [n.name] },
+      ];
     }
     if (n.op === 'MatMul') {
       const b = constants.get(n.inputs[1]);
       const aShape = g.values.get(n.inputs[0])?.shape;
-      if (!b || b.shape.length !== 2 || !aShape || aShape.length < 2) return n;
+      if (!b || b.shape.length !== 2 || !aShape || aShape.length < 2) return [n];
       const wName = freshName(g, `${n.name}_W`, taken);
       constants.set(wName, tensor([b.shape[1], b.shape[0]], transposed(b), b.dtype));
       converted++;
-      return { ...n, op: 'Dense', domain: 'fpgac', inputs: [n.inputs[0], wName, ''], params: { act: { kind: 'none' } } };
+      return [{ ...n, op: 'Dense', domain: 'fpgac', inputs: [n.inputs[0], wName, ''], params: { act: { kind: 'none' } } }];
     }
-    return n;
+    return [n];
   });
-  return { graph: { ...g, nodes, constants }, summary: `toDense: ${converted} Gemm/MatMul with constant weights` };
+  return { graph: { ...g, nodes, constants, values }, summary: `toDense: ${converted} Gemm/MatMul with constant weights` };
 }
 
 export function foldBias(g: Graph): PassResult {

@@ -1,0 +1,85 @@
+/**
+ * The ONNX node tests of the ops fpgac builds into hardware, through the whole compiler: passes, lowering to the
+ * fixed-point design, and the bit-exact simulator (whose kernels the per-kernel tests tie to g++). Weights and
+ * other inputs the hardware needs as constants are frozen to the test's values. The format gives 14 fraction bits
+ * and enough integer bits for the test's data, so results must match ONNX's expected outputs to within the
+ * rounding such a format implies. Expected values are ONNX's test data.
+ */
+import { describe, it, expect } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { loadModel } from '../../src/onnx/load.js';
+import { runPipeline } from '../../src/passes/pipeline.js';
+import { lowerGraph } from '../../src/quant/lower.js';
+import { fixed } from '../../sim/fixed.js';
+import { simulateSample } from '../../sim/simulate.js';
+import { OPS } from '../../src/ops/registry.js';
+import { freezeInputs, isFloatType, type Tensor } from '../../src/ir/graph.js';
+import { DiagnosticError } from '../../src/diagnostics.js';
+import { SHARED_MODELS, testDataSets } from '../support/models.js';
+
+const NODE_DIR = path.join(SHARED_MODELS, 'onnx-node');
+const HW_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Relu', 'Clip', 'Sigmoid', 'Softmax', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Flatten', 'Reshape', 'Transpose', 'BatchNormalization', 'Squeeze', 'Unsqueeze']);
+/** Inputs that are weights in a real model: frozen so the hardware stores them. */
+const WEIGHT_INPUTS: Record<string, number[]> = { Conv: [1, 2], Gemm: [1, 2], BatchNormalization: [1, 2, 3, 4] };
+
+type Outcome = { test: string; op: string; status: 'pass' | 'rejected' | 'mismatch' | 'crash'; detail?: string };
+
+const FRAC = 14;
+
+function runCase(test: string): Outcome {
+  const m = loadModel(path.join(NODE_DIR, test, 'model.onnx'));
+  const op = m.graph.nodes[0]?.op ?? '?';
+  try {
+    for (const ds of testDataSets(path.join('onnx-node', test))) {
+      const frozen = new Map<string, Tensor>();
+      for (const n of m.graph.nodes) {
+        for (const k of [...(OPS.get(n.op)?.constantInputs ?? []), ...(WEIGHT_INPUTS[n.op] ?? [])]) {
+          const idx = m.graph.inputs.findIndex((i) => i.name === n.inputs[k]);
+          if (idx >= 0) frozen.set(n.inputs[k], ds.inputs[idx]);
+        }
+      }
+      const g = runPipeline(freezeInputs(m.graph, frozen)).graph;
+      const runtime = m.graph.inputs.map((vi, i) => [vi.name, ds.inputs[i]] as const).filter(([n]) => !frozen.has(n));
+      if (runtime.some(([, t]) => !isFloatType(t.dtype))) return { test, op, status: 'rejected', detail: 'integer data' };
+      let maxAbs = 1;
+      for (const t of [...ds.inputs, ...ds.outputs]) for (const v of t.data) maxAbs = Math.max(maxAbs, Math.abs(v));
+      const int = Math.ceil(Math.log2(maxAbs)) + 2;
+      const f = fixed(int + FRAC, int, { q: 'AP_RND_CONV', o: 'AP_SAT' });
+      const design = lowerGraph(g, { quant: { activation: f, weight: f, bias: f }, topName: 'top', precision: 'test', model: { file: test, sha256: '', opset: g.opset, producer: '' } });
+      const out = simulateSample(design, runtime.map(([, t]) => t.data)).outputs;
+      for (let k = 0; k < ds.outputs.length; k++) {
+        const want = ds.outputs[k].data;
+        const got = out[k];
+        if (got.length !== want.length) return { test, op, status: 'mismatch', detail: `output ${k}: ${got.length} values, ${want.length} expected` };
+        // Each input and weight is rounded to 2^-15 at worst; a dot product of n terms then errs by ~n·|x|·2^-15.
+        const tol = 2 ** -FRAC * 4 * maxAbs * Math.max(1, ...design.layers.map((l) => ('nIn' in l ? l.nIn : 'kh' in l && 'c' in l ? (l.c * l.kh * l.kw) : 'k' in l ? l.k : 1)));
+        for (let i = 0; i < want.length; i++) {
+          if (!(Math.abs(got[i] - want[i]) <= tol + 1e-3 * Math.abs(want[i]))) return { test, op, status: 'mismatch', detail: `output ${k}[${i}]: ${got[i]} vs ${want[i]} (tol ${tol})` };
+        }
+      }
+    }
+    return { test, op, status: 'pass' };
+  } catch (e) {
+    if (e instanceof DiagnosticError) return { test, op, status: 'rejected', detail: e.diagnostics.map((d) => `${d.code} ${d.message}`).join('; ') };
+    return { test, op, status: 'crash', detail: (e as Error).stack };
+  }
+}
+
+describe.skipIf(!existsSync(NODE_DIR))('ONNX node tests through the fixed-point design', () => {
+  const tests = existsSync(NODE_DIR) ? readdirSync(NODE_DIR).filter((d) => d.startsWith('test_')).sort() : [];
+  const outcomes = tests.filter((t) => HW_OPS.has(loadModel(path.join(NODE_DIR, t, 'model.onnx')).graph.nodes[0]?.op ?? '')).map(runCase);
+
+  it('no crash, no wrong answer', () => {
+    const bad = outcomes.filter((o) => o.status === 'crash' || o.status === 'mismatch');
+    expect(bad.map((o) => `${o.test} (${o.op}): ${o.status} ${o.detail}`)).toEqual([]);
+  });
+
+  it('every hardware op passes node tests', () => {
+    const byOp = new Map<string, Outcome[]>();
+    for (const o of outcomes) byOp.set(o.op, [...(byOp.get(o.op) ?? []), o]);
+    const lines = [...byOp].map(([op, os]) => `${op}: ${os.filter((o) => o.status === 'pass').length}/${os.length}${os.some((o) => o.status === 'rejected') ? ` (rejected: ${os.filter((o) => o.status === 'rejected').map((o) => `${o.test.replace('test_', '')}: ${o.detail}`).join(' | ')})` : ''}`);
+    console.log(lines.join('\n'));
+    for (const [op, os] of byOp) expect(os.some((o) => o.status === 'pass'), op).toBe(true);
+  });
+});
