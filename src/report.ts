@@ -3,7 +3,8 @@
  * formats and MACs, plus model totals and the pass log.
  */
 import { formatToCpp } from '../sim/fixed.js';
-import type { ConstData, Design, Layer } from './ir/design.js';
+import type { ComputeLayer, ConstData, Design, Layer, LoopLayer } from './ir/design.js';
+import { computeLayers } from './ir/design.js';
 import { numel } from './ir/graph.js';
 
 export interface LayerReport {
@@ -17,6 +18,21 @@ export interface LayerReport {
   readonly macs: number;
   readonly formats: Readonly<Record<string, string>>;
   readonly activation?: string;
+  /** The loop region this layer is the engine of, and how many times it runs per inference. */
+  readonly region?: string;
+  readonly runs: number;
+}
+
+export interface RegionReport {
+  readonly name: string;
+  readonly steps: number;
+  readonly origin: readonly string[];
+  readonly bodyLayers: number;
+  /** Bits of the constants the region's engine stores (once, whatever the step count). */
+  readonly weightBitsStored: number;
+  /** Bits an unrolled design (one copy per step, as hls4ml and FINN build) would store. */
+  readonly weightBitsUnrolled: number;
+  readonly macsPerInference: number;
 }
 
 export interface Report {
@@ -26,10 +42,11 @@ export interface Report {
   readonly precision: string;
   readonly passes: readonly string[];
   readonly layers: readonly LayerReport[];
+  readonly regions: readonly RegionReport[];
   readonly totals: { readonly params: number; readonly zeroParams: number; readonly uniqueWeightBits: number; readonly macs: number; readonly layers: number };
 }
 
-function constantsOf(l: Layer): ConstData[] {
+function constantsOf(l: ComputeLayer): ConstData[] {
   switch (l.kind) {
     case 'conv2d': case 'dense': return [l.weight, ...(l.bias ? [l.bias] : [])];
     case 'eltwise': return [l.a, l.b].flatMap((o) => ('constant' in o ? [o.constant] : []));
@@ -39,7 +56,7 @@ function constantsOf(l: Layer): ConstData[] {
   }
 }
 
-function macsOf(l: Layer): number {
+function macsOf(l: ComputeLayer): number {
   switch (l.kind) {
     case 'conv2d': return l.oc * l.oh * l.ow * (l.c / l.group) * l.kh * l.kw;
     case 'dense': return l.rows * l.nIn * l.nOut;
@@ -49,7 +66,13 @@ function macsOf(l: Layer): number {
 }
 
 export function buildReport(design: Design, passes: readonly string[], tool: string): Report {
-  const layers = design.layers.map((l): LayerReport => {
+  const regionOf = new Map<ComputeLayer, LoopLayer>();
+  const visit = (ls: readonly Layer[]) => ls.forEach((l) => {
+    if (l.kind === 'loop') { computeLayers(l.body).forEach((b) => regionOf.set(b, l)); visit(l.body); }
+  });
+  visit(design.layers);
+  const runsOf = (l: ComputeLayer) => regionOf.get(l)?.trips ?? 1;
+  const layers = computeLayers(design.layers).map((l): LayerReport => {
     const consts = constantsOf(l);
     const isParam = (c: ConstData) => l.kind === 'conv2d' || l.kind === 'dense' || l.kind === 'eltwise';
     const params = consts.filter(isParam).reduce((s, c) => s + c.raw.length, 0);
@@ -66,18 +89,30 @@ export function buildReport(design: Design, passes: readonly string[], tool: str
     return {
       name: l.name, kind: l.kind === 'eltwise' ? `eltwise:${l.op}` : l.kind === 'pool2d' ? `pool2d:${l.mode}` : l.kind, sources: l.sources,
       inputShapes: l.inputs.map((i) => design.tensors[i].shape), outputShape: design.tensors[l.output].shape,
-      params, zeroParams, macs: macsOf(l), formats,
+      params, zeroParams, macs: macsOf(l) * runsOf(l), formats,
       ...('act' in l && l.act.kind !== 'none' ? { activation: l.act.kind } : {}),
+      ...(regionOf.has(l) ? { region: regionOf.get(l)!.name } : {}),
+      runs: runsOf(l),
     };
   });
   const unique = new Map<string, ConstData>();
-  design.layers.forEach((l) => constantsOf(l).forEach((c) => unique.set(c.name, c)));
+  computeLayers(design.layers).forEach((l) => constantsOf(l).forEach((c) => unique.set(c.name, c)));
+  const regions: RegionReport[] = [];
+  const collect = (ls: readonly Layer[]) => ls.forEach((l) => {
+    if (l.kind !== 'loop') return;
+    const body = computeLayers(l.body);
+    const consts = new Map(body.flatMap(constantsOf).map((c) => [c.name, c]));
+    const bits = [...consts.values()].reduce((s, c) => s + c.raw.length * c.format.width, 0);
+    regions.push({ name: l.name, steps: l.trips, origin: l.sources, bodyLayers: body.length, weightBitsStored: bits, weightBitsUnrolled: bits * l.trips, macsPerInference: body.reduce((s, b) => s + macsOf(b), 0) * l.trips });
+    collect(l.body);
+  });
+  collect(design.layers);
   return {
     tool, model: design.model, top: design.name, precision: design.precision, passes,
-    layers,
+    layers, regions,
     totals: {
-      params: layers.reduce((s, l) => s + l.params, 0),
-      zeroParams: layers.reduce((s, l) => s + l.zeroParams, 0),
+      params: [...unique.values()].filter((c) => !/_(table|exp)$/.test(c.name)).reduce((s, c) => s + c.raw.length, 0),
+      zeroParams: [...unique.values()].filter((c) => !/_(table|exp)$/.test(c.name)).reduce((s, c) => s + c.raw.filter((r) => r === 0).length, 0),
       uniqueWeightBits: [...unique.values()].reduce((s, c) => s + c.raw.length * c.format.width, 0),
       macs: layers.reduce((s, l) => s + l.macs, 0),
       layers: layers.length,
@@ -95,8 +130,16 @@ export function renderReportMd(r: Report): string {
     '',
     '| # | layer | kind | ONNX nodes | input | output | params | zero | MACs | output format | accumulator |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...r.layers.map((l, i) => `| ${i} | ${l.name} | ${l.kind}${l.activation ? `+${l.activation}` : ''} | ${l.sources.join(', ')} | ${l.inputShapes.map((s) => s.join('x')).join(', ')} | ${l.outputShape.join('x')} | ${l.params} | ${l.zeroParams} | ${l.macs} | \`${l.formats.output}\` | ${l.formats.accumulator ? `\`${l.formats.accumulator}\`` : ''} |`),
+    ...r.layers.map((l, i) => `| ${i} | ${l.name}${l.region ? ` (in ${l.region}, x${l.runs})` : ''} | ${l.kind}${l.activation ? `+${l.activation}` : ''} | ${l.sources.join(', ')} | ${l.inputShapes.map((s) => s.join('x')).join(', ')} | ${l.outputShape.join('x')} | ${l.params} | ${l.zeroParams} | ${l.macs} | \`${l.formats.output}\` | ${l.formats.accumulator ? `\`${l.formats.accumulator}\`` : ''} |`),
     '',
+    ...(r.regions.length ? [
+      '## Loop regions (one engine each, weights stored once)',
+      '',
+      '| region | steps | body layers | weight bits stored | unrolled design would store | MACs per inference |',
+      '|---|---|---|---|---|---|',
+      ...r.regions.map((g) => `| ${g.name} | ${g.steps} | ${g.bodyLayers} | ${g.weightBitsStored} | ${g.weightBitsUnrolled} | ${g.macsPerInference} |`),
+      '',
+    ] : []),
     '## Passes',
     '',
     ...r.passes.map((p) => `- ${p}`),

@@ -36,6 +36,16 @@ inline out_t finish(acc_t acc) {
   return r;
 }
 
+// Element-wise assignment (a cast when the types differ): the entry copy of a loop region's state.
+template <int N, class in_t, class out_t>
+void copy(const in_t in[N], out_t out[N]) {
+copy_loop:
+  for (int i = 0; i < N; i++) {
+#pragma HLS PIPELINE II=1
+    out[i] = in[i];
+  }
+}
+
 }  // namespace fpgac
 
 #endif

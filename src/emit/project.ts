@@ -8,16 +8,17 @@ import { mkdirSync, writeFileSync, readFileSync, renameSync, rmSync, existsSync,
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { formatToCpp } from '../../sim/fixed.js';
-import type { ConstData, Design, Layer, LayerKind, Operand } from '../ir/design.js';
+import type { ConstData, Design, ComputeKind, Operand } from '../ir/design.js';
+import { computeLayers } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { hwDir, templatesDir } from '../paths.js';
 import { constantLiteral, wrapList } from './cpp.js';
-import type { RenderContext, RenderedLayer } from './render.js';
-import { renderLayer } from './kernels/index.js';
+import type { RenderContext } from './render.js';
+import { renderBlock } from './block.js';
 import { VERSION } from '../version.js';
 
 /** The hw/fpgac header each layer kind's kernel lives in. */
-export const KERNEL_HEADERS: { readonly [K in LayerKind]: string } = {
+export const KERNEL_HEADERS: { readonly [K in ComputeKind]: string } = {
   conv2d: 'conv.h', dense: 'dense.h', matmul: 'dense.h', eltwise: 'eltwise.h', unary: 'eltwise.h',
   lut: 'nonlinear.h', softmax: 'nonlinear.h', pool2d: 'pool.h', transpose: 'layout.h',
 };
@@ -75,9 +76,9 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
   const files = new Map<string, string | Uint8Array>();
   const guard = `FPGAC_${design.name.toUpperCase()}`;
   const common = { version: VERSION, modelFile: path.basename(design.model.file), guard, name: design.name };
-  const rendered: RenderedLayer[] = design.layers.map((l) => renderLayer(l, ctx));
+  const block = renderBlock(design.layers, ctx);
   const constants = new Map<string, ConstData>();
-  for (const r of rendered) for (const c of r.constants) constants.set(c.name, c);
+  for (const c of block.constants) constants.set(c.name, c);
   const tensors = Object.values(design.tensors).map((t) => ({
     type: ctx.typeOf(t.name), cpp: formatToCpp(t.format), onnxName: t.onnxName, shapeText: t.shape.join('x'),
   }));
@@ -92,16 +93,16 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
   const buffers = design.layers
     .filter((l) => !ioNames.has(l.output))
     .map((l) => ({ type: ctx.typeOf(l.output), var: ctx.varOf(l.output), size: numel(design.tensors[l.output].shape), onnxName: design.tensors[l.output].onnxName }));
-  const kernelHeaders = [...new Set(design.layers.map((l) => KERNEL_HEADERS[l.kind]))].sort();
+  const kernelHeaders = [...new Set(computeLayers(design.layers).map((l) => KERNEL_HEADERS[l.kind]))].sort();
 
   files.set('firmware/defines.h', render('firmware/defines.h.hbs', { ...common, tensors, inputs, outputs }));
   files.set('firmware/top.h', render('firmware/top.h.hbs', { ...common, params }));
   files.set('firmware/top.cpp', render('firmware/top.cpp.hbs', {
-    ...common, params, buffers,
-    layers: design.layers.map((l: Layer, i) => ({ name: l.name, kind: l.kind, sources: l.sources.join(', '), call: rendered[i].call })),
+    ...common, params, buffers, functions: block.functions,
+    layers: block.statements.map((st) => ({ ...st, call: st.call.split('\n').join('\n  ') })),
   }));
   files.set('firmware/parameters.h', render('firmware/parameters.h.hbs', {
-    ...common, kernelHeaders, weightHeaders: [...constants.keys()].map((n) => `${n}.h`), configs: rendered.map((r) => r.config),
+    ...common, kernelHeaders, weightHeaders: [...constants.keys()].map((n) => `${n}.h`), configs: block.configs,
   }));
   for (const c of constants.values()) files.set(`firmware/weights/${c.name}.h`, weightHeader(c));
   for (const h of ['common.h', ...kernelHeaders, 'npy.h']) files.set(`firmware/fpgac/${h}`, readFileSync(path.join(hwDir(), 'fpgac', h), 'utf8'));

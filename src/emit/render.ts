@@ -3,7 +3,7 @@
  * (src/emit/kernels/<family>.ts). A renderer turns one layer into a config struct and one call of its hw/ kernel:
  * the generated code stays thin, the loops and pragmas live in hw/fpgac/<family>.h.
  */
-import type { ConstData, Design, Layer, LayerKind, Operand, Activation } from '../ir/design.js';
+import type { ConstData, Design, ComputeLayer, ComputeKind, Layer, Operand, Activation } from '../ir/design.js';
 import { constLines } from './cpp.js';
 
 export interface RenderContext {
@@ -29,8 +29,8 @@ export interface RenderedLayer {
   readonly constants: readonly ConstData[];
 }
 
-export type LayerRenderer<L extends Layer> = (layer: L, ctx: RenderContext) => RenderedLayer;
-export type RendererTable = { readonly [K in LayerKind]: LayerRenderer<Extract<Layer, { kind: K }>> };
+export type LayerRenderer<L extends ComputeLayer> = (layer: L, ctx: RenderContext) => RenderedLayer;
+export type RendererTable = { readonly [K in ComputeKind]: LayerRenderer<Extract<ComputeLayer, { kind: K }>> };
 
 export function configName(layer: Layer): string {
   return `cfg_${layer.name}`;

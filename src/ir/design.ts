@@ -163,11 +163,29 @@ export interface TransposeLayer extends LayerBase {
   readonly perm: readonly number[]; // padded: identity on the leading padding axes
 }
 
-export type Layer =
+/**
+ * A loop region: one engine (the body layers) run `trips` times on one carried tensor, its weights stored once.
+ * Semantics: s = cast(input) into the state format; repeat trips times { stateIn = s; run body; s = stateOut };
+ * output = s. stateIn, stateOut and output share one format, so every step is the same hardware. In C++ the body is
+ * one function whose state alternates between two buffers (ping-pong); the step loop is not unrolled.
+ */
+export interface LoopLayer extends LayerBase {
+  readonly kind: 'loop';
+  readonly trips: number;
+  readonly stateIn: string; // DTensor the body reads as the current state
+  readonly stateOut: string; // DTensor the body's last layer writes
+  readonly body: readonly Layer[];
+}
+
+/** The layers that compute on data; `loop` is control flow around them. */
+export type ComputeLayer =
   | Conv2dLayer | DenseLayer | MatMulLayer | EltwiseLayer | UnaryLayer | LutLayer | SoftmaxLayer | Pool2dLayer
   | TransposeLayer;
 
+export type Layer = ComputeLayer | LoopLayer;
+
 export type LayerKind = Layer['kind'];
+export type ComputeKind = ComputeLayer['kind'];
 
 export interface Design {
   readonly format: 'fpgac-design';
@@ -179,4 +197,9 @@ export interface Design {
   readonly outputs: readonly string[]; // DTensor names, in ONNX graph output order
   readonly tensors: Readonly<Record<string, DTensor>>;
   readonly layers: readonly Layer[];
+}
+
+/** Every compute layer, region bodies included, in execution order of one step. */
+export function computeLayers(layers: readonly Layer[]): ComputeLayer[] {
+  return layers.flatMap((l) => (l.kind === 'loop' ? computeLayers(l.body) : [l]));
 }

@@ -10,6 +10,7 @@ import { DenseOp, GemmOp, MatMulOp } from './dense.js';
 import { AveragePoolOp, GlobalAveragePoolOp, GlobalMaxPoolOp, MaxPoolOp } from './pool.js';
 import { SoftmaxOp } from './softmax.js';
 import { BatchNormalizationOp } from './batchnorm.js';
+import { LoopOp, LoopRegionOp } from './loop.js';
 import {
   CastOp, ConcatOp, ConstantOfShapeOp, ConstantOp, DropoutOp, FlattenOp, GatherOp, IdentityOp, ReshapeOp, ShapeOp,
   SliceOp, SqueezeOp, TransposeOp, UnsqueezeOp,
@@ -21,6 +22,7 @@ const ALL: readonly AnyOpDef[] = [
   ReluOp, ClipOp, SigmoidOp, SoftmaxOp,
   MaxPoolOp, AveragePoolOp, GlobalAveragePoolOp, GlobalMaxPoolOp,
   BatchNormalizationOp,
+  LoopOp, LoopRegionOp,
   FlattenOp, ReshapeOp, TransposeOp, SqueezeOp, UnsqueezeOp, IdentityOp, DropoutOp,
   ShapeOp, GatherOp, ConcatOp, CastOp, SliceOp, ConstantOp, ConstantOfShapeOp,
 ];

@@ -31,7 +31,7 @@ export interface OpDef<P = unknown> {
    * Reads and validates attributes and input forms against the known input infos; throws a DiagnosticError
    * (FPGAC003) naming the node for anything unsupported.
    */
-  parse(node: Node, ins: readonly (InputInfo | undefined)[], opset: number): P;
+  parse(node: Node, ins: readonly (InputInfo | undefined)[], opset: number, scope: ReadonlyMap<string, Tensor>): P;
   infer(node: Node, p: P, ins: readonly (InputInfo | undefined)[]): OutputInfo[];
   evaluate(node: Node, p: P, ins: readonly (Tensor | undefined)[]): Tensor[];
   /**

@@ -72,7 +72,7 @@ export function inferAndFold(g: Graph, opts: { fold?: boolean } = {}): InferResu
     }
     if (missing) { node.outputs.forEach((o) => poisoned.add(o)); continue; }
     try {
-      const params = def.parse(node, infos, g.opset);
+      const params = def.parse(node, infos, g.opset, constants);
       const parsed: Node = { ...node, params };
       const allConst = node.inputs.every((i, k) => !i || infos[k]?.value);
       if (fold && (allConst || node.op === 'Shape')) {

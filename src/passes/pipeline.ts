@@ -4,7 +4,8 @@
  * - removeIdentity first, so patterns below match across Keras' Identity/Dropout leftovers;
  * - toDense before foldBatchNorm/foldBias, which then see Dense as well as Conv;
  * - absorbLayoutTranspose after toDense (it edits Dense weights);
- * - fuseActivation last: folding needs layers without activations.
+ * - fuseActivation after the folds: folding needs layers without activations;
+ * - loopRegions last: step signatures compare the final, fused form of each step.
  */
 import type { Graph } from '../ir/graph.js';
 import { inferAndFold } from './infer.js';
@@ -13,6 +14,7 @@ import { toDense, foldBias } from './dense.js';
 import { foldBatchNorm } from './batchnorm.js';
 import { absorbLayoutTranspose } from './layout.js';
 import { fuseActivation } from './activation.js';
+import { loopRegions } from './regions.js';
 import type { Pass } from './util.js';
 
 export const PIPELINE: readonly (readonly [string, Pass])[] = [
@@ -22,6 +24,7 @@ export const PIPELINE: readonly (readonly [string, Pass])[] = [
   ['foldBias', foldBias],
   ['absorbLayoutTranspose', absorbLayoutTranspose],
   ['fuseActivation', fuseActivation],
+  ['loopRegions', loopRegions],
 ];
 
 export interface PipelineResult {

@@ -4,7 +4,7 @@
  */
 import type { FixedFormat } from '../../sim/fixed.js';
 import type { ConstData, DTensor, Layer } from '../ir/design.js';
-import type { Node, Tensor } from '../ir/graph.js';
+import type { Graph, Node, Tensor } from '../ir/graph.js';
 
 export interface QuantOptions {
   /** Format of activations (every layer output) unless an op chooses otherwise. */
@@ -33,4 +33,9 @@ export interface LowerContext {
   add(layer: Layer): void;
   /** Aborts lowering of this node with a diagnostic. */
   fail(node: Node, message: string): never;
+  /**
+   * Lowers a region body (one input: the state, one output: the next state) into its own layer list; the state
+   * tensors it declares have `stateFormat`.
+   */
+  lowerRegion(body: Graph, stateIn: DTensor, stateFormat: FixedFormat): { stateIn: DTensor; stateOut: DTensor; layers: Layer[] };
 }

@@ -2,7 +2,8 @@
  * @fileoverview Canonical float Graph → fixed-point Design. Assigns every tensor a format (options today;
  * calibration and quantized-model formats plug in here), quantizes constants, and asks each node's op to lower
  * itself into layers through a LowerContext. Identical constants (same values, shape and format) are stored once,
- * which is what keeps weight-tied blocks (neural-ODE steps) at one copy of their weights.
+ * which is what keeps weight-tied blocks (neural-ODE steps) at one copy of their weights. Region bodies lower
+ * through the same machinery into the region's own layer list.
  */
 import { createHash } from 'node:crypto';
 import { fromDouble, type FixedFormat } from '../../sim/fixed.js';
@@ -32,90 +33,132 @@ class Names {
   }
 }
 
-export function lowerGraph(g: Graph, opts: LowerOptions): Design {
-  const bag = new DiagnosticBag();
-  const tensors = new Map<string, DTensor>(); // by ONNX name
-  const names = new Names();
-  ['fpgac', 'ap_fixed', 'ap_int', opts.topName].forEach((r) => names.take(r));
-  const layers: Layer[] = [];
-  const consts = new Map<string, ConstData>(); // by content key
-  const declare = (onnxName: string, shape: readonly number[], format: FixedFormat, prefix: string): DTensor => {
-    const t: DTensor = { name: names.take(`${prefix}${onnxName}`), onnxName, shape: [...shape], format };
-    tensors.set(onnxName, t);
-    return t;
-  };
-  g.inputs.forEach((i) => {
-    if (!isFloatType(i.dtype)) bag.add({ code: 'FPGAC007', message: `graph input '${i.name}' has type ${i.dtype}; only float inputs are supported` });
-    declare(i.name, i.shape, opts.quant.activation, 'in_');
-  });
-  const rawConst = (hint: string, shape: readonly number[], raws: readonly number[], format: FixedFormat): ConstData => {
+/** State shared by the whole design: names, constants, every tensor. */
+class Lowerer {
+  readonly names = new Names();
+  readonly consts = new Map<string, ConstData>(); // by content key
+  readonly all = new Map<string, DTensor>(); // by design name
+  readonly bag = new DiagnosticBag();
+
+  constructor(readonly opts: LowerOptions) {
+    ['fpgac', 'ap_fixed', 'ap_int', 'step', opts.topName].forEach((r) => this.names.take(r));
+  }
+
+  rawConst(hint: string, shape: readonly number[], raws: readonly number[], format: FixedFormat): ConstData {
     const key = createHash('sha256').update(JSON.stringify([shape, format, raws])).digest('hex');
-    const hit = consts.get(key);
+    const hit = this.consts.get(key);
     if (hit) return hit;
-    const c: ConstData = { name: names.take(hint), shape: [...shape], format, raw: [...raws] };
-    consts.set(key, c);
+    const c: ConstData = { name: this.names.take(hint), shape: [...shape], format, raw: [...raws] };
+    this.consts.set(key, c);
     return c;
-  };
-  let current: Node | undefined;
-  const ctx: LowerContext = {
-    opts: opts.quant,
-    input(name) {
-      const t = tensors.get(name);
-      if (!t) throw new DiagnosticError([{ code: 'FPGAC003', node: current?.name, op: current?.op, message: `input '${name}' is not a tensor the design computes (a constant where a tensor is expected?)` }]);
-      return t;
-    },
-    constant: (name) => g.constants.get(name),
-    shape(name) {
-      const s = g.values.get(name)?.shape ?? g.constants.get(name)?.shape;
-      if (!s) throw new Error(`internal error: no shape for '${name}'`);
-      return s;
-    },
-    output(name, format) {
-      return declare(name, ctx.shape(name), format ?? opts.quant.activation, 't_');
-    },
-    constData(hint, shape, values, format) {
-      return rawConst(hint, shape, Array.from(values, (v) => fromDouble(v, format)), format);
-    },
-    rawData: rawConst,
-    layerName: (node) => names.take(node.name || node.op, 40),
-    add: (layer) => layers.push(layer),
-    fail(node, message) {
-      throw new DiagnosticError([{ code: 'FPGAC003', node: node.name, op: node.op, message }]);
-    },
-  };
-  for (const node of g.nodes) {
-    current = node;
+  }
+
+  declare(scope: Map<string, DTensor>, onnxName: string, shape: readonly number[], format: FixedFormat, prefix: string): DTensor {
+    const t: DTensor = { name: this.names.take(`${prefix}${onnxName}`), onnxName, shape: [...shape], format };
+    scope.set(onnxName, t);
+    this.all.set(t.name, t);
+    return t;
+  }
+
+  /**
+   * Lowers the nodes of `g` into `layers`. `scope` maps ONNX value names to design tensors (inputs already bound);
+   * `forced` fixes the format of particular outputs (a region's state). Failed nodes poison their outputs so one
+   * problem is reported once, not again by every reader.
+   */
+  lowerNodes(g: Graph, scope: Map<string, DTensor>, layers: Layer[], forced: ReadonlyMap<string, FixedFormat> = new Map()): void {
+    const poisoned = new Set<string>();
+    let current: Node | undefined;
+    const ctx: LowerContext = {
+      opts: this.opts.quant,
+      input: (name) => {
+        const t = scope.get(name);
+        if (!t) throw new DiagnosticError([{ code: 'FPGAC003', node: current?.name, op: current?.op, message: `input '${name}' is not a tensor the design computes (a constant where a tensor is expected?)` }]);
+        return t;
+      },
+      constant: (name) => g.constants.get(name),
+      shape: (name) => {
+        const s = g.values.get(name)?.shape ?? g.constants.get(name)?.shape;
+        if (!s) throw new Error(`internal error: no shape for '${name}'`);
+        return s;
+      },
+      output: (name, format) => this.declare(scope, name, ctx.shape(name), forced.get(name) ?? format ?? this.opts.quant.activation, 't_'),
+      constData: (hint, shape, values, format) => this.rawConst(hint, shape, Array.from(values, (v) => fromDouble(v, format)), format),
+      rawData: (hint, shape, raws, format) => this.rawConst(hint, shape, raws, format),
+      layerName: (node) => this.names.take(node.name || node.op, 40),
+      add: (layer) => layers.push(layer),
+      fail: (node, message) => {
+        throw new DiagnosticError([{ code: 'FPGAC003', node: node.name, op: node.op, message }]);
+      },
+      lowerRegion: (body, stateIn, stateFormat) => {
+        const inner = new Map<string, DTensor>();
+        const sIn = this.declare(inner, body.inputs[0].name, body.inputs[0].shape, stateFormat, 's_');
+        const bodyLayers: Layer[] = [];
+        const outName = body.outputs[0].name;
+        this.lowerNodes(body, inner, bodyLayers, new Map([[outName, stateFormat]]));
+        const sOut = inner.get(outName);
+        if (!sOut || sOut === sIn) throw new DiagnosticError([{ code: 'FPGAC009', node: current?.name, op: current?.op, message: 'the loop body must compute its state' }]);
+        void stateIn;
+        return { stateIn: sIn, stateOut: sOut, layers: bodyLayers };
+      },
+    };
+    for (const node of g.nodes) {
+      current = node;
+      if (node.inputs.some((i) => poisoned.has(i))) {
+        node.outputs.forEach((o) => poisoned.add(o));
+        continue;
+      }
+      const problem = this.lowerNode(node, g, ctx);
+      if (problem) node.outputs.forEach((o) => poisoned.add(o));
+    }
+  }
+
+  /** Lowers one node; returns true when it reported a problem. */
+  private lowerNode(node: Node, g: Graph, ctx: LowerContext): boolean {
     const def = lookupOp(node.op, node.domain);
     if (!def) throw new Error(`internal error: unregistered op ${node.op} after import`);
     if (!def.lower) {
       const nonConst = node.inputs.filter((i) => i && !g.constants.has(i));
-      bag.add({ code: 'FPGAC002', node: node.name, op: node.op, message: `supported only when constant folding removes it, but input '${nonConst[0]}' is computed at run time` });
-      continue;
+      const why = node.op === 'Loop' ? 'a Loop lowers only when it has one carried tensor and a body that ignores the counter and condition' : `supported only when constant folding removes it, but input '${nonConst[0]}' is computed at run time`;
+      this.bag.add({ code: node.op === 'Loop' ? 'FPGAC009' : 'FPGAC002', node: node.name, op: node.op, message: why });
+      return true;
     }
     const missing = (def.constantInputs ?? []).filter((k) => node.inputs[k] && !g.constants.has(node.inputs[k]));
     if (missing.length) {
-      bag.add({ code: 'FPGAC003', node: node.name, op: node.op, message: `input '${node.inputs[missing[0]]}' must be a constant (weights are stored on chip)` });
-      continue;
+      this.bag.add({ code: 'FPGAC003', node: node.name, op: node.op, message: `input '${node.inputs[missing[0]]}' must be a constant (weights are stored on chip)` });
+      return true;
     }
     try {
       def.lower(node, node.params, ctx);
+      return false;
     } catch (e) {
       if (!(e instanceof DiagnosticError)) throw e;
-      e.diagnostics.forEach((d) => bag.add({ ...d, node: d.node ?? node.name, op: d.op ?? node.op }));
+      e.diagnostics.forEach((d) => this.bag.add({ ...d, node: d.node ?? node.name, op: d.op ?? node.op }));
+      return true;
     }
   }
+}
+
+export function lowerGraph(g: Graph, opts: LowerOptions): Design {
+  const L = new Lowerer(opts);
+  const scope = new Map<string, DTensor>();
+  g.inputs.forEach((i) => {
+    if (!isFloatType(i.dtype)) L.bag.add({ code: 'FPGAC007', message: `graph input '${i.name}' has type ${i.dtype}; only float inputs are supported` });
+    L.declare(scope, i.name, i.shape, opts.quant.activation, 'in_');
+  });
+  const layers: Layer[] = [];
+  L.lowerNodes(g, scope, layers);
   const outputs: string[] = [];
   for (const o of g.outputs) {
-    const t = tensors.get(o.name);
+    const t = scope.get(o.name);
     if (!t || g.inputs.some((i) => i.name === o.name)) {
-      bag.add({ code: 'FPGAC003', message: `graph output '${o.name}' is ${g.constants.has(o.name) ? 'a constant' : 'not computed by any layer'}; the design needs at least one layer per output` });
+      if (L.bag.empty) L.bag.add({ code: 'FPGAC003', message: `graph output '${o.name}' is ${g.constants.has(o.name) ? 'a constant' : 'not computed by any layer'}; the design needs at least one layer per output` });
     } else outputs.push(t.name);
   }
-  bag.throwIfAny();
+  L.bag.throwIfAny();
   return {
     format: 'fpgac-design', version: 1, name: opts.topName, model: opts.model, precision: opts.precision,
-    inputs: g.inputs.map((i) => tensors.get(i.name)!.name), outputs,
-    tensors: Object.fromEntries([...tensors.values()].map((t) => [t.name, t])),
+    inputs: g.inputs.map((i) => scope.get(i.name)!.name), outputs,
+    tensors: Object.fromEntries([...L.all.values()].map((t) => [t.name, t])),
     layers,
   };
 }

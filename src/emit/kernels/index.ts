@@ -1,7 +1,7 @@
 /**
  * @fileoverview The emitter's renderer table: one entry per layer kind, checked exhaustive by the type system.
  */
-import type { Layer } from '../../ir/design.js';
+import type { ComputeLayer } from '../../ir/design.js';
 import type { LayerRenderer, RenderContext, RenderedLayer, RendererTable } from '../render.js';
 import { renderConv2d } from './conv.js';
 import { renderPool2d } from './pool.js';
@@ -22,6 +22,6 @@ export const RENDERERS: RendererTable = {
   softmax: renderSoftmax,
 };
 
-export function renderLayer(layer: Layer, ctx: RenderContext): RenderedLayer {
-  return (RENDERERS[layer.kind] as LayerRenderer<Layer>)(layer, ctx);
+export function renderLayer(layer: ComputeLayer, ctx: RenderContext): RenderedLayer {
+  return (RENDERERS[layer.kind] as LayerRenderer<ComputeLayer>)(layer, ctx);
 }

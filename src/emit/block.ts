@@ -1,0 +1,83 @@
+/**
+ * @fileoverview Renders a list of layers into C++ statements: one kernel call per compute layer, and for a loop
+ * region a step function (the one engine: its body layers, `INLINE off`, one instance allocated) called from a
+ * step loop that is not unrolled, alternating the state between two buffers:
+ *
+ *   copy(x, A);  for (step < T) { if (step even) f(A, B); else f(B, A); }     // the result is in B if T is odd
+ *
+ * The region's output array is whichever buffer holds the result, so no copy is made at the end.
+ */
+import type { ConstData, Design, Layer, LoopLayer } from '../ir/design.js';
+import { numel } from '../ir/graph.js';
+import type { RenderContext } from './render.js';
+import { renderLayer } from './kernels/index.js';
+
+export interface Statement {
+  readonly name: string;
+  readonly kind: string;
+  readonly sources: string;
+  readonly call: string;
+}
+
+export interface Block {
+  readonly statements: Statement[];
+  /** Step functions of regions, in definition order (inner regions first). */
+  readonly functions: string[];
+  readonly configs: string[];
+  readonly constants: ConstData[];
+}
+
+function bufferDecl(design: Design, ctx: RenderContext, tensor: string, indent: string): string {
+  const t = design.tensors[tensor];
+  return `${indent}${ctx.typeOf(tensor)} ${ctx.varOf(tensor)}[${numel(t.shape)}]; // ${t.onnxName}`;
+}
+
+function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block): Statement {
+  const d = ctx.design;
+  const inner = renderBlock(l.body, ctx);
+  out.functions.push(...inner.functions);
+  out.configs.push(...inner.configs);
+  out.constants.push(...inner.constants);
+  const n = numel(d.tensors[l.stateIn].shape);
+  const fn = `${l.name}_step`;
+  const local = l.body.map((b) => b.output).filter((t) => t !== l.stateOut);
+  out.functions.push([
+    `// ${l.name}: one step of the region (${l.trips} steps run on this one engine; weights stored once).`,
+    `static void ${fn}(const ${ctx.typeOf(l.stateIn)} ${ctx.varOf(l.stateIn)}[${n}], ${ctx.typeOf(l.stateOut)} ${ctx.varOf(l.stateOut)}[${n}]) {`,
+    '#pragma HLS INLINE off',
+    ...local.map((t) => bufferDecl(d, ctx, t, '  ')),
+    ...inner.statements.flatMap((s) => [`  // ${s.name}: ${s.kind} <- ${s.sources}`, `  ${s.call.split('\n').join('\n  ')}`]),
+    '}',
+  ].join('\n'));
+  // The result lands in B after an odd number of steps: make the region's output array that buffer.
+  const y = ctx.varOf(l.output);
+  const other = `${l.name}_pp`;
+  const [a, b] = l.trips % 2 === 0 ? [y, other] : [other, y];
+  const call = [
+    `${ctx.typeOf(l.output)} ${other}[${n}];`,
+    `#pragma HLS ALLOCATION function instances=${fn} limit=1`,
+    `fpgac::copy<${n}>(${ctx.varOf(l.inputs[0])}, ${a});`,
+    `${l.name}_steps: for (int step = 0; step < ${l.trips}; step++) {`,
+    `#pragma HLS LOOP_TRIPCOUNT min=${l.trips} max=${l.trips}`,
+    `  if ((step & 1) == 0) ${fn}(${a}, ${b});`,
+    `  else ${fn}(${b}, ${a});`,
+    '}',
+  ].join('\n');
+  const src = l.sources.length > 3 ? `${l.sources.length} ONNX nodes, ${l.sources[0]} ... ${l.sources[l.sources.length - 1]}` : l.sources.join(', ');
+  return { name: l.name, kind: `loop x${l.trips}`, sources: src, call };
+}
+
+export function renderBlock(layers: readonly Layer[], ctx: RenderContext): Block {
+  const block: Block = { statements: [], functions: [], configs: [], constants: [] };
+  for (const l of layers) {
+    if (l.kind === 'loop') {
+      block.statements.push(renderLoop(l, ctx, block));
+      continue;
+    }
+    const r = renderLayer(l, ctx);
+    block.configs.push(r.config);
+    block.constants.push(...r.constants);
+    block.statements.push({ name: l.name, kind: l.kind, sources: l.sources.join(', '), call: r.call });
+  }
+  return block;
+}

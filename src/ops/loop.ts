@@ -1,0 +1,122 @@
+/**
+ * @fileoverview Control flow: ONNX `Loop` (float reference; a constant trip count and a constant-true condition
+ * are what hardware can build) and the canonical `LoopRegion` that the loopRegions pass makes from a Loop or from
+ * unrolled weight-tied steps: one body graph run `trips` times on one carried tensor. It lowers to a `loop`
+ * layer: one engine whose weights are stored once and whose state alternates between two buffers.
+ */
+import type { Graph, Node, Tensor, ValueInfo } from '../ir/graph.js';
+import { tensor } from '../ir/graph.js';
+import { DiagnosticError } from '../diagnostics.js';
+import type { InputInfo, OpDef } from './types.js';
+import { inferAndFold } from '../passes/infer.js';
+import { runFloat } from '../reference.js';
+
+function bad(node: Node, message: string, code: 'FPGAC009' | 'FPGAC003' = 'FPGAC009'): never {
+  throw new DiagnosticError([{ code, node: node.name, op: node.op, message }]);
+}
+
+export interface LoopParams {
+  /** Constant trip count. */
+  readonly trips: number;
+  /** The body with outer constants merged in, inferred and folded for the carried shapes. */
+  readonly body: Graph;
+}
+
+/** Outer values a body reads without declaring them (ONNX scoping): names not produced inside the body. */
+export function outerReads(body: Graph): string[] {
+  const local = new Set<string>([...body.inputs.map((i) => i.name), ...body.constants.keys(), ...body.nodes.flatMap((n) => n.outputs), '']);
+  return [...new Set(body.nodes.flatMap((n) => n.inputs).filter((i) => !local.has(i)))];
+}
+
+function parseLoop(node: Node, ins: readonly (InputInfo | undefined)[]): LoopParams {
+  const a = node.attrs.body;
+  if (!a || a.kind !== 'graph') bad(node, 'Loop has no body graph', 'FPGAC003');
+  const raw = a.value;
+  const m = ins[0];
+  if (!node.inputs[0] || !m) bad(node, 'a Loop without a trip count (ended only by its condition) cannot become hardware');
+  if (!m.value) bad(node, `the trip count '${node.inputs[0]}' is computed at run time; fpgac needs a constant trip count`);
+  const trips = m.value.data[0];
+  if (node.inputs[1] && ins[1]?.value?.data[0] === 0) bad(node, 'the initial condition is false: the loop never runs');
+  if (node.inputs[1] && !ins[1]?.value) bad(node, `the loop condition '${node.inputs[1]}' is computed at run time`);
+  const carried = node.inputs.length - 2;
+  if (raw.outputs.length !== carried + 1) bad(node, `scan outputs are not supported (body has ${raw.outputs.length - 1 - carried})`);
+  // Bind the body's inputs to the carried shapes.
+  const inputs: ValueInfo[] = raw.inputs.map((vi, i) => {
+    if (i === 0) return { name: vi.name, dtype: 'int64', shape: [] };
+    if (i === 1) return { name: vi.name, dtype: 'bool', shape: [] };
+    const c = ins[i];
+    if (!c) bad(node, `carried value ${i - 2} is missing`, 'FPGAC003');
+    return { name: vi.name, dtype: c.dtype, shape: c.shape };
+  });
+  return { trips, body: { ...raw, inputs } };
+}
+
+/**
+ * Merges the outer constants the body reads (loop-invariant weights) into it and infers it; a body that reads a
+ * run-time tensor of the enclosing graph is refused.
+ */
+function bindBody(node: Node, p: LoopParams, scope: ReadonlyMap<string, Tensor>): LoopParams {
+  const outer = outerReads(p.body);
+  const constants = new Map(p.body.constants);
+  for (const name of outer) {
+    const t = scope.get(name);
+    if (!t) bad(node, `the body reads '${name}', a tensor computed at run time outside the loop; only loop-invariant constants (weights) may be read`);
+    constants.set(name, t);
+  }
+  const body = inferAndFold({ ...p.body, constants, values: new Map(p.body.inputs.map((i) => [i.name, i])) }, { fold: true }).graph;
+  return { ...p, body };
+}
+
+function runLoop(p: LoopParams, ins: readonly (Tensor | undefined)[]): Tensor[] {
+  let state = ins.slice(2).map((t) => t!);
+  for (let i = 0; i < p.trips; i++) {
+    const outs = runFloat(p.body, [[i], [1], ...state.map((t) => t.data)]).outputs;
+    if (outs[0] && outs[0].data[0] === 0) break;
+    state = outs.slice(1).map((t, k) => tensor(t.shape, t.data, state[k].dtype));
+  }
+  return state;
+}
+
+export const LoopOp: OpDef<LoopParams> = {
+  op: 'Loop',
+  family: 'loop',
+  parse: (node, ins, _opset, scope) => bindBody(node, parseLoop(node, ins), scope),
+  infer: (_n, p, ins) => ins.slice(2).map((i) => ({ shape: i!.shape, dtype: i!.dtype })),
+  evaluate: (_n, p, ins) => runLoop(p, ins),
+};
+
+export interface RegionParams {
+  readonly trips: number;
+  /** One input (the state at the start of a step) and one output (the state after it). */
+  readonly body: Graph;
+  /** Where the region came from: 'Loop' or the unrolled steps' node names per step. */
+  readonly origin: string;
+}
+
+export const LoopRegionOp: OpDef<RegionParams> & { lower?: OpDef<RegionParams>["lower"] } = {
+  op: 'LoopRegion',
+  family: 'loop',
+  domains: ['fpgac'],
+  parse: (node) => node.params as RegionParams,
+  infer: (_n, _p, ins) => [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }],
+  evaluate(_n, p, ins) {
+    let x = ins[0]!;
+    for (let i = 0; i < p.trips; i++) {
+      const y = runFloat(p.body, [x.data]).outputs[0];
+      x = tensor(x.shape, y.data, x.dtype);
+    }
+    return [x];
+  },
+};
+
+/** LoopRegion → `loop` layer: the carried tensor takes the activation format for every step. */
+LoopRegionOp.lower = (node, p, ctx) => {
+  const x = ctx.input(node.inputs[0]);
+  const stateFormat = ctx.opts.activation;
+  const r = ctx.lowerRegion(p.body, x, stateFormat);
+  const out = ctx.output(node.outputs[0], stateFormat);
+  ctx.add({
+    kind: 'loop', name: ctx.layerName(node), sources: node.sources ?? [node.name], inputs: [x.name], output: out.name,
+    trips: p.trips, stateIn: r.stateIn.name, stateOut: r.stateOut.name, body: r.layers,
+  });
+};
