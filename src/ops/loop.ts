@@ -20,6 +20,8 @@ export interface LoopParams {
   readonly trips: number;
   /** The body with outer constants merged in, inferred and folded for the carried shapes. */
   readonly body: Graph;
+  /** Why the loopRegions pass could not make this Loop a region (reported if it reaches lowering). */
+  readonly unsupported?: string;
 }
 
 /** Outer values a body reads without declaring them (ONNX scoping): names not produced inside the body. */
@@ -80,7 +82,8 @@ function runLoop(p: LoopParams, ins: readonly (Tensor | undefined)[]): Tensor[] 
 export const LoopOp: OpDef<LoopParams> = {
   op: 'Loop',
   family: 'loop',
-  parse: (node, ins, _opset, scope) => bindBody(node, parseLoop(node, ins), scope),
+  // Once bound, the body carries its weights: reuse it (the outer graph drops constants only the body reads).
+  parse: (node, ins, _opset, scope) => (node.params as LoopParams | undefined) ?? bindBody(node, parseLoop(node, ins), scope),
   infer: (_n, p, ins) => ins.slice(2).map((i) => ({ shape: i!.shape, dtype: i!.dtype })),
   evaluate: (_n, p, ins) => runLoop(p, ins),
 };

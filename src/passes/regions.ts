@@ -140,7 +140,9 @@ function loopToRegion(n: Node): { node?: Node; why?: string } {
   const [iter, cond, state] = b.inputs.map((i) => i.name);
   const reads = new Set(b.nodes.flatMap((m) => m.inputs));
   if (reads.has(iter)) return { why: `'${n.name}': the body uses the iteration counter` };
-  const condOut = b.outputs[0].name;
+  // The condition output must be the input condition passed through (Identity chains) or a constant true.
+  let condOut = b.outputs[0].name;
+  for (let p2 = b.nodes.find((m) => m.outputs[0] === condOut); p2?.op === 'Identity'; p2 = b.nodes.find((m) => m.outputs[0] === condOut)) condOut = p2.inputs[0];
   const condConst = b.constants.get(condOut);
   if (!(condOut === cond || (condConst && condConst.data[0] !== 0))) return { why: `'${n.name}': the body computes its condition` };
   const body: Graph = { ...b, inputs: [b.inputs[2]], outputs: [b.outputs[1]], nodes: b.nodes.filter((m) => !m.inputs.includes(cond)) };
@@ -157,7 +159,7 @@ export function loopRegions(g: Graph): PassResult {
     const r = loopToRegion(n);
     if (r.node) { converted++; return r.node; }
     notes.push(r.why!);
-    return n;
+    return { ...n, params: { ...(n.params as LoopParams), unsupported: r.why } };
   });
   const merged = mergeUnrolledSteps({ ...g, nodes });
   const summary = `loopRegions: ${converted} Loop(s) and ${merged.regions.length} unrolled run(s) made regions${merged.regions.length ? ` (${merged.regions.join(', ')})` : ''}${notes.length ? `; kept: ${notes.join('; ')}` : ''}`;

@@ -118,7 +118,8 @@ class Lowerer {
     if (!def) throw new Error(`internal error: unregistered op ${node.op} after import`);
     if (!def.lower) {
       const nonConst = node.inputs.filter((i) => i && !g.constants.has(i));
-      const why = node.op === 'Loop' ? 'a Loop lowers only when it has one carried tensor and a body that ignores the counter and condition' : `supported only when constant folding removes it, but input '${nonConst[0]}' is computed at run time`;
+      const loopWhy = (node.params as { unsupported?: string } | undefined)?.unsupported;
+      const why = node.op === 'Loop' ? `this Loop cannot become one engine: ${loopWhy ?? 'unsupported form'}` : `supported only when constant folding removes it, but input '${nonConst[0]}' is computed at run time`;
       this.bag.add({ code: node.op === 'Loop' ? 'FPGAC009' : 'FPGAC002', node: node.name, op: node.op, message: why });
       return true;
     }

@@ -24,7 +24,15 @@ export interface NodeSpec {
   outputs: string[];
   name?: string;
   domain?: string;
-  attrs?: Record<string, number | number[] | string | { floats: number[] } | { float: number } | { tensor: InitSpec }>;
+  attrs?: Record<string, number | number[] | string | { floats: number[] } | { float: number } | { tensor: InitSpec } | { graph: GraphSpec }>;
+}
+
+/** A subgraph (Loop body): like a model's graph, without opset. */
+export interface GraphSpec {
+  inputs: { name: string; dims?: (number | string)[]; type?: number }[];
+  outputs: { name: string; dims?: (number | string)[]; type?: number }[];
+  nodes: NodeSpec[];
+  initializers?: InitSpec[];
 }
 
 export interface ModelSpec {
@@ -37,7 +45,7 @@ export interface ModelSpec {
 }
 
 function rawBytes(values: number[], type: number): Uint8Array {
-  const size = { 1: 4, 11: 8, 7: 8, 6: 4, 3: 1, 2: 1, 10: 2 }[type as 1] ?? 4;
+  const size = { 1: 4, 11: 8, 7: 8, 6: 4, 3: 1, 2: 1, 9: 1, 10: 2 }[type as 1] ?? 4;
   const buf = new DataView(new ArrayBuffer(values.length * size));
   values.forEach((v, i) => {
     if (type === 1) buf.setFloat32(i * size, v, true);
@@ -45,7 +53,7 @@ function rawBytes(values: number[], type: number): Uint8Array {
     else if (type === 7) buf.setBigInt64(i * size, BigInt(v), true);
     else if (type === 6) buf.setInt32(i * size, v, true);
     else if (type === 3) buf.setInt8(i * size, v);
-    else if (type === 2) buf.setUint8(i * size, v);
+    else if (type === 2 || type === 9) buf.setUint8(i * size, v);
     else throw new Error(`rawBytes: type ${type}`);
   });
   return new Uint8Array(buf.buffer);
@@ -87,7 +95,21 @@ function attribute(name: string, v: NonNullable<NodeSpec['attrs']>[string]): onn
   if (Array.isArray(v)) return { name, type: 7, ints: v };
   if ('floats' in v) return { name, type: 6, floats: v.floats };
   if ('float' in v) return { name, type: 1, f: v.float };
+  if ('graph' in v) return { name, type: 5, g: graphProto(v.graph, 'body') };
   return { name, type: 4, t: tensorProto(v.tensor) };
+}
+
+function graphProto(g: GraphSpec, name: string, ext?: { file: string; chunks: Uint8Array[]; offset: number }): onnxProto.onnx.IGraphProto {
+  return {
+    name,
+    input: g.inputs.map(valueInfo),
+    output: g.outputs.map(valueInfo),
+    initializer: (g.initializers ?? []).map((t) => tensorProto(t, ext)),
+    node: g.nodes.map((n, i) => ({
+      name: n.name ?? `${n.op}_${i}`, opType: n.op, domain: n.domain ?? '', input: n.inputs, output: n.outputs,
+      attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
+    })),
+  };
 }
 
 /** Encodes the model; when an initializer uses external storage, also writes `<file>.data` next to `file`. */
@@ -98,16 +120,7 @@ export function buildModel(spec: ModelSpec, file?: string): Uint8Array {
     irVersion: spec.irVersion ?? 8,
     producerName: 'fpgac-test',
     opsetImport: [{ domain: '', version: spec.opset ?? 13 }],
-    graph: {
-      name: 'test',
-      input: spec.inputs.map(valueInfo),
-      output: spec.outputs.map(valueInfo),
-      initializer: (spec.initializers ?? []).map((t) => tensorProto(t, ext)),
-      node: spec.nodes.map((n, i) => ({
-        name: n.name ?? `${n.op}_${i}`, opType: n.op, domain: n.domain ?? '', input: n.inputs, output: n.outputs,
-        attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
-      })),
-    },
+    graph: graphProto(spec, 'test', ext),
   };
   const bytes = onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
   if (file) {

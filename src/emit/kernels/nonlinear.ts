@@ -69,6 +69,8 @@ export function renderSoftmax(layer: SoftmaxLayer, ctx: RenderContext): Rendered
   if (expF.signed || invF.signed) throw new Error(`${where}: exp table and 1/s formats must be unsigned`);
   if (maxRaw(invF) < 2 ** fi) throw new Error(`${where}: ${formatToCpp(invF)} cannot hold 1.0`);
   if (fe < 0 || fi < 0 || fe + fi > 52) throw new Error(`${where}: exp fraction ${fe} + inverse fraction ${fi} must be in 0..52`);
+  // The max contributes entry 0; only if it is exactly 1.0 is s ≥ 1, so that 1/s fits inv_raw_t.
+  if (layer.expTable.raw[0] !== 2 ** fe) throw new Error(`${where}: exp table entry 0 must be exactly 1.0`);
   const tableSize = layer.expTable.raw.length;
   const shift = layer.expShift - fracBits(inF);
   const lines = [
