@@ -72,7 +72,7 @@ export function odeModel(file: string, o: OdeOptions): void {
           graph: {
             inputs: [{ name: 'i', dims: [], type: 7 }, { name: 'c_in', dims: [], type: 9 }, { name: 'xs' }],
             outputs: [{ name: 'c_out', dims: [], type: 9 }, { name: 'xn' }],
-            nodes: [{ op: 'Identity', inputs: ['c_in'], outputs: ['c_out'] }, ...stepNodes('', '', 'xs', 'xn')],
+            nodes: [{ op: 'Identity', inputs: ['c_in'], outputs: ['c_out'] }, ...stepNodes('_0', '', 'xs', 'xn')],
           },
         },
       },
@@ -80,9 +80,9 @@ export function odeModel(file: string, o: OdeOptions): void {
     last = 'sN';
   }
   nodes.push(
-    { op: 'GlobalAveragePool', inputs: [last], outputs: ['g'] },
-    { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
-    { op: 'Gemm', inputs: ['f', 'fc_w', 'fc_b'], outputs: ['y'], attrs: { transB: 1 } },
+    { op: 'GlobalAveragePool', inputs: [last], outputs: ['g'], name: 'gap' },
+    { op: 'Flatten', inputs: ['g'], outputs: ['f'], name: 'flatten' },
+    { op: 'Gemm', inputs: ['f', 'fc_w', 'fc_b'], outputs: ['y'], attrs: { transB: 1 }, name: 'fc' },
   );
   buildModel({ opset: 13, inputs: [{ name: 'x', dims: ['N', 1, 6, 6] }], outputs: [{ name: 'y' }], initializers: inits, nodes }, file);
 }
