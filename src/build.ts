@@ -86,7 +86,7 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
   extra.set('report.md', renderReportMd(report));
   // `fpgac sim DIR --float` runs the float reference of the model this project was built from.
   extra.set('source/model.onnx', readFileSync(modelPath));
-  extra.set('source/build.json', JSON.stringify({ precision: opts.precision ?? null, top: design.name, board: board.name, part: board.part }, null, 2) + '\n');
+  extra.set('source/build.json', JSON.stringify({ precision: opts.precision ?? null, top: design.name, board: board.name, part: board.part, calibrate: (opts.calibrate ?? []).map((f) => path.basename(f)) }, null, 2) + '\n');
   const clockMHz = opts.clockMHz ?? board.clockMHz;
   const project = renderProject(design, { part: board.part, clockNs: +(1000 / clockMHz).toFixed(3), defaultInputs: inputPaths, extra });
   writeProject(outDir, project);

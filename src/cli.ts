@@ -28,7 +28,8 @@ function compileFlags(cmd: Command): Command {
     .option('--board <name>', 'target board (zcu104, zcu102, ultra96v2, kv260, pynq-z2, u50, u250)', 'zcu104')
     .option('--part <part>', 'FPGA part number (overrides the board part)')
     .option('--clock <MHz>', 'clock frequency in MHz (default: the board default)')
-    .option('--top <name>', 'name of the HLS top function', 'fpgac_top');
+    .option('--top <name>', 'name of the HLS top function', 'fpgac_top')
+    .option('--calibrate <file>', 'calibration samples (.npy/.pb, first axis = samples; repeat per graph input): sizes formats from the float ranges', collect, []);
 }
 
 export function makeProgram(io: Io): Command {
@@ -45,7 +46,7 @@ export function makeProgram(io: Io): Command {
     .option('--json', 'print the report as JSON')
     .action((model: string | undefined, o) => {
       const file = model ?? exampleModel();
-      const r = buildProject(file, o.output, { precision: o.precision, board: o.board, part: o.part, clockMHz: o.clock ? Number(o.clock) : undefined, top: o.top, inputs: o.input.length ? o.input : undefined });
+      const r = buildProject(file, o.output, { precision: o.precision, board: o.board, part: o.part, clockMHz: o.clock ? Number(o.clock) : undefined, top: o.top, inputs: o.input.length ? o.input : undefined, calibrate: o.calibrate.length ? o.calibrate : undefined });
       if (o.json) {
         io.out(JSON.stringify(r.report, null, 2));
         return;
@@ -65,7 +66,7 @@ export function makeProgram(io: Io): Command {
     .option('--float', 'run the float reference instead of the fixed-point design')
     .option('--trace <dir>', "write every layer's output to DIR/<tensor>.npy")
     .action((target: string, o) => {
-      const t = loadTarget(target, { precision: o.precision, top: o.top }, !!o.float);
+      const t = loadTarget(target, { precision: o.precision, top: o.top, calibrate: o.calibrate.length ? o.calibrate : undefined }, !!o.float);
       const r = runSim(t, { inputs: o.input, output: o.output, float: o.float, trace: o.trace });
       io.out(`fpgac: ${o.float ? 'float reference' : 'fixed-point simulation'} of ${r.samples} sample(s) -> ${o.output} (${(r.samples / Math.max(r.seconds, 1e-9)).toFixed(0)} inferences/s)`);
     });

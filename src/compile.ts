@@ -13,12 +13,24 @@ import { runPipeline } from './passes/pipeline.js';
 import { lowerGraph } from './quant/lower.js';
 import { DEFAULT_PRECISION, parsePrecision } from './quant/precision.js';
 import { fail } from './diagnostics.js';
+import { regionStateRanges } from './quant/calibrate.js';
+import { readSamples, sampleOf } from './data.js';
+
+/** Calibration files split into samples: samples[s][i] is input i of sample s. */
+function calibrationSamples(g: Graph, files: readonly string[]): Float64Array[][] {
+  if (files.length !== g.inputs.length) fail('FPGAC005', `--calibrate needs ${g.inputs.length} file(s), one per graph input; ${files.length} given`);
+  const data = files.map((f, i) => readSamples(f, g.inputs[i].shape, g.inputs[i].name));
+  const n = Math.min(...data.map((d) => d.samples));
+  return Array.from({ length: n }, (_, s) => data.map((d) => sampleOf(d, s)));
+}
 
 export interface CompileOptions {
   /** Default format of weights and activations (`--precision`). */
   readonly precision?: string;
   /** Name of the HLS top function. */
   readonly top?: string;
+  /** Calibration data (`--calibrate`): one .npy/.pb per graph input, first axis = samples. */
+  readonly calibrate?: readonly string[];
 }
 
 export interface Compiled {
@@ -41,8 +53,9 @@ export function compileModel(modelPath: string, opts: CompileOptions = {}): Comp
   const act = parsePrecision(precision);
   const top = opts.top ?? 'fpgac_top';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(top)) fail('FPGAC005', `--top '${top}' is not a C identifier`);
+  const regionRanges = opts.calibrate ? regionStateRanges(canonical, calibrationSamples(canonical, opts.calibrate)) : undefined;
   const design = lowerGraph(canonical, {
-    quant: { activation: act, weight: act, bias: act },
+    quant: { activation: act, weight: act, bias: act, regionRanges },
     topName: top,
     precision,
     model: {

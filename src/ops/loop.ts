@@ -10,6 +10,7 @@ import { DiagnosticError } from '../diagnostics.js';
 import type { InputInfo, OpDef } from './types.js';
 import { inferAndFold } from '../passes/infer.js';
 import { runFloat } from '../reference.js';
+import { widenFor } from '../quant/calibrate.js';
 
 function bad(node: Node, message: string, code: 'FPGAC009' | 'FPGAC003' = 'FPGAC009'): never {
   throw new DiagnosticError([{ code, node: node.name, op: node.op, message }]);
@@ -115,7 +116,9 @@ export const LoopRegionOp: OpDef<RegionParams> & { lower?: OpDef<RegionParams>["
 /** LoopRegion → `loop` layer: the carried tensor takes the activation format for every step. */
 LoopRegionOp.lower = (node, p, ctx) => {
   const x = ctx.input(node.inputs[0]);
-  const stateFormat = ctx.opts.activation;
+  // One format for every step: the activation format, widened when calibration saw larger states on any step.
+  const range = ctx.opts.regionRanges?.get(node.name);
+  const stateFormat = range === undefined ? ctx.opts.activation : widenFor(ctx.opts.activation, range);
   const r = ctx.lowerRegion(p.body, x, stateFormat);
   const out = ctx.output(node.outputs[0], stateFormat);
   ctx.add({

@@ -13,6 +13,8 @@ export interface QuantOptions {
   readonly weight: FixedFormat;
   /** Format of biases. */
   readonly bias: FixedFormat;
+  /** Calibrated largest |state| of loop regions, by region node name (absent: the activation format). */
+  readonly regionRanges?: ReadonlyMap<string, number>;
 }
 
 export interface LowerContext {
