@@ -1,4 +1,107 @@
+/**
+ * @fileoverview Table-based layers, mirroring hw/fpgac/nonlinear.h one for one (see the semantics of LutLayer and
+ * SoftmaxLayer in src/ir/design.ts). All arithmetic is on raw integers held in doubles: scalings by powers of two
+ * are exact, and the single division (1/s) is an exact integer floor division.
+ */
+import { castRaw, formatToCpp, fracBits, maxRaw, type FixedFormat } from '../fixed.js';
 import type { LutLayer, SoftmaxLayer } from '../../src/ir/design.js';
 import type { KernelIO } from './common.js';
-export function simulateLut(_layer: LutLayer, _io: KernelIO): void { throw new Error('not implemented'); }
-export function simulateSoftmax(_layer: SoftmaxLayer, _io: KernelIO): void { throw new Error('not implemented'); }
+
+/** A LUT table already cast to the output format (the cast of table[idx] only depends on idx). */
+interface LutCache { readonly out: FixedFormat; readonly values: Float64Array }
+const lutCache = new WeakMap<LutLayer, LutCache>();
+
+function lutValues(layer: LutLayer, out: FixedFormat): Float64Array {
+  const hit = lutCache.get(layer);
+  if (hit && hit.out === out) return hit.values;
+  const t = layer.table;
+  if (t.raw.length < 1) throw new Error(`lut ${layer.name}: empty table`);
+  const f = fracBits(t.format);
+  const values = new Float64Array(t.raw.length);
+  for (let i = 0; i < values.length; i++) values[i] = castRaw(t.raw[i], f, out);
+  lutCache.set(layer, { out, values });
+  return values;
+}
+
+/** idx = clamp(floor(x · 2^idxShift) + offset, 0, size − 1); out = cast(table[idx]). */
+export function simulateLut(layer: LutLayer, io: KernelIO): void {
+  const x = io.inputs[0];
+  const out = io.out;
+  const values = lutValues(layer, io.outFormat);
+  const last = values.length - 1;
+  // x · 2^idxShift = raw · 2^(idxShift − Fx): a power-of-two scaling, exact in doubles, so Math.floor is the
+  // exact floor toward −∞ (the arithmetic right shift of the C++ kernel).
+  const scale = 2 ** (layer.idxShift - fracBits(io.inFormats[0]));
+  const offset = layer.offset;
+  const n = layer.n;
+  for (let i = 0; i < n; i++) {
+    let idx = Math.floor(x[i] * scale) + offset;
+    if (idx < 0) idx = 0;
+    else if (idx > last) idx = last;
+    out[i] = values[idx];
+  }
+}
+
+/** Softmax constants checked once per layer object: the raws as a typed array and the fraction bits. */
+interface SoftmaxConsts { readonly exp: Float64Array; readonly fe: number; readonly fi: number }
+const softmaxCache = new WeakMap<SoftmaxLayer, SoftmaxConsts>();
+
+function softmaxConsts(layer: SoftmaxLayer): SoftmaxConsts {
+  const hit = softmaxCache.get(layer);
+  if (hit) return hit;
+  const t = layer.expTable;
+  const fe = fracBits(t.format);
+  const fi = fracBits(layer.invFormat);
+  const where = `softmax ${layer.name}`;
+  if (t.format.signed || layer.invFormat.signed) throw new Error(`${where}: exp table and 1/s formats must be unsigned`);
+  if (t.raw[0] !== 2 ** fe) throw new Error(`${where}: exp table entry 0 must be exactly 1.0 (raw ${2 ** fe})`);
+  if (t.raw.some((r) => r < 0 || r > t.raw[0])) throw new Error(`${where}: exp table entries must lie in [0, 1]`);
+  // inv ≤ 2^Fi because s ≥ 1; the numerator 2^(Fe+Fi), the sum (≤ len · 2^Fe) and e·inv must be exact integers.
+  if (maxRaw(layer.invFormat) < 2 ** fi) throw new Error(`${where}: ${formatToCpp(layer.invFormat)} cannot hold 1.0`);
+  if (fe + fi > 52 || layer.len * 2 ** fe >= 2 ** 53) throw new Error(`${where}: Fe + Fi = ${fe + fi} (> 52) or len too large for exact integers`);
+  const consts = { exp: Float64Array.from(t.raw), fe, fi };
+  softmaxCache.set(layer, consts);
+  return consts;
+}
+
+/** floor(num / den) for integers below 2^53, corrected so that no double rounding can leak into the result. */
+function floorDiv(num: number, den: number): number {
+  let q = Math.floor(num / den);
+  if (q * den > num) q--;
+  else if ((q + 1) * den <= num) q++;
+  return q;
+}
+
+/**
+ * Per (outer, inner) row of `len` elements at stride `inner`: m = max raw; e_j = expTable[min(floor((m − x_j) ·
+ * 2^(expShift − Fx)), size − 1)]; s = Σ e_j; inv = floor(2^(Fe+Fi) / s); out_j = cast(e_j · inv) (fraction Fe+Fi).
+ */
+export function simulateSoftmax(layer: SoftmaxLayer, io: KernelIO): void {
+  const { exp, fe, fi } = softmaxConsts(layer);
+  const x = io.inputs[0];
+  const out = io.out;
+  const outFormat = io.outFormat;
+  const { outer, len, inner } = layer;
+  const last = exp.length - 1;
+  const scale = 2 ** (layer.expShift - fracBits(io.inFormats[0]));
+  const num = 2 ** (fe + fi);
+  const pf = fe + fi;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * len * inner + i;
+      const end = base + len * inner;
+      let m = x[base];
+      for (let k = base + inner; k < end; k += inner) if (x[k] > m) m = x[k];
+      let s = 0;
+      for (let k = base; k < end; k += inner) {
+        const idx = Math.floor((m - x[k]) * scale); // d ≥ 0; exact power-of-two scaling
+        s += exp[idx > last ? last : idx];
+      }
+      const inv = floorDiv(num, s);
+      for (let k = base; k < end; k += inner) {
+        const idx = Math.floor((m - x[k]) * scale);
+        out[k] = castRaw(exp[idx > last ? last : idx] * inv, pf, outFormat);
+      }
+    }
+  }
+}
