@@ -6,6 +6,7 @@ import { formatToCpp } from '../sim/fixed.js';
 import type { ComputeLayer, ConstData, Design, Layer, LoopLayer } from './ir/design.js';
 import { computeLayers } from './ir/design.js';
 import { numel } from './ir/graph.js';
+import type { Plan } from './plan/types.js';
 
 export interface LayerReport {
   readonly name: string;
@@ -43,6 +44,8 @@ export interface Report {
   readonly passes: readonly string[];
   readonly layers: readonly LayerReport[];
   readonly regions: readonly RegionReport[];
+  /** The hardware plan (memory placement, parallelism, estimates), when one was made. */
+  readonly plan?: Plan;
   readonly totals: { readonly params: number; readonly zeroParams: number; readonly uniqueWeightBits: number; readonly macs: number; readonly layers: number };
 }
 

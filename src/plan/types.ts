@@ -1,0 +1,101 @@
+/**
+ * @fileoverview The hardware plan: where every weight and feature map lives on chip, how parallel each layer is,
+ * and the resource and latency estimate, before any HLS run. It is part of report.json (`plan`) and drives the
+ * pragmas the emitter writes.
+ */
+
+export type MemKind = 'registers' | 'lutram' | 'bram18' | 'bram36' | 'uram';
+
+export interface BoardResources {
+  readonly name: string;
+  readonly part: string;
+  readonly clockMHz: number;
+  readonly lut: number;
+  readonly ff: number;
+  readonly dsp: number;
+  /** Block RAM counted in 18 Kb halves (a BRAM36 is 2). */
+  readonly bram18: number;
+  readonly uram: number;
+  /** Where the figures come from (data sheet / product table). */
+  readonly source: string;
+}
+
+/** One on-chip memory: a weight (or table) constant, or a feature-map buffer. */
+export interface MemoryPlacement {
+  readonly name: string; // constant or tensor name in the design
+  readonly role: 'weight' | 'table' | 'feature';
+  readonly kind: MemKind;
+  /** Words × bits of the logical array, after partitioning into `banks` independent memories. */
+  readonly words: number;
+  readonly bits: number;
+  readonly banks: number;
+  /** Primitives allocated (BRAM18 or URAM blocks; LUTs for lutram/registers are in the layer estimate). */
+  readonly blocks: number;
+  /** Bits of the blocks allocated (for packing efficiency). */
+  readonly capacityBits: number;
+  /** Feature maps whose lifetimes do not overlap share a memory: the names that reuse this one. */
+  readonly sharedWith?: readonly string[];
+}
+
+export interface LayerEstimate {
+  readonly name: string;
+  readonly kind: string;
+  /** Multipliers time-shared per cycle: 1 is fully parallel, n means each multiplier does n products. */
+  readonly reuse: number;
+  readonly multipliers: number;
+  readonly dsp: number;
+  readonly lut: number;
+  readonly ff: number;
+  readonly bram18: number;
+  readonly uram: number;
+  /** Cycles from first input to last output of one run, and the initiation interval between runs. */
+  readonly latency: number;
+  readonly ii: number;
+  /** How many times the layer runs per inference (loop regions). */
+  readonly runs: number;
+}
+
+export interface PlanTotals {
+  readonly dsp: number;
+  readonly lut: number;
+  readonly ff: number;
+  readonly bram18: number;
+  readonly uram: number;
+  readonly latencyCycles: number;
+  readonly iiCycles: number;
+  readonly latencyUs: number;
+  readonly throughputFps: number;
+}
+
+export interface Plan {
+  readonly board: BoardResources;
+  readonly clockMHz: number;
+  readonly layers: readonly LayerEstimate[];
+  readonly memories: readonly MemoryPlacement[];
+  readonly totals: PlanTotals;
+  /** Share of the board used, per resource (0..1+). */
+  readonly utilization: { readonly dsp: number; readonly lut: number; readonly ff: number; readonly bram18: number; readonly uram: number };
+  /** Weight bits / bits of the memory blocks allocated to weights. */
+  readonly packingEfficiency: number;
+  readonly fits: boolean;
+  /** How the estimate is computed, in one paragraph (shown in the reports). */
+  readonly estimateModel: string;
+  /** Results of an HLS run merged in (`--synth`), when one happened. */
+  readonly synthesis?: SynthesisReport;
+}
+
+/** What a Vivado/Vitis HLS csynth report says (parsed from csynth.xml or csynth.rpt). */
+export interface SynthesisReport {
+  readonly tool: string; // e.g. "Vivado HLS 2020.1"
+  readonly part: string;
+  readonly clockNs: number;
+  readonly estimatedClockNs: number;
+  readonly latencyMin: number;
+  readonly latencyMax: number;
+  readonly intervalMin: number;
+  readonly intervalMax: number;
+  readonly resources: { readonly bram18: number; readonly dsp: number; readonly ff: number; readonly lut: number; readonly uram: number };
+  readonly available: { readonly bram18: number; readonly dsp: number; readonly ff: number; readonly lut: number; readonly uram: number };
+  /** Per-instance rows of the report's instance table, when present. */
+  readonly instances: readonly { readonly name: string; readonly module: string; readonly bram18: number; readonly dsp: number; readonly ff: number; readonly lut: number; readonly uram: number }[];
+}
