@@ -13,7 +13,8 @@ export type DiagnosticCode =
   | 'FPGAC006' // bad input data file
   | 'FPGAC007' // unsupported data type
   | 'FPGAC008' // precision / fixed-point problem
-  | 'FPGAC009'; // control flow (Loop) problem
+  | 'FPGAC009' // control flow (Loop) problem
+  | 'FPGAC010'; // the design does not fit the target
 
 export interface Diagnostic {
   readonly code: DiagnosticCode;

@@ -6,11 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { hwDir } from '../paths.js';
 import { fail } from '../diagnostics.js';
+import type { BoardResources } from './types.js';
 
-export interface Board {
-  readonly name: string;
-  readonly part: string;
-  readonly clockMHz: number;
+/** A target: its part, default clock and programmable-logic resources (with where the figures come from). */
+export interface Board extends BoardResources {
   readonly board: string;
 }
 
@@ -24,9 +23,13 @@ export function boards(): Map<string, Board> {
   return cache;
 }
 
+/** Board by name, or by part number when `--part` names a part one of the boards uses. */
 export function resolveBoard(name: string | undefined, part?: string): Board {
   const key = (name ?? 'zcu104').toLowerCase().replace(/[_\s]/g, '-').replace(/^ultra96-?v2$/, 'ultra96v2');
   const b = boards().get(key);
   if (!b) fail('FPGAC005', `unknown board '${name}'`, { hint: `known boards: ${[...boards().keys()].join(', ')}; or give --part` });
-  return part ? { ...b, part } : b;
+  if (!part) return b;
+  const byPart = [...boards().values()].find((x) => x.part.toLowerCase() === part.toLowerCase());
+  // A part no board uses keeps the named board's resources: say so rather than pretend to know the part.
+  return byPart ? { ...byPart, part } : { ...b, part, source: `${b.source}; part overridden to ${part} (resources of ${b.name} assumed)` };
 }

@@ -1,0 +1,62 @@
+/**
+ * @fileoverview On-chip memory primitives and the cost of holding an array in each. Shapes are the primitives'
+ * real aspect ratios (UltraScale+): a BRAM18 is 16K×1, 8K×2, 4K×4, 2K×9, 1K×18 or 512×36; a BRAM36 is two BRAM18
+ * ganged (counted as 2); a URAM is 4K×72; a LUTRAM LUT (SLICEM LUT6) holds 64×1; registers hold one bit per FF.
+ */
+import type { MemKind } from './types.js';
+
+export const BRAM18_BITS = 18 * 1024;
+export const URAM_BITS = 4096 * 72;
+const BRAM18_SHAPES: readonly [number, number][] = [[16384, 1], [8192, 2], [4096, 4], [2048, 9], [1024, 18], [512, 36]];
+
+/** BRAM18 blocks for one bank of `words` × `bits`: the best aspect ratio. */
+export function bram18Blocks(words: number, bits: number): number {
+  let best = Infinity;
+  for (const [depth, width] of BRAM18_SHAPES) best = Math.min(best, Math.ceil(bits / width) * Math.ceil(words / depth));
+  return best;
+}
+
+export function uramBlocks(words: number, bits: number): number {
+  return Math.ceil(bits / 72) * Math.ceil(words / 4096);
+}
+
+/** LUTs of a LUTRAM/ROM bank: 64 words × 1 bit per LUT (a ROM is the same LUT used read-only). */
+export function lutramLuts(words: number, bits: number): number {
+  return Math.ceil(words / 64) * bits;
+}
+
+export interface MemoryCost {
+  readonly kind: MemKind;
+  readonly blocks: number; // BRAM18 or URAM primitives (0 for LUTRAM/registers)
+  readonly capacityBits: number;
+  readonly lut: number;
+  readonly ff: number;
+}
+
+/**
+ * Where an array of `banks` banks of `words` × `bits` goes. Rules (in order): one-word banks and arrays of ≤ 1 Kb
+ * are registers;
+ * small arrays (≤ 8 Kb a bank, or ≤ 64 words) are LUTRAM, since a block RAM (18 Kb) would be half empty; large arrays go
+ * to URAM when the board has it and a URAM bank is at least as well filled as the BRAM18s it replaces (deep,
+ * wide arrays); everything else is BRAM18.
+ */
+export function placeArray(words: number, bits: number, banks: number, hasUram: boolean): MemoryCost {
+  const perBank = Math.ceil(words / banks);
+  // A bank of one word, or a tiny array (≤ 1 Kb: biases, scalars), is cheapest as registers (fully partitioned).
+  if (perBank <= 1 || words * bits <= 1024) return { kind: 'registers', blocks: 0, capacityBits: words * bits, lut: 0, ff: words * bits };
+  if (perBank * bits <= 8192 || perBank <= 64) {
+    const luts = banks * lutramLuts(perBank, bits);
+    return { kind: 'lutram', blocks: 0, capacityBits: luts * 64, lut: luts, ff: 0 };
+  }
+  const bram = banks * bram18Blocks(perBank, bits);
+  const uram = banks * uramBlocks(perBank, bits);
+  if (hasUram && perBank >= 4096 && uram * URAM_BITS <= bram * BRAM18_BITS) {
+    return { kind: 'uram', blocks: uram, capacityBits: uram * URAM_BITS, lut: 0, ff: 0 };
+  }
+  return { kind: 'bram18', blocks: bram, capacityBits: bram * BRAM18_BITS, lut: 0, ff: 0 };
+}
+
+/** Vitis HLS `BIND_STORAGE impl=` for a placement (ROMs for constants, true dual-port RAMs for buffers). */
+export function storageImpl(kind: MemKind): string {
+  return kind === 'uram' ? 'uram' : kind === 'lutram' ? 'lutram' : 'bram';
+}
