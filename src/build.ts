@@ -12,6 +12,9 @@ import { numel } from './ir/graph.js';
 import { readSamples, sampleOf } from './data.js';
 import { buildReport, renderReportMd, type Report } from './report.js';
 import { resolveBoard, type Board } from './plan/boards.js';
+import { planDesign } from './plan/plan.js';
+import type { HlsTool } from './emit/pragmas.js';
+import type { EmitPlan } from './emit/block.js';
 import { exampleModel } from './paths.js';
 import { VERSION } from './version.js';
 
@@ -21,6 +24,10 @@ export interface BuildOptions extends CompileOptions {
   readonly clockMHz?: number;
   /** Inputs for the default csim run (one file per graph input); default: seeded random samples. */
   readonly inputs?: readonly string[];
+  /** Build even when the plan exceeds the board (`--allow-overflow`). */
+  readonly allowOverflow?: boolean;
+  /** Pragma spelling and Tcl flow: Vitis HLS (default) or Vivado HLS 2019.x/2020.1 (`--hls-tool`). */
+  readonly hlsTool?: HlsTool;
 }
 
 export interface BuildResult {
@@ -55,6 +62,13 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
   const board = resolveBoard(opts.board, opts.part);
   const compiled = compileModel(modelPath, opts);
   const { design } = compiled;
+  const clockMHz = opts.clockMHz ?? board.clockMHz;
+  const planned = planDesign(design, board, { clockMHz, allowOverflow: opts.allowOverflow });
+  const emitPlan: EmitPlan = {
+    tool: opts.hlsTool ?? 'vitis',
+    groups: planned.buffers,
+    kinds: new Map(planned.plan.memories.map((m) => [m.name, m.kind])),
+  };
   const files = opts.inputs ?? defaultInputFiles(modelPath);
   const inputs = design.inputs.map((name, i) => {
     const shape = design.tensors[name].shape;
@@ -81,14 +95,13 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
     outs[k].forEach((o, s) => data.set(o, s * per));
     extra.set(k === 0 ? 'tb_data/sim_output.npy' : `tb_data/sim_output.${k}.npy`, encodeNpy({ shape: [samples, ...shape.slice(1)], data }));
   });
-  const report = buildReport(design, compiled.log, `fpgac ${VERSION}`);
+  const report = { ...buildReport(design, compiled.log, `fpgac ${VERSION}`), plan: planned.plan };
   extra.set('report.json', JSON.stringify(report, null, 2) + '\n');
   extra.set('report.md', renderReportMd(report));
   // `fpgac sim DIR --float` runs the float reference of the model this project was built from.
   extra.set('source/model.onnx', readFileSync(modelPath));
-  extra.set('source/build.json', JSON.stringify({ precision: opts.precision ?? null, top: design.name, board: board.name, part: board.part, calibrate: (opts.calibrate ?? []).map((f) => path.basename(f)) }, null, 2) + '\n');
-  const clockMHz = opts.clockMHz ?? board.clockMHz;
-  const project = renderProject(design, { part: board.part, clockNs: +(1000 / clockMHz).toFixed(3), defaultInputs: inputPaths, extra });
+  extra.set('source/build.json', JSON.stringify({ precision: opts.precision ?? null, top: design.name, board: board.name, part: board.part, clockMHz, hlsTool: emitPlan.tool, calibrate: (opts.calibrate ?? []).map((f) => path.basename(f)) }, null, 2) + '\n');
+  const project = renderProject(design, { part: board.part, clockNs: +(1000 / clockMHz).toFixed(3), defaultInputs: inputPaths, extra, plan: emitPlan });
   writeProject(outDir, project);
   return { dir: path.resolve(outDir), compiled, report, board, seconds: (performance.now() - t0) / 1000 };
 }

@@ -44,9 +44,14 @@ export function makeProgram(io: Io): Command {
     .option('-o, --output <dir>', 'build directory', 'fpgac-out')
     .option('--input <file>', 'input .npy/.pb for the default C-simulation run (repeat per graph input)', collect, [])
     .option('--json', 'print the report as JSON')
+    .option('--allow-overflow', 'write the project even when the estimate exceeds the board')
+    .option('--hls-tool <tool>', 'vitis (Vitis HLS 2020.2+, BIND_STORAGE) or vivado (Vivado HLS 2019.x/2020.1, RESOURCE)', 'vitis')
     .action((model: string | undefined, o) => {
       const file = model ?? exampleModel();
-      const r = buildProject(file, o.output, { precision: o.precision, board: o.board, part: o.part, clockMHz: o.clock ? Number(o.clock) : undefined, top: o.top, inputs: o.input.length ? o.input : undefined, calibrate: o.calibrate.length ? o.calibrate : undefined });
+      if (o.hlsTool !== 'vitis' && o.hlsTool !== 'vivado') throw new DiagnosticError([{ code: 'FPGAC005', message: `--hls-tool '${o.hlsTool}' is not one of vitis, vivado` }]);
+      const clock = o.clock === undefined ? undefined : Number(o.clock);
+      if (clock !== undefined && !(clock > 0)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--clock '${o.clock}' is not a positive frequency in MHz` }]);
+      const r = buildProject(file, o.output, { precision: o.precision, board: o.board, part: o.part, clockMHz: clock, top: o.top, inputs: o.input.length ? o.input : undefined, calibrate: o.calibrate.length ? o.calibrate : undefined, allowOverflow: !!o.allowOverflow, hlsTool: o.hlsTool });
       if (o.json) {
         io.out(JSON.stringify(r.report, null, 2));
         return;
@@ -54,6 +59,9 @@ export function makeProgram(io: Io): Command {
       const rel = path.relative(process.cwd(), r.dir) || '.';
       io.out(`fpgac: built ${path.basename(file)} -> ${rel}/ (${r.report.totals.layers} layers, ${r.report.totals.params} params, ${r.report.totals.macs} MACs) in ${r.seconds.toFixed(2)} s`);
       io.out(`  part ${r.board.part} (${r.board.name}), top function ${r.compiled.design.name}, precision ${r.compiled.design.precision}`);
+      const p = r.report.plan!;
+      const pct = (u: number) => `${(100 * u).toFixed(1)}%`;
+      io.out(`  estimate: ${p.totals.dsp} DSP (${pct(p.utilization.dsp)}), ${p.totals.bram18} BRAM18 (${pct(p.utilization.bram18)}), ${p.totals.uram} URAM, ${p.totals.lut} LUT (${pct(p.utilization.lut)}), ${p.totals.ff} FF; latency ${p.totals.latencyCycles} cycles = ${p.totals.latencyUs.toFixed(1)} us at ${p.clockMHz} MHz${p.fits ? '' : ' — DOES NOT FIT (--allow-overflow)'}`);
       io.out(`  HLS project: ${rel}/build_prj.tcl (vitis_hls -f build_prj.tcl)`);
       io.out(`  C-simulation: make -C ${rel} csim`);
       io.out(`  report:      ${rel}/report.md, ${rel}/report.json`);

@@ -12,10 +12,10 @@ import { packageRoot } from './paths.js';
 /** Which layer kinds each op family lowers to (documentation only; the registry test checks the kernels). */
 const FAMILY_LAYERS: Record<string, string> = {
   conv: 'conv2d', dense: 'dense, matmul', elementwise: 'eltwise', activation: 'unary (or fused into the producer)',
-  nonlinear: 'lut, softmax', pool: 'pool2d', layout: 'transpose', shape: 'unary (copy) or removed', batchnorm: 'folded into Conv/Dense, or Mul+Add (foldBatchNorm)',
+  nonlinear: 'lut, softmax', pool: 'pool2d', layout: 'transpose', shape: 'unary (copy) or removed', batchnorm: 'folded into Conv/Dense, or Mul+Add (foldBatchNorm)', loop: 'loop region (one engine, weights stored once)',
 };
 
-const OP_LAYERS: Record<string, string> = { Sigmoid: 'lut (table computed by the compiler)', Softmax: 'softmax (exp table, integer reciprocal)' };
+const OP_LAYERS: Record<string, string> = { Loop: 'loop region when it has a constant trip count and one carried tensor (loopRegions)', Sigmoid: 'lut (table computed by the compiler)', Softmax: 'softmax (exp table, integer reciprocal)' };
 
 export function renderOpsDoc(): string {
   const rows = allOps()

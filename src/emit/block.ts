@@ -11,6 +11,38 @@ import type { ConstData, Design, Layer, LoopLayer } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import type { RenderContext } from './render.js';
 import { renderLayer } from './kernels/index.js';
+import type { BufferGroup } from '../plan/buffers.js';
+import type { MemKind } from '../plan/types.js';
+import { storagePragma, type HlsTool } from './pragmas.js';
+
+/** What the plan decided that the C++ must say: shared buffers and where each memory lives. */
+export interface EmitPlan {
+  readonly tool: HlsTool;
+  readonly groups: ReadonlyMap<string, readonly BufferGroup[]>;
+  readonly kinds: ReadonlyMap<string, MemKind>;
+}
+
+/** Array declarations of a scope (with storage pragmas when planned), then pragmas for the constants it reads. */
+export function scopeDeclarations(design: Design, ctx: RenderContext, scope: string, layers: readonly Layer[], params: ReadonlySet<string>, plan?: EmitPlan): string[] {
+  const lines: string[] = [];
+  if (plan) {
+    for (const g of plan.groups.get(scope) ?? []) {
+      const shared = g.members.length > 1 ? ` (shared by ${g.members.join(', ')})` : '';
+      lines.push(`${ctx.typeOf(g.name)} ${g.name}[${g.words}]; // ${design.tensors[g.name].onnxName}${shared}`);
+      const kind = plan.kinds.get(g.name);
+      if (kind) lines.push(storagePragma(plan.tool, g.name, kind, false));
+    }
+    const consts = new Set<string>();
+    for (const l of layers) if (l.kind !== 'loop') for (const c of renderLayer(l, ctx).constants) consts.add(c.name);
+    for (const c of [...consts].sort()) {
+      const kind = plan.kinds.get(c);
+      if (kind) lines.push(storagePragma(plan.tool, c, kind, true));
+    }
+    return lines;
+  }
+  for (const l of layers) if (!params.has(l.output)) lines.push(bufferDecl(design, ctx, l.output, ''));
+  return lines;
+}
 
 export interface Statement {
   readonly name: string;
@@ -27,25 +59,25 @@ export interface Block {
   readonly constants: ConstData[];
 }
 
-function bufferDecl(design: Design, ctx: RenderContext, tensor: string, indent: string): string {
+export function bufferDecl(design: Design, ctx: RenderContext, tensor: string, indent: string): string {
   const t = design.tensors[tensor];
   return `${indent}${ctx.typeOf(tensor)} ${ctx.varOf(tensor)}[${numel(t.shape)}]; // ${t.onnxName}`;
 }
 
-function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block): Statement {
+function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block, plan?: EmitPlan): Statement {
   const d = ctx.design;
-  const inner = renderBlock(l.body, ctx);
+  const inner = renderBlock(l.body, ctx, plan);
   out.functions.push(...inner.functions);
   out.configs.push(...inner.configs);
   out.constants.push(...inner.constants);
   const n = numel(d.tensors[l.stateIn].shape);
   const fn = `${l.name}_step`;
-  const local = l.body.map((b) => b.output).filter((t) => t !== l.stateOut);
+  const locals = scopeDeclarations(d, ctx, l.name, l.body, new Set([l.stateIn, l.stateOut]), plan);
   out.functions.push([
     `// ${l.name}: one step of the region (${l.trips} steps run on this one engine; weights stored once).`,
     `static void ${fn}(const ${ctx.typeOf(l.stateIn)} ${ctx.varOf(l.stateIn)}[${n}], ${ctx.typeOf(l.stateOut)} ${ctx.varOf(l.stateOut)}[${n}]) {`,
     '#pragma HLS INLINE off',
-    ...local.map((t) => bufferDecl(d, ctx, t, '  ')),
+    ...locals.map((line) => `  ${line}`),
     ...inner.statements.flatMap((s) => [`  // ${s.name}: ${s.kind} <- ${s.sources}`, `  ${s.call.split('\n').join('\n  ')}`]),
     '}',
   ].join('\n'));
@@ -53,8 +85,10 @@ function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block): Statement {
   const y = ctx.varOf(l.output);
   const other = `${l.name}_pp`;
   const [a, b] = l.trips % 2 === 0 ? [y, other] : [other, y];
+  const ppKind = plan?.kinds.get(other);
   const call = [
     `${ctx.typeOf(l.output)} ${other}[${n}];`,
+    ...(plan && ppKind ? [storagePragma(plan.tool, other, ppKind, false)] : []),
     `#pragma HLS ALLOCATION function instances=${fn} limit=1`,
     `fpgac::copy<${n}>(${ctx.varOf(l.inputs[0])}, ${a});`,
     `${l.name}_steps: for (int step = 0; step < ${l.trips}; step++) {`,
@@ -67,11 +101,11 @@ function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block): Statement {
   return { name: l.name, kind: `loop x${l.trips}`, sources: src, call };
 }
 
-export function renderBlock(layers: readonly Layer[], ctx: RenderContext): Block {
+export function renderBlock(layers: readonly Layer[], ctx: RenderContext, plan?: EmitPlan): Block {
   const block: Block = { statements: [], functions: [], configs: [], constants: [] };
   for (const l of layers) {
     if (l.kind === 'loop') {
-      block.statements.push(renderLoop(l, ctx, block));
+      block.statements.push(renderLoop(l, ctx, block, plan));
       continue;
     }
     const r = renderLayer(l, ctx);

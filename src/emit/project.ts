@@ -14,7 +14,7 @@ import { numel } from '../ir/graph.js';
 import { hwDir, templatesDir } from '../paths.js';
 import { constantLiteral, wrapList } from './cpp.js';
 import type { RenderContext } from './render.js';
-import { renderBlock } from './block.js';
+import { renderBlock, scopeDeclarations, type EmitPlan } from './block.js';
 import { VERSION } from '../version.js';
 
 /** The hw/fpgac header each layer kind's kernel lives in. */
@@ -35,6 +35,8 @@ export interface EmitOptions {
   readonly extra?: ReadonlyMap<string, string | Uint8Array>;
   /** Default csim inputs, relative to the project (tb_data/input_0.npy ...). */
   readonly defaultInputs: readonly string[];
+  /** The plan's buffer sharing and storage, rendered as shared arrays and pragmas (absent: one array per tensor). */
+  readonly plan?: EmitPlan;
 }
 
 const templateCache = new Map<string, Handlebars.TemplateDelegate>();
@@ -50,14 +52,17 @@ function render(name: string, view: unknown): string {
   return t(view);
 }
 
-export function makeRenderContext(design: Design): RenderContext {
+export function makeRenderContext(design: Design, plan?: EmitPlan): RenderContext {
+  // A tensor that shares a buffer is read and written through the group's array.
+  const alias = new Map<string, string>();
+  for (const groups of plan?.groups.values() ?? []) for (const g of groups) for (const m of g.members) alias.set(m, g.name);
   return {
     design,
     typeOf: (t) => `${t}_t`,
-    varOf: (t) => t,
+    varOf: (t) => alias.get(t) ?? t,
     constTypeOf: (c) => `${c.name}_t`,
     constVarOf: (c) => c.name,
-    operandVar: (op: Operand) => ('tensor' in op ? op.tensor : op.constant.name),
+    operandVar: (op: Operand) => ('tensor' in op ? alias.get(op.tensor) ?? op.tensor : op.constant.name),
   };
 }
 
@@ -72,11 +77,11 @@ function weightHeader(c: ConstData): string {
 
 /** Renders every generated text file of the project (no I/O). */
 export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
-  const ctx = makeRenderContext(design);
+  const ctx = makeRenderContext(design, opts.plan);
   const files = new Map<string, string | Uint8Array>();
   const guard = `FPGAC_${design.name.toUpperCase()}`;
   const common = { version: VERSION, modelFile: path.basename(design.model.file), guard, name: design.name };
-  const block = renderBlock(design.layers, ctx);
+  const block = renderBlock(design.layers, ctx, opts.plan);
   const constants = new Map<string, ConstData>();
   for (const c of block.constants) constants.set(c.name, c);
   const tensors = Object.values(design.tensors).map((t) => ({
@@ -90,9 +95,7 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
     ...outputs.map((t) => ({ decl: `${t.type} ${t.var}[${t.size}]` })),
   ];
   const ioNames = new Set([...design.inputs, ...design.outputs]);
-  const buffers = design.layers
-    .filter((l) => !ioNames.has(l.output))
-    .map((l) => ({ type: ctx.typeOf(l.output), var: ctx.varOf(l.output), size: numel(design.tensors[l.output].shape), onnxName: design.tensors[l.output].onnxName }));
+  const buffers = scopeDeclarations(design, ctx, 'top', design.layers, ioNames, opts.plan);
   const kernelHeaders = [...new Set(computeLayers(design.layers).map((l) => KERNEL_HEADERS[l.kind]))].sort();
 
   files.set('firmware/defines.h', render('firmware/defines.h.hbs', { ...common, tensors, inputs, outputs }));

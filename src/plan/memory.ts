@@ -36,21 +36,23 @@ export interface MemoryCost {
 /**
  * Where an array of `banks` banks of `words` × `bits` goes. Rules (in order): one-word banks and arrays of ≤ 1 Kb
  * are registers;
- * small arrays (≤ 8 Kb a bank, or ≤ 64 words) are LUTRAM, since a block RAM (18 Kb) would be half empty; large arrays go
+ * small arrays (≤ 8 Kb a bank, ≤ 64 words, or ≤ 512 LUTs in all) are LUTRAM, since a block RAM (18 Kb) would be
+ * half empty; large arrays go
  * to URAM when the board has it and a URAM bank is at least as well filled as the BRAM18s it replaces (deep,
  * wide arrays); everything else is BRAM18.
  */
-export function placeArray(words: number, bits: number, banks: number, hasUram: boolean): MemoryCost {
+export function placeArray(words: number, bits: number, banks: number, hasUram: boolean, rom = false): MemoryCost {
   const perBank = Math.ceil(words / banks);
   // A bank of one word, or a tiny array (≤ 1 Kb: biases, scalars), is cheapest as registers (fully partitioned).
   if (perBank <= 1 || words * bits <= 1024) return { kind: 'registers', blocks: 0, capacityBits: words * bits, lut: 0, ff: words * bits };
-  if (perBank * bits <= 8192 || perBank <= 64) {
+  if (perBank * bits <= 8192 || perBank <= 64 || lutramLuts(perBank, bits) * banks <= 512) {
     const luts = banks * lutramLuts(perBank, bits);
     return { kind: 'lutram', blocks: 0, capacityBits: luts * 64, lut: luts, ff: 0 };
   }
   const bram = banks * bram18Blocks(perBank, bits);
   const uram = banks * uramBlocks(perBank, bits);
-  if (hasUram && perBank >= 4096 && uram * URAM_BITS <= bram * BRAM18_BITS) {
+  // URAM cannot be initialized as a ROM by HLS: constants stay in BRAM or LUTRAM.
+  if (hasUram && !rom && perBank >= 4096 && uram * URAM_BITS <= bram * BRAM18_BITS) {
     return { kind: 'uram', blocks: uram, capacityBits: uram * URAM_BITS, lut: 0, ff: 0 };
   }
   return { kind: 'bram18', blocks: bram, capacityBits: bram * BRAM18_BITS, lut: 0, ff: 0 };

@@ -61,7 +61,7 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
     for (const { c, role } of constantsOf(l)) {
       if (seen.has(c.name)) continue;
       seen.add(c.name);
-      const p = placeArray(c.raw.length, c.format.width, 1, hasUram);
+      const p = placeArray(c.raw.length, c.format.width, 1, hasUram, true);
       charge(l.name, { name: c.name, role, kind: p.kind, words: c.raw.length, bits: c.format.width, banks: 1, blocks: p.blocks, capacityBits: p.capacityBits }, p.lut, p.ff);
     }
   }
