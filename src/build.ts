@@ -28,6 +28,10 @@ export interface BuildOptions extends CompileOptions {
   readonly allowOverflow?: boolean;
   /** Pragma spelling and Tcl flow: Vitis HLS (default) or Vivado HLS 2019.x/2020.1 (`--hls-tool`). */
   readonly hlsTool?: HlsTool;
+  /** Stop adding parallelism at this throughput (`--target-fps`); default: the best that fits. */
+  readonly targetFps?: number;
+  /** Reuse factor per layer from the configuration file (`--config`). */
+  readonly reuse?: ReadonlyMap<string, number>;
 }
 
 export interface BuildResult {
@@ -63,9 +67,10 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
   const compiled = compileModel(modelPath, opts);
   const { design } = compiled;
   const clockMHz = opts.clockMHz ?? board.clockMHz;
-  const planned = planDesign(design, board, { clockMHz, allowOverflow: opts.allowOverflow });
+  const planned = planDesign(design, board, { clockMHz, allowOverflow: opts.allowOverflow, targetFps: opts.targetFps, reuse: opts.reuse });
   const emitPlan: EmitPlan = {
     tool: opts.hlsTool ?? 'vitis',
+    parallel: planned.parallel,
     groups: planned.buffers,
     kinds: new Map(planned.plan.memories.map((m) => [m.name, m.kind])),
   };

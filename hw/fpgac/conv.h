@@ -19,6 +19,11 @@ namespace fpgac {
 
 // Shared body of both conv2d overloads; HAS_BIAS is a compile-time constant, so without a bias the read of b
 // disappears (b is then a stand-in array that is never read: a null pointer would trouble HLS interfaces).
+//
+// Parallelism is the plan's: CFG::pf_out output channels are computed side by side (pf_out engines, each one
+// multiply-accumulate per cycle; reuse factor = fan-in). Engine u handles channels u*opb .. u*opb + opb - 1, so
+// block-partitioned weights, outputs and (for depthwise) inputs give every engine its own bank. pf_out divides oc
+// and is 1 unless group is 1 or depthwise. acc_t is exact, so the order of additions never changes a bit.
 template <class CFG, bool HAS_BIAS, class in_t, class out_t, class bias_t>
 void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
                  const typename CFG::weight_t wt[CFG::oc * (CFG::c / CFG::group) * CFG::kh * CFG::kw],
@@ -27,18 +32,28 @@ void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CF
   typedef typename CFG::acc_t acc_t;
   const int cpg = CFG::c / CFG::group;   // input channels per group
   const int opg = CFG::oc / CFG::group;  // output channels per group
+  const int pf = CFG::pf_out;
+  const int opb = CFG::oc / CFG::pf_out; // output channels per engine
+  const int in_banks = CFG::group == 1 ? 1 : CFG::pf_out;
+#pragma HLS ARRAY_PARTITION variable=wt block factor=pf
+#pragma HLS ARRAY_PARTITION variable=out block factor=pf
+#pragma HLS ARRAY_PARTITION variable=in block factor=in_banks
 conv_oc:
-  for (int o = 0; o < CFG::oc; o++) {
-    const int g = o / opg;
+  for (int o1 = 0; o1 < opb; o1++) {
   conv_oy:
     for (int oy = 0; oy < CFG::oh; oy++) {
     conv_ox:
       for (int ox = 0; ox < CFG::ow; ox++) {
-        acc_t acc = 0;
-        if (HAS_BIAS) acc = b[o];
-        // The tap loops form a perfect nest, so HLS flattens them into one pipelined loop: one multiply-add
-        // per cycle. The arrays are plain memories (two ports at most), so unrolling the taps to produce one
-        // output per cycle would not reach II=1 without partitioning; this keeps the area to a single MAC.
+        acc_t acc[CFG::pf_out];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+      conv_init:
+        for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+          acc[u] = 0;
+          if (HAS_BIAS) acc[u] = b[u * opb + o1];
+        }
+        // The tap loops form a perfect nest, so HLS flattens them into one pipelined loop: each engine does one
+        // multiply-add per cycle.
       conv_ic:
         for (int ic = 0; ic < cpg; ic++) {
         conv_ky:
@@ -50,13 +65,23 @@ conv_oc:
               const int ix = ox * CFG::sw - CFG::pl + kx * CFG::dw;
               // Padding taps contribute zero: skipping them is the same exact sum.
               if (iy >= 0 && iy < CFG::h && ix >= 0 && ix < CFG::w) {
-                acc += wt[((o * cpg + ic) * CFG::kh + ky) * CFG::kw + kx] *
-                       in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
+              conv_engines:
+                for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+                  const int o = u * opb + o1;
+                  const int g = o / opg;
+                  acc[u] += wt[((o * cpg + ic) * CFG::kh + ky) * CFG::kw + kx] *
+                            in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
+                }
               }
             }
           }
         }
-        out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(acc);
+      conv_store:
+        for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+          out[((u * opb + o1) * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(acc[u]);
+        }
       }
     }
   }

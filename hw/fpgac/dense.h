@@ -16,25 +16,53 @@ namespace fpgac {
 
 // Shared loop nest of dense with and without bias. HAS_BIAS is a compile-time constant, so the bias array is
 // never touched when it is false (the caller then passes a dummy array of any element type).
+//
+// Parallelism is the plan's (CFG::pf_in inputs x CFG::pf_out outputs multiplied per cycle; reuse factor
+// n_in*n_out / (pf_in*pf_out)): pf_in divides n_in, pf_out divides n_out, and pf_out > 1 only with
+// pf_in = n_in. The arrays are partitioned so each cycle's reads come from separate banks. Because acc_t is exact,
+// the order of the additions does not change a bit: every parallelism computes what the serial loop computes.
 template <class CFG, bool HAS_BIAS, class in_t, class out_t, class bias_t>
 void dense_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
                 const typename CFG::weight_t w[CFG::n_out * CFG::n_in], const bias_t *b) {
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
+  const int pf_in = CFG::pf_in;
+  const int pf_out = CFG::pf_out;
+  const int w_banks = CFG::pf_in * CFG::pf_out;
+#pragma HLS ARRAY_PARTITION variable=in cyclic factor=pf_in
+#pragma HLS ARRAY_PARTITION variable=w cyclic factor=w_banks
+#pragma HLS ARRAY_PARTITION variable=out cyclic factor=pf_out
 DenseRows:
   for (int r = 0; r < CFG::rows; r++) {
   DenseOut:
-    for (int o = 0; o < CFG::n_out; o++) {
-      acc_t acc = 0;
-      if (HAS_BIAS) acc = b[o];
-    DenseMac:
-      for (int i = 0; i < CFG::n_in; i++) {
-        // One multiply-accumulate per cycle: the adder's loop-carried dependency fits one cycle for the
-        // accumulator widths the compiler chooses, and resources stay O(1) whatever n_in is.
-#pragma HLS PIPELINE II=1
-        acc = acc + in[r * CFG::n_in + i] * w[o * CFG::n_in + i];
+    for (int o0 = 0; o0 < CFG::n_out; o0 += CFG::pf_out) {
+      acc_t acc[CFG::pf_out];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+    DenseInit:
+      for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+        acc[u] = 0;
+        if (HAS_BIAS) acc[u] = b[o0 + u];
       }
-      out[r * CFG::n_out + o] = finish<CFG, out_t>(acc);
+    DenseMac:
+      for (int i0 = 0; i0 < CFG::n_in; i0 += CFG::pf_in) {
+        // pf_out x pf_in multiply-accumulates per cycle; with the defaults (1 x 1) one MAC per cycle.
+#pragma HLS PIPELINE II=1
+      DenseMacOut:
+        for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+        DenseMacIn:
+          for (int v = 0; v < CFG::pf_in; v++) {
+#pragma HLS UNROLL
+            acc[u] = acc[u] + in[r * CFG::n_in + i0 + v] * w[(o0 + u) * CFG::n_in + i0 + v];
+          }
+        }
+      }
+    DenseStore:
+      for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+        out[r * CFG::n_out + o0 + u] = finish<CFG, out_t>(acc[u]);
+      }
     }
   }
 }

@@ -9,7 +9,7 @@
  */
 import type { ConstData, Design, Layer, LoopLayer } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
-import type { RenderContext } from './render.js';
+import type { Parallelism, RenderContext } from './render.js';
 import { renderLayer } from './kernels/index.js';
 import type { BufferGroup } from '../plan/buffers.js';
 import type { MemKind } from '../plan/types.js';
@@ -18,6 +18,8 @@ import { storagePragma, type HlsTool } from './pragmas.js';
 /** What the plan decided that the C++ must say: shared buffers and where each memory lives. */
 export interface EmitPlan {
   readonly tool: HlsTool;
+  /** Parallel factors per layer name (absent: 1 × 1). */
+  readonly parallel: ReadonlyMap<string, Parallelism>;
   readonly groups: ReadonlyMap<string, readonly BufferGroup[]>;
   readonly kinds: ReadonlyMap<string, MemKind>;
 }

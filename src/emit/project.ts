@@ -63,6 +63,7 @@ export function makeRenderContext(design: Design, plan?: EmitPlan): RenderContex
     constTypeOf: (c) => `${c.name}_t`,
     constVarOf: (c) => c.name,
     operandVar: (op: Operand) => ('tensor' in op ? alias.get(op.tensor) ?? op.tensor : op.constant.name),
+    parallel: (layer) => plan?.parallel.get(layer) ?? { pfIn: 1, pfOut: 1 },
   };
 }
 

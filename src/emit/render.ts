@@ -18,6 +18,13 @@ export interface RenderContext {
   constVarOf(c: ConstData): string;
   /** Array variable for an element-wise operand. */
   operandVar(op: Operand): string;
+  /** The plan's parallel factors for a layer (1 × 1 when unplanned): inputs and outputs per cycle. */
+  parallel(layer: string): Parallelism;
+}
+
+export interface Parallelism {
+  readonly pfIn: number;
+  readonly pfOut: number;
 }
 
 export interface RenderedLayer {

@@ -34,6 +34,7 @@ th { background: #f3f4f6; position: sticky; top: 0; white-space: nowrap; }
 tbody tr:nth-child(even) { background: #fafafa; }
 td.n { text-align: right; white-space: nowrap; }
 td.fmt { white-space: nowrap; }
+.kind { color: #666; font-size: 11px; }
 .tag { display: inline-block; font-size: 11px; padding: 0 5px; border-radius: 3px; background: #e8eaf6; color: #283593; margin-left: 4px; }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; vertical-align: -1px; margin-right: 4px; }
 .hatch { background: repeating-linear-gradient(45deg, #bdbdbd 0 3px, #8a8a8a 3px 6px); }
@@ -43,6 +44,35 @@ td.fmt { white-space: nowrap; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; margin: 4px 0 8px; max-width: 960px; }
 `;
 
+/**
+ * What the table and charts list, in order: the report's layers, and the plan's estimates that are not a layer
+ * (a loop region's engine: its control, ping-pong buffers and whole-loop latency), each placed just before the
+ * first layer of its region.
+ */
+interface Row {
+  readonly name: string;
+  readonly color: string;
+  readonly layer?: LayerReport;
+  readonly index?: number;
+  readonly est?: LayerEstimate;
+}
+
+function rowsOf(r: Report): Row[] {
+  const est = new Map((r.plan?.layers ?? []).map((e) => [e.name, e]));
+  const names = new Set(r.layers.map((l) => l.name));
+  const extra = (r.plan?.layers ?? []).filter((e) => !names.has(e.name));
+  const color = (e: LayerEstimate) => seriesColor(r.layers.length + extra.indexOf(e));
+  const placed = new Set<LayerEstimate>();
+  const rows: Row[] = [];
+  r.layers.forEach((l, i) => {
+    const loop = extra.find((e) => e.name === l.region);
+    if (loop && !placed.has(loop)) { placed.add(loop); rows.push({ name: loop.name, color: color(loop), est: loop }); }
+    rows.push({ name: l.name, color: seriesColor(i), layer: l, index: i, est: est.get(l.name) });
+  });
+  extra.filter((e) => !placed.has(e)).forEach((e) => rows.push({ name: e.name, color: color(e), est: e }));
+  return rows;
+}
+
 const num = (n: number) => `<td class="n">${fmtInt(n)}</td>`;
 const shape = (s: readonly number[]) => s.join('×');
 
@@ -51,16 +81,15 @@ function shortFormat(f: string): string {
   return f.replace(/^ap_(u?fixed|u?int)</, '$1<').replace(/AP_/g, '');
 }
 
+/** Formats grouped by value ("in/out/w/b fixed<16,6,RND_CONV,SAT>", "acc fixed<29,9>"), full types in tooltips. */
 function formatsCell(l: LayerReport): string {
-  const f = l.formats;
-  const rows: [string, string][] = [];
-  if (f.input && f.input === f.output) rows.push(['in/out', f.input]);
-  else {
-    if (f.input) rows.push(['in', f.input]);
-    if (f.output) rows.push(['out', f.output]);
-  }
-  for (const k of Object.keys(f).sort()) if (k !== 'input' && k !== 'output') rows.push([k === 'accumulator' ? 'acc' : k, f[k]]);
-  return `<td class="fmt mono">${rows.map(([k, v]) => `<span title="${esc(`${k}: ${v}`)}">${esc(k)} ${esc(shortFormat(v))}</span>`).join('<br>')}</td>`;
+  const short: Record<string, string> = { input: 'in', output: 'out', weight: 'w', bias: 'b', accumulator: 'acc' };
+  const order = ['input', 'output', 'weight', 'bias', 'accumulator'];
+  const keys = Object.keys(l.formats).sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || (a < b ? -1 : 1));
+  const groups = new Map<string, string[]>();
+  for (const k of keys) groups.set(l.formats[k], [...(groups.get(l.formats[k]) ?? []), short[k] ?? k]);
+  const lines = [...groups].map(([f, ks]) => `<span title="${esc(`${ks.join(', ')}: ${f}`)}">${esc(ks.join('/'))} ${esc(shortFormat(f))}</span>`);
+  return `<td class="fmt mono">${lines.join('<br>')}</td>`;
 }
 
 function sourcesCell(src: readonly string[]): string {
@@ -115,26 +144,30 @@ function totals(r: Report): string {
   return `<h2>Totals</h2>\n<div class="cards">${cards.join('')}</div>`;
 }
 
-function layerTable(r: Report, est: Map<string, LayerEstimate>): string {
+function layerTable(r: Report, rows: readonly Row[]): string {
   const p = r.plan;
-  const head = ['#', 'layer', 'kind', 'region', 'ONNX nodes', 'input', 'output', 'params', 'zero', 'MACs', 'formats',
-    ...(p ? ['reuse', 'DSP', 'BRAM18', 'URAM', 'LUT', 'FF', 'latency', 'II'] : [])];
-  const rows = r.layers.map((l, i) => {
-    const e = est.get(l.name);
-    const planCells = !p ? '' : e
-      ? `${num(e.reuse)}${num(e.dsp)}${num(e.bram18)}${num(e.uram)}${num(e.lut)}${num(e.ff)}<td class="n" title="${esc(`${fmtInt(e.latency)} cycles per run × ${e.runs} run(s)`)}">${fmtInt(e.latency)}${e.runs > 1 ? ` ×${e.runs}` : ''}</td>${num(e.ii)}`
-      : '<td class="n" colspan="8">no estimate</td>';
-    return `<tr id="layer-${i}"><td class="n">${i}</td><td><span class="swatch" style="background:${seriesColor(i)}"></span>${esc(l.name)}</td>` +
-      `<td>${esc(l.kind)}${l.activation ? ` + ${esc(l.activation)}` : ''}</td>` +
+  const head = ['#', 'layer / kind', 'region', 'ONNX nodes', 'input → output', 'params', 'zero', 'MACs',
+    ...(p ? ['reuse', 'DSP', 'BRAM18', 'URAM', 'LUT', 'FF', 'latency', 'II'] : []), 'formats'];
+  const planCells = (e: LayerEstimate | undefined) => !p ? '' : e
+    ? `${num(e.reuse)}${num(e.dsp)}${num(e.bram18)}${num(e.uram)}${num(e.lut)}${num(e.ff)}<td class="n" title="${esc(`${fmtInt(e.latency)} cycles per run × ${e.runs} run(s)`)}">${fmtInt(e.latency)}${e.runs > 1 ? ` ×${e.runs}` : ''}</td>${num(e.ii)}`
+    : '<td class="n" colspan="8">no estimate</td>';
+  const trs = rows.map(({ name, color, layer: l, index: i, est: e }) => {
+    const swatch = `<span class="swatch" style="background:${color}"></span>`;
+    if (!l) {
+      return `<tr class="engine"><td></td><td>${swatch}${esc(name)}<div class="kind">${esc(e!.kind)}</div></td>` +
+        `<td class="kind" colspan="6">engine of a loop region (or other planned unit that is not a layer): control and its own buffers; its latency spans the whole loop, body layers included</td>${planCells(e)}<td></td></tr>`;
+    }
+    return `<tr id="layer-${i}"><td class="n">${i}</td><td>${swatch}${esc(l.name)}` +
+      `<div class="kind">${esc(l.kind)}${l.activation ? ` + ${esc(l.activation)}` : ''}</div></td>` +
       `<td>${l.region ? `${esc(l.region)} <span class="tag">×${l.runs}</span>` : ''}</td>${sourcesCell(l.sources)}` +
-      `<td class="n">${l.inputShapes.map((s) => esc(shape(s))).join('<br>')}</td><td class="n">${esc(shape(l.outputShape))}</td>` +
-      `${num(l.params)}<td class="n">${l.params ? pct(l.zeroParams / l.params) : ''}</td>${num(l.macs)}${formatsCell(l)}${planCells}</tr>`;
+      `<td class="n">${l.inputShapes.map((s) => esc(shape(s))).join('<br>')} →<br>${esc(shape(l.outputShape))}</td>` +
+      `${num(l.params)}<td class="n">${l.params ? pct(l.zeroParams / l.params) : ''}</td>${num(l.macs)}${planCells(e)}${formatsCell(l)}</tr>`;
   });
   return `<h2>Layers</h2>
 <p class="note">MACs are per inference (a layer in a loop region counts every step). Hover a cell for full ONNX node names and formats.${p ? ' Latency is cycles per run (×runs per inference); reuse is products per multiplier.' : ''}</p>
 <div class="scroll"><table class="layers"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead>
 <tbody>
-${rows.join('\n')}
+${trs.join('\n')}
 </tbody></table></div>`;
 }
 
@@ -158,30 +191,29 @@ function macsChart(r: Report): string {
   return `<h3>MACs per layer${scale === 'log' ? ' (log scale)' : ''}</h3>\n${svg}`;
 }
 
-function cyclesChart(r: Report, est: Map<string, LayerEstimate>): string {
-  const bars = r.layers.map((l, i) => {
-    const e = est.get(l.name);
+function cyclesChart(rows: readonly Row[]): string {
+  const bars = rows.map(({ name, color, layer, est: e }) => {
     const cycles = e ? e.latency * e.runs : 0;
     return {
-      label: l.name, value: cycles, color: seriesColor(i),
-      title: e ? `${l.name}: ${fmtInt(cycles)} cycles per inference (${fmtInt(e.latency)} per run × ${e.runs}, II ${fmtInt(e.ii)})` : `${l.name}: no estimate`,
+      label: layer ? name : `${name} (whole loop)`, value: cycles, color,
+      title: !e ? `${name}: no estimate` : `${name}: ${fmtInt(cycles)} cycles per inference (${fmtInt(e.latency)} per run × ${e.runs}, II ${fmtInt(e.ii)})${layer ? '' : '; spans its body layers'}`,
     };
   });
   const { svg, scale } = barChart('chart-cycles', bars, 'cycles');
   return `<h3>Cycles per layer, per inference${scale === 'log' ? ' (log scale)' : ''}</h3>\n${svg}`;
 }
 
-function resources(r: Report, p: Plan, est: Map<string, LayerEstimate>): string {
+function resources(p: Plan, rows: readonly Row[]): string {
   const keys: [string, 'dsp' | 'bram18' | 'uram' | 'lut' | 'ff'][] = [['DSP', 'dsp'], ['BRAM18', 'bram18'], ['URAM', 'uram'], ['LUT', 'lut'], ['FF', 'ff']];
-  const rows = keys.map(([label, k]) => ({
+  const chart = keys.map(([label, k]) => ({
     label, used: p.totals[k], available: p.board[k],
-    parts: r.layers.map((l, i) => ({ name: l.name, value: est.get(l.name)?.[k] ?? 0, color: seriesColor(i) })),
+    parts: rows.map(({ name, color, est }) => ({ name, value: est?.[k] ?? 0, color })),
   }));
-  const legend = r.layers.map((l, i) => `<span><span class="swatch" style="background:${seriesColor(i)}"></span>${esc(l.name)}</span>`).join('')
-    + '<span><span class="swatch hatch"></span>not attributed to a layer (buffers, control)</span>';
+  const legend = rows.map(({ name, color }) => `<span><span class="swatch" style="background:${color}"></span>${esc(name)}</span>`).join('')
+    + '<span><span class="swatch hatch"></span>not attributed (shared buffers, top-level control)</span>';
   return `<h3>Resource share per layer</h3>
 <p class="note">Each bar is what the design uses of one resource, split by layer; the thin bar under it is the share of the board (${esc(p.board.name)}) used.</p>
-${resourceChart(rows, p.board.name)}
+${resourceChart(chart, p.board.name)}
 <div class="legend">${legend}</div>`;
 }
 
@@ -215,9 +247,9 @@ ${keys.map(([l, k]) => `<tr><td>${l}</td>${num(p.totals[k])}${num(s.resources[k]
 
 export function renderReportHtml(report: Report): string {
   const p = report.plan;
-  const est = new Map((p?.layers ?? []).map((e) => [e.name, e]));
+  const rows = rowsOf(report);
   const charts = p
-    ? `${resources(report, p, est)}\n${memorySection(p)}\n${cyclesChart(report, est)}\n${macsChart(report)}`
+    ? `${resources(p, rows)}\n${memorySection(p)}\n${cyclesChart(rows)}\n${macsChart(report)}`
     : `<p class="note">No hardware plan in this report: resource, memory and latency charts need one.</p>\n${macsChart(report)}`;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -234,7 +266,7 @@ ${totals(report)}
 <h2>Charts</h2>
 ${charts}
 ${p ? `<p class="note">${esc(p.estimateModel)}</p>` : ''}
-${layerTable(report, est)}
+${layerTable(report, rows)}
 ${regionTable(report)}
 ${p ? synthesis(p) : ''}
 <h2>Passes</h2>

@@ -19,12 +19,14 @@ export function fmtInt(n: number): string {
 
 /** Compact axis label: 950, 1.2k, 34M. */
 export function si(v: number): string {
+  if (!Number.isFinite(v)) return '∞';
   const units: [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
   for (const [f, u] of units) if (Math.abs(v) >= f) return `${+(v / f).toPrecision(3)}${u}`;
   return String(+v.toPrecision(3));
 }
 
 export function pct(x: number): string {
+  if (!Number.isFinite(x)) return '∞';
   return `${(100 * x).toFixed(x < 0.001 && x > 0 ? 2 : 1)}%`;
 }
 

@@ -22,7 +22,11 @@ export function scopeBuffers(layers: readonly Layer[], params: ReadonlySet<strin
   return layers.map((l) => l.output).filter((t) => !params.has(t));
 }
 
-export function shareBuffers(design: Design, layers: readonly Layer[], params: ReadonlySet<string>): BufferGroup[] {
+/**
+ * `banks` gives each tensor's partition (from the kernels that read or write it): only tensors partitioned alike
+ * share an array, since HLS partitions an array one way.
+ */
+export function shareBuffers(design: Design, layers: readonly Layer[], params: ReadonlySet<string>, banks: ReadonlyMap<string, string> = new Map()): BufferGroup[] {
   const start = new Map<string, number>();
   const end = new Map<string, number>();
   layers.forEach((l, i) => {
@@ -33,7 +37,7 @@ export function shareBuffers(design: Design, layers: readonly Layer[], params: R
   const groups: { name: string; members: string[]; words: number; bits: number; cpp: string; free: number }[] = [];
   for (const t of scopeBuffers(layers, params)) {
     const d = design.tensors[t];
-    const cpp = formatToCpp(d.format);
+    const cpp = `${formatToCpp(d.format)}|${banks.get(t) ?? ''}`;
     const s = start.get(t)!;
     // Loop regions keep their own output (their second buffer lives inside the region's block).
     const shareable = layers[s].kind !== 'loop';
@@ -46,5 +50,5 @@ export function shareBuffers(design: Design, layers: readonly Layer[], params: R
       groups.push({ name: t, members: [t], words: numel(d.shape), bits: d.format.width, cpp, free: shareable ? end.get(t)! : Infinity });
     }
   }
-  return groups.map(({ name, members, words, bits, cpp }) => ({ name, members, words, bits, cpp }));
+  return groups.map(({ name, members, words, bits, cpp }) => ({ name, members, words, bits, cpp: cpp.split('|')[0] }));
 }

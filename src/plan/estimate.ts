@@ -1,11 +1,11 @@
 /**
  * @fileoverview Per-layer resource and latency estimate for the kernels fpgac emits (hw/fpgac/*.h). The model:
- * - every kernel runs one multiply-accumulate (or one element) per cycle in a pipelined inner loop (II = 1), so a
- *   MAC layer has one multiplier (reuse factor = its fan-in: each multiplier does all the products of an output);
+ * - a MAC layer has pf_in × pf_out multipliers (dense) or pf_out engines (conv), chosen by the plan, working in a
+ *   pipelined inner loop (II = 1); other kernels handle one element per cycle;
  * - latency of a pipelined loop of T iterations and depth D is T + D - 1; a layer re-enters its inner loop for
  *   every output, so latency = outputs × (fan-in + D);
  * - a multiplier takes ceil(wa/27)·ceil(wb/18) DSP48E2 slices (1 for ≤ 27×18 operands), its adder and pipeline
- *   registers ~acc-width LUTs and ~D·acc-width FFs; each layer adds ~60 LUT / ~80 FF of loop control;
+ *   registers ~acc-width LUTs and ~D·acc-width FFs per multiplier; each layer adds ~60 LUT / ~80 FF of control;
  * - layers run one after another (no dataflow overlap), so the design's II equals its latency.
  */
 import { fracBits, type FixedFormat } from '../../sim/fixed.js';
@@ -30,28 +30,49 @@ export function dspPerMultiplier(a: FixedFormat, b: FixedFormat): number {
   return Math.ceil(wa / 27) * Math.ceil(wb / 18);
 }
 
-function mac(outputs: number, fanIn: number, x: FixedFormat, w: FixedFormat, acc: FixedFormat): ComputeEstimate {
+/**
+ * A MAC layer with `p` multipliers: `iterations` pipelined loop trips of `perIter` products each, re-entered
+ * `entries` times (once per group of outputs computed together).
+ */
+function mac(entries: number, iterations: number, p: number, products: number, x: FixedFormat, w: FixedFormat, acc: FixedFormat): ComputeEstimate {
   return {
-    multipliers: 1, reuse: fanIn, dsp: dspPerMultiplier(x, w),
-    lut: CONTROL_LUT + acc.width, ff: CONTROL_FF + PIPELINE_DEPTH * acc.width,
-    latency: outputs * (fanIn + PIPELINE_DEPTH),
+    multipliers: p, reuse: products / p, dsp: p * dspPerMultiplier(x, w),
+    lut: CONTROL_LUT + p * acc.width, ff: CONTROL_FF + p * PIPELINE_DEPTH * acc.width,
+    latency: entries * (iterations + PIPELINE_DEPTH),
   };
+}
+
+export interface Parallel {
+  readonly pfIn: number;
+  readonly pfOut: number;
+}
+
+/** The parallel factors a layer's kernel accepts, fewest multipliers first (see hw/fpgac/dense.h, conv.h). */
+export function parallelChoices(l: ComputeLayer): Parallel[] {
+  const divisors = (n: number) => Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
+  if (l.kind === 'dense') {
+    return [...divisors(l.nIn).map((d) => ({ pfIn: d, pfOut: 1 })), ...divisors(l.nOut).slice(1).map((d) => ({ pfIn: l.nIn, pfOut: d }))];
+  }
+  if (l.kind === 'conv2d' && (l.group === 1 || (l.group === l.c && l.c === l.oc))) return divisors(l.oc).map((d) => ({ pfIn: 1, pfOut: d }));
+  return [{ pfIn: 1, pfOut: 1 }];
 }
 
 function stream(n: number, perElement: number, width: number): ComputeEstimate {
   return { multipliers: 0, reuse: 1, dsp: 0, lut: CONTROL_LUT + width, ff: CONTROL_FF + width, latency: n * perElement + PIPELINE_DEPTH };
 }
 
-export function estimateLayer(design: Design, l: ComputeLayer): ComputeEstimate {
+export function estimateLayer(design: Design, l: ComputeLayer, par: Parallel = { pfIn: 1, pfOut: 1 }): ComputeEstimate {
   const fmt = (t: string) => design.tensors[t].format;
   const out = fmt(l.output);
   switch (l.kind) {
-    case 'conv2d':
-      return mac(l.oc * l.oh * l.ow, (l.c / l.group) * l.kh * l.kw, fmt(l.inputs[0]), l.weight.format, l.acc);
+    case 'conv2d': {
+      const fanIn = (l.c / l.group) * l.kh * l.kw;
+      return mac((l.oc / par.pfOut) * l.oh * l.ow, fanIn, par.pfOut, fanIn * l.oc, fmt(l.inputs[0]), l.weight.format, l.acc);
+    }
     case 'dense':
-      return mac(l.rows * l.nOut, l.nIn, fmt(l.inputs[0]), l.weight.format, l.acc);
+      return mac(l.rows * (l.nOut / par.pfOut), l.nIn / par.pfIn, par.pfIn * par.pfOut, l.nIn * l.nOut, fmt(l.inputs[0]), l.weight.format, l.acc);
     case 'matmul':
-      return mac(l.batch * l.m * l.n, l.k, fmt(l.inputs[0]), fmt(l.inputs[1]), l.acc);
+      return mac(l.batch * l.m * l.n, l.k, 1, l.k, fmt(l.inputs[0]), fmt(l.inputs[1]), l.acc);
     case 'eltwise': {
       const e = stream(numel(l.outShape), 1, out.width);
       const mul = l.op === 'mul';

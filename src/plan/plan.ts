@@ -1,36 +1,50 @@
 /**
- * @fileoverview planDesign: places every constant and feature-map buffer in on-chip memory, estimates every
- * layer, totals them against the board, and refuses (FPGAC010) a design that does not fit unless overflow is
- * allowed. The result drives the emitter (buffer sharing, BIND_STORAGE pragmas) and the reports.
+ * @fileoverview planDesign: chooses each layer's parallelism, places every constant and feature-map buffer in
+ * on-chip memory, estimates every layer, totals them against the board, and refuses (FPGAC010) a design that does
+ * not fit unless overflow is allowed. The result drives the emitter (parallel factors, buffer sharing, storage
+ * pragmas) and the reports.
+ *
+ * Parallelism, by default, is the best throughput that fits: starting from one multiplier per layer, the layer
+ * that costs the most cycles per inference gets its next parallel factor as long as the whole design still fits
+ * the board (DSP, BRAM18, URAM, LUT, FF). With a target frame rate it stops as soon as the target is met. Layers
+ * named in the configuration keep the reuse factor given there.
  */
 import type { ComputeLayer, ConstData, Design, Layer } from '../ir/design.js';
 import { computeLayers } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
-import { DiagnosticError } from '../diagnostics.js';
+import { DiagnosticError, type Diagnostic } from '../diagnostics.js';
 import type { Board } from './boards.js';
 import type { LayerEstimate, MemoryPlacement, Plan } from './types.js';
 import { placeArray } from './memory.js';
 import { shareBuffers, type BufferGroup } from './buffers.js';
-import { estimateLayer, PIPELINE_DEPTH } from './estimate.js';
+import { estimateLayer, parallelChoices, PIPELINE_DEPTH, type Parallel } from './estimate.js';
 
 export interface PlanOptions {
   readonly clockMHz?: number;
   readonly allowOverflow?: boolean;
+  /** Stop adding parallelism once this many inferences per second are reached. */
+  readonly targetFps?: number;
+  /** Reuse factor per layer (design layer name or ONNX node name), from the configuration file. */
+  readonly reuse?: ReadonlyMap<string, number>;
 }
 
 export interface PlannedDesign {
   readonly plan: Plan;
   /** Buffer groups per scope: 'top' and each loop region's name. */
   readonly buffers: ReadonlyMap<string, readonly BufferGroup[]>;
+  /** Parallel factors per layer name. */
+  readonly parallel: ReadonlyMap<string, Parallel>;
 }
 
 export const ESTIMATE_MODEL =
-  'Kernels run one multiply-accumulate or one element per cycle in pipelined loops (II=1): a MAC layer has one ' +
-  'multiplier (reuse factor = its fan-in) and takes outputs x (fan-in + 5) cycles; a multiplier is ' +
-  'ceil(wa/27)*ceil(wb/18) DSP48E2; LUT/FF: ~60 LUT and ~80 FF of control per layer plus accumulator-width adders ' +
-  'and 5 pipeline stages of registers; LUTRAM is 64x1 bits per LUT. Layers run one after another, so the ' +
-  'initiation interval equals the latency. Memories use the primitives\' real shapes (BRAM18 1Kx18 ... 16Kx1, ' +
-  'URAM 4Kx72); buffers whose lifetimes do not overlap share one array.';
+  'Each MAC layer has the multipliers its parallel factors give (dense: pf_in x pf_out per cycle; conv: pf_out ' +
+  'output-channel engines), working in pipelined loops at II=1: a dense layer takes rows x (n_out/pf_out) x ' +
+  '(n_in/pf_in + 5) cycles, a conv (oc/pf_out) x oh x ow x (fan-in + 5); other kernels one element per cycle. A ' +
+  'multiplier is ceil(wa/27)*ceil(wb/18) DSP48E2; LUT/FF: ~60 LUT and ~80 FF of control per layer plus, per ' +
+  'multiplier, accumulator-width adders and 5 pipeline stages of registers; LUTRAM is 64x1 bits per LUT. Layers run ' +
+  'one after another, so the initiation interval equals the latency. Memories use the primitives\' real shapes ' +
+  '(BRAM18 1Kx18 ... 16Kx1, URAM 4Kx72) and the banks the partitioning needs; buffers whose lifetimes do not overlap ' +
+  'share one array.';
 
 function constantsOf(l: ComputeLayer): { c: ConstData; role: 'weight' | 'table' }[] {
   switch (l.kind) {
@@ -42,45 +56,64 @@ function constantsOf(l: ComputeLayer): { c: ConstData; role: 'weight' | 'table' 
   }
 }
 
-export function planDesign(design: Design, board: Board, opts: PlanOptions = {}): PlannedDesign {
-  const clockMHz = opts.clockMHz ?? board.clockMHz;
+/** Banks each kernel's partitioning gives its weights, input and output (see hw/fpgac/dense.h and conv.h). */
+function bankNeeds(l: ComputeLayer, p: Parallel): { weight: number; input: number; output: number } {
+  if (l.kind === 'dense') return { weight: p.pfIn * p.pfOut, input: p.pfIn, output: p.pfOut };
+  if (l.kind === 'conv2d') return { weight: p.pfOut, input: l.group === 1 ? 1 : p.pfOut, output: p.pfOut };
+  return { weight: 1, input: 1, output: 1 };
+}
+
+const ONE: Parallel = { pfIn: 1, pfOut: 1 };
+
+/** Estimates the design with the given parallel factors (no fit check). */
+export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap<string, Parallel>, clockMHz = board.clockMHz): PlannedDesign {
   const hasUram = board.uram > 0;
+  const parOf = (l: ComputeLayer) => parallel.get(l.name) ?? ONE;
+  // Banks per tensor and per constant: the widest partition any kernel touching it asks for.
+  const tensorBanks = new Map<string, number>();
+  const constBanks = new Map<string, number>();
+  const need = (m: Map<string, number>, k: string, b: number) => m.set(k, Math.max(m.get(k) ?? 1, b));
+  for (const l of computeLayers(design.layers)) {
+    const b = bankNeeds(l, parOf(l));
+    need(tensorBanks, l.output, b.output);
+    for (const t of l.inputs) need(tensorBanks, t, b.input);
+    for (const { c } of constantsOf(l)) need(constBanks, c.name, b.weight);
+  }
   const memories: MemoryPlacement[] = [];
-  const memOwner = new Map<MemoryPlacement, string>(); // layer charged with the memory
-  const extraLut = new Map<string, number>();
-  const extraFf = new Map<string, number>();
+  const owner = new Map<MemoryPlacement, string>();
+  const extra = new Map<string, { lut: number; ff: number }>();
   const charge = (layer: string, m: MemoryPlacement, lut: number, ff: number) => {
     memories.push(m);
-    memOwner.set(m, layer);
-    extraLut.set(layer, (extraLut.get(layer) ?? 0) + lut);
-    extraFf.set(layer, (extraFf.get(layer) ?? 0) + ff);
+    owner.set(m, layer);
+    const e = extra.get(layer) ?? { lut: 0, ff: 0 };
+    extra.set(layer, { lut: e.lut + lut, ff: e.ff + ff });
   };
-  // Constants: one ROM each (stored once however many layers or steps read it).
   const seen = new Set<string>();
   for (const l of computeLayers(design.layers)) {
     for (const { c, role } of constantsOf(l)) {
       if (seen.has(c.name)) continue;
       seen.add(c.name);
-      const p = placeArray(c.raw.length, c.format.width, 1, hasUram, true);
-      charge(l.name, { name: c.name, role, kind: p.kind, words: c.raw.length, bits: c.format.width, banks: 1, blocks: p.blocks, capacityBits: p.capacityBits }, p.lut, p.ff);
+      const banks = constBanks.get(c.name) ?? 1;
+      const p = placeArray(c.raw.length, c.format.width, banks, hasUram, true);
+      charge(l.name, { name: c.name, role, kind: p.kind, words: c.raw.length, bits: c.format.width, banks, blocks: p.blocks, capacityBits: p.capacityBits }, p.lut, p.ff);
     }
   }
-  // Feature maps, per scope.
   const buffers = new Map<string, BufferGroup[]>();
+  const bankKey = new Map([...tensorBanks].map(([k, v]) => [k, String(v)]));
   const placeScope = (scope: string, layers: readonly Layer[], params: ReadonlySet<string>) => {
-    const groups = shareBuffers(design, layers, params);
+    const groups = shareBuffers(design, layers, params, bankKey);
     buffers.set(scope, groups);
     const producer = new Map(layers.map((l) => [l.output, l.name]));
     for (const g of groups) {
-      const p = placeArray(g.words, g.bits, 1, hasUram);
+      const banks = tensorBanks.get(g.name) ?? 1;
+      const p = placeArray(g.words, g.bits, banks, hasUram);
       charge(producer.get(g.name)!, {
-        name: g.name, role: 'feature', kind: p.kind, words: g.words, bits: g.bits, banks: 1, blocks: p.blocks, capacityBits: p.capacityBits,
+        name: g.name, role: 'feature', kind: p.kind, words: g.words, bits: g.bits, banks, blocks: p.blocks, capacityBits: p.capacityBits,
         ...(g.members.length > 1 ? { sharedWith: g.members.slice(1) } : {}),
       }, p.lut, p.ff);
     }
     for (const l of layers) {
       if (l.kind !== 'loop') continue;
-      // The region's second ping-pong buffer, then the step function's own buffers.
       const n = numel(design.tensors[l.stateIn].shape);
       const bits = design.tensors[l.stateIn].format.width;
       const p = placeArray(n, bits, 1, hasUram);
@@ -90,51 +123,96 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   };
   placeScope('top', design.layers, new Set([...design.inputs, ...design.outputs]));
 
-  // Layers: compute estimates, with memories charged to the layer that owns them.
-  const layerRows: LayerEstimate[] = [];
-  const memOf = (name: string, kind: 'bram18' | 'uram') => memories.filter((m) => memOwner.get(m) === name && m.kind === kind).reduce((s, m) => s + m.blocks, 0);
+  const rows: LayerEstimate[] = [];
+  const blocksOf = (name: string, kind: 'bram18' | 'uram') => memories.filter((m) => owner.get(m) === name && m.kind === kind).reduce((s, m) => s + m.blocks, 0);
   const latencyOf = (layers: readonly Layer[], runs: number): number => layers.reduce((sum, l) => {
+    const e2 = extra.get(l.name) ?? { lut: 0, ff: 0 };
     if (l.kind === 'loop') {
-      const n = numel(design.tensors[l.stateIn].shape);
-      const body = latencyOf(l.body, runs * l.trips);
-      const copy = n + PIPELINE_DEPTH;
-      layerRows.push({ name: l.name, kind: `loop x${l.trips}`, reuse: 1, multipliers: 0, dsp: 0, lut: 60 + (extraLut.get(l.name) ?? 0), ff: 80 + (extraFf.get(l.name) ?? 0), bram18: memOf(l.name, 'bram18'), uram: memOf(l.name, 'uram'), latency: copy + l.trips * body, ii: copy + l.trips * body, runs });
-      return sum + copy + l.trips * body;
+      const copy = numel(design.tensors[l.stateIn].shape) + PIPELINE_DEPTH;
+      const total = copy + l.trips * latencyOf(l.body, runs * l.trips);
+      rows.push({ name: l.name, kind: `loop x${l.trips}`, reuse: 1, multipliers: 0, dsp: 0, lut: 60 + e2.lut, ff: 80 + e2.ff, bram18: blocksOf(l.name, 'bram18'), uram: blocksOf(l.name, 'uram'), latency: total, ii: total, runs });
+      return sum + total;
     }
-    const e = estimateLayer(design, l);
-    layerRows.push({
-      name: l.name, kind: l.kind, reuse: e.reuse, multipliers: e.multipliers, dsp: e.dsp,
-      lut: e.lut + (extraLut.get(l.name) ?? 0), ff: e.ff + (extraFf.get(l.name) ?? 0),
-      bram18: memOf(l.name, 'bram18'), uram: memOf(l.name, 'uram'), latency: e.latency, ii: e.latency, runs,
-    });
+    const e = estimateLayer(design, l, parOf(l));
+    rows.push({ name: l.name, kind: l.kind, reuse: e.reuse, multipliers: e.multipliers, dsp: e.dsp, lut: e.lut + e2.lut, ff: e.ff + e2.ff, bram18: blocksOf(l.name, 'bram18'), uram: blocksOf(l.name, 'uram'), latency: e.latency, ii: e.latency, runs });
     return sum + e.latency;
   }, 0);
   const latency = latencyOf(design.layers, 1);
-  const sum = (k: 'dsp' | 'lut' | 'ff' | 'bram18' | 'uram') => layerRows.reduce((s, r) => s + r[k], 0);
+  const sum = (k: 'dsp' | 'lut' | 'ff' | 'bram18' | 'uram') => rows.reduce((s, r) => s + r[k], 0);
   const totals = {
     dsp: sum('dsp'), lut: sum('lut'), ff: sum('ff'), bram18: sum('bram18'), uram: sum('uram'),
     latencyCycles: latency, iiCycles: latency, latencyUs: latency / clockMHz, throughputFps: (clockMHz * 1e6) / Math.max(latency, 1),
   };
   const ratio = (a: number, b: number) => (b > 0 ? a / b : a > 0 ? Infinity : 0);
-  const utilization = {
-    dsp: ratio(totals.dsp, board.dsp), lut: ratio(totals.lut, board.lut), ff: ratio(totals.ff, board.ff),
-    bram18: ratio(totals.bram18, board.bram18), uram: ratio(totals.uram, board.uram),
-  };
-  const weightMems = memories.filter((m) => m.role !== 'feature');
-  const weightBits = weightMems.reduce((s, m) => s + m.words * m.bits, 0);
+  const utilization = { dsp: ratio(totals.dsp, board.dsp), lut: ratio(totals.lut, board.lut), ff: ratio(totals.ff, board.ff), bram18: ratio(totals.bram18, board.bram18), uram: ratio(totals.uram, board.uram) };
+  // Packing is about block memories (BRAM18/URAM): how much of the blocks given to constants they fill.
+  const weightMems = memories.filter((m) => m.role !== 'feature' && (m.kind === 'bram18' || m.kind === 'uram'));
   const weightCap = weightMems.reduce((s, m) => s + m.capacityBits, 0);
-  const fits = Object.values(utilization).every((u) => u <= 1);
-  const { board: _b, ...res } = board;
-  void _b;
+  const { board: _name, ...res } = board;
+  void _name;
   const plan: Plan = {
-    board: res, clockMHz, layers: layerRows, memories, totals, utilization,
-    packingEfficiency: weightCap ? weightBits / weightCap : 1, fits, estimateModel: ESTIMATE_MODEL,
+    board: res, clockMHz, layers: rows, memories, totals, utilization,
+    packingEfficiency: weightCap ? weightMems.reduce((s, m) => s + m.words * m.bits, 0) / weightCap : 1,
+    fits: Object.values(utilization).every((u) => u <= 1), estimateModel: ESTIMATE_MODEL,
   };
-  if (!fits && !opts.allowOverflow) throw new DiagnosticError(fitDiagnostics(plan));
-  return { plan, buffers };
+  return { plan, buffers, parallel };
 }
 
-function fitDiagnostics(plan: Plan) {
+/** The configured reuse factors as parallel factors; an impossible one is a diagnostic listing the valid ones. */
+function configuredParallel(design: Design, reuse: ReadonlyMap<string, number>): { fixed: Map<string, Parallel>; problems: Diagnostic[] } {
+  const fixed = new Map<string, Parallel>();
+  const problems: Diagnostic[] = [];
+  const used = new Set<string>();
+  for (const l of computeLayers(design.layers)) {
+    const key = [l.name, ...l.sources].find((k) => reuse.has(k));
+    if (!key) continue;
+    used.add(key);
+    const r = reuse.get(key)!;
+    const choices = parallelChoices(l);
+    const products = (p: Parallel) => estimateLayer(design, l, p).reuse;
+    const hit = choices.find((p) => products(p) === r);
+    if (hit) fixed.set(l.name, hit);
+    else problems.push({ code: 'FPGAC005', node: l.sources[0], op: l.kind, message: `reuse factor ${r} is not possible for layer '${l.name}'`, hint: `possible: ${[...new Set(choices.map(products))].sort((a, b) => a - b).join(', ')}` });
+  }
+  for (const k of reuse.keys()) if (!used.has(k)) problems.push({ code: 'FPGAC005', message: `the configuration names layer '${k}', which the design does not have` });
+  return { fixed, problems };
+}
+
+export function planDesign(design: Design, board: Board, opts: PlanOptions = {}): PlannedDesign {
+  const clockMHz = opts.clockMHz ?? board.clockMHz;
+  const { fixed, problems } = configuredParallel(design, opts.reuse ?? new Map());
+  if (problems.length) throw new DiagnosticError(problems);
+  const parallel = new Map<string, Parallel>(fixed);
+  const layers = computeLayers(design.layers);
+  const runsOf = new Map<string, number>();
+  const walk = (ls: readonly Layer[], runs: number) => ls.forEach((l) => (l.kind === 'loop' ? walk(l.body, runs * l.trips) : runsOf.set(l.name, runs)));
+  walk(design.layers, 1);
+  let current = evaluatePlan(design, board, parallel, clockMHz);
+  const exhausted = new Set<string>(fixed.keys());
+  const met = () => opts.targetFps !== undefined && current.plan.totals.throughputFps >= opts.targetFps;
+  while (current.plan.fits && !met()) {
+    // The layer that costs the most cycles per inference and can still grow.
+    const candidates = layers
+      .filter((l) => !exhausted.has(l.name) && parallelChoices(l).length > 1)
+      .map((l) => ({ l, cost: (current.plan.layers.find((r) => r.name === l.name)?.latency ?? 0) * (runsOf.get(l.name) ?? 1) }))
+      .sort((a, b) => b.cost - a.cost);
+    if (!candidates.length) break;
+    const { l } = candidates[0];
+    const choices = parallelChoices(l);
+    const at = choices.findIndex((p) => { const c = parallel.get(l.name) ?? ONE; return p.pfIn === c.pfIn && p.pfOut === c.pfOut; });
+    const next = choices[at + 1];
+    if (!next) { exhausted.add(l.name); continue; }
+    const trial = new Map(parallel).set(l.name, next);
+    const tried = evaluatePlan(design, board, trial, clockMHz);
+    if (!tried.plan.fits) { exhausted.add(l.name); continue; }
+    parallel.set(l.name, next);
+    current = tried;
+  }
+  if (!current.plan.fits && !opts.allowOverflow) throw new DiagnosticError(fitDiagnostics(current.plan));
+  return current;
+}
+
+function fitDiagnostics(plan: Plan): Diagnostic[] {
   const budget = { dsp: plan.board.dsp, lut: plan.board.lut, ff: plan.board.ff, bram18: plan.board.bram18, uram: plan.board.uram };
   const names = { dsp: 'DSP', lut: 'LUT', ff: 'FF', bram18: 'BRAM18', uram: 'URAM' };
   return (Object.keys(budget) as (keyof typeof budget)[])

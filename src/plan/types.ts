@@ -75,7 +75,7 @@ export interface Plan {
   readonly totals: PlanTotals;
   /** Share of the board used, per resource (0..1+). */
   readonly utilization: { readonly dsp: number; readonly lut: number; readonly ff: number; readonly bram18: number; readonly uram: number };
-  /** Weight bits / bits of the memory blocks allocated to weights. */
+  /** Constant bits / bits of the block memories (BRAM18, URAM) allocated to constants (1 when none are). */
   readonly packingEfficiency: number;
   readonly fits: boolean;
   /** How the estimate is computed, in one paragraph (shown in the reports). */

@@ -4,7 +4,10 @@
  * design keeps top-1 accuracy within 0.5 points of the float model (97.5%).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +37,7 @@ async function buildAndCompare(name: string, model: string, inputs: string[], ap
   const csimOut = path.join(tmp, `${name}-csim.npy`);
   const vars = [`INPUTS=${inputs.join(' ')}`, `OUTPUT=${csimOut}`];
   if (apInclude) vars.push(`AP_TYPES_INCLUDE=${apInclude}`);
-  execFileSync('make', ['-s', '-C', dir, 'csim', ...vars], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await execFileAsync('make', ['-s', '-C', dir, 'csim', ...vars], { maxBuffer: 64 << 20 });
   const simOut = path.join(tmp, `${name}-sim.npy`);
   expect(await main(['node', 'fpgac', 'sim', dir, ...inputs.flatMap((i) => ['--input', i]), '-o', simOut], quiet)).toBe(0);
   const a = readNpy(csimOut);

@@ -142,7 +142,7 @@ function floatConv(layer: Conv2dLayer, xin: readonly number[], inF: FixedFormat)
 }
 
 describe('conv2d kernel', () => {
-  it('simulator agrees with an independent float computation (exact output format)', () => {
+  it('simulator agrees with an independent float computation (exact output format)', async () => {
     const k = specs.findIndex((s) => s.name === 'exact');
     const { layer, out } = built[k];
     const lsb = 2 ** -fracBits(out.format);
@@ -152,7 +152,7 @@ describe('conv2d kernel', () => {
     });
   });
 
-  it('the variants really round, saturate and wrap', () => {
+  it('the variants really round, saturate and wrap', async () => {
     const all = (name: string) => simOut().flatMap((o) => [...o[specs.findIndex((s) => s.name === name)]]);
     const plain = all('plain');
     const top = toDouble(maxRaw(DEFAULT), DEFAULT);
@@ -164,20 +164,20 @@ describe('conv2d kernel', () => {
     expect(all('grouped').some((v) => v < 0)).toBe(true); // relu then AP_WRAP: wrapped negative
   });
 
-  it('rejects an accumulator that cannot hold the sum exactly', () => {
+  it('rejects an accumulator that cannot hold the sum exactly', async () => {
     const { layer } = built[0];
     const narrow: Conv2dLayer = { ...layer, acc: fixed(20, 8) };
     const d = makeDesign('narrow', [x, built[0].out], [narrow]);
     expect(() => simulateSample(d, samples[0].slice(0, 1))).toThrow(/plain.*accumulator/);
   });
 
-  it('simulator matches g++ C-simulation bit for bit (fpgac host ap_types headers)', () => {
-    expectSame(csimSamples(design, samples));
+  it('simulator matches g++ C-simulation bit for bit (fpgac host ap_types headers)', async () => {
+    expectSame(await csimSamples(design, samples));
   });
 
   const official = officialApInclude();
   (official ? it : it.skip)(
     official ? 'simulator matches g++ C-simulation with the official Xilinx headers' : 'official Xilinx headers (skipped: XILINX_AP_INCLUDE not set)',
-    () => expectSame(csimSamples(design, samples, { apTypesInclude: official })),
+    async () => expectSame(await csimSamples(design, samples, { apTypesInclude: official })),
   );
 });

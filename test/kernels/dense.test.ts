@@ -104,17 +104,17 @@ function expectSame(got: Float64Array[][], want: Float64Array[][]): void {
 }
 
 describe('dense and matmul kernels', () => {
-  it('simulator equals g++ csim bit for bit (own ap_types headers)', () => {
-    expectSame(sim, csimSamples(design, samples));
+  it('simulator equals g++ csim bit for bit (own ap_types headers)', async () => {
+    expectSame(sim, await csimSamples(design, samples));
   });
 
   const official = officialApInclude();
   (official ? it : it.skip)(
     `simulator equals g++ csim with the official Xilinx headers${official ? '' : ' (skipped: XILINX_AP_INCLUDE not set)'}`,
-    () => expectSame(sim, csimSamples(design, samples, { apTypesInclude: official })),
+    async () => expectSame(sim, await csimSamples(design, samples, { apTypesInclude: official })),
   );
 
-  it('wide-output dense equals the float computation exactly', () => {
+  it('wide-output dense equals the float computation exactly', async () => {
     const layer = layers.find((l) => l.name === 'fc_ref') as DenseLayer;
     const k = design.outputs.indexOf('y_ref');
     const wv = layer.weight.raw.map((r) => toDouble(r, layer.weight.format));
@@ -131,7 +131,7 @@ describe('dense and matmul kernels', () => {
     });
   });
 
-  it('matmul with A broadcast over the batch equals the float computation', () => {
+  it('matmul with A broadcast over the batch equals the float computation', async () => {
     // mm_bcast_a reads A's first matrix for every batch: out[t] = DEF(ma[0] @ mc[t]).
     const k = design.outputs.indexOf('z_ba');
     samples.forEach((s, si) => {

@@ -119,17 +119,17 @@ function roundSat(v: number, frac: number, lo: number, hi: number): number {
 }
 
 describe('eltwise and unary kernels', () => {
-  it('simulator equals g++ csim bit for bit (own ap_types headers)', () => {
-    expectSame(sim, csimSamples(design, samples));
+  it('simulator equals g++ csim bit for bit (own ap_types headers)', async () => {
+    expectSame(sim, await csimSamples(design, samples));
   });
 
   const official = officialApInclude();
   (official ? it : it.skip)(
     `simulator equals g++ csim with the official Xilinx headers${official ? '' : ' (skipped: XILINX_AP_INCLUDE not set)'}`,
-    () => expectSame(sim, csimSamples(design, samples, { apTypesInclude: official })),
+    async () => expectSame(sim, await csimSamples(design, samples, { apTypesInclude: official })),
   );
 
-  it('wide-output add and the per-channel broadcast equal the float computation', () => {
+  it('wide-output add and the per-channel broadcast equal the float computation', async () => {
     const kRef = design.outputs.indexOf('y_add_ref');
     const kChan = design.outputs.indexOf('y_add_chan');
     const kv = perChan.raw.map((r) => toDouble(r, perChan.format));
@@ -147,7 +147,7 @@ describe('eltwise and unary kernels', () => {
     });
   });
 
-  it('unary copy and widening keep every value', () => {
+  it('unary copy and widening keep every value', async () => {
     const kCopy = design.outputs.indexOf('u_copy');
     const kWide = design.outputs.indexOf('u_widen');
     samples.forEach((s, si) => {

@@ -67,17 +67,17 @@ function referenceTranspose(data: readonly number[], shape: readonly number[], p
 }
 
 describe('transpose kernel', () => {
-  it('simulator equals g++ csim bit for bit (own ap_types headers)', () => {
-    expectSame(sim, csimSamples(design, samples));
+  it('simulator equals g++ csim bit for bit (own ap_types headers)', async () => {
+    expectSame(sim, await csimSamples(design, samples));
   });
 
   const official = officialApInclude();
   (official ? it : it.skip)(
     `simulator equals g++ csim with the official Xilinx headers${official ? '' : ' (skipped: XILINX_AP_INCLUDE not set)'}`,
-    () => expectSame(sim, csimSamples(design, samples, { apTypesInclude: official })),
+    async () => expectSame(sim, await csimSamples(design, samples, { apTypesInclude: official })),
   );
 
-  it('same-type and widening transposes move values exactly where the permutation says', () => {
+  it('same-type and widening transposes move values exactly where the permutation says', async () => {
     samples.forEach((s, si) => {
       // x4 and x6 are DEF (AP_RND_CONV, saturating, 10 fraction bits); randomSamples never produces ties.
       const q = (v: number) => Math.min(Math.max(Math.round(v * 1024), -32768), 32767) / 1024;

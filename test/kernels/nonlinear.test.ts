@@ -108,7 +108,7 @@ describe('nonlinear kernels: simulator vs g++', () => {
   const { d, samples } = variantDesign();
   const sim = simulateSamples(d, samples);
 
-  it('variants cover saturation of the sigmoid table and ties in softmax', () => {
+  it('variants cover saturation of the sigmoid table and ties in softmax', async () => {
     const xa = samples.flatMap((s) => Array.from(s[0]));
     expect(xa.some((v) => v < -8) && xa.some((v) => v >= 8)).toBe(true);
     // sc rows (16 values of 64 codes): the max is tied in at least one row.
@@ -125,13 +125,13 @@ describe('nonlinear kernels: simulator vs g++', () => {
     expect(tied).toBe(true);
   });
 
-  it('bit-exact against g++ with the project host headers', () => {
-    expectSame(d, sim, csimSamples(d, samples));
+  it('bit-exact against g++ with the project host headers', async () => {
+    expectSame(d, sim, await csimSamples(d, samples));
   });
 
   const official = officialApInclude();
-  (official ? it : it.skip)(`bit-exact against g++ with the official Xilinx headers${official ? '' : ' (skipped: XILINX_AP_INCLUDE not set)'}`, () => {
-    expectSame(d, sim, csimSamples(d, samples, { apTypesInclude: official }));
+  (official ? it : it.skip)(`bit-exact against g++ with the official Xilinx headers${official ? '' : ' (skipped: XILINX_AP_INCLUDE not set)'}`, async () => {
+    expectSame(d, sim, await csimSamples(d, samples, { apTypesInclude: official }));
   });
 });
 
@@ -147,7 +147,7 @@ function runOne(inF: FixedFormat, outF: FixedFormat, shape: number[], layer: (i:
 }
 
 describe('lut index', () => {
-  it('is floor(x · 2^idxShift) + offset, toward −∞ for negative x, clamped at both ends', () => {
+  it('is floor(x · 2^idxShift) + offset, toward −∞ for negative x, clamped at both ends', async () => {
     // Table entry i holds i (ap_fixed<8,8>), so the output is the index itself.
     const f = F('ap_fixed<8,8>');
     const t: SigmoidTable = { idxShift: 1, offset: 6, table: Array.from({ length: 12 }, (_, i) => i), format: f };
@@ -169,7 +169,7 @@ describe('sigmoid table accuracy vs 1/(1+exp(-x))', () => {
     ['ap_fixed<24,2,AP_RND_CONV,AP_SAT>', 2 ** -11 + 2 ** -23], // idxShift 8: binning / tail only
   ];
   for (const [fmt, bound] of cases) {
-    it(`${fmt}: max error ≤ ${bound.toExponential(3)}`, () => {
+    it(`${fmt}: max error ≤ ${bound.toExponential(3)}`, async () => {
       const outF = F(fmt);
       const t = sigmoidTable(outF);
       const y = runOne(inF, outF, [1, xs.length], (i, o) => lut('s', i, o, xs.length, t), xs);
@@ -209,23 +209,23 @@ describe('softmax accuracy vs exp(x_j - m) / Σ exp(x_k - m)', () => {
   // Bounds (src/quant/tables.ts): the index floor drops Fx − 9 bits of d, so the spread of the entries' relative
   // errors is < 2^-9 − 2^-Fx, giving |Δp| ≤ 2^-12 (Fx = 10) or < 2^-11 (Fx = 13), plus ≤ 2^-16 for the rounding of
   // the entries and of 1/s. Measured: 2^-11.98 and 2^-11.1 (typical), 2^-14 .. 2^-12 (close logits, long rows).
-  it('typical logits (σ = 3), len 10: ≤ 2^-12 + 2^-16 for Fx = 10, ≤ 2^-11 + 2^-16 for Fx = 13', () => {
+  it('typical logits (σ = 3), len 10: ≤ 2^-12 + 2^-16 for Fx = 10, ≤ 2^-11 + 2^-16 for Fx = 13', async () => {
     expect(maxError(in16, hiOut, 10, 400, gauss(3))).toBeLessThanOrEqual(2 ** -12 + 2 ** -16);
     expect(maxError(in18, hiOut, 10, 400, gauss(3))).toBeLessThanOrEqual(2 ** -11 + 2 ** -16);
   });
 
-  it('close logits (σ = 0.5), len 64 and len 4096: ≤ 2^-11 + 2^-16', () => {
+  it('close logits (σ = 0.5), len 64 and len 4096: ≤ 2^-11 + 2^-16', async () => {
     expect(maxError(in18, hiOut, 64, 100, gauss(0.5))).toBeLessThanOrEqual(2 ** -11 + 2 ** -16);
     expect(maxError(in18, hiOut, 4096, 2, gauss(2))).toBeLessThanOrEqual(2 ** -11 + 2 ** -16);
   });
 
-  it('with an ap_fixed<16,6,AP_RND_CONV,AP_SAT> output: ≤ 2^-10 (table + 1/2 LSB rounding)', () => {
+  it('with an ap_fixed<16,6,AP_RND_CONV,AP_SAT> output: ≤ 2^-10 (table + 1/2 LSB rounding)', async () => {
     const out = F('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
     expect(maxError(in16, out, 10, 400, gauss(3))).toBeLessThanOrEqual(2 ** -10);
     expect(maxError(in18, out, 10, 400, gauss(1))).toBeLessThanOrEqual(2 ** -10);
   });
 
-  it('keeps every raw below 2^53 for len 4096 and rejects formats that could not', () => {
+  it('keeps every raw below 2^53 for len 4096 and rejects formats that could not', async () => {
     const t = softmaxTables(in16);
     expect(fracBits(t.expFormat) + fracBits(t.invFormat)).toBeLessThanOrEqual(52);
     expect(4096 * 2 ** fracBits(t.expFormat)).toBeLessThan(2 ** 53);

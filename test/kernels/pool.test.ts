@@ -123,7 +123,7 @@ function floatPool(l: Pool2dLayer, xin: readonly number[], inF: FixedFormat): nu
 }
 
 describe('pool2d kernel', () => {
-  it('simulator agrees with an independent float computation', () => {
+  it('simulator agrees with an independent float computation', async () => {
     for (const name of ['max2', 'avg2', 'max_pad']) {
       const { layer, out } = built[idx(name)];
       const lsb = 2 ** -fracBits(out.format);
@@ -138,7 +138,7 @@ describe('pool2d kernel', () => {
     }
   });
 
-  it('the variants really round, saturate and wrap', () => {
+  it('the variants really round, saturate and wrap', async () => {
     const all = (name: string) => simOut().flatMap((o) => [...o[idx(name)]]);
     expect(all('max_pad').filter((v) => v === 4 - 1 / 32).length).toBeGreaterThan(0); // saturated
     expect(all('max_u').some((v) => v < 0)).toBe(true); // unsigned max wrapped negative
@@ -148,26 +148,26 @@ describe('pool2d kernel', () => {
     expect(new Set(all('avg_excl')).size).toBeGreaterThan(20);
   });
 
-  it('renders count_all when no window touches padding, even without countIncludePad', () => {
+  it('renders count_all when no window touches padding, even without countIncludePad', async () => {
     const ctx = makeRenderContext(design);
     expect(renderPool2d(built[idx('gap')].layer, ctx).config).toContain('static const bool count_all = true;');
     expect(renderPool2d(built[idx('avg_excl')].layer, ctx).config).toContain('static const bool count_all = false;');
     expect(renderPool2d(built[idx('max2')].layer, ctx).call).toBe('fpgac::max_pool2d<cfg_max2>(x, max2_y);');
   });
 
-  it('rejects an accumulator that cannot hold the window sum exactly', () => {
+  it('rejects an accumulator that cannot hold the window sum exactly', async () => {
     const { layer, out } = built[idx('gap')];
     const d = makeDesign('narrow', [x, out], [{ ...layer, acc: fixed(16, 6) }]);
     expect(() => simulateSample(d, samples[0].slice(0, 1))).toThrow(/gap.*accumulator.*overflow/);
   });
 
-  it('simulator matches g++ C-simulation bit for bit (fpgac host ap_types headers)', () => {
-    expectSame(csimSamples(design, samples));
+  it('simulator matches g++ C-simulation bit for bit (fpgac host ap_types headers)', async () => {
+    expectSame(await csimSamples(design, samples));
   });
 
   const official = officialApInclude();
   (official ? it : it.skip)(
     official ? 'simulator matches g++ C-simulation with the official Xilinx headers' : 'official Xilinx headers (skipped: XILINX_AP_INCLUDE not set)',
-    () => expectSame(csimSamples(design, samples, { apTypesInclude: official })),
+    async () => expectSame(await csimSamples(design, samples, { apTypesInclude: official })),
   );
 });

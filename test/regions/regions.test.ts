@@ -4,7 +4,10 @@
  * bit; steps with different weights stay separate; the Loop's float reference matches ONNX Runtime.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -115,7 +118,7 @@ describe('one engine per region: weights stored once, hardware = simulator', () 
       expect(top).toMatch(new RegExp(`for \\(int step = 0; step < ${o.steps}; step\\+\\+\\)`));
       expect(top.match(/fpgac::conv2d</g)).toHaveLength(3); // stem + one depthwise + one pointwise engine
       const csim = path.join(dir, `${name}-csim.npy`);
-      execFileSync('make', ['-s', '-C', out, 'csim', `INPUTS=${x}`, `OUTPUT=${csim}`, 'CXXFLAGS=-std=c++14 -O1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      await execFileAsync('make', ['-s', '-C', out, 'csim', `INPUTS=${x}`, `OUTPUT=${csim}`, 'CXXFLAGS=-std=c++14 -O1'], { maxBuffer: 64 << 20 });
       const sim = path.join(dir, `${name}-sim.npy`);
       expect(await main(['node', 'fpgac', 'sim', out, '--input', x, '-o', sim], quiet)).toBe(0);
       expect(Array.from(readNpy(csim).data)).toEqual(Array.from(readNpy(sim).data));

@@ -4,7 +4,10 @@
  * values itself: g++ running the emitted code is the independent executor.
  */
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 import os from 'node:os';
 import path from 'node:path';
 import type { Design, DTensor, Layer, ConstData } from '../../src/ir/design.js';
@@ -67,9 +70,10 @@ export interface CsimOptions {
 }
 
 /**
- * Emits the design, writes the samples as .npy, runs `make csim` (g++) and returns outputs per sample.
+ * Emits the design, writes the samples as .npy, runs `make csim` (g++) and returns outputs per sample. Async so a
+ * long compile never blocks the test worker's event loop (vitest's RPC would time out).
  */
-export function csimSamples(design: Design, samples: number[][][], opts: CsimOptions = {}): Float64Array[][] {
+export async function csimSamples(design: Design, samples: number[][][], opts: CsimOptions = {}): Promise<Float64Array[][]> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'fpgac-csim-'));
   try {
     const dir = path.join(root, 'prj');
@@ -86,7 +90,7 @@ export function csimSamples(design: Design, samples: number[][][], opts: CsimOpt
     const out = path.join(root, 'out.npy');
     const vars = [`INPUTS=${inputs.join(' ')}`, `OUTPUT=${out}`, 'CXXFLAGS=-std=c++14 -O1'];
     if (opts.apTypesInclude) vars.push(`AP_TYPES_INCLUDE=${opts.apTypesInclude}`);
-    execFileSync('make', ['-s', '-C', dir, 'csim', ...vars], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await execFileAsync('make', ['-s', '-C', dir, 'csim', ...vars], { maxBuffer: 64 << 20 });
     const results = design.outputs.map((name, k) => {
       const file = k === 0 ? out : out.replace(/\.npy$/, `.${k}.npy`);
       return { arr: readNpy(file), per: numel(design.tensors[name].shape) };

@@ -17,7 +17,7 @@ export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLa
   ];
   const config = [
     `struct ${cfg} {`,
-    constLines({ c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group }),
+    constLines({ c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group, pf_out: ctx.parallel(layer.name).pfOut }),
     ...types,
     actFields(layer.act),
     '};',

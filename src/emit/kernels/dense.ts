@@ -11,7 +11,7 @@ export function renderDense(layer: DenseLayer, ctx: RenderContext): RenderedLaye
   const cfg = configName(layer);
   const lines = [
     `struct ${cfg} {`,
-    constLines({ rows: layer.rows, n_in: layer.nIn, n_out: layer.nOut }),
+    constLines({ rows: layer.rows, n_in: layer.nIn, n_out: layer.nOut, pf_in: ctx.parallel(layer.name).pfIn, pf_out: ctx.parallel(layer.name).pfOut }),
     `  typedef ${ctx.constTypeOf(layer.weight)} weight_t;`,
     ...(layer.bias ? [`  typedef ${ctx.constTypeOf(layer.bias)} bias_t;`] : []),
     `  typedef ${formatToCpp(layer.acc)} acc_t;`,
