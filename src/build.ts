@@ -17,6 +17,9 @@ import type { HlsTool } from './emit/pragmas.js';
 import type { EmitPlan } from './emit/block.js';
 import { exampleModel } from './paths.js';
 import { VERSION } from './version.js';
+import { renderReportHtml } from './emit/report-html.js';
+import { runSynthesis } from './plan/synth-run.js';
+import { writeFileSync } from 'node:fs';
 
 export interface BuildOptions extends CompileOptions {
   readonly board?: string;
@@ -32,6 +35,8 @@ export interface BuildOptions extends CompileOptions {
   readonly targetFps?: number;
   /** Reuse factor per layer from the configuration file (`--config`). */
   readonly reuse?: ReadonlyMap<string, number>;
+  /** Run vitis_hls/vivado_hls (csynth) after writing the project and merge its report (`--synth`). */
+  readonly synth?: boolean;
 }
 
 export interface BuildResult {
@@ -103,10 +108,20 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
   const report = { ...buildReport(design, compiled.log, `fpgac ${VERSION}`), plan: planned.plan };
   extra.set('report.json', JSON.stringify(report, null, 2) + '\n');
   extra.set('report.md', renderReportMd(report));
+  extra.set('report.html', renderReportHtml(report));
   // `fpgac sim DIR --float` runs the float reference of the model this project was built from.
   extra.set('source/model.onnx', readFileSync(modelPath));
   extra.set('source/build.json', JSON.stringify({ precision: opts.precision ?? null, top: design.name, board: board.name, part: board.part, clockMHz, hlsTool: emitPlan.tool, calibrate: (opts.calibrate ?? []).map((f) => path.basename(f)) }, null, 2) + '\n');
   const project = renderProject(design, { part: board.part, clockNs: +(1000 / clockMHz).toFixed(3), defaultInputs: inputPaths, extra, plan: emitPlan });
   writeProject(outDir, project);
+  if (opts.synth) {
+    // The HLS run writes into the finished project; its results join the estimate in the reports.
+    const synthesis = runSynthesis(outDir, { tool: emitPlan.tool === 'vivado' ? 'vivado_hls' : 'vitis_hls' });
+    const merged = { ...report, plan: { ...planned.plan, synthesis } };
+    writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(merged, null, 2) + '\n');
+    writeFileSync(path.join(outDir, 'report.md'), renderReportMd(merged));
+    writeFileSync(path.join(outDir, 'report.html'), renderReportHtml(merged));
+    return { dir: path.resolve(outDir), compiled, report: merged, board, seconds: (performance.now() - t0) / 1000 };
+  }
   return { dir: path.resolve(outDir), compiled, report, board, seconds: (performance.now() - t0) / 1000 };
 }

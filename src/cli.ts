@@ -3,11 +3,13 @@
  * model (one diagnostic line per problem on stderr, no stack trace), 1 internal error.
  */
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DiagnosticError, formatDiagnostic } from './diagnostics.js';
 import { buildProject } from './build.js';
 import { loadTarget, runSim } from './commands/sim.js';
 import { inspectModel, renderInspection } from './commands/inspect.js';
+import { renderVerify, runVerify } from './commands/verify.js';
 import { exampleModel } from './paths.js';
 import { VERSION } from './version.js';
 
@@ -17,6 +19,24 @@ interface Io {
 }
 
 const defaultIo: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
+
+/** `--config FILE`: {"layers": {"name": {"reuse": N}}}; anything malformed is a diagnostic. */
+function readReuseConfig(file: string): Map<string, number> {
+  let j: unknown;
+  try {
+    j = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new DiagnosticError([{ code: 'FPGAC005', message: `--config '${file}': ${(e as Error).message}` }]);
+  }
+  const layers = (j as { layers?: Record<string, { reuse?: unknown }> }).layers;
+  if (!layers || typeof layers !== 'object') throw new DiagnosticError([{ code: 'FPGAC005', message: `--config '${file}': expected {"layers": {"<name>": {"reuse": N}}}` }]);
+  const m = new Map<string, number>();
+  for (const [k, v] of Object.entries(layers)) {
+    if (!v || !Number.isInteger(v.reuse) || (v.reuse as number) < 1) throw new DiagnosticError([{ code: 'FPGAC005', message: `--config '${file}': layer '${k}' needs a positive integer "reuse"` }]);
+    m.set(k, v.reuse as number);
+  }
+  return m;
+}
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -29,7 +49,13 @@ function compileFlags(cmd: Command): Command {
     .option('--part <part>', 'FPGA part number (overrides the board part)')
     .option('--clock <MHz>', 'clock frequency in MHz (default: the board default)')
     .option('--top <name>', 'name of the HLS top function', 'fpgac_top')
-    .option('--calibrate <file>', 'calibration samples (.npy/.pb, first axis = samples; repeat per graph input): sizes formats from the float ranges', collect, []);
+    .option('--calibrate <file>', 'calibration samples (.npy/.pb, first axis = samples; repeat per graph input): every activation keeps the precision width with the fewest integer bits that do not saturate on them; weights and biases get formats from their values', collect, [])
+    .option('--calibrate-margin <bits>', 'extra integer bits on every calibrated activation format (default 0)');
+}
+
+/** --calibrate-margin as a number (compileModel validates it). */
+function marginOf(o: { calibrateMargin?: string }): number | undefined {
+  return o.calibrateMargin === undefined ? undefined : Number(o.calibrateMargin);
 }
 
 export function makeProgram(io: Io): Command {
@@ -46,12 +72,15 @@ export function makeProgram(io: Io): Command {
     .option('--json', 'print the report as JSON')
     .option('--allow-overflow', 'write the project even when the estimate exceeds the board')
     .option('--hls-tool <tool>', 'vitis (Vitis HLS 2020.2+, BIND_STORAGE) or vivado (Vivado HLS 2019.x/2020.1, RESOURCE)', 'vitis')
+    .option('--target-fps <n>', 'add parallelism only until this many inferences per second (default: the best throughput that fits)')
+    .option('--config <file>', 'JSON configuration: {"layers": {"<layer or ONNX node>": {"reuse": N}}}')
+    .option('--synth', 'run vitis_hls/vivado_hls csynth after writing the project and merge its report (needs the tool on PATH)')
     .action((model: string | undefined, o) => {
       const file = model ?? exampleModel();
       if (o.hlsTool !== 'vitis' && o.hlsTool !== 'vivado') throw new DiagnosticError([{ code: 'FPGAC005', message: `--hls-tool '${o.hlsTool}' is not one of vitis, vivado` }]);
       const clock = o.clock === undefined ? undefined : Number(o.clock);
       if (clock !== undefined && !(clock > 0)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--clock '${o.clock}' is not a positive frequency in MHz` }]);
-      const r = buildProject(file, o.output, { precision: o.precision, board: o.board, part: o.part, clockMHz: clock, top: o.top, inputs: o.input.length ? o.input : undefined, calibrate: o.calibrate.length ? o.calibrate : undefined, allowOverflow: !!o.allowOverflow, hlsTool: o.hlsTool });
+      const r = buildProject(file, o.output, { precision: o.precision, board: o.board, part: o.part, clockMHz: clock, top: o.top, inputs: o.input.length ? o.input : undefined, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), allowOverflow: !!o.allowOverflow, hlsTool: o.hlsTool });
       if (o.json) {
         io.out(JSON.stringify(r.report, null, 2));
         return;
@@ -64,7 +93,8 @@ export function makeProgram(io: Io): Command {
       io.out(`  estimate: ${p.totals.dsp} DSP (${pct(p.utilization.dsp)}), ${p.totals.bram18} BRAM18 (${pct(p.utilization.bram18)}), ${p.totals.uram} URAM, ${p.totals.lut} LUT (${pct(p.utilization.lut)}), ${p.totals.ff} FF; latency ${p.totals.latencyCycles} cycles = ${p.totals.latencyUs.toFixed(1)} us at ${p.clockMHz} MHz${p.fits ? '' : ' — DOES NOT FIT (--allow-overflow)'}`);
       io.out(`  HLS project: ${rel}/build_prj.tcl (vitis_hls -f build_prj.tcl)`);
       io.out(`  C-simulation: make -C ${rel} csim`);
-      io.out(`  report:      ${rel}/report.md, ${rel}/report.json`);
+      io.out(`  report:      ${rel}/report.md, ${rel}/report.html, ${rel}/report.json`);
+      if (p.synthesis) io.out(`  HLS (${p.synthesis.tool}): latency ${p.synthesis.latencyMax} cycles, ${p.synthesis.resources.dsp} DSP, ${p.synthesis.resources.bram18} BRAM18, ${p.synthesis.resources.lut} LUT`);
     });
 
   compileFlags(program.command('sim').argument('<target>', 'build directory or ONNX model'))
@@ -74,9 +104,19 @@ export function makeProgram(io: Io): Command {
     .option('--float', 'run the float reference instead of the fixed-point design')
     .option('--trace <dir>', "write every layer's output to DIR/<tensor>.npy")
     .action((target: string, o) => {
-      const t = loadTarget(target, { precision: o.precision, top: o.top, calibrate: o.calibrate.length ? o.calibrate : undefined }, !!o.float);
+      const t = loadTarget(target, { precision: o.precision, top: o.top, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o) }, !!o.float);
       const r = runSim(t, { inputs: o.input, output: o.output, float: o.float, trace: o.trace });
       io.out(`fpgac: ${o.float ? 'float reference' : 'fixed-point simulation'} of ${r.samples} sample(s) -> ${o.output} (${(r.samples / Math.max(r.seconds, 1e-9)).toFixed(0)} inferences/s)`);
+    });
+
+  compileFlags(program.command('verify').argument('<target>', 'build directory or ONNX model'))
+    .description('fixed-point design vs float model per layer and per output: max error, SQNR, saturation, top-1 agreement')
+    .requiredOption('--input <file>', '.npy or .pb input, first axis = batch (repeat per graph input)', collect, [])
+    .option('--reference <file>', 'integer labels (accuracy) or float reference outputs (agreement) for the first output')
+    .option('--json', 'print JSON')
+    .action((target: string, o) => {
+      const r = runVerify(target, { precision: o.precision, top: o.top, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), inputs: o.input, reference: o.reference });
+      io.out(o.json ? JSON.stringify(r, null, 2) : renderVerify(r));
     });
 
   program.command('inspect').argument('<model>', 'ONNX model')

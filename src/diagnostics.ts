@@ -14,7 +14,8 @@ export type DiagnosticCode =
   | 'FPGAC007' // unsupported data type
   | 'FPGAC008' // precision / fixed-point problem
   | 'FPGAC009' // control flow (Loop) problem
-  | 'FPGAC010'; // the design does not fit the target
+  | 'FPGAC010' // the design does not fit the target
+  | 'FPGAC011'; // an external tool (vitis_hls, vivado_hls) failed
 
 export interface Diagnostic {
   readonly code: DiagnosticCode;

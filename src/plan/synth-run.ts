@@ -94,7 +94,7 @@ function firstErrorLine(log: string): string | undefined {
 /**
  * Runs `<tool> -f build_prj.tcl -tclargs csim=0 synth=1 cosim=0 export=0` in `dir` (an fpgac build directory),
  * logging to `dir/synth.log`, and returns the parsed C-synthesis report. User-facing failures (no tool, tool
- * failed, no report) are FPGAC005 diagnostics; an unreadable report is FPGAC006.
+ * failed, no report) are FPGAC011 diagnostics (missing tool or bad arguments FPGAC005); an unreadable report is FPGAC006.
  */
 export function runSynthesis(dir: string, opts: SynthesisOptions = {}): SynthesisReport {
   const root = path.resolve(dir);
@@ -118,13 +118,13 @@ export function runSynthesis(dir: string, opts: SynthesisOptions = {}): Synthesi
     closeSync(fd);
   }
   const rel = path.relative(process.cwd(), logFile) || logFile;
-  if (r.error) fail('FPGAC005', `could not run ${exe}: ${r.error.message}`);
+  if (r.error) fail('FPGAC011', `could not run ${exe}: ${r.error.message}`);
   if (r.status !== 0) {
     const first = firstErrorLine(readFileSync(logFile, 'utf8'));
     const how = r.status === null ? `was killed by ${r.signal}` : `exited with status ${r.status}`;
-    throw new DiagnosticError([{ code: 'FPGAC005', message: `${tool} ${how}; see ${rel}`, hint: first }]);
+    throw new DiagnosticError([{ code: 'FPGAC011', message: `${tool} ${how}; see ${rel}`, hint: first }]);
   }
   const report = findCsynthReport(root);
-  if (!report) fail('FPGAC005', `${tool} finished but wrote no C-synthesis report under ${dir}; see ${rel}`);
+  if (!report) fail('FPGAC011', `${tool} finished but wrote no C-synthesis report under ${dir}; see ${rel}`);
   return readCsynthReport(report);
 }

@@ -201,22 +201,22 @@ describe.skipIf(!POSIX || !HAVE_REPORTS)('runSynthesis with a shell fake', () =>
     expect(existsSync(path.join(dir, 'net_prj/solution1/syn/report/net_csynth.xml'))).toBe(true);
   });
 
-  it('a failing tool is FPGAC005 with the first ERROR line of the log as hint', () => {
+  it('a failing tool is FPGAC011 (external tool failed) with the first ERROR line of the log as hint', () => {
     const bin = freshDir('bin');
     shellFake(bin, 'vitis_hls', { fail: true });
     usePath(bin);
     const d = diagnostic(() => runSynthesis(buildDir()));
-    expect(d.code).toBe('FPGAC005');
+    expect(d.code).toBe('FPGAC011');
     expect(d.message).toMatch(/^vitis_hls exited with status 1; see .*synth\.log$/);
     expect(d.hint).toBe('ERROR: [HLS 200-70] Compilation errors found: In file included from firmware/top.cpp:1');
   });
 
-  it('no report written is FPGAC005; no build_prj.tcl is FPGAC005 before anything runs', () => {
+  it('no report written is FPGAC011; no build_prj.tcl is FPGAC005 before anything runs', () => {
     const bin = freshDir('bin');
     shellFake(bin, 'vitis_hls', { noReport: true });
     usePath(bin);
     const d = diagnostic(() => runSynthesis(buildDir()));
-    expect(d.code).toBe('FPGAC005');
+    expect(d.code).toBe('FPGAC011');
     expect(d.message).toMatch(/wrote no C-synthesis report/);
     const empty = freshDir('nobuild');
     const d2 = diagnostic(() => runSynthesis(empty));
