@@ -143,6 +143,7 @@ export function renderReportMd(r: Report): string {
       ...r.regions.map((g) => `| ${g.name} | ${g.steps} | ${g.bodyLayers} | ${g.weightBitsStored} | ${g.weightBitsUnrolled} | ${g.macsPerInference} |`),
       '',
     ] : []),
+    ...(r.plan ? planMd(r.plan) : []),
     '## Passes',
     '',
     ...r.passes.map((p) => `- ${p}`),
@@ -156,3 +157,35 @@ function pct(a: number, b: number): string {
 }
 
 export { numel };
+
+function planMd(p: Plan): string[] {
+  const u = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const t = p.totals;
+  const savings = p.layers.filter((l) => l.constantWeights);
+  return [
+    `## Hardware plan: ${p.board.name} (${p.board.part}) at ${p.clockMHz} MHz — ${p.fits ? 'fits' : 'DOES NOT FIT'}`,
+    '',
+    `Estimate: ${t.dsp} DSP (${u(p.utilization.dsp)}), ${t.bram18} BRAM18 (${u(p.utilization.bram18)}), ${t.uram} URAM (${u(p.utilization.uram)}), ${t.lut} LUT (${u(p.utilization.lut)}), ${t.ff} FF (${u(p.utilization.ff)}). Latency ${t.latencyCycles} cycles = ${t.latencyUs.toFixed(2)} us, II ${t.iiCycles} cycles, ${t.throughputFps.toFixed(0)} inferences/s. Weight packing efficiency (block memories): ${u(p.packingEfficiency)}.`,
+    '',
+    `Board figures: ${p.board.source}.`,
+    '',
+    `Model: ${p.estimateModel}`,
+    '',
+    '| layer | kind | multipliers | reuse | DSP | BRAM18 | URAM | LUT | FF | latency | runs |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...p.layers.map((l) => `| ${l.name} | ${l.kind} | ${l.multipliers} | ${l.reuse} | ${l.dsp} | ${l.bram18} | ${l.uram} | ${l.lut} | ${l.ff} | ${l.latency} | ${l.runs} |`),
+    '',
+    ...(savings.length ? [
+      'Constant weights in fully parallel layers: ' + savings.map((l) => `${l.name}: ${l.constantWeights!.zeros} zero and ${l.constantWeights!.powersOfTwo} power-of-two weights need no DSP (${l.constantWeights!.general} multipliers remain)`).join('; ') + '.',
+      '',
+    ] : []),
+    '| memory | role | kind | words x bits | banks | blocks | shared with |',
+    '|---|---|---|---|---|---|---|',
+    ...p.memories.map((m) => `| ${m.name} | ${m.role} | ${m.kind} | ${m.words} x ${m.bits} | ${m.banks} | ${m.blocks} | ${m.sharedWith?.join(', ') ?? ''} |`),
+    '',
+    ...(p.synthesis ? [
+      `HLS synthesis (${p.synthesis.tool}, ${p.synthesis.part}): latency ${p.synthesis.latencyMin}-${p.synthesis.latencyMax} cycles, interval ${p.synthesis.intervalMin}-${p.synthesis.intervalMax}; ${p.synthesis.resources.dsp} DSP, ${p.synthesis.resources.bram18} BRAM18, ${p.synthesis.resources.uram} URAM, ${p.synthesis.resources.lut} LUT, ${p.synthesis.resources.ff} FF; estimated clock ${p.synthesis.estimatedClockNs} ns.`,
+      '',
+    ] : []),
+  ];
+}

@@ -16,7 +16,27 @@ export const PIPELINE_DEPTH = 5;
 const CONTROL_LUT = 60;
 const CONTROL_FF = 80;
 
+/** Products with a zero weight, with a ±2^k weight (a shift), and the rest (a real multiplier). */
+export interface ConstantWeights {
+  readonly zeros: number;
+  readonly powersOfTwo: number;
+  readonly general: number;
+}
+
+export function constantWeightCounts(raws: readonly number[]): ConstantWeights {
+  let zeros = 0;
+  let pow2 = 0;
+  for (const r of raws) {
+    const a = Math.abs(r);
+    if (a === 0) zeros++;
+    else if ((a & (a - 1)) === 0 && a <= 2 ** 30) pow2++;
+  }
+  return { zeros, powersOfTwo: pow2, general: raws.length - zeros - pow2 };
+}
+
 export interface ComputeEstimate {
+  /** Fully parallel layers with constant weights: how many products need no multiplier. */
+  readonly constantSavings?: ConstantWeights;
   readonly multipliers: number;
   readonly reuse: number;
   readonly dsp: number;
@@ -69,8 +89,14 @@ export function estimateLayer(design: Design, l: ComputeLayer, par: Parallel = {
       const fanIn = (l.c / l.group) * l.kh * l.kw;
       return mac((l.oc / par.pfOut) * l.oh * l.ow, fanIn, par.pfOut, fanIn * l.oc, fmt(l.inputs[0]), l.weight.format, l.acc);
     }
-    case 'dense':
-      return mac(l.rows * (l.nOut / par.pfOut), l.nIn / par.pfIn, par.pfIn * par.pfOut, l.nIn * l.nOut, fmt(l.inputs[0]), l.weight.format, l.acc);
+    case 'dense': {
+      const e = mac(l.rows * (l.nOut / par.pfOut), l.nIn / par.pfIn, par.pfIn * par.pfOut, l.nIn * l.nOut, fmt(l.inputs[0]), l.weight.format, l.acc);
+      if (par.pfIn * par.pfOut !== l.nIn * l.nOut) return e;
+      // Fully parallel: every weight is its own multiplier with a constant operand (the partitioned ROM becomes
+      // constants), so HLS drops zero weights and turns ±2^k weights into shifts: only the rest need a DSP.
+      const c = constantWeightCounts(l.weight.raw);
+      return { ...e, multipliers: c.general, dsp: c.general * dspPerMultiplier(fmt(l.inputs[0]), l.weight.format), constantSavings: c };
+    }
     case 'matmul':
       return mac(l.batch * l.m * l.n, l.k, 1, l.k, fmt(l.inputs[0]), fmt(l.inputs[1]), l.acc);
     case 'eltwise': {

@@ -134,7 +134,11 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
       return sum + total;
     }
     const e = estimateLayer(design, l, parOf(l));
-    rows.push({ name: l.name, kind: l.kind, reuse: e.reuse, multipliers: e.multipliers, dsp: e.dsp, lut: e.lut + e2.lut, ff: e.ff + e2.ff, bram18: blocksOf(l.name, 'bram18'), uram: blocksOf(l.name, 'uram'), latency: e.latency, ii: e.latency, runs });
+    rows.push({
+      name: l.name, kind: l.kind, reuse: e.reuse, multipliers: e.multipliers, dsp: e.dsp, lut: e.lut + e2.lut, ff: e.ff + e2.ff,
+      bram18: blocksOf(l.name, 'bram18'), uram: blocksOf(l.name, 'uram'), latency: e.latency, ii: e.latency, runs,
+      ...(e.constantSavings ? { constantWeights: e.constantSavings } : {}),
+    });
     return sum + e.latency;
   }, 0);
   const latency = latencyOf(design.layers, 1);

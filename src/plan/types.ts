@@ -53,6 +53,8 @@ export interface LayerEstimate {
   readonly ii: number;
   /** How many times the layer runs per inference (loop regions). */
   readonly runs: number;
+  /** Fully parallel layers: products that need no DSP because their constant weight is 0 or ±2^k. */
+  readonly constantWeights?: { readonly zeros: number; readonly powersOfTwo: number; readonly general: number };
 }
 
 export interface PlanTotals {
