@@ -145,3 +145,43 @@ describe.skipIf(!HAVE_SHARED)('plan targets on shared models', () => {
 describe.skipIf(HAVE_SHARED)('plan targets', () => {
   it.skip(`skipped: ${SKIP_REASON}`, () => {});
 });
+
+describe('parallelism', () => {
+  const dsodenet = () => compileModel(EXAMPLE).design;
+
+  it('by default adds parallelism while the board fits, and uses less on a smaller board', () => {
+    const big = planDesign(dsodenet(), resolveBoard('zcu104'));
+    const small = planDesign(dsodenet(), resolveBoard('pynq-z2'));
+    const serial = planDesign(dsodenet(), resolveBoard('zcu104'), { targetFps: 1 });
+    expect(serial.plan.totals.dsp).toBeLessThan(big.plan.totals.dsp);
+    expect(big.plan.totals.latencyCycles).toBeLessThan(serial.plan.totals.latencyCycles / 5);
+    expect(small.plan.totals.dsp).toBeLessThanOrEqual(220);
+    expect(small.plan.fits).toBe(true);
+  });
+
+  it('stops at the target frame rate', () => {
+    const p = planDesign(dsodenet(), resolveBoard('zcu104'), { targetFps: 500 }).plan;
+    expect(p.totals.throughputFps).toBeGreaterThanOrEqual(500);
+    expect(p.totals.dsp).toBeLessThan(planDesign(dsodenet(), resolveBoard('zcu104')).plan.totals.dsp);
+  });
+
+  it('keeps a configured reuse factor, by layer or ONNX node name', () => {
+    const d = dsodenet();
+    const p = planDesign(d, resolveBoard('zcu104'), { reuse: new Map([['/fc/Gemm', 40]]) });
+    const fc = p.plan.layers.find((l) => l.name === 'fc_Gemm')!;
+    expect(fc.reuse).toBe(40);
+    expect(fc.multipliers).toBe(8); // 32 inputs x 10 outputs / 40: pf_in = 8
+  });
+
+  // fc is 32 inputs x 10 outputs: pf_in divides 32, or pf_in = 32 and pf_out divides 10.
+  it('refuses an impossible reuse factor and lists the possible ones, never snapping', () => {
+    try {
+      planDesign(dsodenet(), resolveBoard('zcu104'), { reuse: new Map([['fc_Gemm', 7], ['nope', 2]]) });
+      expect.unreachable();
+    } catch (e) {
+      const msgs = (e as DiagnosticError).diagnostics.map((d) => `${d.message} (${d.hint ?? ''})`);
+      expect(msgs[0]).toMatch(/reuse factor 7 is not possible for layer 'fc_Gemm' \(possible: 1, 2, 5, 10, 20, 40, 80, 160, 320\)/);
+      expect(msgs[1]).toMatch(/names layer 'nope'/);
+    }
+  });
+});
