@@ -7,9 +7,10 @@ import type { Activation, Conv2dLayer, Design, DTensor } from '../../src/ir/desi
 import { fixed, fracBits, fromDouble, maxRaw, minRaw, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
 import { simulateSample } from '../../sim/simulate.js';
 import {
-  constData, csimSamples, firstDifferences, makeDesign, officialApInclude, randomRaws, randomSamples, rng,
+  constData, csimSamples, firstDifferences, makeDesign, randomRaws, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
+import { itMatchesGxx } from '../support/harness.js';
 
 const DEFAULT = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const rand = rng(20240601);
@@ -171,13 +172,5 @@ describe('conv2d kernel', () => {
     expect(() => simulateSample(d, samples[0].slice(0, 1))).toThrow(/plain.*accumulator/);
   });
 
-  it('simulator matches g++ C-simulation bit for bit (fpgac host ap_types headers)', async () => {
-    expectSame(await csimSamples(design, samples));
-  });
-
-  const official = officialApInclude();
-  (official ? it : it.skip)(
-    official ? 'simulator matches g++ C-simulation with the official Xilinx headers' : 'official Xilinx headers (skipped: XILINX_AP_INCLUDE not set)',
-    async () => expectSame(await csimSamples(design, samples, { apTypesInclude: official })),
-  );
+  itMatchesGxx(async (inc) => expectSame(await csimSamples(design, samples, { apTypesInclude: inc })));
 });

@@ -4,9 +4,10 @@ import { describe, it, expect } from 'vitest';
 import { fixed, fracBits, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
 import type { Activation, DTensor, DenseLayer, Layer, MatMulLayer } from '../../src/ir/design.js';
 import {
-  constData, csimSamples, firstDifferences, makeDesign, officialApInclude, randomRaws, randomSamples, rng,
+  constData, csimSamples, firstDifferences, makeDesign, randomRaws, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
+import { itMatchesGxx } from '../support/harness.js';
 
 const DEF = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const W8 = parseFormat('ap_fixed<8,2>');
@@ -104,15 +105,7 @@ function expectSame(got: Float64Array[][], want: Float64Array[][]): void {
 }
 
 describe('dense and matmul kernels', () => {
-  it('simulator equals g++ csim bit for bit (own ap_types headers)', async () => {
-    expectSame(sim, await csimSamples(design, samples));
-  });
-
-  const official = officialApInclude();
-  (official ? it : it.skip)(
-    `simulator equals g++ csim with the official Xilinx headers${official ? '' : ' (skipped: XILINX_AP_INCLUDE not set)'}`,
-    async () => expectSame(sim, await csimSamples(design, samples, { apTypesInclude: official })),
-  );
+  itMatchesGxx(async (inc) => expectSame(sim, await csimSamples(design, samples, { apTypesInclude: inc })));
 
   it('wide-output dense equals the float computation exactly', async () => {
     const layer = layers.find((l) => l.name === 'fc_ref') as DenseLayer;

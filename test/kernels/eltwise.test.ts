@@ -4,9 +4,10 @@ import { describe, it, expect } from 'vitest';
 import { fixed, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
 import { ELT_RANK, type Activation, type ConstData, type DTensor, type EltwiseLayer, type Layer, type Operand, type UnaryLayer } from '../../src/ir/design.js';
 import {
-  constData, csimSamples, firstDifferences, makeDesign, officialApInclude, randomRaws, randomSamples, rng,
+  constData, csimSamples, firstDifferences, makeDesign, randomRaws, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
+import { itMatchesGxx } from '../support/harness.js';
 
 const DEF = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const rand = rng(99);
@@ -119,15 +120,7 @@ function roundSat(v: number, frac: number, lo: number, hi: number): number {
 }
 
 describe('eltwise and unary kernels', () => {
-  it('simulator equals g++ csim bit for bit (own ap_types headers)', async () => {
-    expectSame(sim, await csimSamples(design, samples));
-  });
-
-  const official = officialApInclude();
-  (official ? it : it.skip)(
-    `simulator equals g++ csim with the official Xilinx headers${official ? '' : ' (skipped: XILINX_AP_INCLUDE not set)'}`,
-    async () => expectSame(sim, await csimSamples(design, samples, { apTypesInclude: official })),
-  );
+  itMatchesGxx(async (inc) => expectSame(sim, await csimSamples(design, samples, { apTypesInclude: inc })));
 
   it('wide-output add and the per-channel broadcast equal the float computation', async () => {
     const kRef = design.outputs.indexOf('y_add_ref');

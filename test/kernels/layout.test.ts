@@ -3,7 +3,8 @@
 import { describe, it, expect } from 'vitest';
 import { fixed, parseFormat, type FixedFormat } from '../../sim/fixed.js';
 import { ELT_RANK, type DTensor, type Layer, type TransposeLayer } from '../../src/ir/design.js';
-import { csimSamples, firstDifferences, makeDesign, officialApInclude, randomSamples, rng, simulateSamples } from '../support/harness.js';
+import { csimSamples, firstDifferences, makeDesign, randomSamples, rng, simulateSamples } from '../support/harness.js';
+import { itMatchesGxx } from '../support/harness.js';
 
 const DEF = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const tensor = (name: string, shape: number[], format: FixedFormat): DTensor => ({ name, onnxName: name, shape, format });
@@ -67,15 +68,7 @@ function referenceTranspose(data: readonly number[], shape: readonly number[], p
 }
 
 describe('transpose kernel', () => {
-  it('simulator equals g++ csim bit for bit (own ap_types headers)', async () => {
-    expectSame(sim, await csimSamples(design, samples));
-  });
-
-  const official = officialApInclude();
-  (official ? it : it.skip)(
-    `simulator equals g++ csim with the official Xilinx headers${official ? '' : ' (skipped: XILINX_AP_INCLUDE not set)'}`,
-    async () => expectSame(sim, await csimSamples(design, samples, { apTypesInclude: official })),
-  );
+  itMatchesGxx(async (inc) => expectSame(sim, await csimSamples(design, samples, { apTypesInclude: inc })));
 
   it('same-type and widening transposes move values exactly where the permutation says', async () => {
     samples.forEach((s, si) => {

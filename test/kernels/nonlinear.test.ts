@@ -9,9 +9,10 @@ import type { DTensor, Layer, LutLayer, SoftmaxLayer } from '../../src/ir/design
 import { sigmoidTable, softmaxTables, type SigmoidTable, type SoftmaxTables } from '../../src/quant/tables.js';
 import { simulateSample } from '../../sim/simulate.js';
 import {
-  constData, csimSamples, firstDifferences, makeDesign, officialApInclude, randomRaws, randomSamples, rng,
+  constData, csimSamples, firstDifferences, makeDesign, randomRaws, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
+import { itMatchesGxx } from '../support/harness.js';
 
 const F = parseFormat;
 const tensor = (name: string, shape: number[], format: FixedFormat): DTensor => ({ name, onnxName: name, shape, format });
@@ -125,14 +126,7 @@ describe('nonlinear kernels: simulator vs g++', () => {
     expect(tied).toBe(true);
   });
 
-  it('bit-exact against g++ with the project host headers', async () => {
-    expectSame(d, sim, await csimSamples(d, samples));
-  });
-
-  const official = officialApInclude();
-  (official ? it : it.skip)(`bit-exact against g++ with the official Xilinx headers${official ? '' : ' (skipped: XILINX_AP_INCLUDE not set)'}`, async () => {
-    expectSame(d, sim, await csimSamples(d, samples, { apTypesInclude: official }));
-  });
+  itMatchesGxx(async (inc) => expectSame(d, sim, await csimSamples(d, samples, { apTypesInclude: inc })));
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import { fixed, fracBits, fromDouble, maxRaw, parseFormat, toDouble, type FixedF
 import { simulateSample } from '../../sim/simulate.js';
 import { renderPool2d } from '../../src/emit/kernels/pool.js';
 import { makeRenderContext } from '../../src/emit/project.js';
-import { csimSamples, firstDifferences, makeDesign, officialApInclude, randomSamples, rng, simulateSamples } from '../support/harness.js';
+import { csimSamples, firstDifferences, makeDesign, randomSamples, rng, simulateSamples } from '../support/harness.js';
+import { itMatchesGxx } from '../support/harness.js';
 
 const DEFAULT = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 
@@ -161,13 +162,5 @@ describe('pool2d kernel', () => {
     expect(() => simulateSample(d, samples[0].slice(0, 1))).toThrow(/gap.*accumulator.*overflow/);
   });
 
-  it('simulator matches g++ C-simulation bit for bit (fpgac host ap_types headers)', async () => {
-    expectSame(await csimSamples(design, samples));
-  });
-
-  const official = officialApInclude();
-  (official ? it : it.skip)(
-    official ? 'simulator matches g++ C-simulation with the official Xilinx headers' : 'official Xilinx headers (skipped: XILINX_AP_INCLUDE not set)',
-    async () => expectSame(await csimSamples(design, samples, { apTypesInclude: official })),
-  );
+  itMatchesGxx(async (inc) => expectSame(await csimSamples(design, samples, { apTypesInclude: inc })));
 });

@@ -4,6 +4,7 @@
  * values itself: g++ running the emitted code is the independent executor.
  */
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -125,5 +126,19 @@ export function randomSamples(design: Design, count: number, rand: () => number)
       const frac = t.format.width - t.format.int;
       return randomRaws(t.format, numel(t.shape), rand).map((r) => (r + rand() * 0.999) * 2 ** -frac);
     }),
+  );
+}
+
+/**
+ * The two g++ parity tests every kernel family runs: against fpgac's own host headers, and against the official
+ * Xilinx headers when XILINX_AP_INCLUDE points at them (otherwise skipped, saying why). `check` compiles with the
+ * given include folder (undefined: the default) and asserts identical bits.
+ */
+export function itMatchesGxx(check: (apTypesInclude?: string) => Promise<void>): void {
+  it('simulator equals g++ C-simulation bit for bit (fpgac host ap_types headers)', () => check());
+  const official = officialApInclude();
+  (official ? it : it.skip)(
+    `simulator equals g++ C-simulation bit for bit with the official Xilinx headers${official ? '' : ' (skipped: XILINX_AP_INCLUDE not set)'}`,
+    () => check(official),
   );
 }
