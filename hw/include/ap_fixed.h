@@ -13,14 +13,18 @@
 //    AP_TRN rounds toward -inf; AP_SAT_SYM never yields the most negative
 //    code; doubles are converted exactly before the target's rounding.
 //  * << and >> keep the type (bits shifted out are lost, no saturation).
-//  * to_int() truncates toward zero (-2.5 -> -2).
+//  * to_int() truncates toward zero (-2.5 -> -2); with I <= 0 it gives 0,
+//    or -1 for any negative value (official quirk).
 //  * == < ... compare exact values, except that signed/unsigned mixes follow
 //    the C-like rule of the integer types (see ap_int.h); with a double the
 //    fixed value is first converted to double.
 //  * operator<< on std::ostream prints the exact decimal value reduced to
 //    the stream precision like the official header (half-up rounding, not
 //    the half-even a double would print). std::fixed etc. are ignored.
-// Division of fixed types is not provided.
+//    (For I > W the official header prints wrong numbers; we print the
+//    correct value, so only those types differ.)
+// Not provided: division of fixed types, construction from strings,
+// to_string(), concatenation; widths above 128 do not compile.
 #ifndef FPGAC_AP_FIXED_H
 #define FPGAC_AP_FIXED_H
 
@@ -160,13 +164,16 @@ struct ap_fixed_base {
   ap_fixed_base(const fpgac_ap::bit_ref<B>& b) : ap_fixed_base((bool)b) {}
 
   // Integer part, truncated toward zero like a C cast (for I <= 0 the
-  // official code yields 0, or -1 for negative values when signed).
-  ap_int_base<fpgac_ap::imax(I, 1), S> to_ap_int_base(bool cnative = true) const {
+  // official code yields 0, or -1 for negative values when signed). The
+  // official type is ap_int_base<max(I,1)>; ours is capped at 128 bits,
+  // which keeps every bit any conversion to a <= 128-bit type can see.
+  enum { IW = fpgac_ap::imin(fpgac_ap::imax(I, 1), 128) };
+  ap_int_base<IW, S> to_ap_int_base(bool cnative = true) const {
     u128 r = 0;
     if (I > 0 && I <= W) r = S ? (u128)((fpgac_ap::i128)V >> (W - I)) : (V >> (W - I));
     if (I > W) r = fpgac_ap::shl128(V, I - W);
     if (cnative && I < W && S && (fpgac_ap::i128)V < 0 && (V & fpgac_ap::low_mask(I < 0 ? W : W - I)) != 0) r += 1;
-    return fpgac_ap::make<ap_int_base<fpgac_ap::imax(I, 1), S> >(r);
+    return fpgac_ap::make<ap_int_base<IW, S> >(r);
   }
   char to_char() const { return to_ap_int_base().to_char(); }
   int to_int() const { return to_ap_int_base().to_int(); }
@@ -358,7 +365,7 @@ inline std::ostream& operator<<(std::ostream& os, FPGAC_FA) {
   const unsigned width = (unsigned)os.width();
   const char fill = os.fill();
   s = fpgac_ap::reduce_digits(s, (int)os.precision());
-  for (unsigned i = s.size(); i < width; ++i) os << fill;  // pads like the official code
+  for (size_t i = s.size(); i < width; ++i) os << fill;  // pads like the official code
   return os << s;
 }
 

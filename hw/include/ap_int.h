@@ -12,12 +12,22 @@
 //    other way; a count >= W gives 0 (or all sign bits for >>).
 //  * relational operators between signed and unsigned follow C's rules:
 //    when the wider operand has >= 32 bits and the unsigned operand is at
-//    least as wide as the signed one, the comparison is unsigned.
-//  * x.range(hi, lo) reads as an unsigned value of the *full* width W.
+//    least as wide as the signed one, the comparison is unsigned. == compares
+//    modulo 2^max(W1, W2, 32), except same-width (<= 64) mixed-sign pairs,
+//    which compare exactly: ap_int<32>(-1) != ap_uint<32>(0xffffffff).
+//  * / and % widen both operands to a common type whose signedness is that
+//    of the wider operand; if that is unsigned the division is unsigned
+//    (ap_uint<16>(100) / ap_int<8>(-3) == 0). Official >64-bit division has
+//    bugs for some operands; ours is always exact on that definition.
+//  * to_double()/to_float() and the implicit conversion use the low 64 bits
+//    only (so ap_int<100>(1) << 80 converts to 0.0), as official.
+//  * x.range(hi, lo) reads as an unsigned value of the *full* width W;
+//    hi < lo selects the bits in reverse order.
 #ifndef FPGAC_AP_INT_H
 #define FPGAC_AP_INT_H
 
 #include "fpgac_ap_impl.h"
+#include "fpgac_ap_print.h"
 
 namespace fpgac_ap {
 template <class B> struct range_ref;
@@ -227,10 +237,10 @@ FPGAC_INT_BIN(%, mod, (fpgac_ap::mod_raw<W1, S1, W2, S2>(a.V, b.V)))
 // With floating point the integer goes through its 64-bit C value.
 #define FPGAC_INT_FLT(OP, FT)                                                                          \
   template <int W, bool S> inline FT operator OP(const ap_int_base<W, S>& a, FT b) {                    \
-    return (typename ap_int_base<W, S>::RetType)a OP b;                                                 \
+    return static_cast<FT>((typename ap_int_base<W, S>::RetType)a) OP b;                                \
   }                                                                                                     \
   template <int W, bool S> inline FT operator OP(FT a, const ap_int_base<W, S>& b) {                    \
-    return a OP(typename ap_int_base<W, S>::RetType) b;                                                 \
+    return a OP static_cast<FT>((typename ap_int_base<W, S>::RetType)b);                                \
   }
 #define FPGAC_INT_FLT2(OP) FPGAC_INT_FLT(OP, double) FPGAC_INT_FLT(OP, float)
 FPGAC_INT_FLT2(+) FPGAC_INT_FLT2(-) FPGAC_INT_FLT2(*) FPGAC_INT_FLT2(/)

@@ -37,8 +37,8 @@ template <int W, int I, ap_q_mode Q = AP_TRN, ap_o_mode O = AP_WRAP, int N = 0> 
 
 namespace fpgac_ap {
 
-typedef __int128 i128;
-typedef unsigned __int128 u128;
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
 
 constexpr int imax(int a, int b) { return a > b ? a : b; }
 constexpr int imin(int a, int b) { return a < b ? a : b; }
@@ -278,15 +278,6 @@ inline u128 int_from_double(double d) {
 template <bool S> inline double raw_to_double(u128 v) { return S ? (double)(i128)v : (double)v; }
 template <bool S> inline float raw_to_float(u128 v) { return S ? (float)(i128)v : (float)v; }
 
-// Binary text of an unsigned value as the official to_string(2) writes it:
-// "0b" + digits, with one extra leading 0 if fewer than w digits were needed.
-inline std::string bin_string(u128 v, int w) {
-  if (v == 0) return "0b0";
-  std::string d;
-  for (; v; v >>= 1) d.insert(d.begin(), (char)('0' + (int)(v & 1)));
-  return ((int)d.size() < w ? "0b0" : "0b") + d;
-}
-
 // Relational rule of the official integer types, which mimic C's usual
 // arithmetic conversions: when a signed and an unsigned operand meet and the
 // wider one is >= 32 bits, an unsigned comparison is used if the unsigned
@@ -395,134 +386,6 @@ template <int W1, bool S1, int W2, bool S2>
 inline u128 div_raw(u128 a, u128 b) { return divmod_raw<W1, S1, W2, S2>(a, b, false); }
 template <int W1, bool S1, int W2, bool S2>
 inline u128 mod_raw(u128 a, u128 b) { return divmod_raw<W1, S1, W2, S2>(a, b, true); }
-
-// Decimal printing of a 128-bit value (ostream has no __int128 support).
-inline void print_u128(std::ostream& os, u128 v, bool neg) {
-  char buf[48];
-  int p = 47;
-  buf[p] = 0;
-  do {
-    buf[--p] = (char)('0' + (int)(v % 10));
-    v /= 10;
-  } while (v);
-  if (neg) buf[--p] = '-';
-  os << (buf + p);
-}
-
-
-// ---------------------------------------------------------------------------
-// ostream output of ap_fixed, reproducing the official format: the exact
-// decimal expansion is cut to `prec` significant digits, rounding half up on
-// the first dropped digit, and printed plainly unless the result would need
-// four or more zeros after the point (or more than `prec` integer digits),
-// in which case a mantissa/exponent form like "1.5e-05" is used.
-inline std::string sci_form(const std::string& s) {  // s: unsigned digits, maybe a '.'
-  const size_t dot = s.find('.') == std::string::npos ? s.size() : s.find('.');
-  size_t first = 0, last = s.size() - 1;
-  while (s[first] < '1' || s[first] > '9') ++first;
-  while (s[last] < '1' || s[last] > '9') --last;
-  const int e = first > dot ? (int)dot - (int)first : (int)dot - (int)first - 1;
-  std::string r(1, s[first]);
-  if (first != last) {
-    r += '.';
-    for (size_t i = first + 1; i <= last; ++i)
-      if (s[i] != '.') r += s[i];
-  }
-  if (e != 0) {
-    r += e < 0 ? "e-" : "e+";
-    const int m = e < 0 ? -e : e;
-    if (m < 10) r += '0';
-    r += std::to_string(m);
-  }
-  return r;
-}
-
-inline std::string reduce_digits(const std::string& in, int prec) {
-  if (in.find_first_not_of("0.") == std::string::npos) return "0";
-  const bool neg = in[0] == '-';
-  const int len = (int)in.size();
-  int first = 0, last = len - 1;
-  while (in[first] < '1' || in[first] > '9') ++first;
-  while (in[last] < '1' || in[last] > '9') --last;
-  const int dot = in.find('.') == std::string::npos ? len : (int)in.find('.');
-  int cut;  // index (in `in`) of the first digit that is dropped
-  if (dot > last) {  // no fraction
-    if (last - first + 1 <= prec) return in;
-    cut = first + prec;
-  } else if (dot < first) {  // only a fraction
-    if (last - first + 1 <= prec) {
-      if (first - dot - 1 < 4) return in;
-      return neg ? "-" + sci_form(in.substr(1)) : sci_form(in);
-    }
-    cut = first + prec;
-  } else {  // both parts; the '.' lies between first and last
-    if (last - first <= prec) return in;
-    cut = first + prec + 1;
-  }
-  // Work on "0" + digits so a carry out of the top digit has room.
-  std::string d = "0" + (neg ? in.substr(1) : in);
-  if (!neg) ++cut;
-  bool carry = d[cut] > '4';
-  for (int i = cut - 1; i >= 0 && carry; --i) {
-    if (d[i] == '.') continue;
-    if (d[i] == '9') {
-      d[i] = '0';
-    } else {
-      ++d[i];
-      carry = false;
-    }
-  }
-  size_t f = 0;
-  if (d[0] != '1')
-    while (d[f] < '1' || d[f] > '9') ++f;
-  int kept = 0;
-  for (size_t i = f; i < d.size(); ++i)
-    if (d[i] != '.' && ++kept > prec) d[i] = '0';
-  size_t end = d.size();
-  const size_t dp = d.find('.');
-  if (dp != std::string::npos) {
-    end = d.find_last_not_of('0');
-    if (d[end] != '.') ++end;
-  }
-  d = d[0] == '1' ? d.substr(0, end) : d.substr(1, end - 1);
-  const std::string sign = neg ? "-" : "";
-  const size_t p = d.find('.');
-  if (p != std::string::npos) {
-    size_t z = p + 1;
-    while (z < d.size() && d[z] == '0') ++z;
-    return sign + (z - p - 1 < 4 ? d : sci_form(d));
-  }
-  return sign + ((int)d.size() <= prec ? d : sci_form(d));
-}
-
-// Exact decimal expansion of mag * 2^-f (returns false if it does not fit
-// the 128-bit arithmetic used here; callers then fall back to a double).
-inline bool exact_decimal(u128 mag, int f, bool neg, std::string& out) {
-  u128 ip, frac = 0;
-  if (f > 124) return false;
-  if (f >= 0) {
-    ip = mag >> f;
-    frac = mag & low_mask(f);
-  } else {
-    if (mag != 0 && (-f >= 128 || (mag >> (128 + f)) != 0)) return false;
-    ip = mag << -f;
-  }
-  char buf[48];
-  int p = 47;
-  buf[p] = 0;
-  do {
-    buf[--p] = (char)('0' + (int)(ip % 10));
-    ip /= 10;
-  } while (ip);
-  out = (neg ? "-" : "") + std::string(buf + p);
-  if (frac) out += '.';
-  while (frac) {
-    frac *= 10;
-    out += (char)('0' + (int)(frac >> f));
-    frac &= low_mask(f);
-  }
-  return true;
-}
 
 }  // namespace fpgac_ap
 
