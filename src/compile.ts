@@ -13,7 +13,8 @@ import { runPipeline } from './passes/pipeline.js';
 import { lowerGraph } from './quant/lower.js';
 import { DEFAULT_PRECISION, parsePrecision } from './quant/precision.js';
 import { fail } from './diagnostics.js';
-import { regionStateRanges } from './quant/calibrate.js';
+import { calibrateFormats, valueRanges } from './quant/calibrate.js';
+import type { QuantOptions } from './quant/context.js';
 import { readSamples, sampleOf } from './data.js';
 
 /** Calibration files split into samples: samples[s][i] is input i of sample s. */
@@ -29,8 +30,14 @@ export interface CompileOptions {
   readonly precision?: string;
   /** Name of the HLS top function. */
   readonly top?: string;
-  /** Calibration data (`--calibrate`): one .npy/.pb per graph input, first axis = samples. */
+  /**
+   * Calibration data (`--calibrate`): one .npy/.pb per graph input, first axis = samples. Every activation then
+   * keeps the precision's width with the fewest integer bits that do not saturate on these samples, and every
+   * constant gets a format from its own values (src/quant/calibrate.ts).
+   */
   readonly calibrate?: readonly string[];
+  /** Extra integer bits on every calibrated activation format (`--calibrate-margin`, default 0). */
+  readonly calibrateMargin?: number;
 }
 
 export interface Compiled {
@@ -53,9 +60,16 @@ export function compileModel(modelPath: string, opts: CompileOptions = {}): Comp
   const act = parsePrecision(precision);
   const top = opts.top ?? 'fpgac_top';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(top)) fail('FPGAC005', `--top '${top}' is not a C identifier`);
-  const regionRanges = opts.calibrate ? regionStateRanges(canonical, calibrationSamples(canonical, opts.calibrate)) : undefined;
+  const margin = opts.calibrateMargin ?? 0;
+  if (!(Number.isInteger(margin) && margin >= 0 && margin <= 32)) fail('FPGAC005', `--calibrate-margin ${opts.calibrateMargin}: expected a whole number of bits from 0 to 32`);
+  if (opts.calibrateMargin !== undefined && !opts.calibrate) fail('FPGAC005', '--calibrate-margin needs --calibrate');
+  let quant: QuantOptions = { activation: act, weight: act, bias: act };
+  if (opts.calibrate) {
+    const cal = calibrateFormats(canonical, valueRanges(canonical, calibrationSamples(canonical, opts.calibrate)), act, margin);
+    quant = { ...quant, regionRanges: cal.regionRanges, valueFormats: cal.values, regionFormats: cal.regions, constantsFromValues: true };
+  }
   const design = lowerGraph(canonical, {
-    quant: { activation: act, weight: act, bias: act, regionRanges },
+    quant,
     topName: top,
     precision,
     model: {

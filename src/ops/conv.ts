@@ -11,7 +11,7 @@ import { DiagnosticError } from '../diagnostics.js';
 import { fromDouble } from '../../sim/fixed.js';
 import type { InputInfo, OpDef } from './types.js';
 import { as4d, outShape, resolveWindow, type Window2d } from './window.js';
-import { macAccFormat } from '../quant/acc.js';
+import { macFormats } from '../quant/acc.js';
 import { applyFloatAct, type FloatAct } from './activation.js';
 
 export interface ConvParams {
@@ -94,11 +94,10 @@ export const ConvOp: OpDef<ConvParams> = {
     const [, c, h, w] = as4d(x.shape);
     const oc = wT.shape[0];
     const base = ctx.layerName(node);
-    const weight = ctx.constData(`${base}_w`, [oc, c / p.group, p.win.kh, p.win.kw], wT.data, ctx.opts.weight);
-    const bias = bT ? ctx.constData(`${base}_b`, [oc], bT.data, ctx.opts.bias) : null;
-    const per = weight.raw.length / oc;
-    const groups = Array.from({ length: oc }, (_, o) => weight.raw.slice(o * per, (o + 1) * per));
-    const acc = macAccFormat(groups, weight.format, x.format, bias ? bias.raw : null, bias ? bias.format : null);
+    const f = macFormats(ctx.opts, wT.data, bT?.data, x.format, wT.data.length / oc);
+    const weight = ctx.constData(`${base}_w`, [oc, c / p.group, p.win.kh, p.win.kw], wT.data, f.weight);
+    const bias = bT ? ctx.constData(`${base}_b`, [oc], bT.data, f.bias!) : null;
+    const acc = f.acc;
     const { kh, kw, sh, sw, dh, dw, pt, pl, oh, ow } = p.win;
     ctx.add({
       kind: 'conv2d', name: base, sources: sourcesOf(node), inputs: [x.name], output: out.name,

@@ -12,7 +12,7 @@ import type { InputInfo, OpDef } from './types.js';
 import { lowerAct } from './conv.js';
 import { applyFloatAct, type FloatAct } from './activation.js';
 import { broadcastMap, broadcastShape } from './broadcast.js';
-import { macAccFormat, productSumFormat } from '../quant/acc.js';
+import { macFormats, productSumFormat } from '../quant/acc.js';
 
 function bad(node: Node, message: string, code: 'FPGAC003' | 'FPGAC004' = 'FPGAC003'): never {
   throw new DiagnosticError([{ code, node: node.name, op: node.op, message }]);
@@ -189,13 +189,13 @@ export const DenseOp: OpDef<DenseParams> = {
     const out = ctx.output(node.outputs[0]);
     const [nOut, nIn] = wT.shape;
     const base = ctx.layerName(node);
-    const weight = ctx.constData(`${base}_w`, [nOut, nIn], wT.data, ctx.opts.weight);
-    const bias = bT ? ctx.constData(`${base}_b`, [nOut], bT.data, ctx.opts.bias) : null;
-    const groups = Array.from({ length: nOut }, (_, o) => weight.raw.slice(o * nIn, (o + 1) * nIn));
+    const f = macFormats(ctx.opts, wT.data, bT?.data, x.format, nIn);
+    const weight = ctx.constData(`${base}_w`, [nOut, nIn], wT.data, f.weight);
+    const bias = bT ? ctx.constData(`${base}_b`, [nOut], bT.data, f.bias!) : null;
     ctx.add({
       kind: 'dense', name: base, sources: sourcesOf(node), inputs: [x.name], output: out.name,
       rows: numel(x.shape) / nIn, nIn, nOut, weight, bias,
-      acc: macAccFormat(groups, weight.format, x.format, bias ? bias.raw : null, bias ? bias.format : null),
+      acc: f.acc,
       act: lowerAct(p.act, out.format),
     });
   },

@@ -12,6 +12,8 @@ import { broadcastMap, broadcastShape, broadcastStrides, padShape } from './broa
 import { lowerAct } from './conv.js';
 import type { FloatAct } from './activation.js';
 import { applyFloatAct } from './activation.js';
+import { paramFormat } from '../quant/context.js';
+import { fracBits } from '../../sim/fixed.js';
 
 export interface EltParams {
   readonly act: FloatAct;
@@ -49,11 +51,14 @@ function makeBinary(op: 'Add' | 'Sub' | 'Mul' | 'Div', f: Fn, lowered: 'add' | '
     lower: lowered
       ? (node, p, ctx) => {
           const name = ctx.layerName(node);
+          // An addend's fraction is capped relative to the tensor it is added to (see paramFormat).
+          const other = node.inputs.slice(0, 2).find((i) => !ctx.constant(i));
+          const addendFrac = (width: number) => (other ? fracBits(ctx.input(other).format) + width : undefined);
           const operand = (i: number): { op: Operand; shape: readonly number[] } => {
             const c = ctx.constant(node.inputs[i]);
             if (c) {
               // A multiplier is a weight; an addend is a bias: each takes that format.
-              const f = lowered === 'mul' ? ctx.opts.weight : ctx.opts.bias;
+              const f = lowered === 'mul' ? paramFormat(ctx.opts, 'weight', c.data) : paramFormat(ctx.opts, 'bias', c.data, addendFrac(ctx.opts.bias.width));
               return { op: { constant: ctx.constData(`${name}_${i === 0 ? 'a' : 'b'}`, c.shape, c.data, f) }, shape: c.shape };
             }
             const t = ctx.input(node.inputs[i]);

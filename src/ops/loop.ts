@@ -118,7 +118,8 @@ LoopRegionOp.lower = (node, p, ctx) => {
   const x = ctx.input(node.inputs[0]);
   // One format for every step: the activation format, widened when calibration saw larger states on any step.
   const range = ctx.opts.regionRanges?.get(node.name);
-  const stateFormat = range === undefined ? ctx.opts.activation : widenFor(ctx.opts.activation, range);
+  // With per-value calibration (--calibrate) the state gets the activation width, sized by the same range.
+  const stateFormat = ctx.opts.regionFormats?.get(node.name) ?? (range === undefined ? ctx.opts.activation : widenFor(ctx.opts.activation, range));
   const r = ctx.lowerRegion(p.body, x, stateFormat);
   const out = ctx.output(node.outputs[0], stateFormat);
   ctx.add({

@@ -3,7 +3,9 @@
  * values: for each output, |acc| ≤ Σ|w|·max|x| + |b|, which is never larger than the worst case from widths and
  * fan-in and usually several bits smaller (pruned and small weights), so the adders are no wider than needed.
  */
-import { fixed, fracBits, type FixedFormat } from '../../sim/fixed.js';
+import { fixed, fracBits, fromDouble, type FixedFormat } from '../../sim/fixed.js';
+import { paramFormat, type QuantOptions } from './context.js';
+import { capFraction } from './range.js';
 
 /** Largest |value| of a format, as a raw of that format. */
 export function maxAbsRaw(f: FixedFormat): number {
@@ -54,4 +56,32 @@ export function productSumFormat(a: FixedFormat, b: FixedFormat, terms: number):
 /** Accumulator for a sum of `terms` values of one format. */
 export function sumFormat(x: FixedFormat, terms: number): FixedFormat {
   return signedFormatFor(maxAbsRaw(x) * terms, fracBits(x));
+}
+
+/** Widest exact accumulator the simulator (exact JS numbers) and therefore a design may use. */
+export const MAX_ACC_WIDTH = 52;
+
+/**
+ * Formats of a multiply-accumulate's weights and bias and its exact accumulator: `paramFormat` for each (a bias
+ * never finer than the products), and, when constants take formats from their values, weights coarsened by
+ * whole bits until the accumulator fits MAX_ACC_WIDTH (full-range raws at wide precisions can otherwise need more
+ * than 52 bits; with fixed formats nothing changes). `groupSize` weights feed each output, in order.
+ */
+export function macFormats(
+  opts: QuantOptions,
+  w: ArrayLike<number>,
+  b: ArrayLike<number> | undefined,
+  x: FixedFormat,
+  groupSize: number,
+): { weight: FixedFormat; bias: FixedFormat | null; acc: FixedFormat } {
+  let wf = paramFormat(opts, 'weight', w);
+  for (;;) {
+    const bf = b ? paramFormat(opts, 'bias', b, fracBits(wf) + fracBits(x)) : null;
+    const raws = Array.from(w, (v) => fromDouble(v, wf));
+    const groups = Array.from({ length: raws.length / groupSize }, (_, o) => raws.slice(o * groupSize, (o + 1) * groupSize));
+    const acc = macAccFormat(groups, wf, x, b && bf ? Array.from(b, (v) => fromDouble(v, bf)) : null, bf);
+    const excess = acc.width - MAX_ACC_WIDTH;
+    if (excess <= 0 || !opts.constantsFromValues || wf.int > wf.width + 64) return { weight: wf, bias: bf, acc };
+    wf = capFraction(wf, fracBits(wf) - excess);
+  }
 }

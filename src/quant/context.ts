@@ -3,6 +3,7 @@
  * and ways to declare outputs, constants and layers. Implemented by src/quant/lower.ts.
  */
 import type { FixedFormat } from '../../sim/fixed.js';
+import { capFraction, formatForRange, maxAbsOf } from './range.js';
 import type { ConstData, DTensor, Layer } from '../ir/design.js';
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 
@@ -15,6 +16,32 @@ export interface QuantOptions {
   readonly bias: FixedFormat;
   /** Calibrated largest |state| of loop regions, by region node name (absent: the activation format). */
   readonly regionRanges?: ReadonlyMap<string, number>;
+  /**
+   * Calibrated formats of graph values (`--calibrate`): graph inputs and node outputs by ONNX name, values inside
+   * a region body as `<region node>/<value>`. `LowerContext.output` and the graph inputs take these unless an op
+   * asks for a particular format; values absent here take `activation`.
+   */
+  readonly valueFormats?: ReadonlyMap<string, FixedFormat>;
+  /** Calibrated loop-region state formats by region node name (take precedence over `regionRanges`). */
+  readonly regionFormats?: ReadonlyMap<string, FixedFormat>;
+  /**
+   * Constants take a per-tensor format from their own values (`paramFormat`): the weight/bias width with the
+   * fewest integer bits that hold them. Off: every weight has `weight`, every bias `bias`.
+   */
+  readonly constantsFromValues?: boolean;
+}
+
+/**
+ * The format of a constant: `opts.weight` / `opts.bias`, or with `constantsFromValues` the same width with the
+ * fewest integer bits holding every value, and at most `maxFrac` fraction bits (a bias added to a product of
+ * fraction F needs no more than F; an addend of a tensor of fraction F gets at most F + its width, which keeps the
+ * exact sum within the widths a product of the two would have).
+ */
+export function paramFormat(opts: QuantOptions, role: 'weight' | 'bias', values: ArrayLike<number>, maxFrac?: number): FixedFormat {
+  const base = role === 'weight' ? opts.weight : opts.bias;
+  if (!opts.constantsFromValues) return base;
+  const f = formatForRange(base, maxAbsOf(values));
+  return maxFrac === undefined ? f : capFraction(f, maxFrac);
 }
 
 export interface LowerContext {
@@ -24,7 +51,10 @@ export interface LowerContext {
   /** The float value of a constant graph value, if it is one. */
   constant(onnxName: string): Tensor | undefined;
   shape(onnxName: string): readonly number[];
-  /** Declares the design tensor for a node output (default format: opts.activation). */
+  /**
+   * Declares the design tensor for a node output. Format: `format` when given, else the value's calibrated format
+   * (opts.valueFormats), else opts.activation.
+   */
   output(onnxName: string, format?: FixedFormat): DTensor;
   /** Quantizes float values into a named constant (raws in `format`, rounded by its own mode). */
   constData(hint: string, shape: readonly number[], values: ArrayLike<number>, format: FixedFormat): ConstData;

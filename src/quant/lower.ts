@@ -1,7 +1,7 @@
 /**
- * @fileoverview Canonical float Graph → fixed-point Design. Assigns every tensor a format (options today;
- * calibration and quantized-model formats plug in here), quantizes constants, and asks each node's op to lower
- * itself into layers through a LowerContext. Identical constants (same values, shape and format) are stored once,
+ * @fileoverview Canonical float Graph → fixed-point Design. Assigns every tensor a format (the options, or the
+ * calibrated per-value formats of QuantOptions.valueFormats; quantized-model formats plug in here), quantizes
+ * constants, and asks each node's op to lower itself into layers through a LowerContext. Identical constants (same values, shape and format) are stored once,
  * which is what keeps weight-tied blocks (neural-ODE steps) at one copy of their weights. Region bodies lower
  * through the same machinery into the region's own layer list.
  */
@@ -65,7 +65,8 @@ class Lowerer {
    * `forced` fixes the format of particular outputs (a region's state). Failed nodes poison their outputs so one
    * problem is reported once, not again by every reader.
    */
-  lowerNodes(g: Graph, scope: Map<string, DTensor>, layers: Layer[], forced: ReadonlyMap<string, FixedFormat> = new Map()): void {
+  lowerNodes(g: Graph, scope: Map<string, DTensor>, layers: Layer[], forced: ReadonlyMap<string, FixedFormat> = new Map(), prefix = ''): void {
+    const calibrated = this.opts.quant.valueFormats;
     const poisoned = new Set<string>();
     let current: Node | undefined;
     const ctx: LowerContext = {
@@ -81,7 +82,7 @@ class Lowerer {
         if (!s) throw new Error(`internal error: no shape for '${name}'`);
         return s;
       },
-      output: (name, format) => this.declare(scope, name, ctx.shape(name), forced.get(name) ?? format ?? this.opts.quant.activation, 't_'),
+      output: (name, format) => this.declare(scope, name, ctx.shape(name), forced.get(name) ?? format ?? calibrated?.get(prefix + name) ?? this.opts.quant.activation, 't_'),
       constData: (hint, shape, values, format) => this.rawConst(hint, shape, Array.from(values, (v) => fromDouble(v, format)), format),
       rawData: (hint, shape, raws, format) => this.rawConst(hint, shape, raws, format),
       layerName: (node) => this.names.take(node.name || node.op, 40),
@@ -94,7 +95,7 @@ class Lowerer {
         const sIn = this.declare(inner, body.inputs[0].name, body.inputs[0].shape, stateFormat, 's_');
         const bodyLayers: Layer[] = [];
         const outName = body.outputs[0].name;
-        this.lowerNodes(body, inner, bodyLayers, new Map([[outName, stateFormat]]));
+        this.lowerNodes(body, inner, bodyLayers, new Map([[outName, stateFormat]]), `${prefix}${current?.name ?? ''}/`);
         const sOut = inner.get(outName);
         if (!sOut || sOut === sIn) throw new DiagnosticError([{ code: 'FPGAC009', node: current?.name, op: current?.op, message: 'the loop body must compute its state' }]);
         void stateIn;
@@ -144,7 +145,7 @@ export function lowerGraph(g: Graph, opts: LowerOptions): Design {
   const scope = new Map<string, DTensor>();
   g.inputs.forEach((i) => {
     if (!isFloatType(i.dtype)) L.bag.add({ code: 'FPGAC007', message: `graph input '${i.name}' has type ${i.dtype}; only float inputs are supported` });
-    L.declare(scope, i.name, i.shape, opts.quant.activation, 'in_');
+    L.declare(scope, i.name, i.shape, opts.quant.valueFormats?.get(i.name) ?? opts.quant.activation, 'in_');
   });
   const layers: Layer[] = [];
   L.lowerNodes(g, scope, layers);
