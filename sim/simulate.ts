@@ -2,15 +2,21 @@
  * @fileoverview Bit-exact execution of a fixed-point Design, one sample at a time, exactly as the emitted HLS
  * C++ computes it: inputs are converted from double to the input format (exact, then the format's rounding),
  * every layer runs its kernel on raw integers, and outputs are returned as the exact doubles raw · 2^-frac.
+ *
+ * Speed: the first run of a Design builds a plan (cached per Design object, so a design must not be mutated
+ * after its first run): one raw buffer per layer output and the KernelIO of every layer, reused by every later
+ * sample. Kernels prepare their own per-layer data once (WeakMaps keyed by the layer). Nothing is allocated per
+ * layer and sample; outputs (and traces) are always fresh arrays.
  */
-import { fromDouble, toDouble } from './fixed.js';
-import type { Design, Layer, LayerKind } from '../src/ir/design.js';
+import { fromDouble, maxRaw, minRaw, type FixedFormat } from './fixed.js';
+import type { ComputeKind, ComputeLayer, Design, Layer, LoopLayer } from '../src/ir/design.js';
 import { numel } from '../src/ir/graph.js';
-import type { KernelIO } from './kernels/common.js';
+import { finishFast, makeFinish, RNE_MAGIC, type Finish, type KernelIO } from './kernels/common.js';
 import { SIM_KERNELS } from './kernels/index.js';
 
-export type SimKernel<L extends Layer> = (layer: L, io: KernelIO) => void;
-export type SimKernelTable = { readonly [K in LayerKind]: SimKernel<Extract<Layer, { kind: K }>> };
+export type SimKernel<L extends ComputeLayer> = (layer: L, io: KernelIO) => void;
+/** One kernel per compute layer kind; `loop` layers are control flow, run here (see runLoop). */
+export type SimKernelTable = { readonly [K in ComputeKind]: SimKernel<Extract<ComputeLayer, { kind: K }>> };
 
 export interface SimResult {
   /** One array per design output, values as exact doubles. */
@@ -19,41 +25,243 @@ export interface SimResult {
   readonly trace?: Map<string, Float64Array>;
 }
 
-export function runLayer(layer: Layer, io: KernelIO): void {
-  (SIM_KERNELS[layer.kind] as SimKernel<Layer>)(layer, io);
+export function runLayer(layer: ComputeLayer, io: KernelIO): void {
+  (SIM_KERNELS[layer.kind] as SimKernel<ComputeLayer>)(layer, io);
+}
+
+/** A compute layer with its buffers, or a loop: its entry cast, body steps and state buffers. */
+type Step =
+  | { readonly layer: ComputeLayer; readonly kernel: SimKernel<ComputeLayer>; readonly io: KernelIO; readonly loop?: undefined }
+  | { readonly layer: LoopLayer; readonly loop: LoopPlan };
+
+interface LoopPlan {
+  readonly enter: Cast; // cast(input) into stateIn
+  readonly body: readonly Step[];
+  readonly carry: Cast; // stateIn = cast(stateOut) between trips (a copy: the formats agree)
+  readonly exit: Cast; // the final state (stateOut, or stateIn for zero trips) into the output
+  readonly exitEmpty: Cast; // zero trips
+}
+
+/** dst = cast(src) element-wise (castRaw as a Finish without activation); a plain copy between equal types. */
+interface Cast { readonly src: Float64Array; readonly dst: Float64Array; readonly cast: Finish | null }
+/** A raw buffer to read out as doubles: raw · a · b, the two factors of toDouble (same operations, same bits). */
+interface Readout { readonly name: string; readonly buf: Float64Array; readonly a: number; readonly b: number }
+
+interface DesignPlan {
+  readonly inputs: readonly InputSlot[];
+  readonly steps: readonly Step[];
+  readonly outputs: readonly Readout[];
+  /** Every tensor in the order the original per-sample map first saw it (inputs, then layer outputs). */
+  readonly traced: readonly Readout[];
+}
+
+const designPlans = new WeakMap<Design, DesignPlan>();
+
+/**
+ * A design input: its raw buffer and how doubles become raws. fromDouble takes the exact value of a finite
+ * normal double (subnormals, infinities and NaN follow the official header's odd reading instead), so for
+ * |x| ≥ 2^−1022 the fast path scales y = x · 2^F — exact, as a power-of-two scaling that stays normal — and
+ * rounds it like the header: floor for AP_TRN, ties-to-even through RNE_MAGIC for AP_RND_CONV (exact for
+ * |y| ≤ 2^51, see common.ts), then clamps (AP_SAT, AP_SAT_SYM). Everything else goes through fromDouble.
+ */
+interface InputSlot {
+  readonly buf: Float64Array; readonly format: FixedFormat;
+  readonly mode: number; // 0: fromDouble only, 1: floor, 2: ties to even
+  readonly scale: number; readonly lo: number; readonly hi: number;
+}
+
+function inputSlot(buf: Float64Array, f: FixedFormat): InputSlot {
+  const frac = f.width - f.int;
+  const sat = (f.o === 'AP_SAT' || f.o === 'AP_SAT_SYM') && f.width <= 53 && Math.abs(frac) < 1000;
+  const mode = !sat ? 0 : f.q === 'AP_TRN' ? 1 : f.q === 'AP_RND_CONV' ? 2 : 0;
+  const hi = maxRaw(f);
+  return { buf, format: f, mode, scale: 2 ** frac, lo: f.signed && f.o === 'AP_SAT_SYM' && f.width > 1 ? -hi : minRaw(f), hi };
+}
+
+/** quantizeArray(src, slot.format, slot.buf): fromDouble of every value. */
+function quantize(src: ArrayLike<number>, s0: number, slot: InputSlot): void {
+  const { buf, mode, scale, lo, hi, format } = slot;
+  if (mode === 0) {
+    for (let i = 0; i < buf.length; i++) buf[i] = fromDouble(src[s0 + i], format);
+    return;
+  }
+  for (let i = 0; i < buf.length; i++) {
+    const x = src[s0 + i];
+    const y = x * scale;
+    const ay = Math.abs(y);
+    if (Math.abs(x) >= 2 ** -1022 && ay <= 2 ** 51 && ay >= 2 ** -1000) {
+      const r = mode === 2 ? y + RNE_MAGIC - RNE_MAGIC : Math.floor(y);
+      buf[i] = r < lo ? lo : r > hi ? hi : r + 0;
+    } else buf[i] = fromDouble(x, format);
+  }
+}
+
+function readout(design: Design, name: string, buf: Float64Array): Readout {
+  const e = -(design.tensors[name].format.width - design.tensors[name].format.int);
+  const e1 = Math.trunc(e / 2);
+  return { name, buf, a: 2 ** e1, b: 2 ** (e - e1) };
+}
+
+function sameType(a: FixedFormat, b: FixedFormat): boolean {
+  return a.width === b.width && a.int === b.int && a.signed === b.signed && a.q === b.q && a.o === b.o && a.n === b.n;
+}
+
+function castOf(src: Float64Array, from: FixedFormat, dst: Float64Array, to: FixedFormat): Cast {
+  if (src.length !== dst.length) throw new Error(`cast between tensors of ${src.length} and ${dst.length} values`);
+  const cast = sameType(from, to) ? null : makeFinish(from.width - from.int, to, undefined, Math.max(-minRaw(from), maxRaw(from)));
+  return { src, dst, cast };
+}
+
+function runCast(c: Cast): void {
+  const { src, dst, cast } = c;
+  if (!cast) dst.set(src);
+  else for (let i = 0; i < src.length; i++) dst[i] = finishFast(src[i], cast);
+}
+
+/**
+ * Steps for `layers`; `bufs` maps a tensor name to its current buffer. Each layer gets its own output buffer, so
+ * a design that writes a tensor twice still behaves as the map of fresh arrays it replaces (readers see the
+ * latest write).
+ */
+function buildSteps(design: Design, layers: readonly Layer[], bufs: Map<string, Float64Array>): Step[] {
+  const tensor = (n: string) => {
+    const t = design.tensors[n];
+    if (!t) throw new Error(`tensor '${n}' is not declared in the design`);
+    return t;
+  };
+  const bufOf = (layer: Layer, n: string) => {
+    const b = bufs.get(n);
+    if (!b) throw new Error(`layer ${layer.name}: input tensor '${n}' is not computed before it`);
+    return b;
+  };
+  const fresh = (n: string) => {
+    const b = new Float64Array(numel(tensor(n).shape));
+    bufs.set(n, b);
+    return b;
+  };
+  return layers.map((layer): Step => {
+    const ins = layer.inputs.map((n) => bufOf(layer, n));
+    if (layer.kind === 'loop') {
+      if (!(Number.isInteger(layer.trips) && layer.trips >= 0)) throw new Error(`loop ${layer.name}: trip count ${layer.trips}`);
+      if (ins.length !== 1) throw new Error(`loop ${layer.name}: one input (the initial state) expected, got ${ins.length}`);
+      const inF = tensor(layer.inputs[0]).format;
+      const stateF = tensor(layer.stateIn).format;
+      const stateIn = fresh(layer.stateIn);
+      const body = buildSteps(design, layer.body, bufs);
+      const stateOut = bufOf(layer, layer.stateOut);
+      const stateOutF = tensor(layer.stateOut).format;
+      const outF = tensor(layer.output).format;
+      const out = fresh(layer.output);
+      return {
+        layer,
+        loop: {
+          enter: castOf(ins[0], inF, stateIn, stateF), body, carry: castOf(stateOut, stateOutF, stateIn, stateF),
+          exit: castOf(stateOut, stateOutF, out, outF), exitEmpty: castOf(stateIn, stateF, out, outF),
+        },
+      };
+    }
+    const outT = tensor(layer.output);
+    const io: KernelIO = { inputs: ins, inFormats: layer.inputs.map((n) => tensor(n).format), out: fresh(layer.output), outFormat: outT.format };
+    return { layer, kernel: SIM_KERNELS[layer.kind] as SimKernel<ComputeLayer>, io };
+  });
+}
+
+function buildPlan(design: Design): DesignPlan {
+  const bufs = new Map<string, Float64Array>();
+  const inputs = design.inputs.map((name) => {
+    const t = design.tensors[name];
+    const buf = new Float64Array(numel(t.shape));
+    bufs.set(name, buf);
+    return inputSlot(buf, t.format);
+  });
+  const steps = buildSteps(design, design.layers, bufs);
+  const outputs = design.outputs.map((name) => {
+    const b = bufs.get(name);
+    if (!b) throw new Error(`design output '${name}' is neither an input nor computed by a layer`);
+    return readout(design, name, b);
+  });
+  const traced = [...bufs].map(([name, b]) => readout(design, name, b));
+  return { inputs, steps, outputs, traced };
+}
+
+function planFor(design: Design): DesignPlan {
+  let plan = designPlans.get(design);
+  if (!plan) designPlans.set(design, (plan = buildPlan(design)));
+  return plan;
+}
+
+function checkInput(design: Design, i: number, src: ArrayLike<number> | undefined, want: number): void {
+  if (!src || src.length !== want) {
+    const got = src?.length ?? 0;
+    const t = design.tensors[design.inputs[i]];
+    throw new Error(`input ${i} ('${t.onnxName}') has ${got} values, ${want} expected`);
+  }
+}
+
+function runSteps(steps: readonly Step[]): void {
+  for (let k = 0; k < steps.length; k++) {
+    const s = steps[k];
+    if (s.loop) runLoop(s.layer.trips, s.loop);
+    else s.kernel(s.layer, s.io);
+  }
+}
+
+/**
+ * LoopLayer: s = cast(input) into stateIn; trips times { run the body; s = stateOut }; output = cast(s) (copies
+ * when the formats agree, as the IR requires). The state moves into stateIn between trips only, so a trace shows
+ * the last trip's input.
+ */
+function runLoop(trips: number, p: LoopPlan): void {
+  runCast(p.enter);
+  for (let t = 0; t < trips; t++) {
+    if (t > 0) runCast(p.carry);
+    runSteps(p.body);
+  }
+  runCast(trips > 0 ? p.exit : p.exitEmpty);
+}
+
+function readInto(r: Readout, dst: Float64Array, d0: number): void {
+  const { buf, a, b } = r;
+  for (let i = 0; i < buf.length; i++) dst[d0 + i] = buf[i] * a * b;
+}
+
+function read(r: Readout): Float64Array {
+  const dst = new Float64Array(r.buf.length);
+  readInto(r, dst, 0);
+  return dst;
 }
 
 /** Runs one sample: `inputs[i]` holds the doubles of design input i (batch axis of 1 included or not). */
 export function simulateSample(design: Design, inputs: readonly ArrayLike<number>[], opts: { trace?: boolean } = {}): SimResult {
-  const raws = new Map<string, Float64Array>();
-  design.inputs.forEach((name, i) => {
-    const t = design.tensors[name];
-    const src = inputs[i];
-    if (!src || src.length !== numel(t.shape)) {
-      throw new Error(`input ${i} ('${t.onnxName}') has ${src?.length ?? 0} values, ${numel(t.shape)} expected`);
-    }
-    const r = new Float64Array(src.length);
-    for (let k = 0; k < src.length; k++) r[k] = fromDouble(src[k], t.format);
-    raws.set(name, r);
+  const plan = planFor(design);
+  plan.inputs.forEach((t, i) => {
+    checkInput(design, i, inputs[i], t.buf.length);
+    quantize(inputs[i], 0, t);
   });
-  for (const layer of design.layers) {
-    const outT = design.tensors[layer.output];
-    const out = new Float64Array(numel(outT.shape));
-    runLayer(layer, {
-      inputs: layer.inputs.map((n) => raws.get(n)!),
-      inFormats: layer.inputs.map((n) => design.tensors[n].format),
-      out,
-      outFormat: outT.format,
-    });
-    raws.set(layer.output, out);
-  }
-  const toDoubles = (name: string): Float64Array => {
-    const f = design.tensors[name].format;
-    return raws.get(name)!.map((r) => toDouble(r, f));
-  };
-  const outputs = design.outputs.map(toDoubles);
+  runSteps(plan.steps);
+  const outputs = plan.outputs.map(read);
   if (!opts.trace) return { outputs };
   const trace = new Map<string, Float64Array>();
-  for (const name of raws.keys()) trace.set(name, toDoubles(name));
+  for (const r of plan.traced) trace.set(r.name, read(r));
   return { outputs, trace };
+}
+
+/**
+ * Runs `samples` samples: `inputs[i]` holds design input i of every sample, concatenated (samples · numel values).
+ * Returns one array per design output with every sample's values concatenated; the same bits as simulateSample.
+ */
+export function simulateBatch(design: Design, inputs: readonly Float64Array[], samples: number): Float64Array[] {
+  const plan = planFor(design);
+  if (!(Number.isInteger(samples) && samples >= 0)) throw new Error(`simulateBatch: sample count ${samples} is not a whole number`);
+  plan.inputs.forEach((t, i) => checkInput(design, i, inputs[i], samples * t.buf.length));
+  const outs = plan.outputs.map((r) => new Float64Array(samples * r.buf.length));
+  for (let s = 0; s < samples; s++) {
+    plan.inputs.forEach((t, i) => {
+      const n = t.buf.length;
+      quantize(inputs[i], s * n, t);
+    });
+    runSteps(plan.steps);
+    plan.outputs.forEach((r, k) => readInto(r, outs[k], s * r.buf.length));
+  }
+  return outs;
 }

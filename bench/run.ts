@@ -1,0 +1,176 @@
+/**
+ * @fileoverview `npm run bench` (after `npm run build`): throughput of the pieces of fpgac on real models.
+ *
+ * Per model: `buildProject` time (best of 3), the bit-exact simulator (simulateBatch, warm, ≥ 1 s of work), the
+ * float reference (runFloat, warm, ≥ 1 s) and the emitted C++ compiled by the project's own `make csim` (g++,
+ * host ap_types headers): its tb binary is timed on N samples and on 1 sample, and the difference is divided by
+ * N − 1 so process start-up and file loading do not count. Single-threaded throughout. Models that are not
+ * present are skipped; a missing g++/make shows as "n/a". Always exits 0: this is a report, not a test.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildProject } from '../src/build.js';
+import { compileModel } from '../src/compile.js';
+import type { Design } from '../src/ir/design.js';
+import { numel } from '../src/ir/graph.js';
+import { readNpy, writeNpy } from '../src/npy.js';
+import { packageRoot } from '../src/paths.js';
+import { runFloat } from '../src/reference.js';
+import { simulateBatch, simulateSample } from '../sim/simulate.js';
+
+interface ModelSpec { readonly name: string; readonly model: string; readonly inputs?: string }
+
+interface Row {
+  readonly name: string;
+  readonly samples: number; // distinct input samples cycled through
+  readonly buildS: number;
+  readonly simBatch: number; // inferences/s
+  readonly simSample: number;
+  readonly float: number;
+  readonly gpp: number | null;
+  readonly gppNote: string;
+}
+
+const MIN_SECONDS = 1;
+
+/** Mulberry32 in [-1, 1), quantized to 1/1024 like the build's default data: the same numbers on every run. */
+function seeded(count: number, seed: number): Float64Array {
+  let a = seed >>> 0;
+  return Float64Array.from({ length: count }, () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1) * 1024) / 1024;
+  });
+}
+
+/** Calls `run(k)` (k counts up) until at least `seconds` have passed, after a warm-up; returns calls per second. */
+function rate(run: (k: number) => number, seconds = MIN_SECONDS): number {
+  const warm = performance.now();
+  let k = 0;
+  while (performance.now() - warm < 200) k += run(k); // let the JIT settle
+  let done = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < seconds * 1000) {
+    done += run(k + done);
+    t = performance.now();
+  }
+  return done / ((t - t0) / 1000);
+}
+
+/** The input data: per design input, `samples` samples concatenated. */
+function inputData(design: Design, spec: ModelSpec): { data: Float64Array[]; samples: number } {
+  if (spec.inputs && existsSync(spec.inputs) && design.inputs.length === 1) {
+    const a = readNpy(spec.inputs);
+    const per = numel(design.tensors[design.inputs[0]].shape);
+    return { data: [a.data instanceof Float64Array ? a.data : Float64Array.from(a.data)], samples: Math.floor(a.data.length / per) };
+  }
+  const samples = 64;
+  return { data: design.inputs.map((n, i) => seeded(samples * numel(design.tensors[n].shape), 1 + i)), samples };
+}
+
+function timeRun(bin: string, cwd: string, args: string[]): number {
+  const t0 = performance.now();
+  execFileSync(bin, args, { cwd, stdio: 'ignore' });
+  return (performance.now() - t0) / 1000;
+}
+
+/** g++ C-simulation inferences/s of a built project: (t(N) − t(1)) / (N − 1), N grown until t(N) ≥ 1 s. */
+function gppRate(dir: string, design: Design, data: Float64Array[], samples: number): { rate: number | null; note: string } {
+  try {
+    execFileSync('make', ['-s', '-C', dir, 'csim'], { stdio: 'ignore' });
+  } catch (e) {
+    return { rate: null, note: `make csim failed: ${(e as Error).message.split('\n')[0]}` };
+  }
+  const built = path.join(dir, 'build');
+  const tb = existsSync(built) ? readdirSync(built).find((f) => f.startsWith('tb_')) : undefined;
+  if (!tb) return { rate: null, note: 'no tb binary after make csim' };
+  const bin = path.join(built, tb);
+  const write = (n: number): string[] => design.inputs.map((name, i) => {
+    const shape = design.tensors[name].shape;
+    const per = numel(shape);
+    const out = new Float64Array(n * per);
+    for (let s = 0; s < n; s++) out.set(data[i].subarray((s % samples) * per, (s % samples + 1) * per), s * per);
+    const f = path.join(dir, `bench_in${i}_${n}.npy`);
+    writeNpy(f, { shape: [n, ...shape.slice(1)], data: out });
+    return f;
+  });
+  const outFile = path.join(dir, 'bench_out.npy');
+  const one = write(1);
+  const t1 = Math.min(...[0, 1, 2].map(() => timeRun(bin, dir, [outFile, ...one])));
+  let n = Math.max(samples, 64);
+  for (;;) {
+    const files = write(n);
+    const tn = Math.min(timeRun(bin, dir, [outFile, ...files]), timeRun(bin, dir, [outFile, ...files]));
+    if (tn >= MIN_SECONDS || n >= 2_000_000) return { rate: (n - 1) / Math.max(tn - t1, 1e-9), note: `${n} samples` };
+    n = Math.min(2_000_000, Math.ceil(n * Math.min(50, (1.2 * MIN_SECONDS) / Math.max(tn - t1, 1e-3))));
+  }
+}
+
+function benchModel(spec: ModelSpec, tmp: string): Row {
+  const dirs = [0, 1, 2].map((k) => path.join(tmp, `${spec.name}-${k}`));
+  const buildS = Math.min(...dirs.map((d) => buildProject(spec.model, d).seconds));
+  const compiled = compileModel(spec.model);
+  const { design, reference } = compiled;
+  const { data, samples } = inputData(design, spec);
+  const pers = design.inputs.map((n) => numel(design.tensors[n].shape));
+  const sampleOf = (s: number): Float64Array[] => data.map((d, i) => d.subarray((s % samples) * pers[i], (s % samples + 1) * pers[i]));
+  // The batch API on all samples at once; per-sample calls for comparison.
+  const simBatch = rate(() => {
+    simulateBatch(design, data, samples);
+    return samples;
+  });
+  const simSample = rate((k) => {
+    simulateSample(design, sampleOf(k));
+    return 1;
+  });
+  const float = rate((k) => {
+    runFloat(reference, sampleOf(k));
+    return 1;
+  });
+  const g = gppRate(dirs[0], design, data, samples);
+  return { name: spec.name, samples, buildS, simBatch, simSample, float, gpp: g.rate, gppNote: g.note };
+}
+
+const fmt = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3));
+
+function main(): void {
+  const root = packageRoot();
+  const shared = path.resolve(root, '..', 'shared', 'models');
+  const specs: ModelSpec[] = [
+    { name: 'dsodenet-digits', model: path.join(root, 'examples', 'dsodenet-digits', 'model.onnx'), inputs: path.join(shared, 'dsodenet-digits', 'test_x.npy') },
+    { name: 'hls4ml/three_layer_keras', model: path.join(shared, 'hls4ml', 'three_layer_keras', 'model.onnx') },
+  ].filter((s) => existsSync(s.model));
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  console.log(`fpgac bench: node ${process.version}, ${os.cpus().length} CPU(s) (${cpu}); single-threaded; rates in inferences/s`);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'fpgac-bench-'));
+  const rows: Row[] = [];
+  try {
+    for (const s of specs) {
+      try {
+        rows.push(benchModel(s, tmp));
+      } catch (e) {
+        console.log(`${s.name}: failed: ${(e as Error).message}`);
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const head = ['model', 'samples', 'build (best/3)', 'sim batch', 'sim sample', 'float ref', 'g++ csim', 'sim/g++'];
+  const body = rows.map((r) => [
+    r.name, String(r.samples), `${r.buildS.toFixed(2)} s`, fmt(r.simBatch), fmt(r.simSample), fmt(r.float),
+    r.gpp === null ? 'n/a' : fmt(r.gpp), r.gpp === null ? 'n/a' : `${(r.simBatch / r.gpp).toFixed(2)}×`,
+  ]);
+  const widths = head.map((h, k) => Math.max(h.length, ...body.map((b) => b[k].length)));
+  const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
+  console.log(line(head));
+  for (const b of body) console.log(line(b));
+  for (const r of rows) if (r.gpp === null || r.gppNote) console.log(`  ${r.name}: g++ ${r.gpp === null ? r.gppNote : `timed on ${r.gppNote} minus a 1-sample run`}`);
+  const mem = process.memoryUsage();
+  console.log(`memory: peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, current RSS ${(mem.rss / 2 ** 20).toFixed(0)} MB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MB`);
+}
+
+main();
