@@ -62,9 +62,7 @@ export function odeModel(file: string, o: OdeOptions): void {
     inits.push(...withH(stepWeights('', 10)));
     if (!o.dynamicTrips) inits.push({ name: 'M', dims: [], values: [o.steps], type: 7 });
     inits.push({ name: 'cond', dims: [], values: [1], type: 9 });
-    if (o.dynamicTrips) {
-      nodes.push({ op: 'Shape', inputs: ['s0'], outputs: ['shp'] }, { op: 'ReduceSum', inputs: ['shp'], outputs: ['M'], attrs: { keepdims: 0 } });
-    }
+    // A run-time trip count: a second graph input.
     nodes.push({
       op: 'Loop', inputs: ['M', 'cond', 's0'], outputs: ['sN'], name: 'ode_loop',
       attrs: {
@@ -84,5 +82,7 @@ export function odeModel(file: string, o: OdeOptions): void {
     { op: 'Flatten', inputs: ['g'], outputs: ['f'], name: 'flatten' },
     { op: 'Gemm', inputs: ['f', 'fc_w', 'fc_b'], outputs: ['y'], attrs: { transB: 1 }, name: 'fc' },
   );
-  buildModel({ opset: 13, inputs: [{ name: 'x', dims: ['N', 1, 6, 6] }], outputs: [{ name: 'y' }], initializers: inits, nodes }, file);
+  const inputs: { name: string; dims: (number | string)[]; type?: number }[] = [{ name: 'x', dims: ['N', 1, 6, 6] }];
+  if (o.dynamicTrips) inputs.push({ name: 'M', dims: [], type: 7 });
+  buildModel({ opset: 13, inputs, outputs: [{ name: 'y' }], initializers: inits, nodes }, file);
 }
