@@ -10,10 +10,13 @@
  * it against the actual weights and throws a clear Error if a partial sum could be quantized or overflow (the C++
  * would then differ) or leave the 2^53 range where JS numbers are exact.
  *
- * Three loop shapes compute that same exact sum (every partial sum is a subset sum of the taps, hence inside
- * the checked range and an exact integer below 2^52): pointwise 1×1 convolutions as whole-plane multiply-adds,
- * depthwise ones (one input channel per output) as a gather over a zero-padded copy of the channel (a padding
- * tap adds w · 0 = ±0, which leaves an exact sum unchanged), and everything else as the general scatter.
+ * Several loop shapes compute that same exact sum; each starts from the bias and adds taps one at a time, so
+ * every partial sum is the bias plus a subset of the taps, inside the checked range and an exact integer below
+ * 2^52. Pointwise 1×1 convolutions: eight register sums per pass (two channels × four positions, or for pruned
+ * weights one channel × eight positions over its non-zero weights only). Depthwise ones (one input channel per
+ * output): a gather over a zero-padded copy of the channel (a padding tap adds w · 0 = ±0, which leaves an exact
+ * sum unchanged), unrolled for 3×3. Everything else: the general scatter. Where the output cast allows it
+ * (common.ts, Fused), the cast happens in the same pass as the sums.
  */
 import { formatToCpp, fracBits, maxRaw, minRaw, type FixedFormat } from '../fixed.js';
 import type { Conv2dLayer } from '../../src/ir/design.js';
@@ -55,7 +58,7 @@ interface ConvPlan {
   readonly hp: number; readonly wp: number; // depthwise: the padded channel's size
   readonly pad: Float64Array; // depthwise: the padded channel (its border stays 0: only the interior is written)
   readonly offs: Int32Array; // depthwise: per tap ky·kw + kx, its offset ky·dh·wp + kx·dw in the padded channel
-  finish: Finish | null; fused: Fused | null; readonly outFormat: FixedFormat | null; // for the last output format
+  finish: Finish | null; fused: Fused | null; outFormat: FixedFormat | null; // for the output format last seen
 }
 
 const plans = new WeakMap<Conv2dLayer, ConvPlan>();
@@ -221,7 +224,7 @@ function planFor(layer: Conv2dLayer, inF: FixedFormat, outF: FixedFormat): ConvP
     const [lo, hi] = accRange(layer.acc);
     plan.finish = makeFinish(fracBits(layer.acc), outF, layer.act, Math.max(-lo, hi));
     plan.fused = fusedOf(plan.finish);
-    (plan as { outFormat: FixedFormat }).outFormat = outF;
+    plan.outFormat = outF;
   }
   return plan;
 }

@@ -6,7 +6,8 @@
  * and the static range of every partial sum (computed once per layer from the weights and the input formats), each
  * assignment to acc is exact: the simulator then sums raws at one common fraction F in plain doubles (exact below
  * 2^53, which the same bound guarantees) and casts once at the end. Otherwise (a design whose acc is too narrow)
- * it mirrors every assignment to acc with castRaw, in the C++ order, so it still agrees bit for bit.
+ * it mirrors every assignment to acc with castRaw, in the C++ order, so it still agrees bit for bit — except for a
+ * wrapping acc_t, where summing exactly and reducing once gives those same bits faster (see SlowPath).
  */
 import { castRaw, fracBits, maxRaw, minRaw, type FixedFormat } from '../fixed.js';
 import type { DenseLayer, MatMulLayer } from '../../src/ir/design.js';

@@ -10,12 +10,13 @@
  * Speed: a plan per layer (for the formats last seen) merges the rank-6 walk into as few axes as possible — two
  * adjacent axes merge when, for both operands, the outer stride is the inner one times the inner size, which
  * visits exactly the same elements in the same (C) order — so a same-shape op, a scalar constant or a
- * per-channel broadcast become long runs with a fixed stride each. A run's exact results go to the output buffer
- * first and are then cast in place by finishRun (the same cast, element by element).
+ * per-channel broadcast become long runs with a fixed stride each. Each run computes the exact results and
+ * their cast in one pass where the cast has a Fused form (common.ts), else stores them and casts them in place
+ * with finishRun (the same cast, element by element).
  */
 import { addFormat, fracBits, maxRaw, minRaw, mulFormat, subFormat, type FixedFormat } from '../fixed.js';
 import { ELT_RANK, type EltwiseLayer, type Operand, type UnaryLayer } from '../../src/ir/design.js';
-import { finishRun, fusedOf, makeFinish, type Finish, type KernelIO } from './common.js';
+import { finishRun, fusedOf, makeFinish, type Finish, type Fused, type KernelIO } from './common.js';
 
 /** The raws a cast into f leaves unchanged (AP_SAT_SYM excludes the most negative code). */
 export function identityRange(f: FixedFormat): { lo: number; hi: number } {
@@ -80,7 +81,7 @@ interface EltPlan {
   readonly a: Float64Array | null; readonly ai: number; // constant data, or the io.inputs index
   readonly b: Float64Array | null; readonly bi: number;
   readonly op: number; readonly sa: number; readonly sb: number; // add/sub alignment factors
-  readonly fin: Finish;
+  readonly fin: Finish; readonly fused: Fused | null;
   // The merged walk, outermost axis first: sizes and both operands' strides; idx is the walk's counter.
   readonly d: Int32Array; readonly as: Int32Array; readonly bs: Int32Array; readonly idx: Int32Array;
   readonly total: number; // elements of the walk
@@ -118,10 +119,15 @@ function buildEltPlan(layer: EltwiseLayer, io: KernelIO): EltPlan {
       bs.push(layer.bStrides[k]);
     }
   }
-  if (dims.length === 0) { dims.push(1); as.push(0); bs.push(0); }
+  if (dims.length === 0) {
+    dims.push(1);
+    as.push(0);
+    bs.push(0);
+  }
+  const fin = makeFinish(rFrac, io.outFormat, layer.act, 2 ** rf.width); // |a op b| < 2^width of its exact format
   return {
     fa: A.format, fb: B.format, outF: io.outFormat, a: A.data, ai: A.index, b: B.data, bi: B.index, op, sa, sb,
-    fin: makeFinish(rFrac, io.outFormat, layer.act, 2 ** rf.width), // |a op b| < 2^width of its exact format
+    fin, fused: fusedOf(fin),
     d: Int32Array.from(dims.reverse()), as: Int32Array.from(as.reverse()), bs: Int32Array.from(bs.reverse()),
     idx: new Int32Array(dims.length), total: d0.reduce((x, y) => x * y, 1) | 0,
   };
@@ -132,8 +138,7 @@ function buildEltPlan(layer: EltwiseLayer, io: KernelIO): EltPlan {
  * exact result v and its cast; otherwise v is stored and finishRun casts it in place.
  */
 function runOp(op: number, sa: number, sb: number, a: Float64Array, ia: number, as: number, b: Float64Array, ib: number,
-  bs: number, out: Float64Array, o: number, n: number, fin: Finish): void {
-  const f = fusedOf(fin);
+  bs: number, out: Float64Array, o: number, n: number, fin: Finish, f: Fused | null): void {
   if (f) {
     const { scale, m, lo, hi } = f;
     if (op === 2) {
@@ -177,7 +182,7 @@ export function simulateEltwise(layer: EltwiseLayer, io: KernelIO): void {
   let ia = 0;
   let ib = 0;
   for (let o = 0; o < p.total; o += inner) {
-    runOp(op, sa, sb, a, ia, as[rank - 1], b, ib, bs[rank - 1], out, o, inner, p.fin);
+    runOp(op, sa, sb, a, ia, as[rank - 1], b, ib, bs[rank - 1], out, o, inner, p.fin, p.fused);
     for (let k = rank - 2; k >= 0; k--) {
       ia += as[k];
       ib += bs[k];

@@ -157,7 +157,8 @@ function convCase(i: number, cc: ConvCase): { layer: Conv2dLayer; tensors: DTens
   const ow = Math.floor((cc.w + 2 * cc.p - cc.d * (kw - 1) - 1) / cc.s) + 1;
   const xin = tensor(`cx${i}`, [1, cc.c, cc.h, cc.w], inF);
   const y = tensor(`cy${i}`, [1, cc.oc, oh, ow], out);
-  const wraw = randomRaws(wF, cc.oc * (cc.c / cc.group) * cc.k * kw, rand).map((r) => (rand() < 0.2 ? 0 : r));
+  const zeros = i % 2 ? 0.6 : 0.1; // pruned weights take the sparse pointwise path
+  const wraw = randomRaws(wF, cc.oc * (cc.c / cc.group) * cc.k * kw, rand).map((r) => (rand() < zeros ? 0 : r));
   const layer: Conv2dLayer = {
     kind: 'conv2d', name: `conv${i}`, sources: [], inputs: [xin.name], output: y.name, c: cc.c, h: cc.h, w: cc.w, oc: cc.oc, oh, ow,
     kh: cc.k, kw, sh: cc.s, sw: cc.s, pt: cc.p, pl: cc.p, dh: cc.d, dw: cc.d, group: cc.group,
@@ -170,6 +171,7 @@ function convCase(i: number, cc: ConvCase): { layer: Conv2dLayer; tensors: DTens
 describe('conv2d fast shapes against a BigInt reference', () => {
   const cases: ConvCase[] = [
     { c: 5, h: 3, w: 7, oc: 7, k: 1, s: 1, d: 1, p: 0, group: 1 }, // pointwise, odd oc, tail positions
+    { c: 12, h: 4, w: 5, oc: 8, k: 1, s: 1, d: 1, p: 0, group: 2 }, // pointwise, 8-wide blocks and a tail
     { c: 6, h: 4, w: 4, oc: 9, k: 1, s: 1, d: 1, p: 0, group: 3 }, // grouped pointwise, odd channels per group
     { c: 4, h: 4, w: 5, oc: 4, k: 1, s: 1, d: 1, p: 0, group: 4 }, // 1×1 depthwise: lone channels
     { c: 3, h: 7, w: 6, oc: 3, k: 3, s: 1, d: 1, p: 1, group: 3 }, // 3×3 sliding, odd row count
