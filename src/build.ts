@@ -5,6 +5,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { compileModel, type CompileOptions, type Compiled } from './compile.js';
+import { DEFAULT_PRECISION } from './quant/precision.js';
+import type { Plan } from './plan/types.js';
 import { renderProject, writeProject } from './emit/project.js';
 import { encodeNpy } from './npy.js';
 import { simulateSample } from '../sim/simulate.js';
@@ -45,6 +47,15 @@ export interface BuildResult {
   readonly report: Report;
   readonly board: Board;
   readonly seconds: number;
+}
+
+/** With --precision auto: the widths tried and what the chosen one saves against the 16-bit default. */
+function precisionSearchReport(modelPath: string, opts: BuildOptions, compiled: Compiled, plan: Plan, board: Board, clockMHz: number) {
+  if (!compiled.search) return {};
+  const ref = compileModel(modelPath, { ...opts, precision: DEFAULT_PRECISION, minAgreement: undefined });
+  const refPlan = planDesign(ref.design, board, { clockMHz, allowOverflow: true, targetFps: opts.targetFps, reuse: opts.reuse }).plan;
+  const cost = (p: Plan) => ({ dsp: p.totals.dsp, bram18: p.totals.bram18, uram: p.totals.uram, lut: p.totals.lut, latencyCycles: p.totals.latencyCycles });
+  return { precisionSearch: { ...compiled.search, chosenCost: cost(plan), defaultPrecision: DEFAULT_PRECISION, defaultCost: cost(refPlan) } };
 }
 
 /** Deterministic inputs in [-1, 1): the same bytes on every build. */
@@ -105,7 +116,7 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
     outs[k].forEach((o, s) => data.set(o, s * per));
     extra.set(k === 0 ? 'tb_data/sim_output.npy' : `tb_data/sim_output.${k}.npy`, encodeNpy({ shape: [samples, ...shape.slice(1)], data }));
   });
-  const report = { ...buildReport(design, compiled.log, `fpgac ${VERSION}`), plan: planned.plan };
+  const report = { ...buildReport(design, compiled.log, `fpgac ${VERSION}`), plan: planned.plan, ...precisionSearchReport(modelPath, opts, compiled, planned.plan, board, clockMHz) };
   extra.set('report.json', JSON.stringify(report, null, 2) + '\n');
   extra.set('report.md', renderReportMd(report));
   extra.set('report.html', renderReportHtml(report));

@@ -16,6 +16,8 @@ import { fail } from './diagnostics.js';
 import { calibrateFormats, valueRanges } from './quant/calibrate.js';
 import type { QuantOptions } from './quant/context.js';
 import { readSamples, sampleOf } from './data.js';
+import { searchWidth, widthFormat, type WidthSearch } from './quant/search.js';
+import { formatToCpp, type FixedFormat } from '../sim/fixed.js';
 
 /** Calibration files split into samples: samples[s][i] is input i of sample s. */
 function calibrationSamples(g: Graph, files: readonly string[]): Float64Array[][] {
@@ -38,6 +40,8 @@ export interface CompileOptions {
   readonly calibrate?: readonly string[];
   /** Extra integer bits on every calibrated activation format (`--calibrate-margin`, default 0). */
   readonly calibrateMargin?: number;
+  /** With `precision: 'auto'`: the top-1 agreement with the float model to keep (`--min-agreement`, 0.99). */
+  readonly minAgreement?: number;
 }
 
 export interface Compiled {
@@ -48,6 +52,8 @@ export interface Compiled {
   readonly canonical: Graph;
   readonly design: Design;
   readonly log: readonly string[];
+  /** The width search, when `--precision auto` chose the precision. */
+  readonly search?: WidthSearch;
 }
 
 export function compileModel(modelPath: string, opts: CompileOptions = {}): Compiled {
@@ -56,28 +62,37 @@ export function compileModel(modelPath: string, opts: CompileOptions = {}): Comp
   if (opset < 7 || opset > 22) fail('FPGAC001', `opset ${opset} is outside the supported range 7 to 22`);
   const reference = inferAndFold(loaded.graph).graph;
   const { graph: canonical, log } = runPipeline(loaded.graph);
-  const precision = opts.precision ?? DEFAULT_PRECISION;
-  const act = parsePrecision(precision);
+  const auto = opts.precision === 'auto';
+  if (auto && !opts.calibrate) fail('FPGAC005', '--precision auto needs --calibrate DATA.npy: the search measures top-1 agreement on those samples');
+  if (opts.minAgreement !== undefined && !auto) fail('FPGAC005', '--min-agreement goes with --precision auto');
+  const base = parsePrecision(auto ? DEFAULT_PRECISION : opts.precision ?? DEFAULT_PRECISION);
   const top = opts.top ?? 'fpgac_top';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(top)) fail('FPGAC005', `--top '${top}' is not a C identifier`);
   const margin = opts.calibrateMargin ?? 0;
   if (!(Number.isInteger(margin) && margin >= 0 && margin <= 32)) fail('FPGAC005', `--calibrate-margin ${opts.calibrateMargin}: expected a whole number of bits from 0 to 32`);
   if (opts.calibrateMargin !== undefined && !opts.calibrate) fail('FPGAC005', '--calibrate-margin needs --calibrate');
-  let quant: QuantOptions = { activation: act, weight: act, bias: act };
-  if (opts.calibrate) {
-    const cal = calibrateFormats(canonical, valueRanges(canonical, calibrationSamples(canonical, opts.calibrate)), act, margin);
-    quant = { ...quant, regionRanges: cal.regionRanges, valueFormats: cal.values, regionFormats: cal.regions, constantsFromValues: true };
+  const samples = opts.calibrate ? calibrationSamples(canonical, opts.calibrate) : undefined;
+  // The float ranges do not depend on the width: computed once, whatever the search tries.
+  const ranges = samples ? valueRanges(canonical, samples) : undefined;
+  const model = {
+    file: path.basename(modelPath),
+    sha256: createHash('sha256').update(readFileSync(modelPath)).digest('hex'),
+    opset,
+    producer: loaded.producer,
+  };
+  const build = (act: FixedFormat, precision: string): Design => {
+    let quant: QuantOptions = { activation: act, weight: act, bias: act };
+    if (ranges) {
+      const cal = calibrateFormats(canonical, ranges, act, margin);
+      quant = { ...quant, regionRanges: cal.regionRanges, valueFormats: cal.values, regionFormats: cal.regions, constantsFromValues: true };
+    }
+    return lowerGraph(canonical, { quant, topName: top, precision, model });
+  };
+  if (auto) {
+    const search = searchWidth(reference, samples!, (f) => build(f, formatToCpp(f)), base, opts.minAgreement);
+    const f = widthFormat(search.chosen.width, base);
+    return { loaded, reference, canonical, design: build(f, formatToCpp(f)), log: [...log, `precision auto: ${search.chosen.precision} (top-1 agreement ${(100 * search.chosen.agreement).toFixed(2)}% ≥ ${100 * search.minAgreement}%; tried ${search.tried.map((t) => `${t.width} bits: ${(100 * t.agreement).toFixed(1)}%`).join(', ')})`], search };
   }
-  const design = lowerGraph(canonical, {
-    quant,
-    topName: top,
-    precision,
-    model: {
-      file: path.basename(modelPath),
-      sha256: createHash('sha256').update(readFileSync(modelPath)).digest('hex'),
-      opset,
-      producer: loaded.producer,
-    },
-  });
+  const design = build(base, opts.precision ?? DEFAULT_PRECISION);
   return { loaded, reference, canonical, design, log };
 }

@@ -46,6 +46,15 @@ export interface Report {
   readonly regions: readonly RegionReport[];
   /** The hardware plan (memory placement, parallelism, estimates), when one was made. */
   readonly plan?: Plan;
+  /** `--precision auto`: widths tried, the chosen one, and its cost against the default precision. */
+  readonly precisionSearch?: {
+    readonly minAgreement: number;
+    readonly chosen: { readonly width: number; readonly precision: string; readonly agreement: number };
+    readonly tried: readonly { readonly width: number; readonly precision: string; readonly agreement: number }[];
+    readonly defaultPrecision: string;
+    readonly chosenCost: Readonly<Record<string, number>>;
+    readonly defaultCost: Readonly<Record<string, number>>;
+  };
   readonly totals: { readonly params: number; readonly zeroParams: number; readonly uniqueWeightBits: number; readonly macs: number; readonly layers: number };
 }
 
@@ -141,6 +150,14 @@ export function renderReportMd(r: Report): string {
       '| region | steps | body layers | weight bits stored | unrolled design would store | MACs per inference |',
       '|---|---|---|---|---|---|',
       ...r.regions.map((g) => `| ${g.name} | ${g.steps} | ${g.bodyLayers} | ${g.weightBitsStored} | ${g.weightBitsUnrolled} | ${g.macsPerInference} |`),
+      '',
+    ] : []),
+    ...(r.precisionSearch ? [
+      `## Precision search`,
+      '',
+      `Chosen: \`${r.precisionSearch.chosen.precision}\` (calibrated per tensor), the narrowest width keeping top-1 agreement with the float model at ${(100 * r.precisionSearch.chosen.agreement).toFixed(2)}% ≥ ${(100 * r.precisionSearch.minAgreement).toFixed(1)}% on the calibration data. Tried: ${r.precisionSearch.tried.map((t) => `${t.width} bits ${(100 * t.agreement).toFixed(1)}%`).join(', ')}.`,
+      '',
+      `Cost against \`${r.precisionSearch.defaultPrecision}\` (same calibration and planning): DSP ${r.precisionSearch.chosenCost.dsp} vs ${r.precisionSearch.defaultCost.dsp}, BRAM18 ${r.precisionSearch.chosenCost.bram18} vs ${r.precisionSearch.defaultCost.bram18}, URAM ${r.precisionSearch.chosenCost.uram} vs ${r.precisionSearch.defaultCost.uram}, LUT ${r.precisionSearch.chosenCost.lut} vs ${r.precisionSearch.defaultCost.lut}, latency ${r.precisionSearch.chosenCost.latencyCycles} vs ${r.precisionSearch.defaultCost.latencyCycles} cycles.`,
       '',
     ] : []),
     ...(r.plan ? planMd(r.plan) : []),
