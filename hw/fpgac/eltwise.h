@@ -79,13 +79,21 @@ EltD0:
   }
 }
 
-// fpgac::unary<cfg>(in, out): relu before the cast, clip after it (see finish), or a plain cast.
+// fpgac::unary<cfg>(in, out): relu before the cast, clip after it (see finish), or a plain cast. With
+// CFG::shift != 0 the value is first multiplied by 2^shift for free: the raw bits are copied into shifted_t, the
+// input type with its binary point moved (no multiplier, no logic).
 template <class CFG, class in_t, class out_t>
 void unary(const in_t in[CFG::n], out_t out[CFG::n]) {
 Unary:
   for (int i = 0; i < CFG::n; i++) {
 #pragma HLS PIPELINE II=1
-    out[i] = finish<CFG, out_t>(in[i]);
+    if (CFG::shift == 0) {
+      out[i] = finish<CFG, out_t>(in[i]);
+    } else {
+      typename CFG::shifted_t t;
+      t.range() = in[i].range();
+      out[i] = finish<CFG, out_t>(t);
+    }
   }
 }
 

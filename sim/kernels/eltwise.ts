@@ -15,6 +15,7 @@
  * with finishRun (the same cast, element by element).
  */
 import { addFormat, fracBits, maxRaw, minRaw, mulFormat, subFormat, type FixedFormat } from '../fixed.js';
+import { fixed } from '../fixed.js';
 import { ELT_RANK, type EltwiseLayer, type Operand, type UnaryLayer } from '../../src/ir/design.js';
 import { finishRun, fusedOf, makeFinish, type Finish, type Fused, type KernelIO } from './common.js';
 
@@ -42,8 +43,13 @@ export function exactScale(from: FixedFormat, to: FixedFormat): number {
 interface UnaryPlan { readonly inF: FixedFormat; readonly outF: FixedFormat; readonly scale: number; readonly fin: Finish }
 const unaryPlans = new WeakMap<UnaryLayer, UnaryPlan>();
 
+/** The input format with its binary point moved `shift` places: same raws, value × 2^shift. */
+export function shiftedFormat(f: FixedFormat, shift: number): FixedFormat {
+  return shift ? fixed(f.width, f.int + shift, { signed: f.signed }) : f;
+}
+
 export function simulateUnary(layer: UnaryLayer, io: KernelIO): void {
-  const inF = io.inFormats[0];
+  const inF = layer.shift ? shiftedFormat(io.inFormats[0], layer.shift) : io.inFormats[0];
   const outF = io.outFormat;
   let p = unaryPlans.get(layer);
   if (!p || p.inF !== inF || p.outF !== outF) {

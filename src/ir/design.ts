@@ -102,11 +102,16 @@ export interface EltwiseLayer extends LayerBase {
   readonly act: Activation;
 }
 
-/** Unary per-element: out = act(cast(x)) — Relu, Clip, and format changes (Reshape/Flatten/Identity: act none). */
+/**
+ * Unary per-element: out = act(cast(x · 2^shift)) — Relu, Clip, format changes (Reshape/Flatten/Identity: act
+ * none), and multiplication by a power of two (shift ≠ 0), which costs nothing: the raw bits are read with the
+ * binary point moved by `shift` places, then cast as usual.
+ */
 export interface UnaryLayer extends LayerBase {
   readonly kind: 'unary';
   readonly n: number;
   readonly act: Activation;
+  readonly shift?: number;
 }
 
 /**

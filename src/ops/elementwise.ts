@@ -1,10 +1,10 @@
 /**
- * @fileoverview Add, Sub, Mul (and Div, constant folding only) with multidirectional broadcasting, between two
+ * @fileoverview Add, Sub, Mul (and Div, Pow: constant folding only) with multidirectional broadcasting, between two
  * tensors or a tensor and a constant. Lowers to an `eltwise` layer whose exact result is cast once.
  */
 import { sourcesOf } from '../ir/graph.js';
 import type { DType, Node, Tensor } from '../ir/graph.js';
-import { tensor } from '../ir/graph.js';
+import { numel, tensor } from '../ir/graph.js';
 import { DiagnosticError } from '../diagnostics.js';
 import { ELT_RANK, type Operand } from '../ir/design.js';
 import type { InputInfo, OpDef } from './types.js';
@@ -25,7 +25,7 @@ function intDiv(a: number, b: number): number {
   return Math.trunc(a / b);
 }
 
-function makeBinary(op: 'Add' | 'Sub' | 'Mul' | 'Div', f: Fn, lowered: 'add' | 'sub' | 'mul' | null): OpDef<EltParams> {
+function makeBinary(op: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow', f: Fn, lowered: 'add' | 'sub' | 'mul' | null): OpDef<EltParams> {
   return {
     op,
     family: 'elementwise',
@@ -50,6 +50,7 @@ function makeBinary(op: 'Add' | 'Sub' | 'Mul' | 'Div', f: Fn, lowered: 'add' | '
     },
     lower: lowered
       ? (node, p, ctx) => {
+          if (lowered === 'mul' && lowerPowerOfTwo(node, p, ctx)) return;
           const name = ctx.layerName(node);
           // An addend's fraction is capped relative to the tensor it is added to (see paramFormat).
           const other = node.inputs.slice(0, 2).find((i) => !ctx.constant(i));
@@ -80,9 +81,26 @@ function makeBinary(op: 'Add' | 'Sub' | 'Mul' | 'Div', f: Fn, lowered: 'add' | '
   };
 }
 
+/** x · 2^k for a positive scalar power-of-two constant: a free shift (`unary` with shift k), no multiplier. */
+function lowerPowerOfTwo(node: Node, p: EltParams, ctx: Parameters<NonNullable<OpDef['lower']>>[2]): boolean {
+  const side = [0, 1].find((i) => {
+    const c = ctx.constant(node.inputs[i]);
+    return c && c.data.length === 1 && c.data[0] > 0 && Number.isInteger(Math.log2(c.data[0])) && !ctx.constant(node.inputs[1 - i]);
+  });
+  if (side === undefined) return false;
+  const x = ctx.input(node.inputs[1 - side]);
+  if (numel(x.shape) !== numel(ctx.shape(node.outputs[0]))) return false; // the scalar must not broadcast x
+  const shift = Math.log2(ctx.constant(node.inputs[side])!.data[0]);
+  const out = ctx.output(node.outputs[0]);
+  ctx.add({ kind: 'unary', name: ctx.layerName(node), sources: sourcesOf(node), inputs: [x.name], output: out.name, n: numel(x.shape), act: lowerAct(p.act, out.format), shift });
+  return true;
+}
+
 export const AddOp = makeBinary('Add', (a, b) => a + b, 'add');
 export const SubOp = makeBinary('Sub', (a, b) => a - b, 'sub');
 export const MulOp = makeBinary('Mul', (a, b) => a * b, 'mul');
 export const DivOp = makeBinary('Div', (a, b) => a / b, null);
+/** Constant folding only (e.g. Brevitas' BatchNorm export computes sqrt(var + eps) as Pow(·, 0.5)). */
+export const PowOp = makeBinary('Pow', (a, b) => a ** b, null);
 
 export type { Node };

@@ -5,12 +5,13 @@
 import type { AnyOpDef } from './types.js';
 import { ConvOp } from './conv.js';
 import { ClipOp, ReluOp, SigmoidOp } from './activation.js';
-import { AddOp, DivOp, MulOp, SubOp } from './elementwise.js';
+import { AddOp, DivOp, MulOp, PowOp, SubOp } from './elementwise.js';
 import { DenseOp, GemmOp, MatMulOp } from './dense.js';
 import { AveragePoolOp, GlobalAveragePoolOp, GlobalMaxPoolOp, MaxPoolOp } from './pool.js';
 import { SoftmaxOp } from './softmax.js';
 import { BatchNormalizationOp } from './batchnorm.js';
 import { LoopOp, LoopRegionOp } from './loop.js';
+import { BipolarQuantOp, DequantizeLinearOp, IntQuantOp, QuantizeLinearOp, QuantOp } from './quantize.js';
 import {
   CastOp, ConcatOp, ConstantOfShapeOp, ConstantOp, DropoutOp, FlattenOp, GatherOp, IdentityOp, ReshapeOp, ShapeOp,
   SliceOp, SqueezeOp, TransposeOp, UnsqueezeOp,
@@ -18,10 +19,11 @@ import {
 
 const ALL: readonly AnyOpDef[] = [
   ConvOp, GemmOp, MatMulOp, DenseOp,
-  AddOp, SubOp, MulOp, DivOp,
+  AddOp, SubOp, MulOp, DivOp, PowOp,
   ReluOp, ClipOp, SigmoidOp, SoftmaxOp,
   MaxPoolOp, AveragePoolOp, GlobalAveragePoolOp, GlobalMaxPoolOp,
   BatchNormalizationOp,
+  QuantizeLinearOp, DequantizeLinearOp, QuantOp, IntQuantOp, BipolarQuantOp,
   LoopOp, LoopRegionOp,
   FlattenOp, ReshapeOp, TransposeOp, SqueezeOp, UnsqueezeOp, IdentityOp, DropoutOp,
   ShapeOp, GatherOp, ConcatOp, CastOp, SliceOp, ConstantOp, ConstantOfShapeOp,

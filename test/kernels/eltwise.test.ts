@@ -37,8 +37,8 @@ function elt(name: string, op: EltwiseLayer['op'], a: Operand, b: Operand, out: 
   };
 }
 
-function unary(name: string, input: DTensor, out: DTensor, act: Activation): UnaryLayer {
-  return { kind: 'unary', name, sources: [], inputs: [input.name], output: out.name, n: out.shape.reduce((p, d) => p * d, 1), act };
+function unary(name: string, input: DTensor, out: DTensor, act: Activation, shift?: number): UnaryLayer {
+  return { kind: 'unary', name, sources: [], inputs: [input.name], output: out.name, n: out.shape.reduce((p, d) => p * d, 1), act, ...(shift ? { shift } : {}) };
 }
 
 const konst = (name: string, shape: number[], f: FixedFormat): ConstData =>
@@ -98,6 +98,10 @@ layers.push(
   unary('copy', x, out('u_copy', [1, n], DEF), { kind: 'none' }), // Flatten: same type, a copy
   unary('widen', x, out('u_widen', IMG, fixed(24, 10)), { kind: 'none' }), // exact widening
   unary('to_unsigned', x2, out('u_unsigned', IMG, parseFormat('ap_ufixed<6,2,AP_RND,AP_SAT>')), { kind: 'none' }),
+  // Multiplication by 2^shift as a free reinterpretation: a quarter (Euler step h = 0.25) rounded into 8 bits,
+  // and ×8 with relu into a saturating output.
+  unary('quarter', x, out('u_quarter', IMG, parseFormat('ap_fixed<8,2,AP_RND_CONV,AP_SAT>')), { kind: 'none' }, -2),
+  unary('times8', x2, out('u_times8', IMG, parseFormat('ap_fixed<12,6,AP_RND,AP_SAT>')), { kind: 'relu' }, 3),
 );
 
 const design = makeDesign('eltwise_test', [...tensors.values()], layers, outs.map((t) => t.name));

@@ -4,6 +4,8 @@
  */
 import { ELT_RANK, type EltwiseLayer, type Operand, type UnaryLayer } from '../../ir/design.js';
 import { numel } from '../../ir/graph.js';
+import { shiftedFormat } from '../../../sim/kernels/eltwise.js';
+import { formatToCpp } from '../../../sim/fixed.js';
 import { constLines } from '../cpp.js';
 import { actFields, configName, type RenderContext, type RenderedLayer } from '../render.js';
 
@@ -49,7 +51,14 @@ export function renderEltwise(layer: EltwiseLayer, ctx: RenderContext): Rendered
 export function renderUnary(layer: UnaryLayer, ctx: RenderContext): RenderedLayer {
   const cfg = configName(layer);
   return {
-    config: [`struct ${cfg} {`, constLines({ n: layer.n }), actFields(layer.act), '};'].join('\n'),
+    config: [
+      `struct ${cfg} {`,
+      constLines({ n: layer.n, shift: layer.shift ?? 0 }),
+      // The input type with its binary point moved by shift: reading the same bits as x · 2^shift.
+      `  typedef ${formatToCpp(shiftedFormat(ctx.design.tensors[layer.inputs[0]].format, layer.shift ?? 0))} shifted_t;`,
+      actFields(layer.act),
+      '};',
+    ].join('\n'),
     call: `fpgac::unary<${cfg}>(${ctx.varOf(layer.inputs[0])}, ${ctx.varOf(layer.output)});`,
     constants: [],
   };
