@@ -9,6 +9,9 @@ import path from 'node:path';
 import type { DType, Tensor } from '../ir/graph.js';
 import { fail } from '../diagnostics.js';
 
+/** Largest tensor fpgac reads (2^28 values: 2 GiB as float64), far beyond any on-chip design. */
+export const MAX_ELEMENTS = 2 ** 28;
+
 /** ONNX TensorProto.DataType numbers (onnx.proto). */
 const DTYPES: Record<number, DType> = {
   1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool',
@@ -115,6 +118,10 @@ export function decodeTensor(t: TensorProtoLike, baseDir: string): Tensor {
   const dtype = dtypeFromOnnx(code);
   const shape = (t.dims ?? []).map(toNum);
   const n = shape.reduce((a, b) => a * b, 1);
+  // A corrupt or hostile file can claim any size: refuse before allocating.
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0) || !(n <= MAX_ELEMENTS)) {
+    fail('FPGAC001', `tensor '${name}' has an invalid shape [${shape.join(', ')}] (${n} elements; at most ${MAX_ELEMENTS} are supported)`);
+  }
   if (dtype === 'other' || dtype === 'string') {
     fail('FPGAC007', `tensor '${name}' has data type ${onnxDtypeName(code)}, which fpgac does not support`);
   }

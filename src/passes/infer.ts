@@ -9,6 +9,7 @@ import type { Graph, Node, Tensor, ValueInfo } from '../ir/graph.js';
 import { DiagnosticBag, DiagnosticError, type Diagnostic } from '../diagnostics.js';
 import { lookupOp } from '../ops/registry.js';
 import type { InputInfo } from '../ops/types.js';
+import { MAX_ELEMENTS } from '../onnx/tensor.js';
 
 export interface InferResult {
   readonly graph: Graph;
@@ -83,6 +84,12 @@ export function inferAndFold(g: Graph, opts: { fold?: boolean } = {}): InferResu
         continue;
       }
       const outInfos = def.infer(parsed, params, infos);
+      for (const o of outInfos) {
+        const n = o.shape.reduce((a, b) => a * b, 1);
+        if (o.shape.some((d) => !Number.isSafeInteger(d) || d < 0) || !(n <= MAX_ELEMENTS)) {
+          throw new DiagnosticError([{ code: 'FPGAC004', node: node.name, op: node.op, message: `output shape [${o.shape.join(', ')}] is invalid or too large` }]);
+        }
+      }
       node.outputs.forEach((o, k) => { if (o && outInfos[k]) values.set(o, { name: o, ...outInfos[k] }); });
       nodes.push(parsed);
     } catch (e) {
