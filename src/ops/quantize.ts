@@ -21,12 +21,12 @@
  *   HALF_UP → AP_RND_INF, HALF_DOWN → AP_RND_ZERO) and AP_SAT (AP_SAT_SYM for signed narrow; unsigned narrow adds
  *   a clip at 2^b − 2). Clipping before rounding (QONNX) equals rounding then saturating, because the bounds are
  *   integers and every rounding mode is monotone.
- * - QuantizeLinear → an `eltwise` mul by the constant 2^k whose output is the integer q itself, in
- *   ap_fixed<b, b, AP_RND_CONV, AP_SAT> (the product is exact, so the output cast is the round-half-even and the
- *   saturation of the definition); DequantizeLinear → an `eltwise` mul by 2^-k into ap_fixed<b, b−k> (exact).
- *   Chosen over "Q casts to the scaled grid, DQ copies" because a design tensor must hold the value of its ONNX
- *   value (DTensor.onnxName: `fpgac verify` and traces compare them): the QuantizeLinear output is the integer q,
- *   not q·scale. Multiplying by a constant power of two is wiring in hardware, and both layers are exact.
+ * - QuantizeLinear → a `unary` layer with shift k (x · 2^k: the raw bits read with the binary point moved, no
+ *   logic) cast to ap_fixed<b, b, AP_RND_CONV, AP_SAT>: its output is the integer q itself, rounded half to even
+ *   and saturated as the definition says; DequantizeLinear → a `unary` with shift −k into ap_fixed<b, b−k>, which
+ *   is exact (the integer grid scaled). Chosen over "Q casts to the scaled grid, DQ copies" because a design
+ *   tensor must hold the value of its ONNX value (DTensor.onnxName: `fpgac verify` and traces compare them): the
+ *   QuantizeLinear output is the integer q, not q·scale. Both layers are exact and neither needs a multiplier.
  * Anything else (non-power-of-two scale, zero point ≠ 0, per-axis or per-channel activation scales, CEIL/UP
  * rounding, bipolar activations) is refused with an FPGAC003 diagnostic naming the node: it would need integer
  * requantization, which is not implemented, and is never approximated silently.
@@ -36,11 +36,11 @@ import type { DType, Node, Tensor } from '../ir/graph.js';
 import { attrInt, attrString } from '../onnx/attrs.js';
 import { dtypeFromOnnx, onnxDtypeName } from '../onnx/tensor.js';
 import { DiagnosticError } from '../diagnostics.js';
-import { ELT_RANK, type Activation } from '../ir/design.js';
+import type { Activation } from '../ir/design.js';
 import { fixed, type FixedFormat, type QMode } from '../../sim/fixed.js';
 import type { LowerContext } from '../quant/context.js';
 import type { InputInfo, OpDef } from './types.js';
-import { broadcastMap, broadcastShape, broadcastStrides, padShape } from './broadcast.js';
+import { broadcastMap, broadcastShape } from './broadcast.js';
 
 function bad(node: Node, message: string, code: 'FPGAC003' | 'FPGAC004' | 'FPGAC007' = 'FPGAC003'): never {
   throw new DiagnosticError([{ code, node: node.name, op: node.op, message }]);
@@ -74,8 +74,17 @@ function roundHalf(v: number, awayFromZero: boolean): number {
 /** k such that s = 2^-k exactly, or undefined. */
 export function powerOfTwoExponent(s: number): number | undefined {
   if (!(s > 0) || !Number.isFinite(s)) return undefined;
-  const k = -Math.round(Math.log2(s));
+  const k = -Math.round(Math.log2(s)) + 0; // + 0: no -0 for s = 1
   return 2 ** -k === s ? k : undefined;
+}
+
+/** The shortest decimal that reads back as `v` in float32 when v is a float32 value (0.0123, not 0.012299999594688416). */
+function show(v: number): string {
+  for (let p = 1; p <= 17; p++) {
+    const d = Number(v.toPrecision(p));
+    if (d === v || (Math.fround(v) === v && Math.fround(d) === v)) return String(d);
+  }
+  return String(v);
 }
 
 /** `t` (broadcastable to `shape`) expanded to every element of `shape`. */
@@ -164,7 +173,7 @@ function activationExponent(node: Node, ctx: LowerContext, scaleName: string, zp
   }
   const s = scale.data[0];
   const k = powerOfTwoExponent(s);
-  if (k === undefined) ctx.fail(node, `non-power-of-two scale ${s} needs integer requantization, not supported yet (only scales 2^-k map exactly onto ap_fixed)`);
+  if (k === undefined) ctx.fail(node, `non-power-of-two scale ${show(s)} needs integer requantization, not supported yet (only scales 2^-k map exactly onto ap_fixed)`);
   if (zpName) {
     const zp = ctx.constant(zpName);
     if (!zp) ctx.fail(node, 'the zero point must be a constant');
@@ -174,25 +183,11 @@ function activationExponent(node: Node, ctx: LowerContext, scaleName: string, zp
   return k;
 }
 
-/** The constant 2^e in a format holding it exactly. */
-function powerOfTwoFormat(e: number): FixedFormat {
-  return e >= 0 ? fixed(e + 2, e + 2) : fixed(2 - e, 2);
-}
-
-/** out = cast(x · 2^e) into `format`: an eltwise mul by a constant power of two. */
+/** out = cast(x · 2^e) into `format`: a `unary` layer with shift e (the raw bits read with the binary point moved). */
 function lowerScaleBy(node: Node, ctx: LowerContext, e: number, format: FixedFormat): void {
   const x = ctx.input(node.inputs[0]);
-  if (x.shape.length > ELT_RANK) ctx.fail(node, `rank above ${ELT_RANK} is not supported`);
-  const name = ctx.layerName(node);
-  const c = ctx.constData(`${name}_pow2`, [], [2 ** e], powerOfTwoFormat(e));
   const out = ctx.output(node.outputs[0], format);
-  const outShape = padShape(out.shape, ELT_RANK);
-  ctx.add({
-    kind: 'eltwise', op: 'mul', name, sources: sourcesOf(node), inputs: [x.name], output: out.name,
-    a: { tensor: x.name }, b: { constant: c }, outShape,
-    aStrides: broadcastStrides(x.shape, outShape, ELT_RANK), bStrides: broadcastStrides([], outShape, ELT_RANK),
-    act: { kind: 'none' },
-  });
+  ctx.add({ kind: 'unary', name: ctx.layerName(node), sources: sourcesOf(node), inputs: [x.name], output: out.name, n: numel(x.shape), act: { kind: 'none' }, shift: e });
 }
 
 function checkWidth(node: Node, ctx: LowerContext, bits: number): void {
