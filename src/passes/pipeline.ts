@@ -10,6 +10,7 @@
 import type { Graph } from '../ir/graph.js';
 import { inferAndFold } from './infer.js';
 import { removeIdentity } from './identity.js';
+import { divToMul } from './arith.js';
 import { toDense, foldBias } from './dense.js';
 import { foldBatchNorm } from './batchnorm.js';
 import { absorbLayoutTranspose } from './layout.js';
@@ -19,6 +20,7 @@ import type { Pass } from './util.js';
 
 export const PIPELINE: readonly (readonly [string, Pass])[] = [
   ['removeIdentity', removeIdentity],
+  ['divToMul', divToMul],
   ['toDense', toDense],
   ['foldBatchNorm', foldBatchNorm],
   ['foldBias', foldBias],

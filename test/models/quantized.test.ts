@@ -95,6 +95,17 @@ describe.skipIf(!HAVE_SHARED)('quantized models: float reference vs stored refer
   });
 });
 
+describe.skipIf(!HAVE_SHARED)('quantized models in hardware', () => {
+  it('qonnx-zoo/TFC_2W2A compiles (its normalisation Div becomes a Mul) and the fixed-point design picks the stored answer on every data set', () => {
+    const c = compileModel(modelPath('qonnx-zoo/TFC_2W2A'));
+    expect(c.log.some((l) => /divToMul: [1-9]/.test(l))).toBe(true);
+    for (const ds of testDataSets('qonnx-zoo/TFC_2W2A')) {
+      const out = simulateSample(c.design, ds.inputs.map((t) => t.data)).outputs[0];
+      expect(argmax(out), ds.dir).toBe(argmax(ds.outputs[0].data));
+    }
+  });
+});
+
 describe.skipIf(HAVE_SHARED)('quantized models', () => {
   it.skip(`skipped: ${SKIP_REASON}`, () => {});
 });
