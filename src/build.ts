@@ -18,6 +18,7 @@ import { planDesign } from './plan/plan.js';
 import type { HlsTool } from './emit/pragmas.js';
 import type { EmitPlan } from './emit/block.js';
 import { exampleModel } from './paths.js';
+import { externalDataFiles } from './onnx/load.js';
 import { VERSION } from './version.js';
 import { renderReportHtml } from './emit/report-html.js';
 import { runSynthesis } from './plan/synth-run.js';
@@ -122,6 +123,7 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
   extra.set('report.html', renderReportHtml(report));
   // `fpgac sim DIR --float` runs the float reference of the model this project was built from.
   extra.set('source/model.onnx', readFileSync(modelPath));
+  for (const f of externalDataFiles(modelPath)) extra.set(path.posix.join('source', f), readFileSync(path.join(path.dirname(modelPath), f)));
   extra.set('source/build.json', JSON.stringify({ precision: opts.precision ?? null, top: design.name, board: board.name, part: board.part, clockMHz, hlsTool: emitPlan.tool, calibrate: (opts.calibrate ?? []).map((f) => path.basename(f)) }, null, 2) + '\n');
   const project = renderProject(design, { part: board.part, clockNs: +(1000 / clockMHz).toFixed(3), defaultInputs: inputPaths, extra, plan: emitPlan });
   writeProject(outDir, project);

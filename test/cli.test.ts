@@ -162,3 +162,24 @@ describe('fpgac CLI', () => {
     expect(existsSync(path.join(out, 'report.json'))).toBe(true);
   });
 });
+
+describe('external data', () => {
+  it('build keeps the external data next to source/model.onnx, so sim DIR --float works', () => {
+    const file = path.join(dir, 'ext.onnx');
+    buildModel({
+      inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'y' }],
+      initializers: [{ name: 'W', dims: [4, 2], values: values(8, 21), storage: 'external' }],
+      nodes: [{ op: 'MatMul', inputs: ['x', 'W'], outputs: ['y'] }],
+    }, file);
+    const out = path.join(dir, 'ext-prj');
+    expect(fpgac('build', file, '-o', out).code).toBe(0);
+    expect(existsSync(path.join(out, 'source', 'ext.onnx.data'))).toBe(true);
+    const x = path.join(dir, 'ext-x.npy');
+    writeNpy(x, { shape: [1, 4], data: Float64Array.from([1, 2, 3, 4]) });
+    const r = fpgac('sim', out, '--float', '--input', x, '-o', path.join(dir, 'ext-y.npy'));
+    expect(r.code).toBe(0);
+    const w = values(8, 21);
+    const y = readNpy(path.join(dir, 'ext-y.npy')).data;
+    expect(y[0]).toBeCloseTo(1 * w[0] + 2 * w[2] + 3 * w[4] + 4 * w[6], 6);
+  });
+});

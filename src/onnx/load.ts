@@ -139,3 +139,21 @@ export function loadTensorPb(file: string): Tensor & { name: string } {
   const dec = decodeTensor(t, path.dirname(file));
   return { ...dec, name: t.name ?? '' };
 }
+
+/** The external data files a model's initializers (and Constant tensors) refer to, relative to the model. */
+export function externalDataFiles(file: string): string[] {
+  const m = onnx.ModelProto.decode(readFileSync(file));
+  const found = new Set<string>();
+  const visit = (g: onnxProto.onnx.IGraphProto | null | undefined) => {
+    if (!g) return;
+    const tensors = [...(g.initializer ?? []), ...(g.node ?? []).flatMap((n) => (n.attribute ?? []).flatMap((a) => (a.t ? [a.t] : [])))];
+    for (const t of tensors) {
+      if (t.dataLocation !== 1) continue;
+      const loc = (t.externalData ?? []).find((e) => e.key === 'location')?.value;
+      if (loc) found.add(loc);
+    }
+    for (const n of g.node ?? []) for (const a of n.attribute ?? []) visit(a.g);
+  };
+  visit(m.graph);
+  return [...found].sort();
+}
