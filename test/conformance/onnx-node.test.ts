@@ -83,6 +83,6 @@ describe.skipIf(!have)('ONNX node conformance (float reference)', () => {
   });
 });
 
-describe.skipIf(have)('ONNX node conformance', () => {
+if (!(have)) describe('ONNX node conformance', () => {
   it.skip(`skipped: ${NODE_DIR} not found`, () => {});
 });
