@@ -8,7 +8,8 @@ import { tensor } from '../ir/graph.js';
 import type { Activation } from '../ir/design.js';
 import { attrInt, attrInts } from '../onnx/attrs.js';
 import { DiagnosticError } from '../diagnostics.js';
-import { fromDouble } from '../../sim/fixed.js';
+import { fromDouble, type FixedFormat } from '../../sim/fixed.js';
+import type { LowerContext } from '../quant/context.js';
 import type { InputInfo, OpDef } from './types.js';
 import { as4d, outShape, resolveWindow, type Window2d } from './window.js';
 import { macFormats } from '../quant/acc.js';
@@ -94,10 +95,7 @@ export const ConvOp: OpDef<ConvParams> = {
     const [, c, h, w] = as4d(x.shape);
     const oc = wT.shape[0];
     const base = ctx.layerName(node);
-    const f = macFormats(ctx.opts, wT.data, bT?.data, x.format, wT.data.length / oc);
-    const weight = ctx.constData(`${base}_w`, [oc, c / p.group, p.win.kh, p.win.kw], wT.data, f.weight);
-    const bias = bT ? ctx.constData(`${base}_b`, [oc], bT.data, f.bias!) : null;
-    const acc = f.acc;
+    const { weight, bias, acc } = lowerMacConstants(ctx, base, [oc, c / p.group, p.win.kh, p.win.kw], wT, bT, x.format);
     const { kh, kw, sh, sw, dh, dw, pt, pl, oh, ow } = p.win;
     ctx.add({
       kind: 'conv2d', name: base, sources: sourcesOf(node), inputs: [x.name], output: out.name,
@@ -106,6 +104,20 @@ export const ConvOp: OpDef<ConvParams> = {
     });
   },
 };
+
+/**
+ * Weights and bias of a multiply-accumulate layer (Conv, Dense) as design constants, and the accumulator that holds
+ * their exact sum: formats from the options or calibration (macFormats), the weight stored in `shape`.
+ */
+export function lowerMacConstants(ctx: LowerContext, base: string, shape: readonly number[], wT: Tensor, bT: Tensor | undefined, x: FixedFormat) {
+  const outputs = shape[0];
+  const f = macFormats(ctx.opts, wT.data, bT?.data, x, wT.data.length / outputs);
+  return {
+    weight: ctx.constData(`${base}_w`, shape, wT.data, f.weight),
+    bias: bT ? ctx.constData(`${base}_b`, [outputs], bT.data, f.bias!) : null,
+    acc: f.acc,
+  };
+}
 
 /** The design activation for a fused float activation, with clip bounds rounded into the output format. */
 export function lowerAct(act: FloatAct, f: import('../../sim/fixed.js').FixedFormat): Activation {

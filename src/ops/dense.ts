@@ -9,10 +9,10 @@ import { numel, tensor } from '../ir/graph.js';
 import { attrFloat, attrInt } from '../onnx/attrs.js';
 import { DiagnosticError } from '../diagnostics.js';
 import type { InputInfo, OpDef } from './types.js';
-import { lowerAct } from './conv.js';
+import { lowerAct, lowerMacConstants } from './conv.js';
 import { applyFloatAct, type FloatAct } from './activation.js';
 import { broadcastMap, broadcastShape } from './broadcast.js';
-import { macFormats, productSumFormat } from '../quant/acc.js';
+import { productSumFormat } from '../quant/acc.js';
 
 function bad(node: Node, message: string, code: 'FPGAC003' | 'FPGAC004' = 'FPGAC003'): never {
   throw new DiagnosticError([{ code, node: node.name, op: node.op, message }]);
@@ -189,13 +189,11 @@ export const DenseOp: OpDef<DenseParams> = {
     const out = ctx.output(node.outputs[0]);
     const [nOut, nIn] = wT.shape;
     const base = ctx.layerName(node);
-    const f = macFormats(ctx.opts, wT.data, bT?.data, x.format, nIn);
-    const weight = ctx.constData(`${base}_w`, [nOut, nIn], wT.data, f.weight);
-    const bias = bT ? ctx.constData(`${base}_b`, [nOut], bT.data, f.bias!) : null;
+    const { weight, bias, acc } = lowerMacConstants(ctx, base, [nOut, nIn], wT, bT, x.format);
     ctx.add({
       kind: 'dense', name: base, sources: sourcesOf(node), inputs: [x.name], output: out.name,
       rows: numel(x.shape) / nIn, nIn, nOut, weight, bias,
-      acc: f.acc,
+      acc,
       act: lowerAct(p.act, out.format),
     });
   },

@@ -7,7 +7,7 @@ import {
   constData, csimSamples, firstDifferences, makeDesign, randomRaws, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
-import { itMatchesGxx } from '../support/harness.js';
+import { expectSameOutputs, itMatchesGxx } from '../support/harness.js';
 
 const DEF = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const W8 = parseFormat('ap_fixed<8,2>');
@@ -94,15 +94,7 @@ const design = makeDesign('dense_test', [x, u, ma, mb, mc, ...outs], layers, out
 const samples = randomSamples(design, 12, rng(7));
 const sim = simulateSamples(design, samples);
 
-/** Every differing output (first sample that differs, first few positions), so one failure shows them all. */
-function expectSame(got: Float64Array[][], want: Float64Array[][]): void {
-  const bad: string[] = [];
-  design.outputs.forEach((name, k) => {
-    const s = got.findIndex((outputs, si) => firstDifferences(outputs[k], want[si][k]).length > 0);
-    if (s >= 0) bad.push(`${name} (sample ${s}): ${firstDifferences(got[s][k], want[s][k], 3).join(', ')}`);
-  });
-  expect(bad).toEqual([]);
-}
+const expectSame = (got: Float64Array[][], want: Float64Array[][]) => expectSameOutputs(design, got, want);
 
 describe('dense and matmul kernels', () => {
   itMatchesGxx(async (inc) => expectSame(sim, await csimSamples(design, samples, { apTypesInclude: inc })));

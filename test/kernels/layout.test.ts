@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { fixed, parseFormat, type FixedFormat } from '../../sim/fixed.js';
 import { ELT_RANK, type DTensor, type Layer, type TransposeLayer } from '../../src/ir/design.js';
 import { csimSamples, firstDifferences, makeDesign, randomSamples, rng, simulateSamples } from '../support/harness.js';
-import { itMatchesGxx } from '../support/harness.js';
+import { expectSameOutputs, itMatchesGxx } from '../support/harness.js';
 
 const DEF = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const tensor = (name: string, shape: number[], format: FixedFormat): DTensor => ({ name, onnxName: name, shape, format });
@@ -38,15 +38,7 @@ const design = makeDesign('layout_test', [x4, x3, x6, ...outs], layers, outs.map
 const samples = randomSamples(design, 10, rng(5));
 const sim = simulateSamples(design, samples);
 
-/** Every differing output (first sample that differs, first few positions), so one failure shows them all. */
-function expectSame(got: Float64Array[][], want: Float64Array[][]): void {
-  const bad: string[] = [];
-  design.outputs.forEach((name, k) => {
-    const s = got.findIndex((outputs, si) => firstDifferences(outputs[k], want[si][k]).length > 0);
-    if (s >= 0) bad.push(`${name} (sample ${s}): ${firstDifferences(got[s][k], want[s][k], 3).join(', ')}`);
-  });
-  expect(bad).toEqual([]);
-}
+const expectSame = (got: Float64Array[][], want: Float64Array[][]) => expectSameOutputs(design, got, want);
 
 /** out[idx] = in[idx permuted back], by explicit multi-index arithmetic (independent of the kernels' strides). */
 function referenceTranspose(data: readonly number[], shape: readonly number[], perm: readonly number[]): number[] {

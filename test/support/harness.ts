@@ -4,7 +4,7 @@
  * values itself: g++ running the emitted code is the independent executor.
  */
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { it } from 'vitest';
+import { it, expect } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -141,4 +141,17 @@ export function itMatchesGxx(check: (apTypesInclude?: string) => Promise<void>):
     `simulator equals g++ C-simulation bit for bit with the official Xilinx headers${official ? '' : ' (skipped: XILINX_AP_INCLUDE not set)'}`,
     () => check(official),
   );
+}
+
+/**
+ * Asserts two runs of a design (per sample, per output) are identical, listing every differing output (its first
+ * differing sample and positions) so one failure shows them all.
+ */
+export function expectSameOutputs(design: Design, got: Float64Array[][], want: Float64Array[][]): void {
+  const bad: string[] = [];
+  design.outputs.forEach((name, k) => {
+    const s = got.findIndex((outputs, si) => firstDifferences(outputs[k], want[si][k]).length > 0);
+    if (s >= 0) bad.push(`${name} (sample ${s}): ${firstDifferences(got[s][k], want[s][k], 3).join(', ')}`);
+  });
+  expect(bad).toEqual([]);
 }
