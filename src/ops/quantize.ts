@@ -27,8 +27,9 @@
  *   is exact (the integer grid scaled). Chosen over "Q casts to the scaled grid, DQ copies" because a design
  *   tensor must hold the value of its ONNX value (DTensor.onnxName: `fpgac verify` and traces compare them): the
  *   QuantizeLinear output is the integer q, not q·scale. Both layers are exact and neither needs a multiplier.
- * Anything else (non-power-of-two scale, zero point ≠ 0, per-axis or per-channel activation scales, CEIL/UP
- * rounding, bipolar activations) is refused with an FPGAC003 diagnostic naming the node: it would need integer
+ * QuantizeLinear/DequantizeLinear with any other per-tensor scale or a zero point use integer requantization
+ * (lowerRequantize / lowerDequantize below). Anything else (per-axis activation scales, QONNX non-power-of-two
+ * scales, CEIL/UP rounding, bipolar activations) is refused with an FPGAC003 diagnostic naming the node: it would need integer
  * requantization, which is not implemented, and is never approximated silently.
  */
 import { numel, sourcesOf, tensor } from '../ir/graph.js';
@@ -36,11 +37,11 @@ import type { DType, Node, Tensor } from '../ir/graph.js';
 import { attrInt, attrString } from '../onnx/attrs.js';
 import { dtypeFromOnnx, onnxDtypeName } from '../onnx/tensor.js';
 import { DiagnosticError } from '../diagnostics.js';
-import type { Activation } from '../ir/design.js';
-import { fixed, type FixedFormat, type QMode } from '../../sim/fixed.js';
+import { ELT_RANK, type Activation, type DTensor, type Operand } from '../ir/design.js';
+import { fixed, fromDouble, type FixedFormat, type QMode } from '../../sim/fixed.js';
 import type { LowerContext } from '../quant/context.js';
 import type { InputInfo, OpDef } from './types.js';
-import { broadcastMap, broadcastShape } from './broadcast.js';
+import { broadcastMap, broadcastShape, broadcastStrides, padShape } from './broadcast.js';
 
 function bad(node: Node, message: string, code: 'FPGAC003' | 'FPGAC004' | 'FPGAC007' = 'FPGAC003'): never {
   throw new DiagnosticError([{ code, node: node.name, op: node.op, message }]);
@@ -164,23 +165,79 @@ function qParams(p: QLinearParams, x: Tensor, scale: Tensor, zp: Tensor | undefi
   return { s: expand(reshape(scale), x.shape), z: zp ? expand(reshape(zp), x.shape) : undefined };
 }
 
-/** The constant per-tensor power-of-two scale of an activation quantizer, or a diagnostic. */
-function activationExponent(node: Node, ctx: LowerContext, scaleName: string, zpName: string | undefined, perAxis: boolean): number {
+/**
+ * The power-of-two exponent k (scale 2^-k, zero point 0) when an activation quantizer maps exactly onto an
+ * ap_fixed grid; undefined when it needs integer requantization. Per-axis activation scales are refused.
+ */
+function exactExponent(node: Node, ctx: LowerContext, scaleName: string, zpName: string | undefined, perAxis: boolean): number | undefined {
   const scale = ctx.constant(scaleName);
   if (!scale) ctx.fail(node, 'the scale must be a constant');
   if (perAxis || scale.data.length !== 1) {
     ctx.fail(node, `per-axis quantization of a run-time tensor (${scale.data.length} scales) needs per-channel requantization, not supported yet (per-axis weights are fine: they are constant-folded)`);
   }
-  const s = scale.data[0];
-  const k = powerOfTwoExponent(s);
-  if (k === undefined) ctx.fail(node, `non-power-of-two scale ${show(s)} needs integer requantization, not supported yet (only scales 2^-k map exactly onto ap_fixed)`);
-  if (zpName) {
-    const zp = ctx.constant(zpName);
-    if (!zp) ctx.fail(node, 'the zero point must be a constant');
-    const nz = zp.data.find((v) => v !== 0);
-    if (nz !== undefined) ctx.fail(node, `zero point ${nz} needs integer requantization, not supported yet (only zero point 0 maps exactly onto ap_fixed)`);
+  if (!(scale.data[0] > 0 && Number.isFinite(scale.data[0]))) ctx.fail(node, `scale ${show(scale.data[0])} must be positive and finite`);
+  if (zpName && !ctx.constant(zpName)) ctx.fail(node, 'the zero point must be a constant');
+  if (zeroPointOf(ctx, zpName) !== 0) return undefined;
+  return powerOfTwoExponent(scale.data[0]);
+}
+
+function scalarOf(ctx: LowerContext, name: string): number {
+  return ctx.constant(name)!.data[0];
+}
+
+function zeroPointOf(ctx: LowerContext, name: string | undefined): number {
+  return name ? ctx.constant(name)?.data[0] ?? 0 : 0;
+}
+
+/** An unsigned format holding v > 0 with `bits` significant bits (a float32 scale is exact at 24 bits). */
+function significantFormat(v: number, bits: number): FixedFormat {
+  const int = Math.floor(Math.log2(v)) + 1;
+  return fixed(bits, int, { signed: false, q: 'AP_RND_CONV', o: 'AP_SAT' });
+}
+
+/** A constant operand of an element-wise step; its raw comes from rounding v into `format`. */
+function constOperand(ctx: LowerContext, hint: string, v: number, format: FixedFormat) {
+  return { constant: ctx.rawData(hint, [], [fromDouble(v, format)], format) };
+}
+
+/** One element-wise step x op c (constant) → out, with NumPy-trivial strides (same shape, scalar constant). */
+function eltStep(ctx: LowerContext, node: Node, op: 'mul' | 'add' | 'sub', x: DTensor, c: Operand, out: DTensor): void {
+  const outShape = padShape(out.shape, ELT_RANK);
+  ctx.add({
+    kind: 'eltwise', op, name: ctx.layerName(node), sources: sourcesOf(node), inputs: [x.name], output: out.name,
+    a: { tensor: x.name }, b: c, outShape, aStrides: broadcastStrides(x.shape, outShape, ELT_RANK), bStrides: new Array(ELT_RANK).fill(0),
+    act: { kind: 'none' },
+  });
+}
+
+/**
+ * QuantizeLinear with any scale: integer requantization q = sat(rne(x · m) + zp), m = 1/s rounded to 24
+ * significant bits. x · m is an exact product; the cast into an integer format rounds half to even, and with a zero
+ * point the sum is saturated into the integer type. Only x/s within 2^-24 (relative) of a rounding tie can round
+ * differently from ONNX's float division; simulator and hardware compute the same integers.
+ */
+function lowerRequantize(node: Node, ctx: LowerContext, s: number, zp: number, qFormat: FixedFormat): void {
+  const x = ctx.input(node.inputs[0]);
+  const m = constOperand(ctx, `${ctx.layerName(node)}_m`, 1 / s, significantFormat(1 / s, 24));
+  const out = ctx.output(node.outputs[0], qFormat);
+  if (zp === 0) return eltStep(ctx, node, 'mul', x, m, out);
+  const wide = fixed(40, 40, { signed: true, q: 'AP_RND_CONV', o: 'AP_SAT' });
+  const r = ctx.temp(`${node.outputs[0]}_rne`, x.shape, wide);
+  eltStep(ctx, node, 'mul', x, m, r);
+  eltStep(ctx, node, 'add', r, constOperand(ctx, `${ctx.layerName(node)}_zp`, zp, fixed(32, 32)), out);
+}
+
+/** DequantizeLinear with any scale: y = (q − zp) · s, s exact at 24 significant bits, one cast to y's format. */
+function lowerDequantize(node: Node, ctx: LowerContext, s: number, zp: number, bits: number): void {
+  let q = ctx.input(node.inputs[0]);
+  const sc = constOperand(ctx, `${ctx.layerName(node)}_s`, s, significantFormat(s, 24));
+  const out = ctx.output(node.outputs[0]);
+  if (zp !== 0) {
+    const d = ctx.temp(`${node.outputs[0]}_centered`, q.shape, fixed(bits + 1, bits + 1, { signed: true }));
+    eltStep(ctx, node, 'sub', q, constOperand(ctx, `${ctx.layerName(node)}_zp`, zp, fixed(32, 32)), d);
+    q = d;
   }
-  return k;
+  eltStep(ctx, node, 'mul', q, sc, out);
 }
 
 /** out = cast(x · 2^e) into `format`: a `unary` layer with shift e (the raw bits read with the binary point moved). */
@@ -211,11 +268,13 @@ export const QuantizeLinearOp: OpDef<QLinearParams> = {
     return [tensor(x.shape, out, p.qtype)];
   },
   lower(node, p, ctx) {
-    const k = activationExponent(node, ctx, node.inputs[1], node.inputs[2] || undefined, p.axis >= 0);
     const bits = BITS[p.qtype];
     checkWidth(node, ctx, bits);
+    const qFormat = fixed(bits, bits, { signed: p.lo < 0, q: 'AP_RND_CONV', o: 'AP_SAT' });
+    const k = exactExponent(node, ctx, node.inputs[1], node.inputs[2] || undefined, p.axis >= 0);
     // q = sat(rne(x · 2^k)): the exact product cast to the integer type, round half to even, saturate.
-    lowerScaleBy(node, ctx, k, fixed(bits, bits, { signed: p.lo < 0, q: 'AP_RND_CONV', o: 'AP_SAT' }));
+    if (k !== undefined) return lowerScaleBy(node, ctx, k, qFormat);
+    lowerRequantize(node, ctx, scalarOf(ctx, node.inputs[1]), zeroPointOf(ctx, node.inputs[2]), qFormat);
   },
   constantInputs: [1, 2],
 };
@@ -235,11 +294,12 @@ export const DequantizeLinearOp: OpDef<QLinearParams> = {
     return [tensor(x.shape, out, p.ftype)];
   },
   lower(node, p, ctx) {
-    const k = activationExponent(node, ctx, node.inputs[1], node.inputs[2] || undefined, p.axis >= 0);
     const bits = BITS[p.qtype];
     checkWidth(node, ctx, bits);
+    const k = exactExponent(node, ctx, node.inputs[1], node.inputs[2] || undefined, p.axis >= 0);
     // y = q · 2^-k: exact in ap_fixed<b, b−k> (the integer grid scaled).
-    lowerScaleBy(node, ctx, -k, fixed(bits, bits - k, { signed: p.lo < 0, q: 'AP_RND_CONV', o: 'AP_SAT' }));
+    if (k !== undefined) return lowerScaleBy(node, ctx, -k, fixed(bits, bits - k, { signed: p.lo < 0, q: 'AP_RND_CONV', o: 'AP_SAT' }));
+    lowerDequantize(node, ctx, scalarOf(ctx, node.inputs[1]), zeroPointOf(ctx, node.inputs[2]), bits);
   },
   constantInputs: [1, 2],
 };
@@ -343,7 +403,8 @@ function makeQuant(op: 'Quant' | 'IntQuant'): OpDef<QuantParams> {
       return [tensor(x.shape, out, x.dtype)];
     },
     lower(node, p, ctx) {
-      const k = activationExponent(node, ctx, node.inputs[1], node.inputs[2], false);
+      const k = exactExponent(node, ctx, node.inputs[1], node.inputs[2], false);
+      if (k === undefined) return ctx.fail(node, `scale ${show(scalarOf(ctx, node.inputs[1]))} with zero point ${zeroPointOf(ctx, node.inputs[2])}: a QONNX Quant on activations needs a power-of-two scale and zero point 0 (integer requantization is implemented for QuantizeLinear/DequantizeLinear only)`);
       const { format, act } = quantLowerFormat(node, p, k, ctx);
       const x = ctx.input(node.inputs[0]);
       const out = ctx.output(node.outputs[0], format);

@@ -51,6 +51,8 @@ export interface LowerContext {
   /** The float value of a constant graph value, if it is one. */
   constant(onnxName: string): Tensor | undefined;
   shape(onnxName: string): readonly number[];
+  /** A design tensor internal to one node's lowering (no ONNX value: e.g. a requantization's wide integer). */
+  temp(hint: string, shape: readonly number[], format: FixedFormat): DTensor;
   /**
    * Declares the design tensor for a node output. Format: `format` when given, else the value's calibrated format
    * (opts.valueFormats), else opts.activation.

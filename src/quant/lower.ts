@@ -82,6 +82,7 @@ class Lowerer {
         if (!s) throw new Error(`internal error: no shape for '${name}'`);
         return s;
       },
+      temp: (hint, shape, format) => this.declare(new Map(), hint, shape, format, 'tmp_'),
       output: (name, format) => this.declare(scope, name, ctx.shape(name), forced.get(name) ?? format ?? calibrated?.get(prefix + name) ?? this.opts.quant.activation, 't_'),
       constData: (hint, shape, values, format) => this.rawConst(hint, shape, Array.from(values, (v) => fromDouble(v, format)), format),
       rawData: (hint, shape, raws, format) => this.rawConst(hint, shape, raws, format),

@@ -481,6 +481,56 @@ describe('power-of-two fake quantization lowers to exact fixed-point layers', ()
   });
 });
 
+/** The float reference's integer q for one sample. */
+function ref0(c: ReturnType<typeof compileModel>, x: number[]): Float64Array {
+  return runFloat(c.reference, [x], { trace: true }).values!.get('q')!.data;
+}
+
+describe('QuantizeLinear/DequantizeLinear with any scale and zero point: integer requantization', () => {
+  // The model: x → Q(s, zp) → q → DQ(s, zp) → y, on 3x4 values. Inputs stay clear of rounding ties (x/s within
+  // 2^-20 of k + 1/2), where the 24-bit reciprocal may round differently from ONNX's division.
+  const cases: [string, number, number, number][] = [
+    ['int8, scale 0.0123, zero point 0', Math.fround(0.0123), 0, T.int8],
+    ['uint8, scale 0.0471, zero point 128', Math.fround(0.0471), 128, T.uint8],
+    ['int8, scale 0.2, zero point -7 (saturates both ways)', Math.fround(0.2), -7, T.int8],
+  ];
+  for (const [label, s, zp, type] of cases) {
+    it(`${label}: q equals the float reference exactly, y within half an output LSB, and g++ equals the simulator`, async () => {
+      const file = write({
+        inputs: [{ name: 'x', dims: [1, 3, 4] }], outputs: [{ name: 'y' }], opset: 13,
+        nodes: [
+          { op: 'QuantizeLinear', name: 'the_q', inputs: ['x', 's', 'z'], outputs: ['q'] },
+          { op: 'DequantizeLinear', name: 'the_dq', inputs: ['q', 's', 'z'], outputs: ['y'] },
+        ],
+        initializers: [{ name: 's', dims: [], values: [s] }, { name: 'z', dims: [], values: [zp], type }],
+      });
+      const c = compileModel(file);
+      const rand = rng(Math.round(s * 1e6));
+      const samples: number[][][] = [];
+      while (samples.length < 20) {
+        // Values on the input grid (what the hardware sees), spread over the quantizer range and inside the
+        // input format ap_fixed<16,6> (±32), so only the quantizer saturates.
+        const x = Array.from({ length: 12 }, () => Math.round((rand() * 2 - 1) * Math.min(140 * s, 31) * 1024) / 1024);
+        if (x.some((v) => Math.abs(Math.abs(v / s - Math.trunc(v / s)) - 0.5) < 2 ** -20)) continue;
+        samples.push([x]);
+      }
+      let saturated = 0;
+      for (const [x] of samples) {
+        const sim = simulateSample(c.design, [x], { trace: true });
+        saturated += Array.from(ref0(c, x)).filter((q) => q === -128 || q === 127).length; // int8 bounds
+        const ref = runFloat(c.reference, [x], { trace: true });
+        const qT = Object.values(c.design.tensors).find((t) => t.onnxName === 'q')!;
+        expect(Array.from(sim.trace!.get(qT.name)!)).toEqual(Array.from(ref.values!.get('q')!.data));
+        const y = ref.outputs[0].data;
+        sim.outputs[0].forEach((v, i) => expect(Math.abs(v - y[i])).toBeLessThanOrEqual(2 ** -11));
+      }
+      if (label.includes('saturates')) expect(saturated).toBeGreaterThan(0);
+      const csim = await csimSamples(c.design, samples);
+      samples.forEach((x, i) => expect(Array.from(csim[i][0])).toEqual(Array.from(simulateSample(c.design, x).outputs[0])));
+    });
+  }
+});
+
 describe('quantizers that do not map exactly onto ap_fixed are refused, never approximated', () => {
   function compileError(nodes: NodeSpec[], inits: NonNullable<ModelSpec['initializers']>, out = 'y'): string {
     const file = write({ inputs: [{ name: 'x', dims: [1, 3, 4] }], outputs: [{ name: out }], nodes, initializers: inits, opset: 13 });
@@ -500,16 +550,11 @@ describe('quantizers that do not map exactly onto ap_fixed are refused, never ap
     [{ name: 's', dims: s.length > 1 ? [s.length] : [], values: s }, { name: 'z', dims: z.length > 1 ? [z.length] : [], values: z, type }],
   ];
 
-  it('non-power-of-two scale', () => {
-    expect(compileError(...qdq([Math.fround(0.0123)], [0]))).toMatch(/FPGAC003: node 'the_q' \(op QuantizeLinear\): non-power-of-two scale 0\.0123 needs integer requantization, not supported yet/);
+  it('QONNX Quant on activations with a non-power-of-two scale or a zero point', () => {
     const { node, inits } = quantNode('qq', 'x', 'y', { bits: 8, signed: 1, narrow: 0, scale: 0.1 });
-    expect(compileError([node], inits!)).toMatch(/FPGAC003: node 'qq' \(op Quant\): non-power-of-two scale 0\.1 needs integer requantization/);
-  });
-
-  it('zero point ≠ 0', () => {
-    expect(compileError(...qdq([0.5], [128], T.uint8))).toMatch(/FPGAC003: node 'the_q'.*zero point 128 needs integer requantization/);
-    const { node, inits } = quantNode('qz', 'x', 'y', { bits: 8, signed: 1, narrow: 0, scale: 0.5, zeropt: 3 });
-    expect(compileError([node], inits!)).toMatch(/FPGAC003: node 'qz'.*zero point 3/);
+    expect(compileError([node], inits!)).toMatch(/FPGAC003: node 'qq' \(op Quant\): scale 0\.1 with zero point 0: a QONNX Quant on activations needs a power-of-two scale/);
+    const z = quantNode('qz', 'x', 'y', { bits: 8, signed: 1, narrow: 0, scale: 0.5, zeropt: 3 });
+    expect(compileError([z.node], z.inits!)).toMatch(/FPGAC003: node 'qz'.*zero point 3/);
   });
 
   it('per-axis activation quantization', () => {
