@@ -12,7 +12,7 @@ import { packageRoot } from './paths.js';
 /** Which layer kinds each op family lowers to (documentation only; the registry test checks the kernels). */
 const FAMILY_LAYERS: Record<string, string> = {
   conv: 'conv2d', dense: 'dense, matmul', elementwise: 'eltwise', activation: 'unary (or fused into the producer)',
-  nonlinear: 'lut, softmax', pool: 'pool2d', layout: 'transpose', shape: 'unary (copy) or removed', batchnorm: 'folded into Conv/Dense, or Mul+Add (foldBatchNorm)', loop: 'loop region (one engine, weights stored once)', quantize: 'unary cast to the exact ap_fixed grid (power-of-two scale, zero point 0); weights constant-folded',
+  nonlinear: 'lut, softmax', pool: 'pool2d', layout: 'transpose', shape: 'unary (copy) or removed', batchnorm: 'folded into Conv/Dense, or Mul+Add (foldBatchNorm)', loop: 'loop region (one engine, weights stored once)', qlinear: 'exact integer conv2d/dense, then requantization (eltwise)', quantize: 'unary cast to the exact ap_fixed grid (power-of-two scale, zero point 0); weights constant-folded',
 };
 
 const OP_LAYERS: Record<string, string> = { Loop: 'loop region when it has a constant trip count and one carried tensor (loopRegions)', Sigmoid: 'lut (table computed by the compiler)', Softmax: 'softmax (exp table, integer reciprocal)' };

@@ -11,6 +11,7 @@ import { AveragePoolOp, GlobalAveragePoolOp, GlobalMaxPoolOp, MaxPoolOp } from '
 import { SoftmaxOp } from './softmax.js';
 import { BatchNormalizationOp } from './batchnorm.js';
 import { LoopOp, LoopRegionOp } from './loop.js';
+import { QLinearConvOp, QLinearMatMulOp } from './qlinear.js';
 import { BipolarQuantOp, DequantizeLinearOp, IntQuantOp, QuantizeLinearOp, QuantOp } from './quantize.js';
 import {
   CastOp, ConcatOp, ConstantOfShapeOp, ConstantOp, DropoutOp, FlattenOp, GatherOp, IdentityOp, ReshapeOp, ShapeOp,
@@ -25,6 +26,7 @@ const ALL: readonly AnyOpDef[] = [
   BatchNormalizationOp,
   QuantizeLinearOp, DequantizeLinearOp, QuantOp, IntQuantOp, BipolarQuantOp,
   LoopOp, LoopRegionOp,
+  QLinearConvOp, QLinearMatMulOp,
   FlattenOp, ReshapeOp, TransposeOp, SqueezeOp, UnsqueezeOp, IdentityOp, DropoutOp,
   ShapeOp, GatherOp, ConcatOp, CastOp, SliceOp, ConstantOp, ConstantOfShapeOp,
 ];
