@@ -28,8 +28,8 @@
  *   tensor must hold the value of its ONNX value (DTensor.onnxName: `fpgac verify` and traces compare them): the
  *   QuantizeLinear output is the integer q, not q·scale. Both layers are exact and neither needs a multiplier.
  * QuantizeLinear/DequantizeLinear with any other per-tensor scale or a zero point use integer requantization
- * (lowerRequantize / lowerDequantize below). Anything else (per-axis activation scales, QONNX non-power-of-two
- * scales, CEIL/UP rounding, bipolar activations) is refused with an FPGAC003 diagnostic naming the node: it would need integer
+ * (lowerRequantize / lowerDequantize below), and so does a QONNX Quant with any scale (lowerQuantRequant). Anything
+ * else (per-axis activation scales, CEIL/UP rounding, bipolar activations) is refused with an FPGAC003 diagnostic naming the node: it would need integer
  * requantization, which is not implemented, and is never approximated silently.
  */
 import { numel, sourcesOf, tensor } from '../ir/graph.js';
@@ -201,12 +201,12 @@ function constOperand(ctx: LowerContext, hint: string, v: number, format: FixedF
 }
 
 /** One element-wise step x op c (constant) → out, with NumPy-trivial strides (same shape, scalar constant). */
-function eltStep(ctx: LowerContext, node: Node, op: 'mul' | 'add' | 'sub', x: DTensor, c: Operand, out: DTensor): void {
+function eltStep(ctx: LowerContext, node: Node, op: 'mul' | 'add' | 'sub', x: DTensor, c: Operand, out: DTensor, act: Activation = { kind: 'none' }): void {
   const outShape = padShape(out.shape, ELT_RANK);
   ctx.add({
     kind: 'eltwise', op, name: ctx.layerName(node), sources: sourcesOf(node), inputs: [x.name], output: out.name,
     a: { tensor: x.name }, b: c, outShape, aStrides: broadcastStrides(x.shape, outShape, ELT_RANK), bStrides: new Array(ELT_RANK).fill(0),
-    act: { kind: 'none' },
+    act,
   });
 }
 
@@ -379,6 +379,31 @@ function quantLowerFormat(node: Node, p: QuantParams, k: number, ctx: LowerConte
   return { format, act };
 }
 
+/**
+ * A QONNX Quant on activations with any scale s and zero point z: q = clip(round(x · (1/s)) + z, lo, hi) in
+ * integers (the reciprocal to 24 significant bits, the Quant's own rounding mode), then y = (q − z) · s with s exact.
+ * Same integer recipe as QuantizeLinear's requantization.
+ */
+function lowerQuantRequant(node: Node, p: QuantParams, ctx: LowerContext, s: number, z: number): void {
+  const { format: qFormat, act } = quantLowerFormat(node, p, 0, ctx);
+  const x = ctx.input(node.inputs[0]);
+  const m = constOperand(ctx, `${ctx.layerName(node)}_m`, 1 / s, significantFormat(1 / s, 24));
+  const q = ctx.temp(`${node.outputs[0]}_q`, x.shape, qFormat);
+  if (z === 0) {
+    eltStep(ctx, node, 'mul', x, m, q, act);
+  } else {
+    const r = ctx.temp(`${node.outputs[0]}_rounded`, x.shape, fixed(40, 40, { signed: true, q: qFormat.q, o: 'AP_SAT' }));
+    eltStep(ctx, node, 'mul', x, m, r);
+    eltStep(ctx, node, 'add', r, constOperand(ctx, `${ctx.layerName(node)}_zp`, z, fixed(32, 32)), q, act);
+  }
+  let d = q;
+  if (z !== 0) {
+    d = ctx.temp(`${node.outputs[0]}_centred`, x.shape, fixed(p.bits + 1, p.bits + 1, { signed: true }));
+    eltStep(ctx, node, 'sub', q, constOperand(ctx, `${ctx.layerName(node)}_zp2`, z, fixed(32, 32)), d);
+  }
+  eltStep(ctx, node, 'mul', d, constOperand(ctx, `${ctx.layerName(node)}_s`, s, significantFormat(s, 24)), ctx.output(node.outputs[0]));
+}
+
 function makeQuant(op: 'Quant' | 'IntQuant'): OpDef<QuantParams> {
   return {
     op,
@@ -404,7 +429,7 @@ function makeQuant(op: 'Quant' | 'IntQuant'): OpDef<QuantParams> {
     },
     lower(node, p, ctx) {
       const k = exactExponent(node, ctx, node.inputs[1], node.inputs[2], false);
-      if (k === undefined) return ctx.fail(node, `scale ${show(scalarOf(ctx, node.inputs[1]))} with zero point ${zeroPointOf(ctx, node.inputs[2])}: a QONNX Quant on activations needs a power-of-two scale and zero point 0 (integer requantization is implemented for QuantizeLinear/DequantizeLinear only)`);
+      if (k === undefined) return lowerQuantRequant(node, p, ctx, scalarOf(ctx, node.inputs[1]), zeroPointOf(ctx, node.inputs[2]));
       const { format, act } = quantLowerFormat(node, p, k, ctx);
       const x = ctx.input(node.inputs[0]);
       const out = ctx.output(node.outputs[0], format);
