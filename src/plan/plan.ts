@@ -6,7 +6,7 @@
  *
  * Parallelism, by default, is the best throughput that fits: starting from one multiplier per layer, the layer
  * that costs the most cycles per inference gets its next parallel factor as long as the whole design still fits
- * the board (DSP, BRAM18, URAM, LUT, FF). With a target frame rate it stops as soon as the target is met. Layers
+ * the board (DSP, BRAM18, URAM, LUT, FF) and that layer still costs at least 1% of the latency. With a target frame rate it stops as soon as the target is met. Layers
  * named in the configuration keep the reuse factor given there.
  */
 import type { ComputeLayer, ConstData, Design, Layer } from '../ir/design.js';
@@ -201,6 +201,8 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
       .map((l) => ({ l, cost: (current.plan.layers.find((r) => r.name === l.name)?.latency ?? 0) * (runsOf.get(l.name) ?? 1) }))
       .sort((a, b) => b.cost - a.cost);
     if (!candidates.length) break;
+    // A layer under 1% of the latency cannot change the throughput noticeably: spending multipliers on it is waste.
+    if (candidates[0].cost < 0.01 * current.plan.totals.latencyCycles) break;
     const { l } = candidates[0];
     const choices = parallelChoices(l);
     const at = choices.findIndex((p) => { const c = parallel.get(l.name) ?? ONE; return p.pfIn === c.pfIn && p.pfOut === c.pfOut; });
