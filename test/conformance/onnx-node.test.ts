@@ -9,12 +9,9 @@ import { describe, it, expect } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadModel } from '../../src/onnx/load.js';
-import { inferAndFold } from '../../src/passes/infer.js';
-import { runFloat } from '../../src/reference.js';
 import { OPS } from '../../src/ops/registry.js';
-import { freezeInputs, type Tensor } from '../../src/ir/graph.js';
 import { DiagnosticError } from '../../src/diagnostics.js';
-import { SHARED_MODELS, testDataSets, toleranceRatio } from '../support/models.js';
+import { SHARED_MODELS, runNodeTestFloat, testDataSets, toleranceRatio } from '../support/models.js';
 
 const NODE_DIR = path.join(SHARED_MODELS, 'onnx-node');
 const have = existsSync(NODE_DIR);
@@ -28,18 +25,7 @@ function runCase(test: string): Outcome {
     const m = loadModel(file);
     op = m.graph.nodes[0]?.op ?? '?';
     for (const ds of testDataSets(path.join('onnx-node', test))) {
-      // Inputs an op needs as constants (Reshape's shape, Clip's bounds) are frozen to the test's values, as
-      // they would be initializers in a real model; the rest stay run-time inputs.
-      const frozen = new Map<string, Tensor>();
-      for (const n of m.graph.nodes) {
-        for (const k of OPS.get(n.op)?.constantInputs ?? []) {
-          const idx = m.graph.inputs.findIndex((i) => i.name === n.inputs[k]);
-          if (idx >= 0) frozen.set(n.inputs[k], ds.inputs[idx]);
-        }
-      }
-      const g = inferAndFold(freezeInputs(m.graph, frozen), { fold: false }).graph;
-      const runtime = m.graph.inputs.map((vi, i) => [vi.name, ds.inputs[i]] as const).filter(([n]) => !frozen.has(n));
-      const r = runFloat(g, runtime.map(([, t]) => t.data));
+      const r = { outputs: runNodeTestFloat(m.graph, ds) };
       for (let k = 0; k < ds.outputs.length; k++) {
         const want = ds.outputs[k];
         const got = r.outputs[k];

@@ -17,12 +17,11 @@ import { runFloat } from '../../src/reference.js';
 import { compileModel } from '../../src/compile.js';
 import { simulateSample } from '../../sim/simulate.js';
 import { formatToCpp } from '../../sim/fixed.js';
-import { freezeInputs, numel, type Tensor } from '../../src/ir/graph.js';
+import { numel, type Tensor } from '../../src/ir/graph.js';
 import { DiagnosticError } from '../../src/diagnostics.js';
-import { OPS } from '../../src/ops/registry.js';
 import { powerOfTwoExponent, roundHalfEven } from '../../src/ops/quantize.js';
 import { buildModel, type InitSpec, type ModelSpec, type NodeSpec } from '../support/onnx-builder.js';
-import { SHARED_MODELS, testDataSets } from '../support/models.js';
+import { SHARED_MODELS, runNodeTestFloat, testDataSets } from '../support/models.js';
 import { csimSamples, rng } from '../support/harness.js';
 
 /** The first positions where two arrays differ in value (NaN equals NaN; -0 equals 0: no op here gives it meaning). */
@@ -350,16 +349,7 @@ describe.skipIf(!existsSync(NODE_DIR))('ONNX node tests of QuantizeLinear / Dequ
     try {
       const m = loadModel(path.join(NODE_DIR, test, 'model.onnx'));
       for (const ds of testDataSets(path.join('onnx-node', test))) {
-        const frozen = new Map<string, Tensor>();
-        for (const n of m.graph.nodes) {
-          for (const k of OPS.get(n.op)?.constantInputs ?? []) {
-            const idx = m.graph.inputs.findIndex((i) => i.name === n.inputs[k]);
-            if (idx >= 0) frozen.set(n.inputs[k], ds.inputs[idx]);
-          }
-        }
-        const g = inferAndFold(freezeInputs(m.graph, frozen), { fold: false }).graph;
-        const runtime = m.graph.inputs.map((vi, i) => [vi.name, ds.inputs[i]] as const).filter(([n]) => !frozen.has(n));
-        const r = runFloat(g, runtime.map(([, t]) => t.data));
+        const r = { outputs: runNodeTestFloat(m.graph, ds) };
         for (let k = 0; k < ds.outputs.length; k++) {
           const d = firstDifferences(r.outputs[k].data, ds.outputs[k].data);
           if (d.length) return `mismatch ${d.join(', ')}`;

@@ -5,7 +5,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadTensorPb } from '../../src/onnx/load.js';
-import type { Tensor } from '../../src/ir/graph.js';
+import { freezeInputs, type Graph, type Tensor } from '../../src/ir/graph.js';
+import { OPS } from '../../src/ops/registry.js';
+import { inferAndFold } from '../../src/passes/infer.js';
+import { runFloat } from '../../src/reference.js';
 import { REPO } from './harness.js';
 
 export const SHARED_MODELS = path.resolve(REPO, '../shared/models');
@@ -44,4 +47,22 @@ export function toleranceRatio(a: ArrayLike<number>, b: ArrayLike<number>, rtol:
     worst = Math.max(worst, Math.abs(a[i] - b[i]) / (atol + rtol * Math.abs(b[i])));
   }
   return worst;
+}
+
+/**
+ * Runs an ONNX node test's model with the float reference on one test data set. Inputs an op needs as constants
+ * (Reshape's shape, Clip's bounds, quantizer scales: its registry `constantInputs`) are frozen to the test's
+ * values, as they would be initializers in a real model; the rest stay run-time inputs.
+ */
+export function runNodeTestFloat(g: Graph, ds: TestDataSet): Tensor[] {
+  const frozen = new Map<string, Tensor>();
+  for (const n of g.nodes) {
+    for (const k of OPS.get(n.op)?.constantInputs ?? []) {
+      const idx = g.inputs.findIndex((i) => i.name === n.inputs[k]);
+      if (idx >= 0) frozen.set(n.inputs[k], ds.inputs[idx]);
+    }
+  }
+  const folded = inferAndFold(freezeInputs(g, frozen), { fold: false }).graph;
+  const runtime = g.inputs.map((vi, i) => [vi.name, ds.inputs[i]] as const).filter(([n]) => !frozen.has(n));
+  return runFloat(folded, runtime.map(([, t]) => t.data)).outputs;
 }
