@@ -49,6 +49,7 @@ function compileFlags(cmd: Command): Command {
     .option('--part <part>', 'FPGA part number (overrides the board part)')
     .option('--clock <MHz>', 'clock frequency in MHz (default: the board default)')
     .option('--top <name>', 'name of the HLS top function', 'fpgac_top')
+    .option('--per-tensor-weights', 'with --calibrate: one weight format per tensor (default: per output channel where a layer benefits)')
     .option('--min-agreement <fraction>', 'with --precision auto: top-1 agreement with the float model to keep (default 0.99)')
     .option('--calibrate <file>', 'calibration samples (.npy/.pb, first axis = samples; repeat per graph input): every activation keeps the precision width with the fewest integer bits that do not saturate on them; weights and biases get formats from their values', collect, [])
     .option('--calibrate-margin <bits>', 'extra integer bits on every calibrated activation format (default 0)');
@@ -89,7 +90,7 @@ export function makeProgram(io: Io): Command {
       if (targetFps !== undefined && !(targetFps > 0)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--target-fps '${o.targetFps}' is not a positive number` }]);
       const r = buildProject(file, o.output, {
         precision: o.precision, board: o.board, part: o.part, clockMHz: clock, top: o.top, inputs: o.input.length ? o.input : undefined,
-        calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o),
+        calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights,
         allowOverflow: !!o.allowOverflow, hlsTool: o.hlsTool, targetFps, reuse: o.config ? readReuseConfig(o.config) : undefined, synth: !!o.synth,
       });
       if (o.json) {
@@ -115,7 +116,7 @@ export function makeProgram(io: Io): Command {
     .option('--float', 'run the float reference instead of the fixed-point design')
     .option('--trace <dir>', "write every layer's output to DIR/<tensor>.npy")
     .action((target: string, o) => {
-      const t = loadTarget(target, { precision: o.precision, top: o.top, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o) }, !!o.float);
+      const t = loadTarget(target, { precision: o.precision, top: o.top, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights }, !!o.float);
       const r = runSim(t, { inputs: o.input, output: o.output, float: o.float, trace: o.trace });
       io.out(`fpgac: ${o.float ? 'float reference' : 'fixed-point simulation'} of ${r.samples} sample(s) -> ${o.output} (${(r.samples / Math.max(r.seconds, 1e-9)).toFixed(0)} inferences/s)`);
     });
@@ -126,7 +127,7 @@ export function makeProgram(io: Io): Command {
     .option('--reference <file>', 'integer labels (accuracy) or float reference outputs (agreement) for the first output')
     .option('--json', 'print JSON')
     .action((target: string, o) => {
-      const r = runVerify(target, { precision: o.precision, top: o.top, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), inputs: o.input, reference: o.reference });
+      const r = runVerify(target, { precision: o.precision, top: o.top, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights, inputs: o.input, reference: o.reference });
       io.out(o.json ? JSON.stringify(r, null, 2) : renderVerify(r));
     });
 

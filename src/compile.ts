@@ -40,6 +40,8 @@ export interface CompileOptions {
   readonly calibrate?: readonly string[];
   /** Extra integer bits on every calibrated activation format (`--calibrate-margin`, default 0). */
   readonly calibrateMargin?: number;
+  /** With --calibrate: one weight format per tensor, no per-output-channel precision (`--per-tensor-weights`). */
+  readonly perTensorWeights?: boolean;
   /** With `precision: 'auto'`: the top-1 agreement with the float model to keep (`--min-agreement`, 0.99). */
   readonly minAgreement?: number;
 }
@@ -84,7 +86,7 @@ export function compileModel(modelPath: string, opts: CompileOptions = {}): Comp
     let quant: QuantOptions = { activation: act, weight: act, bias: act };
     if (ranges) {
       const cal = calibrateFormats(canonical, ranges, act, margin);
-      quant = { ...quant, regionRanges: cal.regionRanges, valueFormats: cal.values, regionFormats: cal.regions, constantsFromValues: true };
+      quant = { ...quant, regionRanges: cal.regionRanges, valueFormats: cal.values, regionFormats: cal.regions, constantsFromValues: true, perChannel: !opts.perTensorWeights };
     }
     return lowerGraph(canonical, { quant, topName: top, precision, model });
   };

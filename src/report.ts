@@ -123,8 +123,8 @@ export function buildReport(design: Design, passes: readonly string[], tool: str
     tool, model: design.model, top: design.name, precision: design.precision, passes,
     layers, regions,
     totals: {
-      params: [...unique.values()].filter((c) => !/_(table|exp)$/.test(c.name)).reduce((s, c) => s + c.raw.length, 0),
-      zeroParams: [...unique.values()].filter((c) => !/_(table|exp)$/.test(c.name)).reduce((s, c) => s + c.raw.filter((r) => r === 0).length, 0),
+      params: [...unique.values()].filter((c) => !/_(table|exp|sh)$/.test(c.name)).reduce((s, c) => s + c.raw.length, 0),
+      zeroParams: [...unique.values()].filter((c) => !/_(table|exp|sh)$/.test(c.name)).reduce((s, c) => s + c.raw.filter((r) => r === 0).length, 0),
       uniqueWeightBits: [...unique.values()].reduce((s, c) => s + c.raw.length * c.format.width, 0),
       macs: layers.reduce((s, l) => s + l.macs, 0),
       layers: layers.length,

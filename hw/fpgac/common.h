@@ -36,6 +36,17 @@ inline out_t finish(acc_t acc) {
   return r;
 }
 
+// Per-output-channel weight precision: the exact accumulator of channel o, whose weights were stored scaled by
+// 2^sh[o], shifted back by sh[o]. CFG::accs_t has max(sh) more fraction bits than acc_t, so the shift is exact.
+// Without HAS_SHIFT it is the identity (sh is then an unread stand-in array).
+template <class CFG, bool HAS_SHIFT, class acc_t, class shift_t>
+inline typename CFG::accs_t shift_back(const acc_t &acc, const shift_t *sh, int o) {
+#pragma HLS INLINE
+  typename CFG::accs_t a = acc;
+  if (HAS_SHIFT) a >>= sh[o].to_int();
+  return a;
+}
+
 // Element-wise assignment (a cast when the types differ): the entry copy of a loop region's state.
 template <int N, class in_t, class out_t>
 void copy(const in_t in[N], out_t out[N]) {

@@ -24,10 +24,10 @@ namespace fpgac {
 // multiply-accumulate per cycle; reuse factor = fan-in). Engine u handles channels u*opb .. u*opb + opb - 1, so
 // block-partitioned weights, outputs and (for depthwise) inputs give every engine its own bank. pf_out divides oc
 // and is 1 unless group is 1 or depthwise. acc_t is exact, so the order of additions never changes a bit.
-template <class CFG, bool HAS_BIAS, class in_t, class out_t, class bias_t>
+template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
 void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
                  const typename CFG::weight_t wt[CFG::oc * (CFG::c / CFG::group) * CFG::kh * CFG::kw],
-                 const bias_t b[]) {
+                 const bias_t b[], const shift_t sh[]) {
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
   const int cpg = CFG::c / CFG::group;   // input channels per group
@@ -80,7 +80,7 @@ conv_oc:
       conv_store:
         for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
-          out[((u * opb + o1) * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(acc[u]);
+          out[((u * opb + o1) * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(acc[u], sh, u * opb + o1));
         }
       }
     }
@@ -93,7 +93,17 @@ void conv2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh
             const typename CFG::weight_t wt[CFG::oc * (CFG::c / CFG::group) * CFG::kh * CFG::kw],
             const typename CFG::bias_t b[CFG::oc]) {
 #pragma HLS INLINE off
-  conv2d_core<CFG, true>(in, out, wt, b);
+  conv2d_core<CFG, true, false>(in, out, wt, b, wt);
+}
+
+// Convolution with per-output-channel weight precision (ChannelShift): acc of channel o is shifted right by sh[o]
+// (exactly, in CFG::accs_t) before the activation and output cast.
+template <class CFG, class in_t, class out_t>
+void conv2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+            const typename CFG::weight_t wt[CFG::oc * (CFG::c / CFG::group) * CFG::kh * CFG::kw],
+            const typename CFG::bias_t b[CFG::oc], const typename CFG::shift_t sh[CFG::oc]) {
+#pragma HLS INLINE off
+  conv2d_core<CFG, true, true>(in, out, wt, b, sh);
 }
 
 // Convolution without a bias: the accumulator starts at 0.
@@ -101,7 +111,7 @@ template <class CFG, class in_t, class out_t>
 void conv2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
             const typename CFG::weight_t wt[CFG::oc * (CFG::c / CFG::group) * CFG::kh * CFG::kw]) {
 #pragma HLS INLINE off
-  conv2d_core<CFG, false>(in, out, wt, wt);
+  conv2d_core<CFG, false, false>(in, out, wt, wt, wt);
 }
 
 }  // namespace fpgac

@@ -21,9 +21,9 @@ namespace fpgac {
 // n_in*n_out / (pf_in*pf_out)): pf_in divides n_in, pf_out divides n_out, and pf_out > 1 only with
 // pf_in = n_in. The arrays are partitioned so each cycle's reads come from separate banks. Because acc_t is exact,
 // the order of the additions does not change a bit: every parallelism computes what the serial loop computes.
-template <class CFG, bool HAS_BIAS, class in_t, class out_t, class bias_t>
+template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
 void dense_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
-                const typename CFG::weight_t w[CFG::n_out * CFG::n_in], const bias_t *b) {
+                const typename CFG::weight_t w[CFG::n_out * CFG::n_in], const bias_t *b, const shift_t *sh) {
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
   const int pf_in = CFG::pf_in;
@@ -61,7 +61,7 @@ DenseRows:
     DenseStore:
       for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
-        out[r * CFG::n_out + o0 + u] = finish<CFG, out_t>(acc[u]);
+        out[r * CFG::n_out + o0 + u] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(acc[u], sh, o0 + u));
       }
     }
   }
@@ -71,7 +71,15 @@ DenseRows:
 template <class CFG, class in_t, class out_t>
 void dense(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
            const typename CFG::weight_t w[CFG::n_out * CFG::n_in], const typename CFG::bias_t b[CFG::n_out]) {
-  dense_impl<CFG, true>(in, out, w, b);
+  dense_impl<CFG, true, false>(in, out, w, b, w);
+}
+
+// Dense with per-output-channel weight precision (ChannelShift): fpgac::dense<cfg>(in, out, w, b, sh).
+template <class CFG, class in_t, class out_t>
+void dense(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
+           const typename CFG::weight_t w[CFG::n_out * CFG::n_in], const typename CFG::bias_t b[CFG::n_out],
+           const typename CFG::shift_t sh[CFG::n_out]) {
+  dense_impl<CFG, true, true>(in, out, w, b, sh);
 }
 
 // Dense without bias: fpgac::dense<cfg>(in, out, w). The weight array stands in for the unused bias pointer so
@@ -79,7 +87,7 @@ void dense(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_ou
 template <class CFG, class in_t, class out_t>
 void dense(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
            const typename CFG::weight_t w[CFG::n_out * CFG::n_in]) {
-  dense_impl<CFG, false>(in, out, w, w);
+  dense_impl<CFG, false, false>(in, out, w, w, w);
 }
 
 // Batched matrix product of two tensors: fpgac::matmul<cfg>(a, b, out). A is [batch][m][k], B is [batch][k][n];

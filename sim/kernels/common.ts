@@ -4,7 +4,7 @@
  * per-element use in hot loops (Finish): the result bits are castRaw's / finishAct's, only cheaper to compute.
  */
 import { castRaw, fracBits, maxRaw, minRaw, type FixedFormat } from '../fixed.js';
-import type { Activation } from '../../src/ir/design.js';
+import type { Activation, ChannelShift } from '../../src/ir/design.js';
 
 /** Mirrors fpgac::finish: relu on the exact accumulator, cast to the output format, then clip in output raws. */
 export function finishAct(accRaw: number, accFrac: number, out: FixedFormat, act: Activation): number {
@@ -145,3 +145,29 @@ export interface KernelIO {
 }
 
 export { fracBits };
+
+/** A layer with per-output-channel shifts (ChannelShift in src/ir/design.ts). */
+interface ShiftedLayer {
+  readonly act: Activation;
+  readonly acc: FixedFormat;
+  readonly shift?: ChannelShift;
+}
+
+const shiftedInner = new WeakMap<object, { inner: object; tmp: Float64Array }>();
+
+/**
+ * Runs a shifted layer as the hardware does: the layer's kernel writes the exact accumulator (output format = acc
+ * format, no activation: a lossless cast), then each output is shifted right by its channel's k, activated and cast
+ * (finishAct with k more fraction bits). The kernels' fast paths are untouched.
+ */
+export function runShifted<L extends ShiftedLayer>(layer: L, io: KernelIO, run: (l: L, io: KernelIO) => void, channelOf: (i: number) => number): void {
+  let c = shiftedInner.get(layer);
+  if (!c || c.tmp.length !== io.out.length) {
+    c = { inner: { ...layer, shift: undefined, act: { kind: 'none' } }, tmp: new Float64Array(io.out.length) };
+    shiftedInner.set(layer, c);
+  }
+  run(c.inner as L, { inputs: io.inputs, inFormats: io.inFormats, out: c.tmp, outFormat: layer.acc });
+  const k = layer.shift!.k.raw;
+  const frac = fracBits(layer.acc);
+  for (let i = 0; i < io.out.length; i++) io.out[i] = finishAct(c.tmp[i], frac + k[channelOf(i)], io.outFormat, layer.act);
+}

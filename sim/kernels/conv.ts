@@ -20,7 +20,7 @@
  */
 import { formatToCpp, fracBits, maxRaw, minRaw, type FixedFormat } from '../fixed.js';
 import type { Conv2dLayer } from '../../src/ir/design.js';
-import { finishRun, fusedOf, makeFinish, RAW, type Finish, type Fused, type KernelIO } from './common.js';
+import { finishRun, fusedOf, makeFinish, RAW, runShifted, type Finish, type Fused, type KernelIO } from './common.js';
 
 /**
  * The layer's sizes as int32 values (`| 0`, after checkShapes found them integers): V8 then speculates integer
@@ -479,6 +479,7 @@ function scatter(plan: ConvPlan, x: Float64Array, out: Float64Array): void {
 }
 
 export function simulateConv2d(layer: Conv2dLayer, io: KernelIO): void {
+  if (layer.shift) return runShifted(layer, io, simulateConv2d, (i) => Math.floor(i / (layer.oh * layer.ow)));
   const x = io.inputs[0];
   const { c, h, w, oc, oh, ow } = layer;
   if (x.length !== c * h * w) fail(layer, `input has ${x.length} values, ${c * h * w} expected`);

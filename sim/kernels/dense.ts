@@ -11,7 +11,7 @@
  */
 import { castRaw, fracBits, maxRaw, minRaw, type FixedFormat } from '../fixed.js';
 import type { DenseLayer, MatMulLayer } from '../../src/ir/design.js';
-import { finishFast, finishRun, makeFinish, type Finish, type KernelIO } from './common.js';
+import { finishFast, finishRun, makeFinish, runShifted, type Finish, type KernelIO } from './common.js';
 import { identityRange } from './eltwise.js';
 
 const SAFE = Number.MAX_SAFE_INTEGER;
@@ -131,6 +131,7 @@ function denseSums(x: Float64Array, xo: number, w: Float64Array, init: Float64Ar
 }
 
 export function simulateDense(layer: DenseLayer, io: KernelIO): void {
+  if (layer.shift) return runShifted(layer, io, simulateDense, (i) => i % layer.nOut);
   const inF = io.inFormats[0];
   let plan = densePlans.get(layer);
   if (!plan || (plan.inF !== inF && plan.inKey !== formatKey(inF))) densePlans.set(layer, (plan = buildDensePlan(layer, inF)));

@@ -5,6 +5,7 @@
  */
 import type { ConstData, Design, ComputeLayer, ComputeKind, Layer, Operand, Activation } from '../ir/design.js';
 import { constLines } from './cpp.js';
+import { formatToCpp } from '../../sim/fixed.js';
 
 export interface RenderContext {
   readonly design: Design;
@@ -49,4 +50,13 @@ export function actFields(act: Activation): string {
   const lo = act.kind === 'clip' ? act.lo : 0;
   const hi = act.kind === 'clip' ? act.hi : 0;
   return `  static const int act = ${code};\n${constLines({ clip_lo: lo, clip_hi: hi }).replace(/static const int (clip_\w+) = (-?\d+);/g, 'static const long long $1 = $2LL;')}`;
+}
+
+/**
+ * accs_t (and shift_t) of a MAC layer's config: the accumulator with the per-channel shift's extra fraction bits,
+ * or acc_t itself when the layer has no shift (the kernel names accs_t either way).
+ */
+export function shiftTypes(layer: { acc: import('../../sim/fixed.js').FixedFormat; shift?: import('../ir/design.js').ChannelShift }, ctx: RenderContext): string[] {
+  if (!layer.shift) return ['  typedef acc_t accs_t;'];
+  return [`  typedef ${formatToCpp(layer.shift.accs)} accs_t; // acc_t with room for the per-channel shift`, `  typedef ${ctx.constTypeOf(layer.shift.k)} shift_t;`];
 }

@@ -60,6 +60,19 @@ export interface Conv2dLayer extends LayerBase {
   readonly bias: ConstData | null;
   readonly acc: FixedFormat;
   readonly act: Activation;
+  /** Per-output-channel formats (see ChannelShift). */
+  readonly shift?: ChannelShift;
+}
+
+/**
+ * Per-output-channel weight precision: channel o's weights and bias are stored scaled by 2^k[o] (small channels use
+ * the format's range fully), and its exact accumulator is shifted right by k[o] before the activation and output
+ * cast: out = finish(acc · 2^-k[o]). `accs` is the accumulator format with max k more fraction bits, which holds
+ * the shifted value exactly.
+ */
+export interface ChannelShift {
+  readonly k: ConstData; // [outputs], unsigned integers
+  readonly accs: FixedFormat;
 }
 
 /** Fully connected: input [rows][nIn] → output [rows][nOut]; weight [nOut][nIn]; bias [nOut]. */
@@ -70,6 +83,8 @@ export interface DenseLayer extends LayerBase {
   readonly bias: ConstData | null;
   readonly acc: FixedFormat;
   readonly act: Activation;
+  /** Per-output-channel formats (see ChannelShift). */
+  readonly shift?: ChannelShift;
 }
 
 /**

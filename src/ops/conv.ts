@@ -8,7 +8,7 @@ import { tensor } from '../ir/graph.js';
 import type { Activation } from '../ir/design.js';
 import { attrInt, attrInts } from '../onnx/attrs.js';
 import { DiagnosticError } from '../diagnostics.js';
-import { fromDouble, type FixedFormat } from '../../sim/fixed.js';
+import { fixed, fromDouble, type FixedFormat } from '../../sim/fixed.js';
 import type { LowerContext } from '../quant/context.js';
 import type { InputInfo, OpDef } from './types.js';
 import { as4d, outShape, resolveWindow, type Window2d } from './window.js';
@@ -95,12 +95,12 @@ export const ConvOp: OpDef<ConvParams> = {
     const [, c, h, w] = as4d(x.shape);
     const oc = wT.shape[0];
     const base = ctx.layerName(node);
-    const { weight, bias, acc } = lowerMacConstants(ctx, base, [oc, c / p.group, p.win.kh, p.win.kw], wT, bT, x.format);
+    const { weight, bias, acc, shift } = lowerMacConstants(ctx, base, [oc, c / p.group, p.win.kh, p.win.kw], wT, bT, x.format);
     const { kh, kw, sh, sw, dh, dw, pt, pl, oh, ow } = p.win;
     ctx.add({
       kind: 'conv2d', name: base, sources: sourcesOf(node), inputs: [x.name], output: out.name,
       c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group: p.group, weight, bias, acc,
-      act: lowerAct(p.act, out.format),
+      act: lowerAct(p.act, out.format), ...(shift ? { shift } : {}),
     });
   },
 };
@@ -111,12 +111,36 @@ export const ConvOp: OpDef<ConvParams> = {
  */
 export function lowerMacConstants(ctx: LowerContext, base: string, shape: readonly number[], wT: Tensor, bT: Tensor | undefined, x: FixedFormat) {
   const outputs = shape[0];
-  const f = macFormats(ctx.opts, wT.data, bT?.data, x, wT.data.length / outputs);
+  const per = wT.data.length / outputs;
+  // Calibrated designs give each output channel its own precision where that helps: a channel whose weights are
+  // 2^k times smaller than the largest is stored scaled by 2^k (same format, k more significant bits) and its
+  // accumulator shifted back exactly. Without calibration, or when no channel gains a bit, nothing changes.
+  const k = ctx.opts.constantsFromValues && ctx.opts.perChannel !== false ? channelShifts(wT.data, outputs, per) : undefined;
+  const w = k ? wT.data.map((v, i) => v * 2 ** k[Math.floor(i / per)]) : wT.data;
+  const b = k && bT ? bT.data.map((v, o) => v * 2 ** k[o]) : bT?.data;
+  const f = macFormats(ctx.opts, w, b, x, per);
+  const bias = b ? ctx.constData(`${base}_b`, [outputs], b, f.bias!) : null;
+  const shift = k ? {
+    k: ctx.rawData(`${base}_sh`, [outputs], k, fixed(6, 6, { signed: false })),
+    accs: fixed(f.acc.width + Math.max(...k), f.acc.int, { signed: true }),
+  } : undefined;
   return {
-    weight: ctx.constData(`${base}_w`, shape, wT.data, f.weight),
-    bias: bT ? ctx.constData(`${base}_b`, [outputs], bT.data, f.bias!) : null,
+    weight: ctx.constData(`${base}_w`, shape, w, f.weight),
+    // A shifted layer always has a bias array (zeros if the model has none): the kernel's shifted form takes one.
+    bias: bias ?? (shift ? ctx.rawData(`${base}_b`, [outputs], new Array(outputs).fill(0), fixed(2, 2)) : null),
     acc: f.acc,
+    ...(shift ? { shift } : {}),
   };
+}
+
+/** Per-channel gains k[o] = floor(log2(max|w| / max|w_o|)) (capped at 16), or undefined when all are 0. */
+export function channelShifts(w: ArrayLike<number>, outputs: number, per: number): number[] | undefined {
+  const maxOf = (o: number) => { let m = 0; for (let i = o * per; i < (o + 1) * per; i++) m = Math.max(m, Math.abs(w[i])); return m; };
+  const maxes = Array.from({ length: outputs }, (_, o) => maxOf(o));
+  const top = Math.max(...maxes);
+  if (!(top > 0)) return undefined;
+  const k = maxes.map((m) => (m > 0 ? Math.min(16, Math.floor(Math.log2(top / m))) : 0));
+  return k.some((v) => v > 0) ? k : undefined;
 }
 
 /** The design activation for a fused float activation, with clip bounds rounded into the output format. */

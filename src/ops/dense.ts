@@ -189,12 +189,12 @@ export const DenseOp: OpDef<DenseParams> = {
     const out = ctx.output(node.outputs[0]);
     const [nOut, nIn] = wT.shape;
     const base = ctx.layerName(node);
-    const { weight, bias, acc } = lowerMacConstants(ctx, base, [nOut, nIn], wT, bT, x.format);
+    const { weight, bias, acc, shift } = lowerMacConstants(ctx, base, [nOut, nIn], wT, bT, x.format);
     ctx.add({
       kind: 'dense', name: base, sources: sourcesOf(node), inputs: [x.name], output: out.name,
       rows: numel(x.shape) / nIn, nIn, nOut, weight, bias,
       acc,
-      act: lowerAct(p.act, out.format),
+      act: lowerAct(p.act, out.format), ...(shift ? { shift } : {}),
     });
   },
 };

@@ -48,7 +48,7 @@ export const ESTIMATE_MODEL =
 
 function constantsOf(l: ComputeLayer): { c: ConstData; role: 'weight' | 'table' }[] {
   switch (l.kind) {
-    case 'conv2d': case 'dense': return [l.weight, ...(l.bias ? [l.bias] : [])].map((c) => ({ c, role: 'weight' as const }));
+    case 'conv2d': case 'dense': return [l.weight, ...(l.bias ? [l.bias] : []), ...(l.shift ? [l.shift.k] : [])].map((c) => ({ c, role: 'weight' as const }));
     case 'eltwise': return [l.a, l.b].flatMap((o) => ('constant' in o ? [{ c: o.constant, role: 'weight' as const }] : []));
     case 'lut': return [{ c: l.table, role: 'table' }];
     case 'softmax': return [{ c: l.expTable, role: 'table' }];

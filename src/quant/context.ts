@@ -29,6 +29,8 @@ export interface QuantOptions {
    * fewest integer bits that hold them. Off: every weight has `weight`, every bias `bias`.
    */
   readonly constantsFromValues?: boolean;
+  /** With constantsFromValues: per-output-channel weight precision where a layer benefits (default true). */
+  readonly perChannel?: boolean;
 }
 
 /**

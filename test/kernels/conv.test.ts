@@ -20,6 +20,8 @@ interface ConvSpec {
   sh?: number; sw?: number; dh?: number; dw?: number;
   pt?: number; pl?: number; pb?: number; pr?: number; group?: number;
   wFormat: FixedFormat; bFormat: FixedFormat | null; out: FixedFormat | 'acc'; act?: Activation;
+  /** Per-output-channel right shifts of the accumulator (ChannelShift). */
+  shift?: number[];
 }
 
 const maxAbs = (f: FixedFormat) => Math.max(-minRaw(f), maxRaw(f)) * 2 ** -fracBits(f);
@@ -47,6 +49,7 @@ function conv(s: ConvSpec): { layer: Conv2dLayer; out: DTensor } {
     kind: 'conv2d', name: s.name, sources: [s.name], inputs: [s.input.name], output: out.name,
     c, h, w, oc: s.oc, oh, ow, kh: s.kh, kw: s.kw, sh, sw, pt, pl, dh, dw, group,
     weight, bias, acc, act: s.act ?? { kind: 'none' },
+    ...(s.shift ? { shift: { k: constData(`${s.name}_sh`, [s.oc], fixed(6, 6, { signed: false }), s.shift), accs: fixed(acc.width + Math.max(...s.shift), acc.int) } } : {}),
   };
   return { layer, out };
 }
@@ -60,6 +63,9 @@ const b12 = parseFormat('ap_fixed<12,4>');
 const specs: ConvSpec[] = [
   // Plain 3x3 "same" convolution, bias, default output format (AP_RND_CONV, AP_SAT).
   { name: 'plain', input: x, oc: 6, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1, wFormat: w8, bFormat: b12, out: DEFAULT },
+  // Per-output-channel weight precision: 1x1 and depthwise, accumulators shifted right by 0..6 before relu/cast.
+  { name: 'shifted', input: x, oc: 5, kh: 1, kw: 1, wFormat: w8, bFormat: b12, out: DEFAULT, act: { kind: 'relu' }, shift: [0, 2, 6, 1, 3] },
+  { name: 'shifted_dw', input: x, oc: 4, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1, group: 4, wFormat: w8, bFormat: b12, out: parseFormat('ap_fixed<8,2,AP_RND_CONV,AP_SAT>'), shift: [3, 0, 1, 2] },
   // The same shape with an exact output (the acc format): checked against float math below.
   { name: 'exact', input: x, oc: 3, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1, wFormat: w8, bFormat: b12, out: 'acc' },
   // Two groups, strides 2x1, asymmetric padding (top 0, left 2, bottom 1, right 0), no bias, relu, 8-bit wrap.

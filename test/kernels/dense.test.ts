@@ -22,16 +22,19 @@ function exactAcc(a: FixedFormat, b: FixedFormat, n: number, bias?: FixedFormat)
   return fixed(int + frac, int);
 }
 
-interface DenseOpts { w?: FixedFormat; bias?: FixedFormat | null; acc?: FixedFormat; act?: Activation }
+interface DenseOpts { w?: FixedFormat; bias?: FixedFormat | null; acc?: FixedFormat; act?: Activation; shift?: number[] }
 
 function dense(name: string, input: DTensor, rows: number, nIn: number, nOut: number, out: DTensor, o: DenseOpts = {}): DenseLayer {
   const wf = o.w ?? W8;
   const weight = constData(`${name}_w`, [nOut, nIn], wf, randomRaws(wf, nOut * nIn, rand));
   const bf = o.bias === undefined ? parseFormat('ap_fixed<12,4>') : o.bias;
   const bias = bf ? constData(`${name}_b`, [nOut], bf, randomRaws(bf, nOut, rand)) : null;
+  const acc = o.acc ?? exactAcc(input.format, wf, nIn, bf ?? undefined);
+  // Per-channel shifts: channel j's accumulator is shifted right by shift[j] before the activation and cast.
+  const shift = o.shift ? { k: constData(`${name}_sh`, [nOut], fixed(6, 6, { signed: false }), o.shift), accs: fixed(acc.width + Math.max(...o.shift), acc.int) } : undefined;
   return {
     kind: 'dense', name, sources: [], inputs: [input.name], output: out.name, rows, nIn, nOut, weight, bias,
-    acc: o.acc ?? exactAcc(input.format, wf, nIn, bf ?? undefined), act: o.act ?? { kind: 'none' },
+    acc, act: o.act ?? { kind: 'none' }, ...(shift ? { shift } : {}),
   };
 }
 
@@ -79,6 +82,9 @@ const layers: Layer[] = [
     { acc: parseFormat('ap_fixed<12,4,AP_RND,AP_SAT>'), w: parseFormat('ap_fixed<6,3>'), act: { kind: 'relu' } }),
   // Unsigned input, AP_SAT_SYM output.
   dense('fc_u', u, 1, 6, 8, out('y_u', [1, 8], parseFormat('ap_fixed<10,4,AP_RND_MIN_INF,AP_SAT_SYM>'))),
+  // Per-output-channel weight precision: accumulators shifted right by 0..5 before relu / clip and the cast.
+  dense('fc_shift', x, 3, 10, 6, out('y_shift', [1, 3, 6], O8S), { shift: [0, 1, 2, 3, 5, 0], act: { kind: 'relu' } }),
+  dense('fc_shift_clip', u, 1, 6, 4, out('y_shift_clip', [1, 4], OU8), { shift: [4, 0, 2, 1], act: { kind: 'clip', lo: 3, hi: 90 } }),
   // Wide output: checked against float math below.
   dense('fc_ref', x, 3, 10, 3, out('y_ref', [1, 3, 3], WIDE)),
   // MatMul [2,3,4] x [4,5]: B broadcast over the batch.

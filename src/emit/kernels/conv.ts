@@ -4,7 +4,7 @@
 import { formatToCpp } from '../../../sim/fixed.js';
 import type { Conv2dLayer } from '../../ir/design.js';
 import { constLines } from '../cpp.js';
-import { actFields, configName, type RenderContext, type RenderedLayer } from '../render.js';
+import { actFields, configName, shiftTypes, type RenderContext, type RenderedLayer } from '../render.js';
 
 export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLayer {
   const cfg = configName(layer);
@@ -14,6 +14,7 @@ export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLa
     // Without a bias the kernel's 3-argument overload never names bias_t.
     ...(layer.bias ? [`  typedef ${ctx.constTypeOf(layer.bias)} bias_t;`] : []),
     `  typedef ${formatToCpp(layer.acc)} acc_t; // exact: no partial sum is quantized or overflows`,
+    ...shiftTypes(layer, ctx),
   ];
   const config = [
     `struct ${cfg} {`,
@@ -27,10 +28,11 @@ export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLa
     ctx.varOf(layer.output),
     ctx.constVarOf(layer.weight),
     ...(layer.bias ? [ctx.constVarOf(layer.bias)] : []),
+    ...(layer.shift ? [ctx.constVarOf(layer.shift.k)] : []),
   ];
   return {
     config,
     call: `fpgac::conv2d<${cfg}>(${args.join(', ')});`,
-    constants: layer.bias ? [layer.weight, layer.bias] : [layer.weight],
+    constants: [layer.weight, ...(layer.bias ? [layer.bias] : []), ...(layer.shift ? [layer.shift.k] : [])],
   };
 }

@@ -5,7 +5,7 @@
 import { formatToCpp } from '../../../sim/fixed.js';
 import type { DenseLayer, MatMulLayer } from '../../ir/design.js';
 import { constLines } from '../cpp.js';
-import { actFields, configName, type RenderContext, type RenderedLayer } from '../render.js';
+import { actFields, configName, shiftTypes, type RenderContext, type RenderedLayer } from '../render.js';
 
 export function renderDense(layer: DenseLayer, ctx: RenderContext): RenderedLayer {
   const cfg = configName(layer);
@@ -15,15 +15,17 @@ export function renderDense(layer: DenseLayer, ctx: RenderContext): RenderedLaye
     `  typedef ${ctx.constTypeOf(layer.weight)} weight_t;`,
     ...(layer.bias ? [`  typedef ${ctx.constTypeOf(layer.bias)} bias_t;`] : []),
     `  typedef ${formatToCpp(layer.acc)} acc_t;`,
+    ...shiftTypes(layer, ctx),
     actFields(layer.act),
     '};',
   ];
   const args = [ctx.varOf(layer.inputs[0]), ctx.varOf(layer.output), ctx.constVarOf(layer.weight)];
   if (layer.bias) args.push(ctx.constVarOf(layer.bias));
+  if (layer.shift) args.push(ctx.constVarOf(layer.shift.k));
   return {
     config: lines.join('\n'),
     call: `fpgac::dense<${cfg}>(${args.join(', ')});`,
-    constants: layer.bias ? [layer.weight, layer.bias] : [layer.weight],
+    constants: [layer.weight, ...(layer.bias ? [layer.bias] : []), ...(layer.shift ? [layer.shift.k] : [])],
   };
 }
 
