@@ -98,7 +98,7 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
     const data = seededSamples(shape, 4, 1 + i);
     return { file: '', samples: 4, per: numel(shape), data };
   });
-  const samples = Math.min(...inputs.map((d) => d.samples));
+  const samples = inputs.length ? Math.min(...inputs.map((d) => d.samples)) : 1; // no inputs: one run
   const extra = new Map<string, string | Uint8Array>();
   const inputPaths = inputs.map((_, i) => `tb_data/input_${i}.npy`);
   inputs.forEach((d, i) => {

@@ -111,7 +111,7 @@ export function makeProgram(io: Io): Command {
 
   compileFlags(program.command('sim').argument('<target>', 'build directory or ONNX model'))
     .description('run the design bit-exactly (or the float reference with --float) on input files')
-    .requiredOption('--input <file>', '.npy or .pb input, first axis = batch (repeat per graph input)', collect, [])
+    .option('--input <file>', '.npy or .pb input, first axis = batch (repeat per graph input; none for a model without inputs)', collect, [])
     .requiredOption('-o, --output <file>', 'output .npy (float64; further outputs go to OUT.1.npy, ...)')
     .option('--float', 'run the float reference instead of the fixed-point design')
     .option('--trace <dir>', "write every layer's output to DIR/<tensor>.npy")
@@ -123,7 +123,7 @@ export function makeProgram(io: Io): Command {
 
   compileFlags(program.command('verify').argument('<target>', 'build directory or ONNX model'))
     .description('fixed-point design vs float model per layer and per output: max error, SQNR, saturation, top-1 agreement')
-    .requiredOption('--input <file>', '.npy or .pb input, first axis = batch (repeat per graph input)', collect, [])
+    .option('--input <file>', '.npy or .pb input, first axis = batch (repeat per graph input; none for a model without inputs)', collect, [])
     .option('--reference <file>', 'integer labels (accuracy) or float reference outputs (agreement) for the first output')
     .option('--json', 'print JSON')
     .action((target: string, o) => {

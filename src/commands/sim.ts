@@ -73,7 +73,7 @@ export function runSim(target: SimTarget, opts: SimOptions): SimRun {
   if (target.design) {
     const d = target.design;
     const inputs = loadInputs(opts.inputs, d.inputs.map((n) => d.tensors[n].shape), d.inputs.map((n) => d.tensors[n].onnxName));
-    samples = inputs[0].samples;
+    samples = inputs.length ? inputs[0].samples : 1; // a model without inputs runs once
     outputs = d.outputs.map(() => []);
     outShapes = d.outputs.map((n) => d.tensors[n].shape);
     for (let s = 0; s < samples; s++) {
@@ -84,7 +84,7 @@ export function runSim(target: SimTarget, opts: SimOptions): SimRun {
   } else {
     const g = target.reference!;
     const inputs = loadInputs(opts.inputs, g.inputs.map((i) => i.shape), g.inputs.map((i) => i.name));
-    samples = inputs[0].samples;
+    samples = inputs.length ? inputs[0].samples : 1; // a model without inputs runs once
     outputs = g.outputs.map(() => []);
     outShapes = g.outputs.map((o) => o.shape);
     for (let s = 0; s < samples; s++) {

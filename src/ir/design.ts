@@ -136,7 +136,7 @@ export interface UnaryLayer extends LayerBase {
  */
 export interface LutLayer extends LayerBase {
   readonly kind: 'lut';
-  readonly fn: 'sigmoid';
+  readonly fn: 'sigmoid' | 'bipolar'; // bipolar: a 2-entry table [-s, +s] indexed by the sign of x
   readonly n: number;
   readonly idxShift: number; // x·2^idxShift, i.e. 2^idxShift bins per unit
   readonly offset: number;

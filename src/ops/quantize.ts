@@ -29,7 +29,7 @@
  *   QuantizeLinear output is the integer q, not q·scale. Both layers are exact and neither needs a multiplier.
  * QuantizeLinear/DequantizeLinear with any other per-tensor scale or a zero point use integer requantization
  * (lowerRequantize / lowerDequantize below), and so does a QONNX Quant with any scale (lowerQuantRequant). Anything
- * else (per-axis activation scales, CEIL/UP rounding, bipolar activations) is refused with an FPGAC003 diagnostic naming the node: it would need integer
+ * else (per-axis activation scales, CEIL/UP rounding) is refused with an FPGAC003 diagnostic naming the node: it would need integer
  * requantization, which is not implemented, and is never approximated silently.
  */
 import { numel, sourcesOf, tensor } from '../ir/graph.js';
@@ -370,7 +370,7 @@ function parseQuant(node: Node, ins: readonly (InputInfo | undefined)[]): QuantP
 }
 
 function quantLowerFormat(node: Node, p: QuantParams, k: number, ctx: LowerContext): { format: FixedFormat; act: Activation } {
-  if (p.bipolar) ctx.fail(node, 'a signed 1-bit (bipolar) activation is a sign function, which has no fixed-point layer yet');
+  if (p.bipolar) ctx.fail(node, 'internal: bipolar Quant lowers through lowerBipolar');
   const q = ROUNDING[p.rounding].q;
   if (!q) ctx.fail(node, `rounding_mode ${p.rounding} has no ap_fixed quantization mode (ROUND, HALF_EVEN, FLOOR, DOWN, ROUND_TO_ZERO, HALF_UP and HALF_DOWN do)`);
   const format = fixed(p.bits, p.bits - k, { signed: p.signed, q, o: p.signed && p.narrow ? 'AP_SAT_SYM' : 'AP_SAT' });
@@ -404,6 +404,19 @@ function lowerQuantRequant(node: Node, p: QuantParams, ctx: LowerContext, s: num
   eltStep(ctx, node, 'mul', d, constOperand(ctx, `${ctx.layerName(node)}_s`, s, significantFormat(s, 24)), ctx.output(node.outputs[0]));
 }
 
+/**
+ * A bipolar activation y = (x ≥ 0 ? +s : −s) as a two-entry table: with idxShift = −I (I the input's integer bits)
+ * floor(x · 2^idxShift) is −1 for x < 0 and 0 otherwise, so with offset 1 the index is the sign. The table holds ±s
+ * rounded into the output format.
+ */
+function lowerBipolar(node: Node, ctx: LowerContext, s: number): void {
+  const x = ctx.input(node.inputs[0]);
+  const out = ctx.output(node.outputs[0]);
+  const name = ctx.layerName(node);
+  const table = ctx.rawData(`${name}_pm`, [2], [fromDouble(-s, out.format), fromDouble(s, out.format)], out.format);
+  ctx.add({ kind: 'lut', fn: 'bipolar', name, sources: sourcesOf(node), inputs: [x.name], output: out.name, n: numel(x.shape), idxShift: -x.format.int, offset: 1, table });
+}
+
 function makeQuant(op: 'Quant' | 'IntQuant'): OpDef<QuantParams> {
   return {
     op,
@@ -428,6 +441,10 @@ function makeQuant(op: 'Quant' | 'IntQuant'): OpDef<QuantParams> {
       return [tensor(x.shape, out, x.dtype)];
     },
     lower(node, p, ctx) {
+      if (p.bipolar) {
+        if (zeroPointOf(ctx, node.inputs[2]) !== 0) return ctx.fail(node, 'a bipolar Quant with a zero point is not supported');
+        return lowerBipolar(node, ctx, scalarOf(ctx, node.inputs[1]));
+      }
       const k = exactExponent(node, ctx, node.inputs[1], node.inputs[2], false);
       if (k === undefined) return lowerQuantRequant(node, p, ctx, scalarOf(ctx, node.inputs[1]), zeroPointOf(ctx, node.inputs[2]));
       const { format, act } = quantLowerFormat(node, p, k, ctx);
@@ -460,7 +477,7 @@ export const BipolarQuantOp: OpDef<Record<string, never>> = {
     return [tensor(x.shape, x.data.map((v, i) => r((v >= 0 ? 1 : -1) * s[i])), x.dtype)];
   },
   lower(node, _p, ctx) {
-    ctx.fail(node, 'a bipolar activation is a sign function, which has no fixed-point layer yet (bipolar weights are fine: they are constant-folded)');
+    lowerBipolar(node, ctx, scalarOf(ctx, node.inputs[1]));
   },
   constantInputs: [1],
 };

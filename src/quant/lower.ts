@@ -6,7 +6,9 @@
  * through the same machinery into the region's own layer list.
  */
 import { createHash } from 'node:crypto';
-import { fromDouble, type FixedFormat } from '../../sim/fixed.js';
+import { fixed, fromDouble, type FixedFormat } from '../../sim/fixed.js';
+import { ELT_RANK } from '../ir/design.js';
+import { broadcastStrides, padShape } from '../ops/broadcast.js';
 import type { ConstData, Design, DTensor, Layer } from '../ir/design.js';
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 import { isFloatType } from '../ir/graph.js';
@@ -152,6 +154,21 @@ export function lowerGraph(g: Graph, opts: LowerOptions): Design {
   L.lowerNodes(g, scope, layers);
   const outputs: string[] = [];
   for (const o of g.outputs) {
+    const c = g.constants.get(o.name);
+    if (c && !scope.has(o.name)) {
+      // A constant output (a model that folds completely, e.g. a QDQ graph without inputs) is a ROM the design
+      // writes out: its values rounded into the output format, added to zero.
+      const f = opts.quant.valueFormats?.get(o.name) ?? opts.quant.activation;
+      const t = L.declare(scope, o.name, c.shape, f, 't_');
+      const value = L.rawConst(`${t.name}_rom`, c.shape, Array.from(c.data, (v) => fromDouble(v, f)), f);
+      const zero = L.rawConst('zero', [], [0], fixed(1, 1));
+      const outShape = padShape(c.shape, ELT_RANK);
+      layers.push({
+        kind: 'eltwise', op: 'add', name: L.names.take(`const_${o.name}`), sources: [o.name], inputs: [], output: t.name,
+        a: { constant: value }, b: { constant: zero }, outShape, aStrides: broadcastStrides(c.shape, outShape, ELT_RANK),
+        bStrides: new Array(ELT_RANK).fill(0), act: { kind: 'none' },
+      });
+    }
     const t = scope.get(o.name);
     if (!t || g.inputs.some((i) => i.name === o.name)) {
       if (L.bag.empty) L.bag.add({ code: 'FPGAC003', message: `graph output '${o.name}' is ${g.constants.has(o.name) ? 'a constant' : 'not computed by any layer'}; the design needs at least one layer per output` });

@@ -16,7 +16,7 @@ import { simulateSample } from '../../sim/simulate.js';
 import { formatToCpp } from '../../sim/fixed.js';
 import { numel } from '../../src/ir/graph.js';
 import { HAVE_SHARED, SHARED_MODELS, SKIP_REASON, modelPath, testDataSets, toleranceRatio } from '../support/models.js';
-import { rng } from '../support/harness.js';
+import { csimSamples, rng } from '../support/harness.js';
 
 /** Tolerance against float32 runtimes: the reference computes in float64 between the quantizers. */
 const RTOL = 1e-5;
@@ -96,6 +96,18 @@ describe.skipIf(!HAVE_SHARED)('quantized models: float reference vs stored refer
 });
 
 describe.skipIf(!HAVE_SHARED)('quantized models in hardware', () => {
+  it('polygraphy/qdq_conv has no inputs: it builds as a ROM of its folded output, equal to the stored reference', async () => {
+    const c = compileModel(modelPath('polygraphy/qdq_conv'));
+    expect(c.design.inputs).toEqual([]);
+    const want = testDataSets('polygraphy/qdq_conv')[0].outputs[0];
+    const got = simulateSample(c.design, []).outputs[0];
+    expect(got.length).toBe(want.data.length);
+    // The stored output is on the int8 grid (scale 1): exactly representable in the default ap_fixed<16,6>.
+    expect(Array.from(got)).toEqual(Array.from(want.data));
+    const csim = await csimSamples(c.design, [[]]);
+    expect(Array.from(csim[0][0])).toEqual(Array.from(got));
+  });
+
   it('qonnx-zoo/TFC_2W2A compiles (its normalisation Div becomes a Mul) and the fixed-point design picks the stored answer on every data set', () => {
     const c = compileModel(modelPath('qonnx-zoo/TFC_2W2A'));
     expect(c.log.some((l) => /divToMul: [1-9]/.test(l))).toBe(true);

@@ -581,12 +581,28 @@ describe('quantizers that do not map exactly onto ap_fixed are refused, never ap
     expect(compileError(...qdq([0.5, 0.25, 1], [0, 0, 0]))).toMatch(/FPGAC003: node 'the_q'.*per-axis quantization of a run-time tensor/);
   });
 
-  it('rounding without an ap_fixed mode, and bipolar activations', () => {
+  it('rounding without an ap_fixed mode', () => {
     const c = quantNode('qc', 'x', 'y', { bits: 4, signed: 1, narrow: 0, scale: 0.5, mode: 'CEIL' });
     expect(compileError([c.node], c.inits!)).toMatch(/FPGAC003: node 'qc'.*rounding_mode CEIL has no ap_fixed quantization mode/);
-    const b = quantNode('qb', 'x', 'y', { bits: 1, signed: 1, narrow: 0, scale: 0.5 });
-    expect(compileError([b.node], b.inits!)).toMatch(/FPGAC003: node 'qb'.*bipolar/);
-    const bq: NodeSpec = { op: 'BipolarQuant', domain: QONNX, name: 'bq', inputs: ['x', 's'], outputs: ['y'] };
-    expect(compileError([bq], [{ name: 's', dims: [], values: [1] }])).toMatch(/FPGAC003: node 'bq'.*bipolar/);
   });
+});
+
+describe('bipolar activations in hardware', () => {
+  const bq: NodeSpec = { op: 'BipolarQuant', domain: QONNX, name: 'bq', inputs: ['x', 's'], outputs: ['y'] };
+  const b1 = quantNode('qb', 'x', 'y', { bits: 1, signed: 1, narrow: 0, scale: 0.5 });
+  const models: [string, NodeSpec[], NonNullable<ModelSpec['initializers']>][] = [
+    ['BipolarQuant, scale 0.75', [bq], [{ name: 's', dims: [], values: [0.75] }]],
+    ['signed 1-bit Quant, scale 0.5', [b1.node], b1.inits!],
+  ];
+  for (const [label, nodes, inits] of models) {
+    it(`${label}: ±s by the sign (0 positive) exactly as the float reference, and g++ equals the simulator`, async () => {
+      const file = write({ inputs: [{ name: 'x', dims: [1, 3, 4] }], outputs: [{ name: 'y' }], nodes, initializers: inits, opset: 13 });
+      const c = compileModel(file);
+      const rand = rng(11);
+      const samples = Array.from({ length: 8 }, (_, s) => [Array.from({ length: 12 }, (_, i) => (s === 0 && i < 3 ? [0, -(2 ** -10), 2 ** -10][i] : Math.round((rand() * 2 - 1) * 31 * 1024) / 1024))]);
+      for (const [x] of samples) expect(Array.from(simulateSample(c.design, [x]).outputs[0])).toEqual(Array.from(runFloat(c.reference, [x]).outputs[0].data));
+      const csim = await csimSamples(c.design, samples);
+      samples.forEach((x, i) => expect(Array.from(csim[i][0])).toEqual(Array.from(simulateSample(c.design, x).outputs[0])));
+    });
+  }
 });
