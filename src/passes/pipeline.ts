@@ -5,6 +5,7 @@
  * - toDense before foldBatchNorm/foldBias, which then see Dense as well as Conv;
  * - absorbLayoutTranspose after toDense (it edits Dense weights);
  * - fuseActivation after the folds: folding needs layers without activations;
+ * - pruneChannels after fusion (a channel's constant is act(bias), with the fused act);
  * - loopRegions last: step signatures compare the final, fused form of each step.
  */
 import type { Graph } from '../ir/graph.js';
@@ -16,6 +17,7 @@ import { foldBatchNorm } from './batchnorm.js';
 import { absorbLayoutTranspose } from './layout.js';
 import { fuseActivation } from './activation.js';
 import { loopRegions } from './regions.js';
+import { pruneChannels } from './prune.js';
 import type { Pass } from './util.js';
 
 export const PIPELINE: readonly (readonly [string, Pass])[] = [
@@ -26,6 +28,7 @@ export const PIPELINE: readonly (readonly [string, Pass])[] = [
   ['foldBias', foldBias],
   ['absorbLayoutTranspose', absorbLayoutTranspose],
   ['fuseActivation', fuseActivation],
+  ['pruneChannels', pruneChannels],
   ['loopRegions', loopRegions],
 ];
 

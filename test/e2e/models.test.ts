@@ -62,7 +62,7 @@ describe.skipIf(!HAVE_SHARED)('end to end: build, make csim, fpgac sim', () => {
     expect(Math.abs(acc - 0.975)).toBeLessThanOrEqual(0.005);
   });
 
-  for (const m of ['hls4ml/three_layer_keras', 'hls4ml/conv2d_small_keras', 'qonnx-data/mnist-conv', 'qonnx-zoo/TFC_2W2A']) {
+  for (const m of ['hls4ml/three_layer_keras', 'hls4ml/conv2d_small_keras', 'qonnx-data/mnist-conv', 'qonnx-zoo/TFC_2W2A', 'derived-hls4ml-keras/KERAS_3layer_70pruned_retrained']) {
     it(`${m}: identical bits, close to the reference outputs`, async () => {
       const ds = testDataSets(m)[0];
       const files = ds.inputs.map((t, i) => {

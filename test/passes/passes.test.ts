@@ -189,3 +189,43 @@ describe('absorbLayoutTranspose, removeIdentity, fuseActivation', () => {
     expect(ops(r)).toEqual(['Conv', 'Conv', 'Relu']);
   });
 });
+
+describe('pruneChannels', () => {
+  it('removes all-zero conv channels whose output is 0, keeps one whose bias makes it a non-zero constant', async () => {
+    const w1 = values(4 * 2 * 9, 31);
+    for (const o of [1, 3]) for (let i = 0; i < 18; i++) w1[o * 18 + i] = 0; // channels 1 and 3: all-zero weights
+    const r = await checkAgainstOrt({
+      inputs: [{ name: 'x', dims: ['N', 2, 5, 5] }], outputs: [{ name: 'y' }],
+      initializers: [
+        { name: 'W1', dims: [4, 2, 3, 3], values: w1 }, { name: 'B1', dims: [4], values: [0.1, 0, -0.2, 0.5] },
+        { name: 'W2', dims: [3, 4, 3, 3], values: values(108, 32) },
+      ],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'W1', 'B1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'Relu', inputs: ['c1'], outputs: ['r1'] },
+        { op: 'Conv', inputs: ['r1', 'W2'], outputs: ['y'], attrs: { pads: [1, 1, 1, 1] } },
+      ],
+    });
+    // Channel 1 (bias 0) goes; channel 3 (relu(0.5) = 0.5 everywhere, but zero-padded at the borders) stays.
+    expect(r.log.find((l) => l.startsWith('pruneChannels'))).toMatch(/'Conv_0': 1 of 4/);
+    expect(r.graph.constants.get(r.graph.nodes[0].inputs[1])!.shape[0]).toBe(3);
+  });
+
+  it('folds constant dense channels into the bias of the next layer', async () => {
+    const w = values(6 * 4, 33);
+    for (let i = 0; i < 4; i++) w[i * 6 + 2] = 0; // MatMul W is [in][out]: output column 2 all zero
+    const r = await checkAgainstOrt({
+      inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'y' }],
+      initializers: [
+        { name: 'W', dims: [4, 6], values: w }, { name: 'b', dims: [6], values: [0, 0.1, 0.7, -0.3, 0.2, 0] },
+        { name: 'V', dims: [6, 3], values: values(18, 34) },
+      ],
+      nodes: [
+        { op: 'MatMul', inputs: ['x', 'W'], outputs: ['h'] }, { op: 'Add', inputs: ['h', 'b'], outputs: ['z'] },
+        { op: 'Relu', inputs: ['z'], outputs: ['a'] }, { op: 'MatMul', inputs: ['a', 'V'], outputs: ['y'] },
+      ],
+    });
+    expect(r.log.find((l) => l.startsWith('pruneChannels'))).toMatch(/1 of 6/);
+    expect(r.graph.constants.get(r.graph.nodes[0].inputs[1])!.shape).toEqual([5, 4]);
+  });
+});
