@@ -25,10 +25,6 @@ export interface SimResult {
   readonly trace?: Map<string, Float64Array>;
 }
 
-export function runLayer(layer: ComputeLayer, io: KernelIO): void {
-  (SIM_KERNELS[layer.kind] as SimKernel<ComputeLayer>)(layer, io);
-}
-
 /** A compute layer with its buffers, or a loop: its entry cast, body steps and state buffers. */
 type Step =
   | { readonly layer: ComputeLayer; readonly kernel: SimKernel<ComputeLayer>; readonly io: KernelIO; readonly loop?: undefined }

@@ -86,7 +86,7 @@ export function compileModel(modelPath: string, opts: CompileOptions = {}): Comp
     let quant: QuantOptions = { activation: act, weight: act, bias: act };
     if (ranges) {
       const cal = calibrateFormats(canonical, ranges, act, margin);
-      quant = { ...quant, regionRanges: cal.regionRanges, valueFormats: cal.values, regionFormats: cal.regions, constantsFromValues: true, perChannel: !opts.perTensorWeights };
+      quant = { ...quant, valueFormats: cal.values, regionFormats: cal.regions, constantsFromValues: true, perChannel: !opts.perTensorWeights };
     }
     return lowerGraph(canonical, { quant, topName: top, precision, model });
   };

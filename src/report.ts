@@ -4,7 +4,10 @@
  */
 import { formatToCpp } from '../sim/fixed.js';
 import type { ComputeLayer, ConstData, Design, Layer, LoopLayer } from './ir/design.js';
-import { computeLayers } from './ir/design.js';
+import { computeLayers, layerConstants } from './ir/design.js';
+
+/** A layer's parameters: its weight and bias constants (tables and per-channel shifts are not parameters). */
+const paramsOf = (l: ComputeLayer): ConstData[] => layerConstants(l).filter((e) => e.role === 'weight' || e.role === 'bias').map((e) => e.data);
 import { numel } from './ir/graph.js';
 import type { Plan } from './plan/types.js';
 
@@ -58,16 +61,6 @@ export interface Report {
   readonly totals: { readonly params: number; readonly zeroParams: number; readonly uniqueWeightBits: number; readonly macs: number; readonly layers: number };
 }
 
-function constantsOf(l: ComputeLayer): ConstData[] {
-  switch (l.kind) {
-    case 'conv2d': case 'dense': return [l.weight, ...(l.bias ? [l.bias] : [])];
-    case 'eltwise': return [l.a, l.b].flatMap((o) => ('constant' in o ? [o.constant] : []));
-    case 'lut': return [l.table];
-    case 'softmax': return [l.expTable];
-    default: return [];
-  }
-}
-
 function macsOf(l: ComputeLayer): number {
   switch (l.kind) {
     case 'conv2d': return l.oc * l.oh * l.ow * (l.c / l.group) * l.kh * l.kw;
@@ -85,10 +78,9 @@ export function buildReport(design: Design, passes: readonly string[], tool: str
   visit(design.layers);
   const runsOf = (l: ComputeLayer) => regionOf.get(l)?.trips ?? 1;
   const layers = computeLayers(design.layers).map((l): LayerReport => {
-    const consts = constantsOf(l);
-    const isParam = (c: ConstData) => l.kind === 'conv2d' || l.kind === 'dense' || l.kind === 'eltwise';
-    const params = consts.filter(isParam).reduce((s, c) => s + c.raw.length, 0);
-    const zeroParams = consts.filter(isParam).reduce((s, c) => s + c.raw.filter((r) => r === 0).length, 0);
+    const consts = paramsOf(l);
+    const params = consts.reduce((s, c) => s + c.raw.length, 0);
+    const zeroParams = consts.reduce((s, c) => s + c.raw.filter((r) => r === 0).length, 0);
     const formats: Record<string, string> = {
       input: formatToCpp(design.tensors[l.inputs[0]]?.format ?? design.tensors[l.output].format),
       output: formatToCpp(design.tensors[l.output].format),
@@ -108,12 +100,13 @@ export function buildReport(design: Design, passes: readonly string[], tool: str
     };
   });
   const unique = new Map<string, ConstData>();
-  computeLayers(design.layers).forEach((l) => constantsOf(l).forEach((c) => unique.set(c.name, c)));
+  // Each shared constant once; parameters only (weights, biases), not tables or shifts.
+  computeLayers(design.layers).forEach((l) => paramsOf(l).forEach((c) => unique.set(c.name, c)));
   const regions: RegionReport[] = [];
   const collect = (ls: readonly Layer[]) => ls.forEach((l) => {
     if (l.kind !== 'loop') return;
     const body = computeLayers(l.body);
-    const consts = new Map(body.flatMap(constantsOf).map((c) => [c.name, c]));
+    const consts = new Map(body.flatMap((b) => layerConstants(b).map((e) => e.data)).map((c) => [c.name, c]));
     const bits = [...consts.values()].reduce((s, c) => s + c.raw.length * c.format.width, 0);
     regions.push({ name: l.name, steps: l.trips, origin: l.sources, bodyLayers: body.length, weightBitsStored: bits, weightBitsUnrolled: bits * l.trips, macsPerInference: body.reduce((s, b) => s + macsOf(b), 0) * l.trips });
     collect(l.body);
@@ -123,9 +116,9 @@ export function buildReport(design: Design, passes: readonly string[], tool: str
     tool, model: design.model, top: design.name, precision: design.precision, passes,
     layers, regions,
     totals: {
-      params: [...unique.values()].filter((c) => !/_(table|exp|sh)$/.test(c.name)).reduce((s, c) => s + c.raw.length, 0),
-      zeroParams: [...unique.values()].filter((c) => !/_(table|exp|sh)$/.test(c.name)).reduce((s, c) => s + c.raw.filter((r) => r === 0).length, 0),
-      uniqueWeightBits: [...unique.values()].reduce((s, c) => s + c.raw.length * c.format.width, 0),
+      params: [...unique.values()].reduce((s, c) => s + c.raw.length, 0),
+      zeroParams: [...unique.values()].reduce((s, c) => s + c.raw.filter((r) => r === 0).length, 0),
+      uniqueWeightBits: [...new Map(computeLayers(design.layers).flatMap(layerConstants).map((e) => [e.data.name, e.data])).values()].reduce((s, c) => s + c.raw.length * c.format.width, 0),
       macs: layers.reduce((s, l) => s + l.macs, 0),
       layers: layers.length,
     },

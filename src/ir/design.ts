@@ -223,3 +223,22 @@ export interface Design {
 export function computeLayers(layers: readonly Layer[]): ComputeLayer[] {
   return layers.flatMap((l) => (l.kind === 'loop' ? computeLayers(l.body) : [l]));
 }
+
+/** The role a layer constant plays: parameters (weights, biases), computed tables, per-channel shifts. */
+export type ConstRole = 'weight' | 'bias' | 'table' | 'shift';
+
+/** Every constant a compute layer reads, with its role (what the emitter stores, the plan places, reports count). */
+export function layerConstants(l: ComputeLayer): { readonly data: ConstData; readonly role: ConstRole }[] {
+  switch (l.kind) {
+    case 'conv2d': case 'dense':
+      return [
+        { data: l.weight, role: 'weight' as const },
+        ...(l.bias ? [{ data: l.bias, role: 'bias' as const }] : []),
+        ...(l.shift ? [{ data: l.shift.k, role: 'shift' as const }] : []),
+      ];
+    case 'eltwise': return [l.a, l.b].flatMap((o) => ('constant' in o ? [{ data: o.constant, role: 'weight' as const }] : []));
+    case 'lut': return [{ data: l.table, role: 'table' }];
+    case 'softmax': return [{ data: l.expTable, role: 'table' }];
+    default: return [];
+  }
+}

@@ -115,10 +115,6 @@ export function producers(g: Graph): Map<string, Node> {
   return m;
 }
 
-export function withGraph(g: Graph, patch: Partial<Graph>): Graph {
-  return { ...g, ...patch };
-}
-
 export function isFloatType(t: DType): boolean {
   return t === 'float32' || t === 'float64' || t === 'float16' || t === 'bfloat16';
 }

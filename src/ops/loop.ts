@@ -10,7 +10,6 @@ import { DiagnosticError } from '../diagnostics.js';
 import type { InputInfo, OpDef } from './types.js';
 import { inferAndFold } from '../passes/infer.js';
 import { runFloat } from '../reference.js';
-import { widenFor } from '../quant/calibrate.js';
 
 function bad(node: Node, message: string, code: 'FPGAC009' | 'FPGAC003' = 'FPGAC009'): never {
   throw new DiagnosticError([{ code, node: node.name, op: node.op, message }]);
@@ -97,7 +96,7 @@ export interface RegionParams {
   readonly origin: string;
 }
 
-export const LoopRegionOp: OpDef<RegionParams> & { lower?: OpDef<RegionParams>["lower"] } = {
+export const LoopRegionOp: OpDef<RegionParams> = {
   op: 'LoopRegion',
   family: 'loop',
   domains: ['fpgac'],
@@ -111,19 +110,15 @@ export const LoopRegionOp: OpDef<RegionParams> & { lower?: OpDef<RegionParams>["
     }
     return [x];
   },
-};
-
-/** LoopRegion → `loop` layer: the carried tensor takes the activation format for every step. */
-LoopRegionOp.lower = (node, p, ctx) => {
-  const x = ctx.input(node.inputs[0]);
-  // One format for every step: the activation format, widened when calibration saw larger states on any step.
-  const range = ctx.opts.regionRanges?.get(node.name);
-  // With per-value calibration (--calibrate) the state gets the activation width, sized by the same range.
-  const stateFormat = ctx.opts.regionFormats?.get(node.name) ?? (range === undefined ? ctx.opts.activation : widenFor(ctx.opts.activation, range));
-  const r = ctx.lowerRegion(p.body, x, stateFormat);
-  const out = ctx.output(node.outputs[0], stateFormat);
-  ctx.add({
-    kind: 'loop', name: ctx.layerName(node), sources: node.sources ?? [node.name], inputs: [x.name], output: out.name,
-    trips: p.trips, stateIn: r.stateIn.name, stateOut: r.stateOut.name, body: r.layers,
-  });
+  /** One `loop` layer; the carried tensor has one format for every step (calibrated over all steps, if given). */
+  lower(node, p, ctx) {
+    const x = ctx.input(node.inputs[0]);
+    const stateFormat = ctx.opts.regionFormats?.get(node.name) ?? ctx.opts.activation;
+    const r = ctx.lowerRegion(p.body, x, stateFormat);
+    const out = ctx.output(node.outputs[0], stateFormat);
+    ctx.add({
+      kind: 'loop', name: ctx.layerName(node), sources: node.sources ?? [node.name], inputs: [x.name], output: out.name,
+      trips: p.trips, stateIn: r.stateIn.name, stateOut: r.stateOut.name, body: r.layers,
+    });
+  },
 };

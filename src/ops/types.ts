@@ -45,9 +45,4 @@ export interface OpDef<P = unknown> {
 
 export type AnyOpDef = OpDef<any>;
 
-export function paramsOf<P>(node: Node): P {
-  if (node.params === undefined) throw new Error(`internal error: node '${node.name}' was not parsed`);
-  return node.params as P;
-}
-
 export type { Graph, Node, Tensor };

@@ -57,8 +57,3 @@ export function placeArray(words: number, bits: number, banks: number, hasUram: 
   }
   return { kind: 'bram18', blocks: bram, capacityBits: bram * BRAM18_BITS, lut: 0, ff: 0 };
 }
-
-/** Vitis HLS `BIND_STORAGE impl=` for a placement (ROMs for constants, true dual-port RAMs for buffers). */
-export function storageImpl(kind: MemKind): string {
-  return kind === 'uram' ? 'uram' : kind === 'lutram' ? 'lutram' : 'bram';
-}

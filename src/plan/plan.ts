@@ -10,7 +10,7 @@
  * named in the configuration keep the reuse factor given there.
  */
 import type { ComputeLayer, ConstData, Design, Layer } from '../ir/design.js';
-import { computeLayers } from '../ir/design.js';
+import { computeLayers, layerConstants } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { DiagnosticError, type Diagnostic } from '../diagnostics.js';
 import type { Board } from './boards.js';
@@ -46,16 +46,6 @@ export const ESTIMATE_MODEL =
   '(BRAM18 1Kx18 ... 16Kx1, URAM 4Kx72) and the banks the partitioning needs; buffers whose lifetimes do not overlap ' +
   'share one array.';
 
-function constantsOf(l: ComputeLayer): { c: ConstData; role: 'weight' | 'table' }[] {
-  switch (l.kind) {
-    case 'conv2d': case 'dense': return [l.weight, ...(l.bias ? [l.bias] : []), ...(l.shift ? [l.shift.k] : [])].map((c) => ({ c, role: 'weight' as const }));
-    case 'eltwise': return [l.a, l.b].flatMap((o) => ('constant' in o ? [{ c: o.constant, role: 'weight' as const }] : []));
-    case 'lut': return [{ c: l.table, role: 'table' }];
-    case 'softmax': return [{ c: l.expTable, role: 'table' }];
-    default: return [];
-  }
-}
-
 /** Banks each kernel's partitioning gives its weights, input and output (see hw/fpgac/dense.h and conv.h). */
 function bankNeeds(l: ComputeLayer, p: Parallel): { weight: number; input: number; output: number } {
   if (l.kind === 'dense') return { weight: p.pfIn * p.pfOut, input: p.pfIn, output: p.pfOut };
@@ -77,7 +67,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     const b = bankNeeds(l, parOf(l));
     need(tensorBanks, l.output, b.output);
     for (const t of l.inputs) need(tensorBanks, t, b.input);
-    for (const { c } of constantsOf(l)) need(constBanks, c.name, b.weight);
+    for (const { data: c } of layerConstants(l)) need(constBanks, c.name, b.weight);
   }
   const memories: MemoryPlacement[] = [];
   const owner = new Map<MemoryPlacement, string>();
@@ -90,7 +80,8 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   };
   const seen = new Set<string>();
   for (const l of computeLayers(design.layers)) {
-    for (const { c, role } of constantsOf(l)) {
+    for (const { data: c, role: r } of layerConstants(l)) {
+      const role = r === 'table' ? 'table' : 'weight';
       if (seen.has(c.name)) continue;
       seen.add(c.name);
       const banks = constBanks.get(c.name) ?? 1;

@@ -26,40 +26,6 @@ import type { RegionParams } from '../ops/loop.js';
 
 export { capFraction, formatForRange, maxAbsOf } from './range.js';
 
-/** Largest |state| over all steps and samples, per LoopRegion node name. */
-export function regionStateRanges(g: Graph, samples: readonly (readonly Float64Array[])[]): Map<string, number> {
-  const regions = g.nodes.filter((n) => n.op === 'LoopRegion');
-  const ranges = new Map<string, number>(regions.map((r) => [r.name, 0]));
-  if (!regions.length) return ranges;
-  for (const s of samples) {
-    const env = runFloat(g, s, { trace: true }).values!;
-    for (const r of regions) {
-      const p = r.params as RegionParams;
-      let x: Tensor = env.get(r.inputs[0])!;
-      let m = ranges.get(r.name)!;
-      for (const v of x.data) m = Math.max(m, Math.abs(v));
-      for (let t = 0; t < p.trips; t++) {
-        x = runFloat(p.body, [x.data]).outputs[0];
-        for (const v of x.data) m = Math.max(m, Math.abs(v));
-      }
-      ranges.set(r.name, m);
-    }
-  }
-  return ranges;
-}
-
-/**
- * `f` with enough integer bits for |v| ≤ maxAbs (never fewer than f has), fraction bits unchanged: the format
- * grows rather than saturating.
- */
-export function widenFor(f: FixedFormat, maxAbs: number): FixedFormat {
-  const frac = fracBits(f);
-  let int = f.int;
-  const top = (i: number) => (f.signed ? 2 ** (i - 1) : 2 ** i) - 2 ** -frac;
-  while (top(int) < maxAbs) int++;
-  return int === f.int ? f : fixed(frac + int, int, { signed: f.signed, q: f.q, o: f.o, n: f.n });
-}
-
 /**
  * Largest |x| of every computed value over the samples: graph inputs and node outputs by name, region body values
  * (including the body's state input and output) as `<region>/<value>` over every step.
@@ -120,8 +86,6 @@ export interface CalibratedFormats {
   readonly values: Map<string, FixedFormat>;
   /** Loop-region state formats by region node name. */
   readonly regions: Map<string, FixedFormat>;
-  /** Loop-region state ranges by region node name (what regionStateRanges computes). */
-  readonly regionRanges: Map<string, number>;
 }
 
 /** Activation and region-state formats for the ranges of `valueRanges` (rules in the file overview). */
@@ -129,7 +93,6 @@ export function calibrateFormats(g: Graph, ranges: ReadonlyMap<string, number>, 
   const values = new Map<string, FixedFormat>();
   for (const [k, m] of ranges) values.set(k, formatForRange(activation, m, marginBits));
   const regions = new Map<string, FixedFormat>();
-  const regionRanges = new Map<string, number>();
   const visit = (graph: Graph, prefix: string) => {
     for (const n of graph.nodes) {
       if (n.op !== 'LoopRegion') continue;
@@ -139,11 +102,10 @@ export function calibrateFormats(g: Graph, ranges: ReadonlyMap<string, number>, 
         ranges.get(prefix + n.inputs[0]) ?? 0, ranges.get(prefix + n.outputs[0]) ?? 0,
         ranges.get(inner + p.body.inputs[0].name) ?? 0, ranges.get(inner + p.body.outputs[0].name) ?? 0,
       );
-      regionRanges.set(n.name, m);
       regions.set(n.name, formatForRange(activation, m, marginBits));
       visit(p.body, inner);
     }
   };
   visit(g, '');
-  return { values, regions, regionRanges };
+  return { values, regions };
 }

@@ -14,15 +14,13 @@ export interface QuantOptions {
   readonly weight: FixedFormat;
   /** Format of biases. */
   readonly bias: FixedFormat;
-  /** Calibrated largest |state| of loop regions, by region node name (absent: the activation format). */
-  readonly regionRanges?: ReadonlyMap<string, number>;
   /**
    * Calibrated formats of graph values (`--calibrate`): graph inputs and node outputs by ONNX name, values inside
    * a region body as `<region node>/<value>`. `LowerContext.output` and the graph inputs take these unless an op
    * asks for a particular format; values absent here take `activation`.
    */
   readonly valueFormats?: ReadonlyMap<string, FixedFormat>;
-  /** Calibrated loop-region state formats by region node name (take precedence over `regionRanges`). */
+  /** Calibrated loop-region state formats by region node name (the range over every step). */
   readonly regionFormats?: ReadonlyMap<string, FixedFormat>;
   /**
    * Constants take a per-tensor format from their own values (`paramFormat`): the weight/bias width with the
