@@ -6,7 +6,8 @@ import { sourcesOf } from '../ir/graph.js';
 import type { DType, Node, Tensor } from '../ir/graph.js';
 import { numel, tensor } from '../ir/graph.js';
 import { DiagnosticError } from '../diagnostics.js';
-import { ELT_RANK, type Operand } from '../ir/design.js';
+import { ELT_RANK, type Activation, type ConstData, type DTensor, type Operand } from '../ir/design.js';
+import type { LowerContext } from '../quant/context.js';
 import type { InputInfo, OpDef } from './types.js';
 import { broadcastMap, broadcastShape, broadcastStrides, padShape } from './broadcast.js';
 import { lowerAct } from './conv.js';
@@ -79,6 +80,19 @@ function makeBinary(op: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow', f: Fn, lowered: '
         }
       : undefined,
   };
+}
+
+/**
+ * One `eltwise` layer: tensor x op constant c (NumPy-broadcast onto out's shape) → out. The building block of the
+ * quantizers' integer requantization steps.
+ */
+export function addConstEltwise(ctx: LowerContext, node: Node, op: 'mul' | 'add' | 'sub', x: DTensor, c: ConstData, out: DTensor, act: Activation = { kind: 'none' }): void {
+  const outShape = padShape(out.shape, ELT_RANK);
+  ctx.add({
+    kind: 'eltwise', op, name: ctx.layerName(node), sources: sourcesOf(node), inputs: [x.name], output: out.name,
+    a: { tensor: x.name }, b: { constant: c }, outShape,
+    aStrides: broadcastStrides(x.shape, outShape, ELT_RANK), bStrides: broadcastStrides(c.shape, outShape, ELT_RANK), act,
+  });
 }
 
 /** x · 2^k for a positive scalar power-of-two constant: a free shift (`unary` with shift k), no multiplier. */

@@ -10,13 +10,13 @@
 import type { Node, Tensor } from '../ir/graph.js';
 import { numel, sourcesOf, tensor } from '../ir/graph.js';
 import { DiagnosticError } from '../diagnostics.js';
-import { ELT_RANK, type DTensor, type Operand } from '../ir/design.js';
+import type { DTensor } from '../ir/design.js';
 import { fixed, fromDouble, type FixedFormat } from '../../sim/fixed.js';
 import type { LowerContext } from '../quant/context.js';
 import type { InputInfo, OpDef } from './types.js';
 import { as4d, type Window2d } from './window.js';
 import { evaluateConv, inferConv, parseConv, type ConvParams } from './conv.js';
-import { broadcastStrides, padShape } from './broadcast.js';
+import { addConstEltwise } from './elementwise.js';
 import { macAccFormat } from '../quant/acc.js';
 import { roundHalfEven } from './quantize.js';
 
@@ -54,21 +54,12 @@ const centred = (t: Tensor, zp: Tensor | undefined, axis0 = false): Tensor => {
 
 const intFormat = (bits: number, signed = true, q: 'AP_TRN' | 'AP_RND_CONV' = 'AP_TRN', o: 'AP_WRAP' | 'AP_SAT' = 'AP_WRAP') => fixed(bits, bits, { signed, q, o });
 
-function eltStep(ctx: LowerContext, node: Node, op: 'mul' | 'add' | 'sub', x: DTensor, c: Operand, cShape: readonly number[], out: DTensor): void {
-  const outShape = padShape(out.shape, ELT_RANK);
-  ctx.add({
-    kind: 'eltwise', op, name: ctx.layerName(node), sources: sourcesOf(node), inputs: [x.name], output: out.name,
-    a: { tensor: x.name }, b: c, outShape, aStrides: broadcastStrides(x.shape, outShape, ELT_RANK), bStrides: broadcastStrides(cShape, outShape, ELT_RANK),
-    act: { kind: 'none' },
-  });
-}
-
 /** The input with its zero point removed, as an exact integer tensor. */
 function centredInput(node: Node, ctx: LowerContext, name: string, zp: number): DTensor {
   const x = ctx.input(name);
   if (zp === 0) return x;
   const c = ctx.temp(`${name}_centred`, x.shape, intFormat(x.format.width + 1));
-  eltStep(ctx, node, 'sub', x, { constant: ctx.rawData(`${ctx.layerName(node)}_xzp`, [], [zp], intFormat(32)) }, [], c);
+  addConstEltwise(ctx, node, 'sub', x, ctx.rawData(`${ctx.layerName(node)}_xzp`, [], [zp], intFormat(32)), c);
   return c;
 }
 
@@ -80,10 +71,10 @@ function requantize(node: Node, ctx: LowerContext, acc: DTensor, m: Float64Array
   const mConst = ctx.rawData(`${ctx.layerName(node)}_m`, mShape, Array.from(m, (v) => fromDouble(v, mFormat)), mFormat);
   const yFormat = intFormat(8, yRange[0] < 0, 'AP_RND_CONV', 'AP_SAT');
   const out = ctx.output(node.outputs[0], yFormat);
-  if (yzp === 0) return eltStep(ctx, node, 'mul', acc, { constant: mConst }, mShape, out);
+  if (yzp === 0) return addConstEltwise(ctx, node, 'mul', acc, mConst, out);
   const wide = ctx.temp(`${node.outputs[0]}_rne`, acc.shape, intFormat(40, true, 'AP_RND_CONV', 'AP_SAT'));
-  eltStep(ctx, node, 'mul', acc, { constant: mConst }, mShape, wide);
-  eltStep(ctx, node, 'add', wide, { constant: ctx.rawData(`${ctx.layerName(node)}_yzp`, [], [yzp], intFormat(32)) }, [], out);
+  addConstEltwise(ctx, node, 'mul', acc, mConst, wide);
+  addConstEltwise(ctx, node, 'add', wide, ctx.rawData(`${ctx.layerName(node)}_yzp`, [], [yzp], intFormat(32)), out);
 }
 
 function scalar(node: Node, ctx: LowerContext, name: string, what: string): number {

@@ -37,11 +37,12 @@ import type { DType, Node, Tensor } from '../ir/graph.js';
 import { attrInt, attrString } from '../onnx/attrs.js';
 import { dtypeFromOnnx, onnxDtypeName } from '../onnx/tensor.js';
 import { DiagnosticError } from '../diagnostics.js';
-import { ELT_RANK, type Activation, type DTensor, type Operand } from '../ir/design.js';
+import type { Activation, ConstData } from '../ir/design.js';
 import { fixed, fromDouble, type FixedFormat, type QMode } from '../../sim/fixed.js';
 import type { LowerContext } from '../quant/context.js';
 import type { InputInfo, OpDef } from './types.js';
-import { broadcastMap, broadcastShape, broadcastStrides, padShape } from './broadcast.js';
+import { broadcastMap, broadcastShape } from './broadcast.js';
+import { addConstEltwise } from './elementwise.js';
 
 function bad(node: Node, message: string, code: 'FPGAC003' | 'FPGAC004' | 'FPGAC007' = 'FPGAC003'): never {
   throw new DiagnosticError([{ code, node: node.name, op: node.op, message }]);
@@ -196,18 +197,9 @@ function significantFormat(v: number, bits: number): FixedFormat {
 }
 
 /** A constant operand of an element-wise step; its raw comes from rounding v into `format`. */
-function constOperand(ctx: LowerContext, hint: string, v: number, format: FixedFormat) {
-  return { constant: ctx.rawData(hint, [], [fromDouble(v, format)], format) };
-}
-
-/** One element-wise step x op c (constant) → out, with NumPy-trivial strides (same shape, scalar constant). */
-function eltStep(ctx: LowerContext, node: Node, op: 'mul' | 'add' | 'sub', x: DTensor, c: Operand, out: DTensor, act: Activation = { kind: 'none' }): void {
-  const outShape = padShape(out.shape, ELT_RANK);
-  ctx.add({
-    kind: 'eltwise', op, name: ctx.layerName(node), sources: sourcesOf(node), inputs: [x.name], output: out.name,
-    a: { tensor: x.name }, b: c, outShape, aStrides: broadcastStrides(x.shape, outShape, ELT_RANK), bStrides: new Array(ELT_RANK).fill(0),
-    act,
-  });
+/** A scalar constant: v rounded into `format`. */
+function scalarConst(ctx: LowerContext, hint: string, v: number, format: FixedFormat): ConstData {
+  return ctx.rawData(hint, [], [fromDouble(v, format)], format);
 }
 
 /**
@@ -218,26 +210,26 @@ function eltStep(ctx: LowerContext, node: Node, op: 'mul' | 'add' | 'sub', x: DT
  */
 function lowerRequantize(node: Node, ctx: LowerContext, s: number, zp: number, qFormat: FixedFormat): void {
   const x = ctx.input(node.inputs[0]);
-  const m = constOperand(ctx, `${ctx.layerName(node)}_m`, 1 / s, significantFormat(1 / s, 24));
+  const m = scalarConst(ctx, `${ctx.layerName(node)}_m`, 1 / s, significantFormat(1 / s, 24));
   const out = ctx.output(node.outputs[0], qFormat);
-  if (zp === 0) return eltStep(ctx, node, 'mul', x, m, out);
+  if (zp === 0) return addConstEltwise(ctx, node, 'mul', x, m, out);
   const wide = fixed(40, 40, { signed: true, q: 'AP_RND_CONV', o: 'AP_SAT' });
   const r = ctx.temp(`${node.outputs[0]}_rne`, x.shape, wide);
-  eltStep(ctx, node, 'mul', x, m, r);
-  eltStep(ctx, node, 'add', r, constOperand(ctx, `${ctx.layerName(node)}_zp`, zp, fixed(32, 32)), out);
+  addConstEltwise(ctx, node, 'mul', x, m, r);
+  addConstEltwise(ctx, node, 'add', r, scalarConst(ctx, `${ctx.layerName(node)}_zp`, zp, fixed(32, 32)), out);
 }
 
 /** DequantizeLinear with any scale: y = (q − zp) · s, s exact at 24 significant bits, one cast to y's format. */
 function lowerDequantize(node: Node, ctx: LowerContext, s: number, zp: number, bits: number): void {
   let q = ctx.input(node.inputs[0]);
-  const sc = constOperand(ctx, `${ctx.layerName(node)}_s`, s, significantFormat(s, 24));
+  const sc = scalarConst(ctx, `${ctx.layerName(node)}_s`, s, significantFormat(s, 24));
   const out = ctx.output(node.outputs[0]);
   if (zp !== 0) {
     const d = ctx.temp(`${node.outputs[0]}_centered`, q.shape, fixed(bits + 1, bits + 1, { signed: true }));
-    eltStep(ctx, node, 'sub', q, constOperand(ctx, `${ctx.layerName(node)}_zp`, zp, fixed(32, 32)), d);
+    addConstEltwise(ctx, node, 'sub', q, scalarConst(ctx, `${ctx.layerName(node)}_zp`, zp, fixed(32, 32)), d);
     q = d;
   }
-  eltStep(ctx, node, 'mul', q, sc, out);
+  addConstEltwise(ctx, node, 'mul', q, sc, out);
 }
 
 /** out = cast(x · 2^e) into `format`: a `unary` layer with shift e (the raw bits read with the binary point moved). */
@@ -387,21 +379,21 @@ function quantLowerFormat(node: Node, p: QuantParams, k: number, ctx: LowerConte
 function lowerQuantRequant(node: Node, p: QuantParams, ctx: LowerContext, s: number, z: number): void {
   const { format: qFormat, act } = quantLowerFormat(node, p, 0, ctx);
   const x = ctx.input(node.inputs[0]);
-  const m = constOperand(ctx, `${ctx.layerName(node)}_m`, 1 / s, significantFormat(1 / s, 24));
+  const m = scalarConst(ctx, `${ctx.layerName(node)}_m`, 1 / s, significantFormat(1 / s, 24));
   const q = ctx.temp(`${node.outputs[0]}_q`, x.shape, qFormat);
   if (z === 0) {
-    eltStep(ctx, node, 'mul', x, m, q, act);
+    addConstEltwise(ctx, node, 'mul', x, m, q, act);
   } else {
     const r = ctx.temp(`${node.outputs[0]}_rounded`, x.shape, fixed(40, 40, { signed: true, q: qFormat.q, o: 'AP_SAT' }));
-    eltStep(ctx, node, 'mul', x, m, r);
-    eltStep(ctx, node, 'add', r, constOperand(ctx, `${ctx.layerName(node)}_zp`, z, fixed(32, 32)), q, act);
+    addConstEltwise(ctx, node, 'mul', x, m, r);
+    addConstEltwise(ctx, node, 'add', r, scalarConst(ctx, `${ctx.layerName(node)}_zp`, z, fixed(32, 32)), q, act);
   }
   let d = q;
   if (z !== 0) {
     d = ctx.temp(`${node.outputs[0]}_centred`, x.shape, fixed(p.bits + 1, p.bits + 1, { signed: true }));
-    eltStep(ctx, node, 'sub', q, constOperand(ctx, `${ctx.layerName(node)}_zp2`, z, fixed(32, 32)), d);
+    addConstEltwise(ctx, node, 'sub', q, scalarConst(ctx, `${ctx.layerName(node)}_zp2`, z, fixed(32, 32)), d);
   }
-  eltStep(ctx, node, 'mul', d, constOperand(ctx, `${ctx.layerName(node)}_s`, s, significantFormat(s, 24)), ctx.output(node.outputs[0]));
+  addConstEltwise(ctx, node, 'mul', d, scalarConst(ctx, `${ctx.layerName(node)}_s`, s, significantFormat(s, 24)), ctx.output(node.outputs[0]));
 }
 
 /**
