@@ -51,10 +51,9 @@ export interface BuildResult {
 }
 
 /** With --precision auto: the widths tried and what the chosen one saves against the 16-bit default. */
-function precisionSearchReport(modelPath: string, opts: BuildOptions, compiled: Compiled, plan: Plan, board: Board, clockMHz: number) {
+function precisionSearchReport(opts: BuildOptions, compiled: Compiled, plan: Plan, board: Board, clockMHz: number) {
   if (!compiled.search) return {};
-  const ref = compileModel(modelPath, { ...opts, precision: DEFAULT_PRECISION, minAgreement: undefined });
-  const refPlan = planDesign(ref.design, board, { clockMHz, allowOverflow: true, targetFps: opts.targetFps, reuse: opts.reuse }).plan;
+  const refPlan = planDesign(compiled.designAt(DEFAULT_PRECISION), board, { clockMHz, allowOverflow: true, targetFps: opts.targetFps, reuse: opts.reuse }).plan;
   const cost = (p: Plan) => ({ dsp: p.totals.dsp, bram18: p.totals.bram18, uram: p.totals.uram, lut: p.totals.lut, latencyCycles: p.totals.latencyCycles });
   return { precisionSearch: { ...compiled.search, chosenCost: cost(plan), defaultPrecision: DEFAULT_PRECISION, defaultCost: cost(refPlan) } };
 }
@@ -117,7 +116,7 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
     outs[k].forEach((o, s) => data.set(o, s * per));
     extra.set(k === 0 ? 'tb_data/sim_output.npy' : `tb_data/sim_output.${k}.npy`, encodeNpy({ shape: [samples, ...shape.slice(1)], data }));
   });
-  const report = { ...buildReport(design, compiled.log, `fpgac ${VERSION}`), plan: planned.plan, ...precisionSearchReport(modelPath, opts, compiled, planned.plan, board, clockMHz) };
+  const report = { ...buildReport(design, compiled.log, `fpgac ${VERSION}`), plan: planned.plan, ...precisionSearchReport(opts, compiled, planned.plan, board, clockMHz) };
   extra.set('report.json', JSON.stringify(report, null, 2) + '\n');
   extra.set('report.md', renderReportMd(report));
   extra.set('report.html', renderReportHtml(report));

@@ -56,6 +56,8 @@ export interface Compiled {
   readonly log: readonly string[];
   /** The width search, when `--precision auto` chose the precision. */
   readonly search?: WidthSearch;
+  /** The same model lowered at another precision, reusing this compile's graph and calibration ranges. */
+  readonly designAt: (precision: string) => Design;
 }
 
 export function compileModel(modelPath: string, opts: CompileOptions = {}): Compiled {
@@ -90,11 +92,12 @@ export function compileModel(modelPath: string, opts: CompileOptions = {}): Comp
     }
     return lowerGraph(canonical, { quant, topName: top, precision, model });
   };
+  const designAt = (precision: string) => build(parsePrecision(precision), precision);
   if (auto) {
     const search = searchWidth(reference, samples!, (f) => build(f, formatToCpp(f)), base, opts.minAgreement);
     const f = widthFormat(search.chosen.width, base);
-    return { loaded, reference, canonical, design: build(f, formatToCpp(f)), log: [...log, `precision auto: ${search.chosen.precision} (top-1 agreement ${(100 * search.chosen.agreement).toFixed(2)}% ≥ ${100 * search.minAgreement}%; tried ${search.tried.map((t) => `${t.width} bits: ${(100 * t.agreement).toFixed(1)}%`).join(', ')})`], search };
+    return { loaded, reference, canonical, designAt, design: build(f, formatToCpp(f)), log: [...log, `precision auto: ${search.chosen.precision} (top-1 agreement ${(100 * search.chosen.agreement).toFixed(2)}% ≥ ${100 * search.minAgreement}%; tried ${search.tried.map((t) => `${t.width} bits: ${(100 * t.agreement).toFixed(1)}%`).join(', ')})`], search };
   }
   const design = build(base, opts.precision ?? DEFAULT_PRECISION);
-  return { loaded, reference, canonical, design, log };
+  return { loaded, reference, canonical, design, log, designAt };
 }
