@@ -7,7 +7,7 @@ import {
   constData, csimSamples, firstDifferences, makeDesign, randomRaws, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
-import { expectSameOutputs, itMatchesGxx } from '../support/harness.js';
+import { expectSameOutputs, itMatchesGxx, referenceStrides } from '../support/harness.js';
 
 const DEF = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const rand = rng(99);
@@ -15,17 +15,7 @@ const rand = rng(99);
 const tensor = (name: string, shape: number[], format: FixedFormat): DTensor => ({ name, onnxName: name, shape, format });
 const pad = (shape: readonly number[]): number[] => [...Array(ELT_RANK - shape.length).fill(1), ...shape];
 
-/** NumPy broadcasting strides of an operand of `shape` inside a rank-6 output: 0 on size-1 (broadcast) axes. */
-function strides(shape: readonly number[]): number[] {
-  const p = pad(shape);
-  const st = new Array<number>(ELT_RANK);
-  let s = 1;
-  for (let k = ELT_RANK - 1; k >= 0; k--) {
-    st[k] = p[k] === 1 ? 0 : s;
-    s *= p[k];
-  }
-  return st;
-}
+const strides = referenceStrides;
 
 const shapeOf = (o: Operand): readonly number[] => ('tensor' in o ? tensors.get(o.tensor)!.shape : o.constant.shape);
 

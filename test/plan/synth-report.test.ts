@@ -14,36 +14,11 @@ import path from 'node:path';
 import { parseCsynthRpt, parseCsynthXml, parseCsynthFile, readCsynthReport, findCsynthReport } from '../../src/plan/synth-report.js';
 import type { SynthesisReport } from '../../src/plan/types.js';
 import { DiagnosticError } from '../../src/diagnostics.js';
-
-const REPORTS = path.resolve(__dirname, '../../../shared/hls-reports');
-const HAVE_REPORTS = existsSync(path.join(REPORTS, 'hls4ml-test-report', 'myproject_csynth.xml'));
-
-type Res = SynthesisReport['resources'];
-const res = (bram18: number, dsp: number, ff: number, lut: number, uram: number): Res => ({ bram18, dsp, ff, lut, uram });
-const inst = (name: string, module: string, r: Res) => ({ name, module, ...r });
+import { HAVE_REPORTS, HLS4ML_INSTANCES, HLS4ML_SUMMARY, REPORTS, inst, res, type Res } from './hls4ml-report.js';
 
 function sum(rows: readonly Res[]): Res {
   return rows.reduce((a, r) => res(a.bram18 + r.bram18, a.dsp + r.dsp, a.ff + r.ff, a.lut + r.lut, a.uram + r.uram), res(0, 0, 0, 0, 0));
 }
-
-// hls4ml test report (xc7z020, 200 MHz): header, timing, latency and utilization summary read off
-// hls4ml-test-report/myproject_csynth.rpt and .xml (identical figures in both).
-const HLS4ML_SUMMARY = {
-  tool: 'Vivado HLS 2020.1',
-  part: 'xc7z020-clg400-1',
-  clockNs: 5,
-  estimatedClockNs: 4.049,
-  latencyMin: 10,
-  latencyMax: 10,
-  intervalMin: 8,
-  intervalMax: 8,
-  resources: res(0, 73, 7969, 2532, 0),
-  available: res(280, 220, 106400, 53200, 0),
-};
-const HLS4ML_INSTANCES = [
-  inst('dense_array_array_ap_fixed_16_6_5_3_0_5u_config2_U0', 'dense_array_array_ap_fixed_16_6_5_3_0_5u_config2_s', res(0, 73, 7860, 2134, 0)),
-  inst('relu_array_array_ap_fixed_5u_relu_config3_U0', 'relu_array_array_ap_fixed_5u_relu_config3_s', res(0, 0, 84, 256, 0)),
-];
 
 describe.skipIf(!HAVE_REPORTS)('real reports (../shared/hls-reports)', () => {
   it('hls4ml test report, XML: every field', () => {

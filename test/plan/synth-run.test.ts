@@ -17,33 +17,16 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import { runSynthesis, stepArgs, findHlsTool, whichOnPath } from '../../src/plan/synth-run.js';
 import { DiagnosticError } from '../../src/diagnostics.js';
-import type { SynthesisReport } from '../../src/plan/types.js';
+import { HLS4ML_REPORT, REPORTS } from './hls4ml-report.js';
 
 const REPO = path.resolve(__dirname, '../..');
-const REPORTS = path.resolve(__dirname, '../../../shared/hls-reports');
 const XML = path.join(REPORTS, 'hls4ml-test-report', 'myproject_csynth.xml');
 const RPT = path.join(REPORTS, 'hls4ml-test-report', 'myproject_csynth.rpt');
 const HAVE_REPORTS = existsSync(XML) && existsSync(RPT);
 const POSIX = process.platform !== 'win32';
 const TCLSH = POSIX ? whichOnPath('tclsh') ?? whichOnPath('tclsh8.6') : undefined;
 
-// Values read off hls4ml-test-report/myproject_csynth.{xml,rpt} by eye (as in synth-report.test.ts).
-const EXPECTED: SynthesisReport = {
-  tool: 'Vivado HLS 2020.1',
-  part: 'xc7z020-clg400-1',
-  clockNs: 5,
-  estimatedClockNs: 4.049,
-  latencyMin: 10,
-  latencyMax: 10,
-  intervalMin: 8,
-  intervalMax: 8,
-  resources: { bram18: 0, dsp: 73, ff: 7969, lut: 2532, uram: 0 },
-  available: { bram18: 280, dsp: 220, ff: 106400, lut: 53200, uram: 0 },
-  instances: [
-    { name: 'dense_array_array_ap_fixed_16_6_5_3_0_5u_config2_U0', module: 'dense_array_array_ap_fixed_16_6_5_3_0_5u_config2_s', bram18: 0, dsp: 73, ff: 7860, lut: 2134, uram: 0 },
-    { name: 'relu_array_array_ap_fixed_5u_relu_config3_U0', module: 'relu_array_array_ap_fixed_5u_relu_config3_s', bram18: 0, dsp: 0, ff: 84, lut: 256, uram: 0 },
-  ],
-};
+const EXPECTED = HLS4ML_REPORT;
 
 let tmp: string;
 const savedPath = process.env.PATH;

@@ -15,7 +15,7 @@ import {
   ELT_RANK, type Activation, type ConstData, type Conv2dLayer, type DenseLayer, type Design, type DTensor, type EltwiseLayer,
   type Layer, type LoopLayer, type UnaryLayer,
 } from '../../src/ir/design.js';
-import { constData, makeDesign, randomRaws, randomSamples, rng } from '../support/harness.js';
+import { constData, makeDesign, randomRaws, randomSamples, referenceStrides, rng } from '../support/harness.js';
 
 const rand = rng(2024);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -209,16 +209,7 @@ function inRaws(xs: readonly number[], f: FixedFormat): number[] {
 
 describe('eltwise merged walks against a BigInt reference', () => {
   const pad = (s: readonly number[]): number[] => [...Array(ELT_RANK - s.length).fill(1), ...s];
-  const stridesOf = (shape: readonly number[]): number[] => {
-    const p = pad(shape);
-    const st = new Array<number>(ELT_RANK);
-    let s = 1;
-    for (let k = ELT_RANK - 1; k >= 0; k--) {
-      st[k] = p[k] === 1 ? 0 : s;
-      s *= p[k];
-    }
-    return st;
-  };
+  const stridesOf = referenceStrides;
   const shapes: [number[], number[], number[]][] = [
     [[2, 3, 4], [2, 3, 4], [2, 3, 4]], // same shape: one run
     [[2, 3, 4], [1], [2, 3, 4]], // scalar

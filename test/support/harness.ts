@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 import os from 'node:os';
 import path from 'node:path';
-import type { Design, DTensor, Layer, ConstData } from '../../src/ir/design.js';
+import { ELT_RANK, type Design, type DTensor, type Layer, type ConstData } from '../../src/ir/design.js';
 import { numel } from '../../src/ir/graph.js';
 import { renderProject, writeProject } from '../../src/emit/project.js';
 import { simulateSample } from '../../sim/simulate.js';
@@ -154,4 +154,20 @@ export function expectSameOutputs(design: Design, got: Float64Array[][], want: F
     if (s >= 0) bad.push(`${name} (sample ${s}): ${firstDifferences(got[s][k], want[s][k], 3).join(', ')}`);
   });
   expect(bad).toEqual([]);
+}
+
+/**
+ * NumPy broadcasting strides of an operand of `shape` inside a rank-ELT_RANK output, 0 on size-1 axes: written here
+ * independently of src/ops/broadcast.ts, so element-wise tests do not take their expectations from the code under
+ * test.
+ */
+export function referenceStrides(shape: readonly number[]): number[] {
+  const p = [...Array(ELT_RANK - shape.length).fill(1), ...shape];
+  const st = new Array<number>(ELT_RANK);
+  let s = 1;
+  for (let k = ELT_RANK - 1; k >= 0; k--) {
+    st[k] = p[k] === 1 ? 0 : s;
+    s *= p[k];
+  }
+  return st;
 }
