@@ -8,8 +8,8 @@ import { fixed, fracBits, fromDouble, maxRaw, parseFormat, toDouble, type FixedF
 import { simulateSample } from '../../sim/simulate.js';
 import { renderPool2d } from '../../src/emit/kernels/pool.js';
 import { makeRenderContext } from '../../src/emit/project.js';
-import { csimSamples, firstDifferences, makeDesign, randomSamples, rng, simulateSamples } from '../support/harness.js';
-import { itMatchesGxx } from '../support/harness.js';
+import { csimSamples, makeDesign, randomSamples, rng, simulateSamples } from '../support/harness.js';
+import { expectSameOutputs, itMatchesGxx } from '../support/harness.js';
 
 const DEFAULT = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 
@@ -91,14 +91,8 @@ const simOut = (): Float64Array[][] => (simCache ??= simulateSamples(design, sam
 const idx = (name: string) => specs.findIndex((s) => s.name === name);
 
 function expectSame(other: Float64Array[][]): void {
-  const sim = simOut();
-  expect(other.length).toBe(sim.length);
-  sim.forEach((outs, s) =>
-    outs.forEach((a, k) => {
-      const diffs = firstDifferences(a, other[s][k]);
-      expect(diffs, `sample ${s}, layer ${specs[k].name}: ${diffs.join('; ')}`).toEqual([]);
-    }),
-  );
+  expect(other.length).toBe(simOut().length);
+  expectSameOutputs(design, other, simOut());
 }
 
 /** Independent float64 pooling of the quantized input: max, or the plain mean of the in-bounds taps. */
