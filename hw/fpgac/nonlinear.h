@@ -11,9 +11,10 @@
 //   assignment casts the entry to out_t). The compiler fills the table (src/quant/tables.ts).
 // softmax: over an axis viewed as [outer][len][inner] (element (o, j, i) at (o·len + j)·inner + i):
 //   m = max_j raw_j; d_j = m − raw_j ≥ 0; idx_j = min(floor(d_j · 2^(exp_shift − Fx)), size − 1);
-//   e_j = exp_table[idx_j] (unsigned, Fe fraction bits, entry 0 = 1.0 so s ≥ 1); s = Σ e_j exact;
-//   inv = floor(2^(Fe+Fi) / s) as an integer division of raws (the raw of 1/s with Fi fraction bits, ≤ 1.0);
-//   out_j = e_j · inv (an exact ap_ufixed product) cast to out_t.
+//   e_j = exp_table[idx_j] (unsigned, Fe fraction bits, entry 0 = 1.0 so s ≥ 2^Fe); s = Σ e_j exact;
+//   k = floor(log2 s) (the leading one, ≥ Fe ≥ R); r = recip_table[(s >> (k − R)) − 2^R] (G fraction bits);
+//   out_j = the exact integer e_j · r read with G + k fraction bits, cast to out_t. No divider: 1/s is one table
+//   read after a priority encoder and a shifter.
 #ifndef FPGAC_NONLINEAR_H
 #define FPGAC_NONLINEAR_H
 
@@ -64,12 +65,25 @@ inline int softmax_index(const typename CFG::in_raw_t &m, const typename CFG::in
   return d.to_int();
 }
 
-// fpgac::softmax<cfg>(in, out, exp_table). Three passes over each row (max, sum, outputs), each pipelined; the
-// exponentials are looked up again in the last pass instead of being buffered (a table read is as cheap as a
-// buffer read, and no len-sized buffer is needed). The division runs once per row.
+// Position of the leading one of v > 0 (a priority encoder in hardware).
+template <int W>
+inline int leading_one(const ap_uint<W> &v) {
+#pragma HLS INLINE
+  int k = 0;
+  for (int b = 0; b < W; b++) {
+#pragma HLS UNROLL
+    if (v[b]) k = b;
+  }
+  return k;
+}
+
+// fpgac::softmax<cfg>(in, out, exp_table, recip_table). Three passes over each row (max, sum, outputs), each
+// pipelined; the exponentials are looked up again in the last pass instead of being buffered (a table read is as
+// cheap as a buffer read, and no len-sized buffer is needed). 1/s is read once per row.
 template <class CFG, class in_t, class out_t>
 void softmax(const in_t in[CFG::outer * CFG::len * CFG::inner], out_t out[CFG::outer * CFG::len * CFG::inner],
-             const typename CFG::exp_t exp_table[CFG::table_size]) {
+             const typename CFG::exp_t exp_table[CFG::table_size],
+             const typename CFG::recip_t recip_table[1 << CFG::recip_bits]) {
   typedef typename CFG::in_raw_t raw_t;
 SoftmaxOuter:
   for (int o = 0; o < CFG::outer; o++) {
@@ -79,7 +93,9 @@ SoftmaxOuter:
       raw_t m = in[base].range();
     SoftmaxMax:
       for (int j = 1; j < CFG::len; j++) {
+#ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II = 1
+#endif
         const raw_t r = in[base + j * CFG::inner].range();
         if (r > m) m = r;
       }
@@ -87,21 +103,31 @@ SoftmaxOuter:
       typename CFG::sum_raw_t s = 0;
     SoftmaxSum:
       for (int j = 0; j < CFG::len; j++) {
+#ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II = 1
+#endif
         const typename CFG::exp_raw_t e = exp_table[softmax_index<CFG>(m, in[base + j * CFG::inner].range())].range();
         s += e;
       }
-      // inv = floor(2^(Fe+Fi) / s): s ≥ 2^Fe (entry 0 is 1.0 and the max contributes it), so inv ≤ 2^Fi.
-      typename CFG::num_t num = 1;
-      num <<= CFG::exp_frac + CFG::inv_frac;
-      const typename CFG::inv_raw_t q = num / s;
-      typename CFG::inv_t inv;
-      inv.range() = q;
+      // s ≥ 2^Fe (entry 0 is 1.0 and the max contributes it), so k ≥ Fe ≥ recip_bits and the shift is ≥ 0.
+      const int k = leading_one(s);
+      const typename CFG::sum_raw_t top = s >> (k - CFG::recip_bits);
+      const typename CFG::recip_raw_t r = recip_table[(top - (1 << CFG::recip_bits)).to_int()].range();
+      // e · r has Fe + G fraction bits; read with G + k it is e · r · 2^(Fe − k). Shifting left by
+      // (max_k − k) into a type with G + max_k fraction bits gives that value without dropping a bit.
+      const int up = CFG::max_lead - k;
     SoftmaxOut:
       for (int j = 0; j < CFG::len; j++) {
+#ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II = 1
-        const int k = base + j * CFG::inner;
-        out[k] = exp_table[softmax_index<CFG>(m, in[k].range())] * inv;
+#endif
+        const int at = base + j * CFG::inner;
+        const typename CFG::exp_raw_t e = exp_table[softmax_index<CFG>(m, in[at].range())].range();
+        typename CFG::scaled_raw_t q = e * r;
+        q <<= up;
+        typename CFG::scaled_t v;
+        v.range() = q;
+        out[at] = v;
       }
     }
   }

@@ -42,50 +42,52 @@ export function simulateLut(layer: LutLayer, io: KernelIO): void {
   }
 }
 
-/** Softmax constants checked once per layer object: the raws as a typed array and the fraction bits. */
-interface SoftmaxConsts { readonly exp: Float64Array; readonly fe: number; readonly fi: number }
+/** Softmax constants checked once per layer object: the raws as typed arrays and the fraction bits. */
+interface SoftmaxConsts { readonly exp: Float64Array; readonly recip: Float64Array; readonly fe: number; readonly g: number; readonly rb: number }
 const softmaxCache = new WeakMap<SoftmaxLayer, SoftmaxConsts>();
 
 function softmaxConsts(layer: SoftmaxLayer): SoftmaxConsts {
   const hit = softmaxCache.get(layer);
   if (hit) return hit;
   const t = layer.expTable;
+  const rt = layer.recipTable;
   const fe = fracBits(t.format);
-  const fi = fracBits(layer.invFormat);
+  const g = fracBits(rt.format);
+  const rb = Math.log2(rt.raw.length);
   const where = `softmax ${layer.name}`;
-  if (t.format.signed || layer.invFormat.signed) throw new Error(`${where}: exp table and 1/s formats must be unsigned`);
+  if (t.format.signed || rt.format.signed) throw new Error(`${where}: exp and reciprocal table formats must be unsigned`);
   if (t.raw[0] !== 2 ** fe) throw new Error(`${where}: exp table entry 0 must be exactly 1.0 (raw ${2 ** fe})`);
   if (t.raw.some((r) => r < 0 || r > t.raw[0])) throw new Error(`${where}: exp table entries must lie in [0, 1]`);
-  // inv ≤ 2^Fi because s ≥ 1; the numerator 2^(Fe+Fi), the sum (≤ len · 2^Fe) and e·inv must be exact integers.
-  if (maxRaw(layer.invFormat) < 2 ** fi) throw new Error(`${where}: ${formatToCpp(layer.invFormat)} cannot hold 1.0`);
-  if (fe + fi > 52 || layer.len * 2 ** fe >= 2 ** 53) throw new Error(`${where}: Fe + Fi = ${fe + fi} (> 52) or len too large for exact integers`);
-  const consts = { exp: Float64Array.from(t.raw), fe, fi };
+  // s ≥ 2^Fe, so k ≥ Fe ≥ R keeps the index shift non-negative; s, e·r must be exact integers below 2^53.
+  if (!Number.isInteger(rb) || rb < 1 || rb > fe) throw new Error(`${where}: reciprocal table must have 2^R entries, 1 ≤ R ≤ Fe`);
+  if (fe + g + 2 > 53 || layer.len * 2 ** fe >= 2 ** 53) throw new Error(`${where}: Fe + G = ${fe + g} or len too large for exact integers`);
+  const consts = { exp: Float64Array.from(t.raw), recip: Float64Array.from(rt.raw), fe, g, rb };
   softmaxCache.set(layer, consts);
   return consts;
 }
 
-/** floor(num / den) for integers below 2^53, corrected so that no double rounding can leak into the result. */
-function floorDiv(num: number, den: number): number {
-  let q = Math.floor(num / den);
-  if (q * den > num) q--;
-  else if ((q + 1) * den <= num) q++;
-  return q;
+/** floor(log2 v) for an integer 1 ≤ v < 2^53, exact (no floating-point log). */
+function floorLog2(v: number): number {
+  let k = Math.floor(Math.log2(v));
+  if (2 ** k > v) k--;
+  else if (2 ** (k + 1) <= v) k++;
+  return k;
 }
 
 /**
  * Per (outer, inner) row of `len` elements at stride `inner`: m = max raw; e_j = expTable[min(floor((m − x_j) ·
- * 2^(expShift − Fx)), size − 1)]; s = Σ e_j; inv = floor(2^(Fe+Fi) / s); out_j = cast(e_j · inv) (fraction Fe+Fi).
+ * 2^(expShift − Fx)), size − 1)]; s = Σ e_j; k = floor(log2 s); r = recipTable[floor(s / 2^(k − R)) − 2^R];
+ * out_j = cast(e_j · r) with G + k fraction bits.
  */
 export function simulateSoftmax(layer: SoftmaxLayer, io: KernelIO): void {
-  const { exp, fe, fi } = softmaxConsts(layer);
+  const { exp, recip, g, rb } = softmaxConsts(layer);
   const x = io.inputs[0];
   const out = io.out;
   const outFormat = io.outFormat;
   const { outer, len, inner } = layer;
   const last = exp.length - 1;
   const scale = 2 ** (layer.expShift - fracBits(io.inFormats[0]));
-  const num = 2 ** (fe + fi);
-  const pf = fe + fi;
+  const top = 2 ** rb;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * len * inner + i;
@@ -97,10 +99,12 @@ export function simulateSoftmax(layer: SoftmaxLayer, io: KernelIO): void {
         const idx = Math.floor((m - x[k]) * scale); // d ≥ 0; exact power-of-two scaling
         s += exp[idx > last ? last : idx];
       }
-      const inv = floorDiv(num, s);
+      const lead = floorLog2(s);
+      const r = recip[Math.floor(s / 2 ** (lead - rb)) - top]; // exact: a power-of-two division of an integer
+      const pf = g + lead;
       for (let k = base; k < end; k += inner) {
         const idx = Math.floor((m - x[k]) * scale);
-        out[k] = castRaw(exp[idx > last ? last : idx] * inv, pf, outFormat);
+        out[k] = castRaw(exp[idx > last ? last : idx] * r, pf, outFormat);
       }
     }
   }

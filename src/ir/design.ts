@@ -148,15 +148,19 @@ export interface LutLayer extends LayerBase {
  *   m = max_j x_j;  d_j = m - x_j ≥ 0 (raw, input fraction bits Fx);
  *   idx_j = min(floor(d_j · 2^(expShift - Fx)), size - 1);  e_j = expTable[idx_j]  (entry i = exp(-i / 2^expShift),
  *   unsigned, fraction Fe; entry 0 is exactly 1.0 so s ≥ 1);  s = Σ e_j (exact);
- *   inv = floor(2^(Fe + Fi) / s)  (raw of 1/s in invFormat, unsigned, fraction Fi, ≤ 1.0);
- *   out_j = cast(e_j · inv)  (exact product, fraction Fe + Fi, then the output cast).
+ *   1/s by table, no division (one cycle in a pipeline instead of one per quotient bit):
+ *     k = floor(log2 s) (≥ Fe);  idx = floor(s / 2^(k − R)) − 2^R  (the R bits after s's leading one);
+ *     r = recipTable[idx] = floor(2^G · 2^R / (2^R + idx))  (unsigned, fraction G; 1/m for the mantissa m's lower
+ *     bound, so r is exact when s is a power of two and at most 2^-R too large otherwise);
+ *   out_j = cast(e_j · r · 2^(Fe − k)) = cast of the exact integer e_j · r with G + k fraction bits.
  */
 export interface SoftmaxLayer extends LayerBase {
   readonly kind: 'softmax';
   readonly outer: number; readonly len: number; readonly inner: number;
   readonly expShift: number;
   readonly expTable: ConstData;
-  readonly invFormat: FixedFormat; // format of 1/s
+  /** 2^R entries (R = log2 of the length), fraction G = the format's fraction bits. */
+  readonly recipTable: ConstData;
 }
 
 /** Max or average pooling, 2-D (1-D with h = 1). Global average pool is kh = h, kw = w. */
@@ -238,7 +242,7 @@ export function layerConstants(l: ComputeLayer): { readonly data: ConstData; rea
       ];
     case 'eltwise': return [l.a, l.b].flatMap((o) => ('constant' in o ? [{ data: o.constant, role: 'weight' as const }] : []));
     case 'lut': return [{ data: l.table, role: 'table' }];
-    case 'softmax': return [{ data: l.expTable, role: 'table' }];
+    case 'softmax': return [{ data: l.expTable, role: 'table' }, { data: l.recipTable, role: 'table' }];
     default: return [];
   }
 }

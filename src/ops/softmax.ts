@@ -9,6 +9,7 @@ import { attrInt } from '../onnx/attrs.js';
 import { DiagnosticError } from '../diagnostics.js';
 import type { OpDef } from './types.js';
 import { softmaxTables } from '../quant/tables.js';
+import { fracBits } from '../../sim/fixed.js';
 
 export interface SoftmaxParams {
   readonly outer: number;
@@ -52,11 +53,12 @@ export const SoftmaxOp: OpDef<SoftmaxParams> = {
     const x = ctx.input(node.inputs[0]);
     const out = ctx.output(node.outputs[0]);
     const name = ctx.layerName(node);
-    const t = softmaxTables(x.format);
+    const t = softmaxTables(x.format, { outFrac: fracBits(out.format) });
     ctx.add({
       kind: 'softmax', name, sources: sourcesOf(node), inputs: [x.name], output: out.name,
       outer: p.outer, len: p.len, inner: p.inner, expShift: t.expShift,
-      expTable: ctx.rawData(`${name}_exp`, [t.expTable.length], t.expTable, t.expFormat), invFormat: t.invFormat,
+      expTable: ctx.rawData(`${name}_exp`, [t.expTable.length], t.expTable, t.expFormat),
+      recipTable: ctx.rawData(`${name}_recip`, [t.recipTable.length], t.recipTable, t.recipFormat),
     });
   },
 };

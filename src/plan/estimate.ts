@@ -8,7 +8,7 @@
  *   registers ~acc-width LUTs and ~D·acc-width FFs per multiplier; each layer adds ~60 LUT / ~80 FF of control;
  * - layers run one after another (no dataflow overlap), so the design's II equals its latency.
  */
-import { fracBits, type FixedFormat } from '../../sim/fixed.js';
+import { type FixedFormat } from '../../sim/fixed.js';
 import type { ComputeLayer, Design } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 
@@ -116,10 +116,9 @@ export function estimateLayer(design: Design, l: ComputeLayer, par: Parallel = {
       return l.mode === 'avg' ? { ...e, multipliers: 1, dsp: dspPerMultiplier(l.acc, l.recip) } : e;
     }
     case 'softmax': {
-      // Three passes over each vector (max, sum, scale) and one integer division (~1 cycle per quotient bit).
-      const div = fracBits(l.expTable.format) + fracBits(l.invFormat);
-      const e = stream(l.outer * l.inner, 3 * l.len + 3 * PIPELINE_DEPTH + div, l.invFormat.width);
-      return { ...e, multipliers: 1, dsp: dspPerMultiplier(l.expTable.format, l.invFormat), lut: e.lut + 2 * div };
+      // Three passes over each vector (max, sum, scale); 1/s is a priority encoder, a shift and a table read.
+      const e = stream(l.outer * l.inner, 3 * l.len + 3 * PIPELINE_DEPTH + 2, l.recipTable.format.width);
+      return { ...e, multipliers: 1, dsp: dspPerMultiplier(l.expTable.format, l.recipTable.format) };
     }
   }
 }

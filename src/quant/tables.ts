@@ -15,16 +15,19 @@
  * bound is reached (bin edges next to x = 0, where σ' = 1/4, are input codes).
  *
  * Softmax (defaults): expShift = min(Fx, 9) (Fx = the input's fraction bits), exp entries in ap_ufixed<18,1>
- * (Fe = 17, rounded to nearest), 1/s in ap_ufixed<19,1> (Fi = 18). Error sources vs the exact softmax of the
- * (already quantized) inputs:
+ * (Fe = 17, rounded to nearest); 1/s from a table of 2^R entries indexed by the R bits after the sum's leading
+ * one, R = clamp(Fo + 1, 6, 11) (Fo = the output's fraction bits), entries floor(2^G / m_low) with G = R + 3.
+ * Error sources vs the exact softmax of the (already quantized) inputs:
  *   index floor: when Fx > expShift every e_j is overestimated by a factor in [1, e^δ), δ = 2^-expShift; softmax
  *     cancels the common part, leaving |Δp| ≤ p(1−p)·δ ≤ δ/4 (= 2^-11 for expShift 9); 0 when Fx ≤ expShift;
- *   entry rounding 2^-18 each, the floor of 1/s ≤ 2^-18 absolute, and the output cast.
- * Measured with ap_fixed<16,6> inputs (Fx = 10) and a 24-bit output: ≤ 2^-12 (typical logits) to 2^-14 (close
- * logits, long rows); with Fx = 13: ≤ 2^-11.1; with an ap_fixed<16,6,AP_RND_CONV> output: ≤ 2^-10.1 overall.
- * The table has ≈ 12.5 · 2^expShift entries (6390 for expShift 9): expShift 8 halves it but measures 2^-9.5.
- * Integer sizes: s ≤ len · 2^Fe and the numerator 2^(Fe+Fi) = 2^35, so every raw stays below 2^53 for any
- * len < 2^36 (far beyond the 4096 required).
+ *   entry rounding 2^-18 each;
+ *   1/s: the table holds 1/m for the lower end of the mantissa's bin [m, m + 2^-R), so p is overestimated by a
+ *     factor in [1, 1 + 2^-R) (exact when s is a power of two), plus ≤ 2^-G from the entry's floor: |Δp| < p·2^-R;
+ *   the output cast.
+ * So |Δp| ≤ δ/4 + 2^-R + 2^-16 + q(out): for an ap_fixed<16,6> output (R = 11) the table errors stay below one
+ * LSB. The division this replaces was exact to 2^-18, but took one cycle per quotient bit; the table is one read.
+ * The exp table has ≈ 12.5 · 2^expShift entries (6390 for expShift 9): expShift 8 halves it but measures 2^-9.5.
+ * Integer sizes: s ≤ len · 2^Fe, e·r < 2^(Fe+G+2), so every raw stays below 2^53 for any len < 2^35.
  */
 import { fixed, fracBits, fromDouble, formatToCpp, type FixedFormat } from '../../sim/fixed.js';
 
@@ -78,9 +81,13 @@ export interface SoftmaxTableOptions {
   expShift?: number;
   /** Largest expShift chosen by default (the table has ≈ 12.5 · 2^expShift entries). */
   maxExpShift?: number;
-  /** Fraction bits of the exp entries (Fe) and of 1/s (Fi). */
+  /** Fraction bits of the exp entries (Fe). */
   expFrac?: number;
-  invFrac?: number;
+  /** Fraction bits of the output: sets the reciprocal table's index bits R = clamp(outFrac + 1, 6, 11). */
+  outFrac?: number;
+  /** Index bits R of the reciprocal table (2^R entries) and fraction bits G of its entries (default R + 3). */
+  recipBits?: number;
+  recipFrac?: number;
 }
 
 export interface SoftmaxTables {
@@ -88,24 +95,35 @@ export interface SoftmaxTables {
   /** Raws in expFormat: entry i = exp(-i · 2^-expShift) rounded to nearest; entry 0 is exactly 1.0, the last 0. */
   readonly expTable: number[];
   readonly expFormat: FixedFormat;
-  readonly invFormat: FixedFormat;
+  /** Raws in recipFormat: entry i = floor(2^G · 2^R / (2^R + i)), i.e. 1/m for m = 1 + i·2^-R, in (0.5, 1]. */
+  readonly recipTable: number[];
+  readonly recipFormat: FixedFormat;
 }
 
-/** Fe + Fi: the numerator 2^(Fe+Fi) of 1/s and every product e·inv must stay below 2^53. */
-export const SOFTMAX_MAX_FRAC_SUM = 52;
+/** Largest Fe: the sum s (≤ len · 2^Fe) and every product e·r (< 2^(Fe+G+2)) stay exact below 2^53. */
+export const SOFTMAX_MAX_EXP_FRAC = 24;
+
+/** The 1/m table for m = 1 + i·2^-bits (i < 2^bits), G fraction bits, rounded down. */
+export function reciprocalTable(bits: number, frac: number): number[] {
+  const n = 2 ** bits;
+  // floor(2^(G+R) / (2^R + i)) in exact integer arithmetic (all operands < 2^53).
+  return Array.from({ length: n }, (_, i) => Math.floor(2 ** (frac + bits) / (n + i)));
+}
 
 export function softmaxTables(inFormat: FixedFormat, opts: SoftmaxTableOptions = {}): SoftmaxTables {
   const fx = fracBits(inFormat);
   const expShift = opts.expShift ?? Math.min(fx, opts.maxExpShift ?? 9);
   const fe = opts.expFrac ?? 17;
-  const fi = opts.invFrac ?? 18;
+  const rb = opts.recipBits ?? Math.min(11, Math.max(6, (opts.outFrac ?? 10) + 1));
+  const g = opts.recipFrac ?? rb + 3;
   if (!Number.isInteger(expShift) || expShift > 16) throw new Error(`softmaxTables: expShift ${expShift} must be an integer ≤ 16`);
-  if (!(fe >= 1 && fi >= 1 && fe + fi <= SOFTMAX_MAX_FRAC_SUM)) {
-    throw new Error(`softmaxTables: exp fraction ${fe} + inverse fraction ${fi} must be ≤ ${SOFTMAX_MAX_FRAC_SUM}`);
-  }
+  if (!(Number.isInteger(fe) && fe >= 1 && fe <= SOFTMAX_MAX_EXP_FRAC)) throw new Error(`softmaxTables: exp fraction ${fe} must be in 1..${SOFTMAX_MAX_EXP_FRAC}`);
+  // The index takes R bits below s's leading one, and s ≥ 2^Fe: R ≤ Fe keeps the shift non-negative.
+  if (!(Number.isInteger(rb) && rb >= 1 && rb <= Math.min(fe, 16))) throw new Error(`softmaxTables: reciprocal index bits ${rb} must be in 1..${Math.min(fe, 16)}`);
+  if (!(Number.isInteger(g) && g >= 1 && g <= 24)) throw new Error(`softmaxTables: reciprocal fraction ${g} must be in 1..24`);
   // One integer bit so that entry 0 (1.0) and 1/s = 1.0 (a single non-zero term) are representable.
   const expFormat = fixed(fe + 1, 1, { signed: false });
-  const invFormat = fixed(fi + 1, 1, { signed: false });
+  const recipFormat = fixed(g + 1, 1, { signed: false });
   const rounding = fixed(fe + 1, 1, { signed: false, q: 'AP_RND_CONV', o: 'AP_SAT' });
   const expTable: number[] = [];
   // Stop at the first entry that rounds to 0: the kernel clamps larger indices onto it, i.e. exp(-d) ≈ 0 there.
@@ -116,5 +134,5 @@ export function softmaxTables(inFormat: FixedFormat, opts: SoftmaxTableOptions =
     if (expTable.length > 2 ** 20) throw new Error(`softmaxTables: table for expShift ${expShift} is too large`);
   }
   if (expTable[0] !== 2 ** fe) throw new Error(`internal error: exp table entry 0 is not 1.0 in ${formatToCpp(expFormat)}`);
-  return { expShift, expTable, expFormat, invFormat };
+  return { expShift, expTable, expFormat, recipTable: reciprocalTable(rb, g), recipFormat };
 }

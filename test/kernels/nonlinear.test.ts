@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { fixed, fracBits, fromDouble, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
 import type { DTensor, Layer, LutLayer, SoftmaxLayer } from '../../src/ir/design.js';
-import { sigmoidTable, softmaxTables, type SigmoidTable, type SoftmaxTables } from '../../src/quant/tables.js';
+import { reciprocalTable, sigmoidTable, softmaxTables, type SigmoidTable, type SoftmaxTables } from '../../src/quant/tables.js';
 import { simulateSample } from '../../sim/simulate.js';
 import {
   constData, csimSamples, firstDifferences, makeDesign, randomRaws, randomSamples, rng,
@@ -27,7 +27,8 @@ function lut(name: string, input: string, output: string, n: number, t: SigmoidT
 function softmax(name: string, input: string, output: string, [outer, len, inner]: number[], t: SoftmaxTables): SoftmaxLayer {
   return {
     kind: 'softmax', name, sources: [name], inputs: [input], output, outer, len, inner, expShift: t.expShift,
-    expTable: constData(`${name}_exp`, [t.expTable.length], t.expFormat, t.expTable), invFormat: t.invFormat,
+    expTable: constData(`${name}_exp`, [t.expTable.length], t.expFormat, t.expTable),
+    recipTable: constData(`${name}_recip`, [t.recipTable.length], t.recipFormat, t.recipTable),
   };
 }
 
@@ -64,16 +65,19 @@ function variantDesign() {
   const tf = F('ap_fixed<10,3>');
   addLut('lc2', 'xc', 64, F('ap_fixed<7,2,AP_RND_ZERO,AP_SAT_SYM>'), { idxShift: -1, offset: 3, table: randomRaws(tf, 7, rand), format: tf });
 
-  const addSoftmax = (name: string, input: string, dims: number[], out: FixedFormat, t: SoftmaxLayer['expTable'], expShift: number, inv: FixedFormat) => {
+  const addSoftmax = (name: string, input: string, dims: number[], out: FixedFormat, t: SoftmaxLayer['expTable'], expShift: number, recip: SoftmaxLayer['recipTable']) => {
     const shape = tensors.find((x) => x.name === input)!.shape as number[];
     tensors.push(tensor(name, shape, out));
     const [outer, len, inner] = dims;
-    layers.push({ kind: 'softmax', name, sources: [name], inputs: [input], output: name, outer, len, inner, expShift, expTable: t, invFormat: inv });
+    layers.push({ kind: 'softmax', name, sources: [name], inputs: [input], output: name, outer, len, inner, expShift, expTable: t, recipTable: recip });
   };
   // Layers reading one input share its table (one weights header, as the compiler would emit it).
   const shared = (name: string, f: FixedFormat, opts: Parameters<typeof softmaxTables>[1]) => {
     const t = softmaxTables(f, opts);
-    return [constData(`${name}_exp`, [t.expTable.length], t.expFormat, t.expTable), t.expShift, t.invFormat] as const;
+    return [
+      constData(`${name}_exp`, [t.expTable.length], t.expFormat, t.expTable), t.expShift,
+      constData(`${name}_recip`, [t.recipTable.length], t.recipFormat, t.recipTable),
+    ] as const;
   };
   const sa = F('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
   const sb = F('ap_fixed<12,4,AP_RND,AP_SAT>');
@@ -84,7 +88,7 @@ function variantDesign() {
   const ta = shared('sa', sa, { maxExpShift: 5 }); // shift −5
   const tb = shared('sb', sb, { maxExpShift: 4 }); // shift −4
   const tc = shared('sc', sc, {}); // expShift = Fx = 3: shift 0
-  const td = shared('sd', sd, { expShift: 5 }); // Fx 4: shift +1
+  const td = shared('sd', sd, { expShift: 5, recipBits: 6 }); // Fx 4: shift +1; a 64-entry 1/m table
   addSoftmax('sa1', 'sa', [4, 10, 1], F('ap_fixed<16,6,AP_RND_CONV,AP_SAT>'), ...ta);
   addSoftmax('sa2', 'sa', [4, 10, 1], F('ap_ufixed<8,0,AP_RND,AP_SAT>'), ...ta); // 1.0 saturates
   addSoftmax('sb1', 'sb', [3, 5, 4], F('ap_fixed<10,2,AP_TRN,AP_WRAP>'), ...tb); // axis in the middle
@@ -186,7 +190,7 @@ describe('softmax accuracy vs exp(x_j - m) / Σ exp(x_k - m)', () => {
   /** Max |error| over `rows` rows of `len` logits drawn by `draw`, quantized to inF, softmax into outF. */
   const maxError = (inF: FixedFormat, outF: FixedFormat, len: number, rows: number, draw: () => number): number => {
     const xs = Array.from({ length: rows * len }, () => toDouble(fromDouble(draw(), inF), inF));
-    const y = runOne(inF, outF, [1, rows, len], (i, o) => softmax('s', i, o, [rows, len, 1], softmaxTables(inF)), xs);
+    const y = runOne(inF, outF, [1, rows, len], (i, o) => softmax('s', i, o, [rows, len, 1], softmaxTables(inF, { outFrac: fracBits(outF) })), xs);
     let worst = 0;
     for (let r = 0; r < rows; r++) {
       const p = refSoftmax(xs.slice(r * len, (r + 1) * len));
@@ -201,29 +205,47 @@ describe('softmax accuracy vs exp(x_j - m) / Σ exp(x_k - m)', () => {
   const in18 = F('ap_fixed<18,5,AP_RND_CONV,AP_SAT>'); // Fx = 13 > expShift 9: the index drops 4 bits
 
   // Bounds (src/quant/tables.ts): the index floor drops Fx − 9 bits of d, so the spread of the entries' relative
-  // errors is < 2^-9 − 2^-Fx, giving |Δp| ≤ 2^-12 (Fx = 10) or < 2^-11 (Fx = 13), plus ≤ 2^-16 for the rounding of
-  // the entries and of 1/s. Measured: 2^-11.98 and 2^-11.1 (typical), 2^-14 .. 2^-12 (close logits, long rows).
-  it('typical logits (σ = 3), len 10: ≤ 2^-12 + 2^-16 for Fx = 10, ≤ 2^-11 + 2^-16 for Fx = 13', async () => {
-    expect(maxError(in16, hiOut, 10, 400, gauss(3))).toBeLessThanOrEqual(2 ** -12 + 2 ** -16);
-    expect(maxError(in18, hiOut, 10, 400, gauss(3))).toBeLessThanOrEqual(2 ** -11 + 2 ** -16);
+  // errors is < 2^-9 − 2^-Fx, giving |Δp| ≤ 2^-12 (Fx = 10) or < 2^-11 (Fx = 13); the 1/m table (R = 11 for these
+  // outputs) overestimates p by < p · 2^-11; plus ≤ 2^-16 for the rounding of the entries.
+  const recip = 2 ** -11;
+  it('typical logits (σ = 3), len 10: ≤ 2^-12 + 2^-R + 2^-16 for Fx = 10, ≤ 2^-11 + 2^-R + 2^-16 for Fx = 13', async () => {
+    expect(maxError(in16, hiOut, 10, 400, gauss(3))).toBeLessThanOrEqual(2 ** -12 + recip + 2 ** -16);
+    expect(maxError(in18, hiOut, 10, 400, gauss(3))).toBeLessThanOrEqual(2 ** -11 + recip + 2 ** -16);
   });
 
-  it('close logits (σ = 0.5), len 64 and len 4096: ≤ 2^-11 + 2^-16', async () => {
-    expect(maxError(in18, hiOut, 64, 100, gauss(0.5))).toBeLessThanOrEqual(2 ** -11 + 2 ** -16);
-    expect(maxError(in18, hiOut, 4096, 2, gauss(2))).toBeLessThanOrEqual(2 ** -11 + 2 ** -16);
+  it('close logits (σ = 0.5), len 64 and len 4096: ≤ 2^-11 + 2^-R + 2^-16', async () => {
+    expect(maxError(in18, hiOut, 64, 100, gauss(0.5))).toBeLessThanOrEqual(2 ** -11 + recip + 2 ** -16);
+    expect(maxError(in18, hiOut, 4096, 2, gauss(2))).toBeLessThanOrEqual(2 ** -11 + recip + 2 ** -16);
   });
 
-  it('with an ap_fixed<16,6,AP_RND_CONV,AP_SAT> output: ≤ 2^-10 (table + 1/2 LSB rounding)', async () => {
+  it('with an ap_fixed<16,6,AP_RND_CONV,AP_SAT> output: ≤ 2^-10 (tables + 1/2 LSB rounding)', async () => {
     const out = F('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
-    expect(maxError(in16, out, 10, 400, gauss(3))).toBeLessThanOrEqual(2 ** -10);
-    expect(maxError(in18, out, 10, 400, gauss(1))).toBeLessThanOrEqual(2 ** -10);
+    expect(maxError(in16, out, 10, 400, gauss(3))).toBeLessThanOrEqual(2 ** -12 + recip + 2 ** -11);
+    expect(maxError(in18, out, 10, 400, gauss(1))).toBeLessThanOrEqual(2 ** -11 + recip + 2 ** -11);
+  });
+
+  it('1/m table: exact at powers of two, within 2^-R above 1/m elsewhere, and never above 1.0', () => {
+    for (const [bits, frac] of [[6, 9], [11, 14]]) {
+      const t = reciprocalTable(bits, frac);
+      expect(t).toHaveLength(2 ** bits);
+      expect(t[0]).toBe(2 ** frac); // m = 1 exactly
+      t.forEach((r, i) => {
+        const lo = 1 + i * 2 ** -bits;
+        const v = r * 2 ** -frac;
+        expect(v).toBeLessThanOrEqual(1 / lo); // floor of 1/m_low
+        expect(v).toBeGreaterThan(1 / lo - 2 ** -frac);
+        // For any m in [lo, lo + 2^-R): 1/m < v · (1 + 2^-R) + 2^-G, i.e. the relative error bound above.
+        expect(1 / (lo + 2 ** -bits)).toBeLessThanOrEqual(v * (1 + 2 ** -bits) + 2 ** -frac);
+      });
+    }
   });
 
   it('keeps every raw below 2^53 for len 4096 and rejects formats that could not', async () => {
-    const t = softmaxTables(in16);
-    expect(fracBits(t.expFormat) + fracBits(t.invFormat)).toBeLessThanOrEqual(52);
+    const t = softmaxTables(in16, { outFrac: 10 });
+    expect(fracBits(t.expFormat) + fracBits(t.recipFormat) + 2).toBeLessThanOrEqual(53);
     expect(4096 * 2 ** fracBits(t.expFormat)).toBeLessThan(2 ** 53);
-    expect(() => softmaxTables(in16, { expFrac: 30, invFrac: 30 })).toThrow(/≤ 52/);
-    expect(fixed(19, 1, { signed: false })).toEqual(t.invFormat);
+    expect(t.recipTable).toHaveLength(2 ** 11);
+    expect(() => softmaxTables(in16, { expFrac: 30 })).toThrow(/exp fraction 30/);
+    expect(() => softmaxTables(in16, { expFrac: 8, recipBits: 9 })).toThrow(/index bits 9/);
   });
 });

@@ -3,7 +3,7 @@
  * (hw/fpgac/nonlinear.h). The config carries the integer types the kernels compute indices in; their widths are
  * derived here from the formats so that no intermediate can overflow.
  */
-import { formatToCpp, fracBits, maxRaw, type FixedFormat } from '../../../sim/fixed.js';
+import { fracBits, type FixedFormat } from '../../../sim/fixed.js';
 import type { LutLayer, SoftmaxLayer } from '../../ir/design.js';
 import { configName, type RenderContext, type RenderedLayer } from '../render.js';
 
@@ -62,37 +62,43 @@ export function renderSoftmax(layer: SoftmaxLayer, ctx: RenderContext): Rendered
   const cfg = configName(layer);
   const inF = inputFormat(layer, ctx);
   const expF = layer.expTable.format;
-  const invF = layer.invFormat;
+  const recF = layer.recipTable.format;
   const fe = fracBits(expF);
-  const fi = fracBits(invF);
+  const g = fracBits(recF);
+  const rb = Math.log2(layer.recipTable.raw.length);
   const where = `softmax ${layer.name}`;
-  if (expF.signed || invF.signed) throw new Error(`${where}: exp table and 1/s formats must be unsigned`);
-  if (maxRaw(invF) < 2 ** fi) throw new Error(`${where}: ${formatToCpp(invF)} cannot hold 1.0`);
-  if (fe < 0 || fi < 0 || fe + fi > 52) throw new Error(`${where}: exp fraction ${fe} + inverse fraction ${fi} must be in 0..52`);
-  // The max contributes entry 0; only if it is exactly 1.0 is s ≥ 1, so that 1/s fits inv_raw_t.
+  if (expF.signed || recF.signed) throw new Error(`${where}: exp and reciprocal table formats must be unsigned`);
+  if (!Number.isInteger(rb) || rb < 1 || rb > fe) throw new Error(`${where}: reciprocal table must have 2^R entries, 1 ≤ R ≤ Fe`);
+  // The max contributes entry 0; only if it is exactly 1.0 is s ≥ 2^Fe, so that the leading one is at ≥ Fe ≥ R.
   if (layer.expTable.raw[0] !== 2 ** fe) throw new Error(`${where}: exp table entry 0 must be exactly 1.0`);
   const tableSize = layer.expTable.raw.length;
   const shift = layer.expShift - fracBits(inF);
+  // Each entry is < 2^W_e, so len of them sum below 2^(W_e + ceil(log2 len)); s ≤ len · 2^Fe bounds the lead.
+  const sumBits = expF.width + bitLength(layer.len - 1);
+  const maxLead = fe + bitLength(layer.len) - 1;
+  const scaledFrac = g + maxLead;
   const lines = [
     `struct ${cfg} {`,
     ...intFields({
-      outer: layer.outer, len: layer.len, inner: layer.inner, table_size: tableSize, shift, exp_frac: fe, inv_frac: fi,
+      outer: layer.outer, len: layer.len, inner: layer.inner, table_size: tableSize, shift, recip_bits: rb, max_lead: maxLead,
     }),
     `  typedef ${rawType(inF)} in_raw_t;`,
     // d = max − x lies in [0, 2^W): W bits unsigned, plus room for the left shift.
     `  typedef ap_uint<${inF.width + Math.max(shift, 0)}> diff_t;`,
     `  typedef ${ctx.constTypeOf(layer.expTable)} exp_t;`,
     `  typedef ap_uint<${expF.width}> exp_raw_t;`,
-    // Each entry is < 2^W_e, so len of them sum below 2^(W_e + ceil(log2 len)).
-    `  typedef ap_uint<${expF.width + bitLength(layer.len - 1)}> sum_raw_t;`,
-    `  typedef ap_uint<${fe + fi + 1}> num_t;`,
-    `  typedef ap_uint<${invF.width}> inv_raw_t;`,
-    `  typedef ${formatToCpp(invF)} inv_t;`,
+    `  typedef ap_uint<${sumBits}> sum_raw_t;`,
+    `  typedef ${ctx.constTypeOf(layer.recipTable)} recip_t;`,
+    `  typedef ap_uint<${recF.width}> recip_raw_t;`,
+    // e · r · 2^(max_lead − k) ≤ 2^(max_lead − Fe) · 1.0 in raws of G + max_lead fraction bits: two integer bits.
+    `  typedef ap_uint<${scaledFrac + 2}> scaled_raw_t;`,
+    `  typedef ap_ufixed<${scaledFrac + 2}, 2> scaled_t;`,
     '};',
   ];
+  const tables = [layer.expTable, layer.recipTable];
   return {
     config: lines.join('\n'),
-    call: `fpgac::softmax<${cfg}>(${ctx.varOf(layer.inputs[0])}, ${ctx.varOf(layer.output)}, ${ctx.constVarOf(layer.expTable)});`,
-    constants: [layer.expTable],
+    call: `fpgac::softmax<${cfg}>(${ctx.varOf(layer.inputs[0])}, ${ctx.varOf(layer.output)}, ${tables.map((t) => ctx.constVarOf(t)).join(', ')});`,
+    constants: tables,
   };
 }
