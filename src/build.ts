@@ -17,6 +17,7 @@ import { resolveBoard, type Board } from './plan/boards.js';
 import { planDesign } from './plan/plan.js';
 import type { HlsTool } from './emit/pragmas.js';
 import type { EmitPlan } from './emit/block.js';
+import type { Schedule } from './plan/types.js';
 import { exampleModel } from './paths.js';
 import { externalDataFiles } from './onnx/load.js';
 import { VERSION } from './version.js';
@@ -38,6 +39,8 @@ export interface BuildOptions extends CompileOptions {
   readonly targetFps?: number;
   /** Reuse factor per layer from the configuration file (`--config`). */
   readonly reuse?: ReadonlyMap<string, number>;
+  /** Sequential layers, one pipeline at II = 1, or (default) pipelined when that fits (`--schedule`). */
+  readonly schedule?: Schedule | 'auto';
   /** Run vitis_hls/vivado_hls (csynth) after writing the project and merge its report (`--synth`). */
   readonly synth?: boolean;
 }
@@ -53,7 +56,7 @@ export interface BuildResult {
 /** With --precision auto: the widths tried and what the chosen one saves against the 16-bit default. */
 function precisionSearchReport(opts: BuildOptions, compiled: Compiled, plan: Plan, board: Board, clockMHz: number) {
   if (!compiled.search) return {};
-  const refPlan = planDesign(compiled.designAt(DEFAULT_PRECISION), board, { clockMHz, allowOverflow: true, targetFps: opts.targetFps, reuse: opts.reuse }).plan;
+  const refPlan = planDesign(compiled.designAt(DEFAULT_PRECISION), board, { clockMHz, allowOverflow: true, targetFps: opts.targetFps, reuse: opts.reuse, schedule: opts.schedule }).plan;
   const cost = (p: Plan) => ({ dsp: p.totals.dsp, bram18: p.totals.bram18, uram: p.totals.uram, lut: p.totals.lut, latencyCycles: p.totals.latencyCycles });
   return { precisionSearch: { ...compiled.search, chosenCost: cost(plan), defaultPrecision: DEFAULT_PRECISION, defaultCost: cost(refPlan) } };
 }
@@ -83,9 +86,10 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
   const compiled = compileModel(modelPath, opts);
   const { design } = compiled;
   const clockMHz = opts.clockMHz ?? board.clockMHz;
-  const planned = planDesign(design, board, { clockMHz, allowOverflow: opts.allowOverflow, targetFps: opts.targetFps, reuse: opts.reuse });
+  const planned = planDesign(design, board, { clockMHz, allowOverflow: opts.allowOverflow, targetFps: opts.targetFps, reuse: opts.reuse, schedule: opts.schedule });
   const emitPlan: EmitPlan = {
     tool: opts.hlsTool ?? 'vitis',
+    schedule: planned.plan.schedule,
     parallel: planned.parallel,
     groups: planned.buffers,
     kinds: new Map(planned.plan.memories.map((m) => [m.name, m.kind])),

@@ -79,6 +79,7 @@ export function makeProgram(io: Io): Command {
     .option('--allow-overflow', 'write the project even when the estimate exceeds the board')
     .option('--hls-tool <tool>', 'vitis (Vitis HLS 2020.2+, BIND_STORAGE) or vivado (Vivado HLS 2019.x/2020.1, RESOURCE)', 'vitis')
     .option('--target-fps <n>', 'add parallelism only until this many inferences per second (default: the best throughput that fits)')
+    .option('--schedule <mode>', 'sequential (layers one after another), pipelined (the whole design one pipeline at II=1), or auto: pipelined when it fits', 'auto')
     .option('--config <file>', 'JSON configuration: {"layers": {"<layer or ONNX node>": {"reuse": N}}}')
     .option('--synth', 'run vitis_hls/vivado_hls csynth after writing the project and merge its report (needs the tool on PATH)')
     .action((model: string | undefined, o) => {
@@ -86,12 +87,14 @@ export function makeProgram(io: Io): Command {
       if (o.hlsTool !== 'vitis' && o.hlsTool !== 'vivado') throw new DiagnosticError([{ code: 'FPGAC005', message: `--hls-tool '${o.hlsTool}' is not one of vitis, vivado` }]);
       const clock = o.clock === undefined ? undefined : Number(o.clock);
       if (clock !== undefined && !(clock > 0)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--clock '${o.clock}' is not a positive frequency in MHz` }]);
+      if (!['auto', 'sequential', 'pipelined'].includes(o.schedule)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--schedule '${o.schedule}' is not one of auto, sequential, pipelined` }]);
       const targetFps = o.targetFps === undefined ? undefined : Number(o.targetFps);
       if (targetFps !== undefined && !(targetFps > 0)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--target-fps '${o.targetFps}' is not a positive number` }]);
       const r = buildProject(file, o.output, {
         precision: o.precision, board: o.board, part: o.part, clockMHz: clock, top: o.top, inputs: o.input.length ? o.input : undefined,
         calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights,
         allowOverflow: !!o.allowOverflow, hlsTool: o.hlsTool, targetFps, reuse: o.config ? readReuseConfig(o.config) : undefined, synth: !!o.synth,
+        schedule: o.schedule,
       });
       if (o.json) {
         io.out(JSON.stringify(r.report, null, 2));
@@ -102,7 +105,7 @@ export function makeProgram(io: Io): Command {
       io.out(`  part ${r.board.part} (${r.board.name}), top function ${r.compiled.design.name}, precision ${r.compiled.design.precision}`);
       const p = r.report.plan!;
       const pct = (u: number) => `${(100 * u).toFixed(1)}%`;
-      io.out(`  estimate: ${p.totals.dsp} DSP (${pct(p.utilization.dsp)}), ${p.totals.bram18} BRAM18 (${pct(p.utilization.bram18)}), ${p.totals.uram} URAM, ${p.totals.lut} LUT (${pct(p.utilization.lut)}), ${p.totals.ff} FF; latency ${p.totals.latencyCycles} cycles = ${p.totals.latencyUs.toFixed(1)} us at ${p.clockMHz} MHz${p.fits ? '' : ' — DOES NOT FIT (--allow-overflow)'}`);
+      io.out(`  estimate: ${p.totals.dsp} DSP (${pct(p.utilization.dsp)}), ${p.totals.bram18} BRAM18 (${pct(p.utilization.bram18)}), ${p.totals.uram} URAM, ${p.totals.lut} LUT (${pct(p.utilization.lut)}), ${p.totals.ff} FF; latency ${p.totals.latencyCycles} cycles = ${p.totals.latencyUs < 1 ? `${(1000 * p.totals.latencyUs).toFixed(0)} ns` : `${p.totals.latencyUs.toFixed(1)} us`} at ${p.clockMHz} MHz, II ${p.totals.iiCycles}${p.schedule === 'pipelined' ? ' (pipelined)' : ''}${p.fits ? '' : ' — DOES NOT FIT (--allow-overflow)'}`);
       io.out(`  HLS project: ${rel}/build_prj.tcl (vitis_hls -f build_prj.tcl)`);
       io.out(`  C-simulation: make -C ${rel} csim`);
       io.out(`  report:      ${rel}/report.md, ${rel}/report.html, ${rel}/report.json`);

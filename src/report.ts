@@ -168,6 +168,9 @@ function pct(a: number, b: number): string {
 
 export { numel };
 
+const sumOf = (ls: readonly { constantWeights?: { zeros: number; powersOfTwo: number; general: number } }[], k: 'zeros' | 'powersOfTwo' | 'general') =>
+  ls.reduce((n, l) => n + (l.constantWeights?.[k] ?? 0), 0);
+
 function planMd(p: Plan): string[] {
   const u = (x: number) => `${(100 * x).toFixed(1)}%`;
   const t = p.totals;
@@ -176,6 +179,10 @@ function planMd(p: Plan): string[] {
     `## Hardware plan: ${p.board.name} (${p.board.part}) at ${p.clockMHz} MHz — ${p.fits ? 'fits' : 'DOES NOT FIT'}`,
     '',
     `Estimate: ${t.dsp} DSP (${u(p.utilization.dsp)}), ${t.bram18} BRAM18 (${u(p.utilization.bram18)}), ${t.uram} URAM (${u(p.utilization.uram)}), ${t.lut} LUT (${u(p.utilization.lut)}), ${t.ff} FF (${u(p.utilization.ff)}). Latency ${t.latencyCycles} cycles = ${t.latencyUs.toFixed(2)} us, II ${t.iiCycles} cycles, ${t.throughputFps.toFixed(0)} inferences/s. Weight packing efficiency (block memories): ${u(p.packingEfficiency)}.`,
+    '',
+    p.schedule === 'pipelined'
+      ? `Schedule: pipelined — the top function is one pipeline at II = 1 (every layer fully parallel); latency from the ${p.timing!.family} delay model with ${p.timing!.budgetNs.toFixed(3)} ns of logic a cycle (${100 * p.timing!.uncertainty}% clock uncertainty).`
+      : 'Schedule: sequential — layers run one after another, each a pipelined loop at its parallel factors.',
     '',
     `Board figures: ${p.board.source}.`,
     '',
@@ -186,12 +193,12 @@ function planMd(p: Plan): string[] {
     ...p.layers.map((l) => `| ${l.name} | ${l.kind} | ${l.multipliers} | ${l.reuse} | ${l.dsp} | ${l.bram18} | ${l.uram} | ${l.lut} | ${l.ff} | ${l.latency} | ${l.runs} |`),
     '',
     ...(savings.length ? [
-      'Constant weights in fully parallel layers: ' + savings.map((l) => `${l.name}: ${l.constantWeights!.zeros} zero and ${l.constantWeights!.powersOfTwo} power-of-two weights need no DSP (${l.constantWeights!.general} multipliers remain)`).join('; ') + '.',
+      `Constant weights in fully parallel layers: ${sumOf(savings, 'zeros') + sumOf(savings, 'powersOfTwo')} of ${sumOf(savings, 'zeros') + sumOf(savings, 'powersOfTwo') + sumOf(savings, 'general')} products need no DSP (a zero weight drops the product, a ±2^k weight makes it a shift), so these layers need ${savings.reduce((n, l) => n + l.dsp, 0)} DSP instead of ${savings.reduce((n, l) => n + (l.constantWeights!.general ? l.dsp / l.constantWeights!.general : 1) * (l.constantWeights!.zeros + l.constantWeights!.powersOfTwo + l.constantWeights!.general), 0)}. ` + savings.map((l) => `${l.name}: ${l.constantWeights!.zeros} zero and ${l.constantWeights!.powersOfTwo} power-of-two weights need no DSP (${l.constantWeights!.general} multipliers remain)`).join('; ') + '.',
       '',
     ] : []),
     '| memory | role | kind | words x bits | banks | blocks | shared with |',
     '|---|---|---|---|---|---|---|',
-    ...p.memories.map((m) => `| ${m.name} | ${m.role} | ${m.kind} | ${m.words} x ${m.bits} | ${m.banks} | ${m.blocks} | ${m.sharedWith?.join(', ') ?? ''} |`),
+    ...p.memories.map((m) => `| ${m.name} | ${m.role} | ${m.kind} | ${m.words} x ${m.bits} | ${m.banks} | ${m.blocks}${m.copies ? ` (${m.copies} copies)` : ''} | ${m.sharedWith?.join(', ') ?? ''} |`),
     '',
     ...(p.synthesis ? [
       `HLS synthesis (${p.synthesis.tool}, ${p.synthesis.part}): latency ${p.synthesis.latencyMin}-${p.synthesis.latencyMax} cycles, interval ${p.synthesis.intervalMin}-${p.synthesis.intervalMax}; ${p.synthesis.resources.dsp} DSP, ${p.synthesis.resources.bram18} BRAM18, ${p.synthesis.resources.uram} URAM, ${p.synthesis.resources.lut} LUT, ${p.synthesis.resources.ff} FF; estimated clock ${p.synthesis.estimatedClockNs} ns.`,

@@ -1,6 +1,10 @@
 // fpgac kernel library: pieces shared by every kernel family.
 // Kernels are header-only templates; generated code passes a config struct (sizes, types, constants) and arrays.
 // Everything here must compile with our host ap_types headers (hw/include) and with the official Xilinx ones.
+// Schedules: by default each kernel pipelines its own innermost loop (layers run one after another). When the
+// generated parameters.h defines FPGAC_PIPELINE_TOP, the top function is one pipeline at II=1 instead: the kernels'
+// loop pipelines are left out (HLS unrolls every loop inside a pipelined function). Only pragmas change, never
+// what a kernel computes.
 #ifndef FPGAC_COMMON_H
 #define FPGAC_COMMON_H
 
@@ -52,7 +56,9 @@ template <int N, class in_t, class out_t>
 void copy(const in_t in[N], out_t out[N]) {
 copy_loop:
   for (int i = 0; i < N; i++) {
+#ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
+#endif
     out[i] = in[i];
   }
 }

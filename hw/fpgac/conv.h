@@ -60,7 +60,9 @@ conv_oc:
           for (int ky = 0; ky < CFG::kh; ky++) {
           conv_kx:
             for (int kx = 0; kx < CFG::kw; kx++) {
+#ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
+#endif
               const int iy = oy * CFG::sh - CFG::pt + ky * CFG::dh;
               const int ix = ox * CFG::sw - CFG::pl + kx * CFG::dw;
               // Padding taps contribute zero: skipping them is the same exact sum.

@@ -47,7 +47,9 @@ DenseRows:
     DenseMac:
       for (int i0 = 0; i0 < CFG::n_in; i0 += CFG::pf_in) {
         // pf_out x pf_in multiply-accumulates per cycle; with the defaults (1 x 1) one MAC per cycle.
+#ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
+#endif
       DenseMacOut:
         for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
@@ -108,7 +110,9 @@ MatMulBatch:
       MatMulMac:
         for (int p = 0; p < CFG::k; p++) {
           // Same schedule as dense: one exact multiply-accumulate per cycle.
+#ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
+#endif
           acc = acc + a[t * CFG::a_batch_stride + i * CFG::k + p] * b[t * CFG::b_batch_stride + p * CFG::n + j];
         }
         // No fused activation: a plain assignment, i.e. out_t's quantization then overflow mode.

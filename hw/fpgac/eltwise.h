@@ -66,7 +66,9 @@ EltD0:
           for (int i4 = 0; i4 < CFG::d4; i4++) {
           EltD5:
             for (int i5 = 0; i5 < CFG::d5; i5++) {
+#ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
+#endif
               const int ia = i0 * CFG::as0 + i1 * CFG::as1 + i2 * CFG::as2 + i3 * CFG::as3 + i4 * CFG::as4 + i5 * CFG::as5;
               const int ib = i0 * CFG::bs0 + i1 * CFG::bs1 + i2 * CFG::bs2 + i3 * CFG::bs3 + i4 * CFG::bs4 + i5 * CFG::bs5;
               const int io = ((((i0 * CFG::d1 + i1) * CFG::d2 + i2) * CFG::d3 + i3) * CFG::d4 + i4) * CFG::d5 + i5;
@@ -86,7 +88,9 @@ template <class CFG, class in_t, class out_t>
 void unary(const in_t in[CFG::n], out_t out[CFG::n]) {
 Unary:
   for (int i = 0; i < CFG::n; i++) {
+#ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
+#endif
     if (CFG::shift == 0) {
       out[i] = finish<CFG, out_t>(in[i]);
     } else {

@@ -29,7 +29,9 @@ TrD0:
           for (int i4 = 0; i4 < CFG::d4; i4++) {
           TrD5:
             for (int i5 = 0; i5 < CFG::d5; i5++) {
+#ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
+#endif
               const int ii = i0 * CFG::s0 + i1 * CFG::s1 + i2 * CFG::s2 + i3 * CFG::s3 + i4 * CFG::s4 + i5 * CFG::s5;
               const int io = ((((i0 * CFG::d1 + i1) * CFG::d2 + i2) * CFG::d3 + i3) * CFG::d4 + i4) * CFG::d5 + i5;
               out[io] = in[ii];

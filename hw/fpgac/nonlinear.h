@@ -50,7 +50,9 @@ template <class CFG, class in_t, class out_t>
 void lut(const in_t in[CFG::n], out_t out[CFG::n], const typename CFG::table_t table[CFG::size]) {
 LutLoop:
   for (int i = 0; i < CFG::n; i++) {
+#ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II = 1
+#endif
     out[i] = table[lut_index<CFG>(in[i])];
   }
 }
@@ -65,12 +67,12 @@ inline int softmax_index(const typename CFG::in_raw_t &m, const typename CFG::in
   return d.to_int();
 }
 
-// Position of the leading one of v > 0 (a priority encoder in hardware).
-template <int W>
+// Position of the leading one of v, known to lie in [LO, HI] (v ≥ 2^LO): a priority encoder over those bits only.
+template <int LO, int HI, int W>
 inline int leading_one(const ap_uint<W> &v) {
 #pragma HLS INLINE
-  int k = 0;
-  for (int b = 0; b < W; b++) {
+  int k = LO;
+  for (int b = LO + 1; b <= HI; b++) {
 #pragma HLS UNROLL
     if (v[b]) k = b;
   }
@@ -110,7 +112,7 @@ SoftmaxOuter:
         s += e;
       }
       // s ≥ 2^Fe (entry 0 is 1.0 and the max contributes it), so k ≥ Fe ≥ recip_bits and the shift is ≥ 0.
-      const int k = leading_one(s);
+      const int k = leading_one<CFG::exp_frac, CFG::max_lead>(s);
       const typename CFG::sum_raw_t top = s >> (k - CFG::recip_bits);
       const typename CFG::recip_raw_t r = recip_table[(top - (1 << CFG::recip_bits)).to_int()].range();
       // e · r has Fe + G fraction bits; read with G + k it is e · r · 2^(Fe − k). Shifting left by

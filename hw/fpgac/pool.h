@@ -37,7 +37,9 @@ pool_c:
         for (int ky = 0; ky < CFG::kh; ky++) {
         pool_kx:
           for (int kx = 0; kx < CFG::kw; kx++) {
+#ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
+#endif
             const int iy = oy * CFG::sh - CFG::pt + ky * CFG::dh;
             const int ix = ox * CFG::sw - CFG::pl + kx * CFG::dw;
             if (iy >= 0 && iy < CFG::h && ix >= 0 && ix < CFG::w) {
@@ -72,7 +74,9 @@ pool_c:
         for (int ky = 0; ky < CFG::kh; ky++) {
         pool_kx:
           for (int kx = 0; kx < CFG::kw; kx++) {
+#ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
+#endif
             const int iy = oy * CFG::sh - CFG::pt + ky * CFG::dh;
             const int ix = ox * CFG::sw - CFG::pl + kx * CFG::dw;
             if (iy >= 0 && iy < CFG::h && ix >= 0 && ix < CFG::w) {

@@ -12,12 +12,14 @@ import { numel } from '../ir/graph.js';
 import type { Parallelism, RenderContext } from './render.js';
 import { renderLayer } from './kernels/index.js';
 import type { BufferGroup } from '../plan/buffers.js';
-import type { MemKind } from '../plan/types.js';
+import type { MemKind, Schedule } from '../plan/types.js';
 import { storagePragma, type HlsTool } from './pragmas.js';
 
 /** What the plan decided that the C++ must say: shared buffers and where each memory lives. */
 export interface EmitPlan {
   readonly tool: HlsTool;
+  /** 'pipelined': the top function is one pipeline (II = 1) and the kernels' own loop pipelines are off. */
+  readonly schedule: Schedule;
   /** Parallel factors per layer name (absent: 1 × 1). */
   readonly parallel: ReadonlyMap<string, Parallelism>;
   readonly groups: ReadonlyMap<string, readonly BufferGroup[]>;
@@ -38,7 +40,7 @@ export function scopeDeclarations(design: Design, ctx: RenderContext, scope: str
     for (const l of layers) if (l.kind !== 'loop') for (const c of renderLayer(l, ctx).constants) consts.add(c.name);
     for (const c of [...consts].sort()) {
       const kind = plan.kinds.get(c);
-      if (kind) lines.push(storagePragma(plan.tool, c, kind, true));
+      if (kind) lines.push(storagePragma(plan.tool, c, kind, true, plan.schedule === 'pipelined'));
     }
     return lines;
   }

@@ -7,13 +7,28 @@ import type { MemKind } from '../plan/types.js';
 
 export type HlsTool = 'vitis' | 'vivado';
 
-export function storagePragma(tool: HlsTool, variable: string, kind: MemKind, rom: boolean): string {
+/** `multiPort`: a ROM read by many lanes in one cycle (pipelined schedule), which HLS builds from copies. */
+export function storagePragma(tool: HlsTool, variable: string, kind: MemKind, rom: boolean, multiPort = false): string {
   if (kind === 'registers') return `#pragma HLS ARRAY_PARTITION variable=${variable} complete`;
   if (tool === 'vitis') {
     const impl = kind === 'uram' ? 'uram' : kind === 'lutram' ? 'lutram' : 'bram';
-    return `#pragma HLS BIND_STORAGE variable=${variable} type=${rom ? 'rom_1p' : 'ram_2p'} impl=${impl}`;
+    return `#pragma HLS BIND_STORAGE variable=${variable} type=${rom ? (multiPort ? 'rom_np' : 'rom_1p') : 'ram_2p'} impl=${impl}`;
   }
   if (kind === 'uram') return `#pragma HLS RESOURCE variable=${variable} core=XPM_MEMORY uram`;
-  const core = `${rom ? 'ROM_1P' : 'RAM_2P'}_${kind === 'lutram' ? 'LUTRAM' : 'BRAM'}`;
+  const core = `${rom ? (multiPort ? 'ROM_nP' : 'ROM_1P') : 'RAM_2P'}_${kind === 'lutram' ? 'LUTRAM' : 'BRAM'}`;
   return `#pragma HLS RESOURCE variable=${variable} core=${core}`;
+}
+
+/**
+ * The top function's own pragmas under the pipelined schedule: one pipeline at II=1 with every callee inlined,
+ * and each array port reshaped into one wide port with a valid signal (all its elements move in one cycle).
+ */
+export function pipelineTopPragmas(ports: readonly string[]): string[] {
+  if (!ports.length) return ['#pragma HLS PIPELINE II=1', '#pragma HLS INLINE recursive'];
+  return [
+    '#pragma HLS PIPELINE II=1',
+    '#pragma HLS INLINE recursive',
+    ...ports.map((p) => `#pragma HLS ARRAY_RESHAPE variable=${p} complete dim=0`),
+    `#pragma HLS INTERFACE ap_vld port=${ports.join(',')}`,
+  ];
 }

@@ -15,6 +15,7 @@ import { hwDir, templatesDir } from '../paths.js';
 import { constantLiteral, wrapList } from './cpp.js';
 import type { RenderContext } from './render.js';
 import { renderBlock, scopeDeclarations, type EmitPlan } from './block.js';
+import { pipelineTopPragmas } from './pragmas.js';
 import { VERSION } from '../version.js';
 
 /** The hw/fpgac header each layer kind's kernel lives in. */
@@ -97,16 +98,18 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
   ];
   const ioNames = new Set([...design.inputs, ...design.outputs]);
   const buffers = scopeDeclarations(design, ctx, 'top', design.layers, ioNames, opts.plan);
+  const pipelineTop = opts.plan?.schedule === 'pipelined';
+  const topPragmas = pipelineTop ? pipelineTopPragmas([...inputs, ...outputs].map((t) => t.var)) : [];
   const kernelHeaders = [...new Set(computeLayers(design.layers).map((l) => KERNEL_HEADERS[l.kind]))].sort();
 
   files.set('firmware/defines.h', render('firmware/defines.h.hbs', { ...common, tensors, inputs, outputs }));
   files.set('firmware/top.h', render('firmware/top.h.hbs', { ...common, params }));
   files.set('firmware/top.cpp', render('firmware/top.cpp.hbs', {
-    ...common, params, buffers, functions: block.functions,
+    ...common, params, buffers, topPragmas, functions: block.functions,
     layers: block.statements.map((st) => ({ ...st, call: st.call.split('\n').join('\n  ') })),
   }));
   files.set('firmware/parameters.h', render('firmware/parameters.h.hbs', {
-    ...common, kernelHeaders, weightHeaders: [...constants.keys()].map((n) => `${n}.h`), configs: block.configs,
+    ...common, pipelineTop, kernelHeaders, weightHeaders: [...constants.keys()].map((n) => `${n}.h`), configs: block.configs,
   }));
   for (const c of constants.values()) files.set(`firmware/weights/${c.name}.h`, weightHeader(c));
   for (const h of ['common.h', ...kernelHeaders, 'npy.h']) files.set(`firmware/fpgac/${h}`, readFileSync(path.join(hwDir(), 'fpgac', h), 'utf8'));

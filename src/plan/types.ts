@@ -6,6 +6,13 @@
 
 export type MemKind = 'registers' | 'lutram' | 'bram18' | 'bram36' | 'uram';
 
+/**
+ * How the layers run. 'sequential': one after another, each kernel a pipelined loop at its parallel factors, so
+ * the design's II is its latency. 'pipelined': the whole top function is one pipeline at II = 1 (every layer fully
+ * parallel, every loop unrolled, every array partitioned), for designs small enough to unroll.
+ */
+export type Schedule = 'sequential' | 'pipelined';
+
 export interface BoardResources {
   readonly name: string;
   readonly part: string;
@@ -31,6 +38,8 @@ export interface MemoryPlacement {
   readonly banks: number;
   /** Primitives allocated (BRAM18 or URAM blocks; LUTs for lutram/registers are in the layer estimate). */
   readonly blocks: number;
+  /** Copies of a table read by many lanes at once (pipelined schedule): blocks counts them all. */
+  readonly copies?: number;
   /** Bits of the blocks allocated (for packing efficiency). */
   readonly capacityBits: number;
   /** Feature maps whose lifetimes do not overlap share a memory: the names that reuse this one. */
@@ -72,6 +81,9 @@ export interface PlanTotals {
 export interface Plan {
   readonly board: BoardResources;
   readonly clockMHz: number;
+  readonly schedule: Schedule;
+  /** Pipelined schedule: the delay model's device family and the ns of logic a cycle may hold. */
+  readonly timing?: { readonly family: string; readonly budgetNs: number; readonly uncertainty: number };
   readonly layers: readonly LayerEstimate[];
   readonly memories: readonly MemoryPlacement[];
   readonly totals: PlanTotals;

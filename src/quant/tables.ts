@@ -26,7 +26,7 @@
  *   the output cast.
  * So |Δp| ≤ δ/4 + 2^-R + 2^-16 + q(out): for an ap_fixed<16,6> output (R = 11) the table errors stay below one
  * LSB. The division this replaces was exact to 2^-18, but took one cycle per quotient bit; the table is one read.
- * The exp table has ≈ 12.5 · 2^expShift entries (6390 for expShift 9): expShift 8 halves it but measures 2^-9.5.
+ * The exp table has ≈ 12.5 · 2^expShift entries (6390 for expShift 9, padded with zeros to 8192): expShift 8 halves it but measures 2^-9.5.
  * Integer sizes: s ≤ len · 2^Fe, e·r < 2^(Fe+G+2), so every raw stays below 2^53 for any len < 2^35.
  */
 import { fixed, fracBits, fromDouble, formatToCpp, type FixedFormat } from '../../sim/fixed.js';
@@ -92,7 +92,7 @@ export interface SoftmaxTableOptions {
 
 export interface SoftmaxTables {
   readonly expShift: number;
-  /** Raws in expFormat: entry i = exp(-i · 2^-expShift) rounded to nearest; entry 0 is exactly 1.0, the last 0. */
+  /** Raws in expFormat: entry i = exp(-i · 2^-expShift) rounded to nearest; entry 0 is exactly 1.0, then zeros to a power-of-two length. */
   readonly expTable: number[];
   readonly expFormat: FixedFormat;
   /** Raws in recipFormat: entry i = floor(2^G · 2^R / (2^R + i)), i.e. 1/m for m = 1 + i·2^-R, in (0.5, 1]. */
@@ -133,6 +133,9 @@ export function softmaxTables(inFormat: FixedFormat, opts: SoftmaxTableOptions =
     if (r === 0) break;
     if (expTable.length > 2 ** 20) throw new Error(`softmaxTables: table for expShift ${expShift} is too large`);
   }
+  // Zeros up to a power of two: the same values (indices past the first zero read 0 either way), and the clamp of
+  // the index becomes an OR of its high bits instead of a comparator, which shortens a pipelined softmax.
+  while (expTable.length & (expTable.length - 1)) expTable.push(0);
   if (expTable[0] !== 2 ** fe) throw new Error(`internal error: exp table entry 0 is not 1.0 in ${formatToCpp(expFormat)}`);
   return { expShift, expTable, expFormat, recipTable: reciprocalTable(rb, g), recipFormat };
 }

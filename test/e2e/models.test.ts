@@ -31,9 +31,9 @@ function argmax(row: Float64Array): number {
 }
 
 /** Builds, runs csim and sim on `inputs`, checks identical arrays, returns the sim output. */
-async function buildAndCompare(name: string, model: string, inputs: string[], apInclude?: string): Promise<{ data: Float64Array; shape: number[] }> {
+async function buildAndCompare(name: string, model: string, inputs: string[], apInclude?: string, buildArgs: string[] = []): Promise<{ data: Float64Array; shape: number[] }> {
   const dir = path.join(tmp, name);
-  expect(await main(['node', 'fpgac', 'build', model, '-o', dir], quiet)).toBe(0);
+  expect(await main(['node', 'fpgac', 'build', model, '-o', dir, ...buildArgs], quiet)).toBe(0);
   const csimOut = path.join(tmp, `${name}-csim.npy`);
   const vars = [`INPUTS=${inputs.join(' ')}`, `OUTPUT=${csimOut}`];
   if (apInclude) vars.push(`AP_TYPES_INCLUDE=${apInclude}`);
@@ -76,6 +76,15 @@ describe.skipIf(!HAVE_SHARED)('end to end: build, make csim, fpgac sim', () => {
       expect(argmax(out.data)).toBe(argmax(Float64Array.from(want)));
     });
   }
+
+  it('hls4ml/three_layer_keras pipelined (xcu250, 200 MHz, II = 1): identical bits', async () => {
+    const ds = testDataSets('hls4ml/three_layer_keras')[0];
+    const f = path.join(tmp, 'tlk-pipe-in.npy');
+    writeNpy(f, { shape: [...ds.inputs[0].shape], data: ds.inputs[0].data });
+    const args = ['--board', 'u250', '--clock', '200', '--schedule', 'pipelined', '--precision', 'ap_fixed<16,6,AP_TRN,AP_WRAP>'];
+    const out = await buildAndCompare('tlk-pipe', modelPath('hls4ml/three_layer_keras'), [f], undefined, args);
+    expect(argmax(out.data)).toBe(argmax(Float64Array.from(ds.outputs[0].data)));
+  });
 
   const official = officialApInclude();
   it.skipIf(!official)(`dsodenet-digits with the official Xilinx ap_types headers (XILINX_AP_INCLUDE${official ? '' : ' not set: skipped'})`, async () => {

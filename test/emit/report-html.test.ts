@@ -54,7 +54,7 @@ function makePlan(r: Report, board: BoardResources, memories: MemoryPlacement[])
   const t = { ...totals, iiCycles: totals.latencyCycles, latencyUs: totals.latencyCycles / board.clockMHz, throughputFps: (board.clockMHz * 1e6) / totals.latencyCycles };
   const utilization = { dsp: t.dsp / board.dsp, lut: t.lut / board.lut, ff: t.ff / board.ff, bram18: t.bram18 / board.bram18, uram: board.uram ? t.uram / board.uram : 0 };
   return {
-    board, clockMHz: board.clockMHz, layers, memories, totals: t, utilization, packingEfficiency: 0.41,
+    board, clockMHz: board.clockMHz, schedule: 'sequential', layers, memories, totals: t, utilization, packingEfficiency: 0.41,
     fits: Object.values(utilization).every((u) => u <= 1),
     estimateModel: 'Hand-made test plan: one pipelined multiplier per MAC layer (II = 1), layers run one after another.',
   };

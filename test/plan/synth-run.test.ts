@@ -233,6 +233,7 @@ proc open_solution {args} {
 }
 proc set_part {args} { record set_part {*}$args }
 proc create_clock {args} { record create_clock {*}$args }
+proc set_clock_uncertainty {args} { record set_clock_uncertainty {*}$args }
 proc csim_design {args} { record csim_design {*}$args }
 proc cosim_design {args} { record cosim_design {*}$args }
 proc export_design {args} { record export_design {*}$args }
@@ -262,6 +263,7 @@ describe('build_prj.tcl template', () => {
     expect(s).toContain('set_top fpgac_top');
     expect(s).toContain('open_project -reset fpgac_top_prj');
     expect(s).toContain('set_part xczu7ev-ffvc1156-2-e');
+    expect(s).toContain('set_clock_uncertainty 12.5%');
     expect(s).toContain('create_clock -period 5 -name default');
     expect(s).toContain('$here/tb_data/csim_output.npy $here/tb_data/input_0.npy');
     expect(s).not.toMatch(/\{\{|\}\}/);

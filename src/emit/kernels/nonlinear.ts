@@ -80,7 +80,7 @@ export function renderSoftmax(layer: SoftmaxLayer, ctx: RenderContext): Rendered
   const lines = [
     `struct ${cfg} {`,
     ...intFields({
-      outer: layer.outer, len: layer.len, inner: layer.inner, table_size: tableSize, shift, recip_bits: rb, max_lead: maxLead,
+      outer: layer.outer, len: layer.len, inner: layer.inner, table_size: tableSize, shift, exp_frac: fe, recip_bits: rb, max_lead: maxLead,
     }),
     `  typedef ${rawType(inF)} in_raw_t;`,
     // d = max − x lies in [0, 2^W): W bits unsigned, plus room for the left shift.

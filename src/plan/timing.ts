@@ -1,0 +1,221 @@
+/**
+ * @fileoverview Latency of a design pipelined as one function (schedule 'pipelined': the top function has
+ * `PIPELINE II=1`, every loop unrolled, every array partitioned). HLS then schedules the whole data-flow graph as
+ * one: operations chain inside a clock cycle while their delays fit the clock budget (period minus the 12.5%
+ * uncertainty the project's build_prj.tcl sets), and registers go where the budget runs out. A DSP multiply and a
+ * block-RAM read end in a register of their own. This module replays that as-soon-as-possible chaining over each
+ * layer's critical path, using per-operation delays of the device family.
+ *
+ * The delays are this model's assumptions for the -2 speed grade (stated in every report), not figures read from
+ * a datasheet. They are calibrated so that a fully parallel dense layer of fan-in ≤ 64 with 16-bit operands takes
+ * the 2 cycles at 5 ns that Vivado HLS reports for hls4ml's latency-strategy dense layers (a multiply register,
+ * then the adder tree and activation); no HLS run of fpgac's own output has checked them yet.
+ */
+import type { FixedFormat } from '../../sim/fixed.js';
+import type { ComputeLayer, Design } from '../ir/design.js';
+import { numel } from '../ir/graph.js';
+import { constantWeightCounts } from './estimate.js';
+
+/** Share of the clock period HLS keeps free for place and route (set in build_prj.tcl). */
+export const CLOCK_UNCERTAINTY = 0.125;
+
+export interface FamilyDelays {
+  readonly name: string;
+  /** ns of a w-bit ripple adder (LUT + carry chain + local routing). */
+  readonly add: (w: number) => number;
+  /** ns of a 2:1 multiplexer level after a compare (max, relu, clamp). */
+  readonly mux: number;
+  /** ns from a DSP's inputs to its product register, and from that register to the fabric. */
+  readonly mulIn: number;
+  readonly mulOut: number;
+  /** ns from address to a block RAM's input register, and clock-to-out of its data. */
+  readonly bramIn: number;
+  readonly bramOut: number;
+  /** ns of a 64-entry LUT ROM read (deeper ROMs add a mux level per doubling). */
+  readonly lutRom: number;
+}
+
+const ULTRASCALE_PLUS: FamilyDelays = {
+  name: 'UltraScale+ (-2)', add: (w) => 0.4 + 0.0125 * w, mux: 0.25, mulIn: 1.9, mulOut: 0.3, bramIn: 0.5, bramOut: 1.2, lutRom: 0.5,
+};
+/** 7-series fabric is about 1.8x slower at the same speed grade. */
+const SEVEN_SERIES: FamilyDelays = {
+  name: '7-series (-1)', add: (w) => 1.8 * (0.4 + 0.0125 * w), mux: 0.45, mulIn: 3.4, mulOut: 0.55, bramIn: 0.9, bramOut: 2.2, lutRom: 0.9,
+};
+
+export function familyDelays(part: string): FamilyDelays {
+  return /^xc7[azkv]/i.test(part) ? SEVEN_SERIES : ULTRASCALE_PLUS;
+}
+
+/**
+ * One operation on a layer's critical path: combinational logic that can chain, or an operation that ends in a
+ * register (a DSP multiply, a block-RAM read). `bits` is the width of all values alive after it (what a pipeline
+ * register placed right after it must hold).
+ */
+export type TimedOp =
+  | { readonly kind: 'logic'; readonly ns: number; readonly bits: number }
+  | { readonly kind: 'reg'; readonly before: number; readonly after: number; readonly bits: number };
+
+/** Where the schedule is: the current cycle and the ns already used in it. */
+export interface Clock {
+  readonly cycle: number;
+  readonly t: number;
+}
+
+export interface Scheduled {
+  readonly end: Clock;
+  /** Flip-flops of the pipeline registers inserted (DSP and BRAM registers are inside the primitives). */
+  readonly ff: number;
+}
+
+/** As-soon-as-possible chaining of `ops` from `start` within a budget of `budget` ns a cycle. */
+export function chain(ops: readonly TimedOp[], budget: number, start: Clock, liveBits: number): Scheduled {
+  let { cycle, t } = start;
+  let ff = 0;
+  let live = liveBits;
+  for (const op of ops) {
+    const need = op.kind === 'logic' ? op.ns : op.before;
+    if (t + need > budget && t > 0) {
+      // Register what is alive here and start the next cycle.
+      ff += live;
+      cycle++;
+      t = 0;
+    }
+    if (op.kind === 'logic') t += op.ns;
+    else {
+      cycle++;
+      t = op.after;
+    }
+    live = op.bits;
+  }
+  return { end: { cycle, t }, ff };
+}
+
+const isPow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
+const log2ceil = (n: number) => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
+
+/** The output cast: rounding is an adder, saturation a compare and a mux; truncate/wrap are wires. */
+function castOps(d: FamilyDelays, out: FixedFormat, bits: number): TimedOp[] {
+  const ops: TimedOp[] = [];
+  if (out.q !== 'AP_TRN') ops.push({ kind: 'logic', ns: d.add(out.width), bits });
+  if (out.o !== 'AP_WRAP') ops.push({ kind: 'logic', ns: d.add(out.width) + d.mux, bits });
+  return ops;
+}
+
+function activationOps(d: FamilyDelays, act: { kind: string }, bits: number): TimedOp[] {
+  return act.kind === 'none' ? [] : [{ kind: 'logic', ns: d.mux + (act.kind === 'clip' ? d.add(8) : 0), bits }];
+}
+
+function tree(d: FamilyDelays, terms: number, width: number, lanes: number, kind: 'add' | 'max'): TimedOp[] {
+  const ops: TimedOp[] = [];
+  let n = terms;
+  for (let level = 0; level < log2ceil(terms); level++) {
+    n = Math.ceil(n / 2);
+    ops.push({ kind: 'logic', ns: d.add(width) + (kind === 'max' ? d.mux : 0), bits: lanes * n * width });
+  }
+  return ops;
+}
+
+function tableRead(d: FamilyDelays, entries: number, inBram: boolean, bits: number): TimedOp {
+  if (inBram) return { kind: 'reg', before: d.bramIn, after: d.bramOut, bits };
+  return { kind: 'logic', ns: d.lutRom + 0.3 * log2ceil(entries / 64), bits };
+}
+
+const MUL = (d: FamilyDelays, bits: number): TimedOp => ({ kind: 'reg', before: d.mulIn, after: d.mulOut, bits });
+
+/**
+ * The critical path of one layer, fully unrolled. `inBram` says whether a table of the layer is in block RAM
+ * (a registered read) or LUT ROM (logic).
+ */
+export function layerOps(design: Design, l: ComputeLayer, d: FamilyDelays, inBram: (name: string) => boolean): TimedOp[] {
+  const fmt = (t: string) => design.tensors[t].format;
+  const out = fmt(l.output);
+  const outBits = numel(design.tensors[l.output].shape) * out.width;
+  switch (l.kind) {
+    case 'dense':
+    case 'conv2d': {
+      const fanIn = l.kind === 'dense' ? l.nIn : (l.c / l.group) * l.kh * l.kw;
+      const lanes = l.kind === 'dense' ? l.rows * l.nOut : l.oc * l.oh * l.ow;
+      const c = constantWeightCounts(l.weight.raw);
+      // The longest sum: the most non-zero weights of one output, plus the bias.
+      const perOut = l.kind === 'dense' ? l.nOut : l.oc;
+      let terms = 0;
+      for (let o = 0; o < perOut; o++) {
+        let nz = 0;
+        for (let i = 0; i < fanIn; i++) if (l.weight.raw[o * fanIn + i] !== 0) nz++;
+        terms = Math.max(terms, nz + (l.bias ? 1 : 0));
+      }
+      const prodBits = lanes * fanIn * (fmt(l.inputs[0]).width + l.weight.format.width);
+      return [
+        ...(c.general > 0 ? [MUL(d, prodBits)] : []),
+        ...tree(d, terms, l.acc.width, lanes, 'add'),
+        ...activationOps(d, l.act, lanes * l.acc.width),
+        ...castOps(d, out, outBits),
+      ];
+    }
+    case 'matmul':
+      return [MUL(d, l.batch * l.m * l.n * l.k * 32), ...tree(d, l.k, l.acc.width, l.batch * l.m * l.n, 'add'), ...castOps(d, out, outBits)];
+    case 'eltwise': {
+      const isConstPow2 = (o: typeof l.a) => 'constant' in o && constantWeightCounts(o.constant.raw).general === 0;
+      const mul = l.op === 'mul' && !(isConstPow2(l.a) || isConstPow2(l.b));
+      const core: TimedOp = mul ? MUL(d, outBits * 2) : { kind: 'logic', ns: l.op === 'mul' ? 0 : d.add(out.width + 2), bits: outBits * 2 };
+      return [core, ...activationOps(d, l.act, outBits), ...castOps(d, out, outBits)];
+    }
+    case 'unary':
+      return [...activationOps(d, l.act, outBits), ...castOps(d, out, outBits)];
+    case 'transpose':
+      return [];
+    case 'lut':
+      return [
+        { kind: 'logic', ns: d.add(fmt(l.inputs[0]).width + 2) + d.mux, bits: l.n * 16 },
+        tableRead(d, l.table.raw.length, inBram(l.table.name), outBits),
+      ];
+    case 'pool2d': {
+      const lanes = l.c * l.oh * l.ow;
+      const ops = tree(d, l.kh * l.kw, l.acc.width, lanes, l.mode === 'max' ? 'max' : 'add');
+      if (l.mode === 'avg') ops.push(MUL(d, lanes * l.acc.width));
+      return [...ops, ...castOps(d, out, outBits)];
+    }
+    case 'softmax': {
+      const rows = l.outer * l.inner;
+      const inW = fmt(l.inputs[0]).width;
+      const eW = l.expTable.format.width;
+      const sumW = eW + log2ceil(l.len);
+      const rW = l.recipTable.format.width;
+      const eBits = rows * l.len * eW;
+      const positions = Math.floor(Math.log2(l.len)) + 1;
+      return [
+        ...tree(d, l.len, inW, rows, 'max'),
+        { kind: 'logic', ns: d.add(inW), bits: rows * l.len * inW }, // d = m − x
+        // Clamp to the table: with 2^n entries it is an OR of the high bits and a mux, otherwise a comparator.
+        { kind: 'logic', ns: (isPow2(l.expTable.raw.length) ? d.mux : d.add(inW)) + d.mux, bits: rows * l.len * inW },
+        tableRead(d, l.expTable.raw.length, inBram(l.expTable.name), eBits),
+        ...tree(d, l.len, sumW, rows, 'add').map((op) => ({ ...op, bits: op.bits + eBits })),
+        // Leading one and the shift that takes the R bits after it: s ≥ 2^Fe, so the one can only sit at one of
+        // floor(log2 len) + 1 positions: a small priority encoder and a multiplexer of that many inputs.
+        { kind: 'logic', ns: 2 * d.mux * Math.max(1, log2ceil(positions)), bits: rows * 32 + eBits },
+        tableRead(d, l.recipTable.raw.length, inBram(l.recipTable.name), rows * rW + eBits),
+        MUL(d, rows * l.len * (eW + rW)),
+        { kind: 'logic', ns: d.mux * Math.max(1, log2ceil(positions)), bits: outBits }, // the variable shift
+        ...castOps(d, out, outBits),
+      ];
+    }
+  }
+}
+
+/** Cycles of every layer when the whole design is one pipeline, and the flip-flops of its pipeline registers. */
+export function pipelineSchedule(design: Design, layers: readonly ComputeLayer[], part: string, clockMHz: number, inBram: (name: string) => boolean): { readonly latency: number; readonly perLayer: Map<string, { cycles: number; ff: number }>; readonly family: string; readonly budgetNs: number } {
+  const d = familyDelays(part);
+  const budget = (1000 / clockMHz) * (1 - CLOCK_UNCERTAINTY);
+  const perLayer = new Map<string, { cycles: number; ff: number }>();
+  let clock: Clock = { cycle: 0, t: 0 };
+  for (const l of layers) {
+    const live = l.inputs.reduce((s, t) => s + numel(design.tensors[t].shape) * design.tensors[t].format.width, 0);
+    const r = chain(layerOps(design, l, d, inBram), budget, clock, live);
+    perLayer.set(l.name, { cycles: r.end.cycle - clock.cycle, ff: r.ff });
+    clock = r.end;
+  }
+  // HLS counts a pipelined function's latency in register boundaries: the inputs are read in the first state and
+  // the outputs written in the last, so a design that fits one cycle has latency 0.
+  return { latency: clock.cycle, perLayer, family: d.name, budgetNs: budget };
+}
