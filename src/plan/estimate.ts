@@ -13,7 +13,7 @@ import type { ComputeLayer, Design } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 
 export const PIPELINE_DEPTH = 5;
-const CONTROL_LUT = 60;
+export const CONTROL_LUT = 60;
 const CONTROL_FF = 80;
 
 /** Products with a zero weight, with a ±2^k weight (a shift), and the rest (a real multiplier). */

@@ -10,9 +10,7 @@
  */
 import type { ComputeLayer, ConstData, Design } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
-import { constantWeightCounts, dspPerMultiplier, type ComputeEstimate } from './estimate.js';
-
-const CONTROL_LUT = 60;
+import { CONTROL_LUT, constantWeightCounts, dspPerMultiplier, type ComputeEstimate } from './estimate.js';
 
 /** How many reads of table `c` one inference makes in parallel (0 if the layer does not read it). */
 export function tableReads(l: ComputeLayer, c: ConstData): number {
