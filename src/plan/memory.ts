@@ -44,6 +44,8 @@ export interface MemoryCost {
 export function placeArray(words: number, bits: number, banks: number, hasUram: boolean, rom = false): MemoryCost {
   const perBank = Math.ceil(words / banks);
   // A bank of one word, or a tiny array (≤ 1 Kb: biases, scalars), is cheapest as registers (fully partitioned).
+  // A completely partitioned constant is no storage at all: HLS folds each element into the logic that reads it.
+  if (rom && perBank <= 1) return { kind: 'registers', blocks: 0, capacityBits: words * bits, lut: 0, ff: 0 };
   if (perBank <= 1 || words * bits <= 1024) return { kind: 'registers', blocks: 0, capacityBits: words * bits, lut: 0, ff: words * bits };
   if (perBank * bits <= 8192 || perBank <= 64 || lutramLuts(perBank, bits) * banks <= 512) {
     const luts = banks * lutramLuts(perBank, bits);
