@@ -303,7 +303,7 @@ inline std::vector<unsigned char> npy_encode(const std::vector<size_t>& shape, c
   std::vector<unsigned char> out;
   out.reserve(prefix + total + 8 * count);
   const unsigned char magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
-  out.insert(out.end(), magic, magic + 6);
+  for (unsigned char c : magic) out.push_back(c);  // (insert() of a range here trips a g++ 12 false warning)
   out.push_back(prefix == 10 ? 1 : 2);
   out.push_back(0);
   for (size_t i = 0; i < prefix - 8; ++i) out.push_back((unsigned char)((total >> (8 * i)) & 0xff));
