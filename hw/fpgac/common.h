@@ -51,6 +51,17 @@ inline typename CFG::accs_t shift_back(const acc_t &acc, const shift_t *sh, int 
   return a;
 }
 
+// Input row and column of tap (ky, kx) of output (oy, ox)'s window (conv and pool configs: strides sh/sw,
+// top/left padding pt/pl, dilations dh/dw, input h x w), and whether the tap lies inside the input rather than in
+// the zero (conv) or ignored (pool) padding.
+template <class CFG>
+inline bool window_tap(int oy, int ox, int ky, int kx, int &iy, int &ix) {
+#pragma HLS INLINE
+  iy = oy * CFG::sh - CFG::pt + ky * CFG::dh;
+  ix = ox * CFG::sw - CFG::pl + kx * CFG::dw;
+  return iy >= 0 && iy < CFG::h && ix >= 0 && ix < CFG::w;
+}
+
 // Element-wise assignment (a cast when the types differ): the entry copy of a loop region's state.
 template <int N, class in_t, class out_t>
 void copy(const in_t in[N], out_t out[N]) {

@@ -63,10 +63,9 @@ conv_oc:
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
 #endif
-              const int iy = oy * CFG::sh - CFG::pt + ky * CFG::dh;
-              const int ix = ox * CFG::sw - CFG::pl + kx * CFG::dw;
+              int iy, ix;
               // Padding taps contribute zero: skipping them is the same exact sum.
-              if (iy >= 0 && iy < CFG::h && ix >= 0 && ix < CFG::w) {
+              if (window_tap<CFG>(oy, ox, ky, kx, iy, ix)) {
               conv_engines:
                 for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL

@@ -40,9 +40,8 @@ pool_c:
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
 #endif
-            const int iy = oy * CFG::sh - CFG::pt + ky * CFG::dh;
-            const int ix = ox * CFG::sw - CFG::pl + kx * CFG::dw;
-            if (iy >= 0 && iy < CFG::h && ix >= 0 && ix < CFG::w) {
+            int iy, ix;
+            if (window_tap<CFG>(oy, ox, ky, kx, iy, ix)) {
               const in_t v = in[(ch * CFG::h + iy) * CFG::w + ix];
               if (!seen || v > m) m = v;
               seen = true;
@@ -77,9 +76,8 @@ pool_c:
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
 #endif
-            const int iy = oy * CFG::sh - CFG::pt + ky * CFG::dh;
-            const int ix = ox * CFG::sw - CFG::pl + kx * CFG::dw;
-            if (iy >= 0 && iy < CFG::h && ix >= 0 && ix < CFG::w) {
+            int iy, ix;
+            if (window_tap<CFG>(oy, ox, ky, kx, iy, ix)) {
               sum += in[(ch * CFG::h + iy) * CFG::w + ix];
               count++;
             }
