@@ -9,15 +9,15 @@
  * the board (DSP, BRAM18, URAM, LUT, FF) and that layer still costs at least 1% of the latency. With a target frame rate it stops as soon as the target is met. Layers
  * named in the configuration keep the reuse factor given there.
  */
-import type { ComputeLayer, ConstData, Design, Layer } from '../ir/design.js';
+import type { ComputeLayer, Design, Layer } from '../ir/design.js';
 import { computeLayers, layerConstants } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { DiagnosticError, type Diagnostic } from '../diagnostics.js';
 import type { Board } from './boards.js';
 import type { LayerEstimate, MemoryPlacement, Plan, Schedule } from './types.js';
 import { placeArray } from './memory.js';
-import { estimatePipelinedLayer, tableReads } from './pipelined.js';
-import { CLOCK_UNCERTAINTY, pipelineSchedule } from './timing.js';
+import { evaluatePipelined, fullParallel } from './pipelined.js';
+import { boardResources, packing, totalsOf } from './totals.js';
 import { shareBuffers, type BufferGroup } from './buffers.js';
 import { estimateLayer, parallelChoices, PIPELINE_DEPTH, type Parallel } from './estimate.js';
 
@@ -59,14 +59,8 @@ function bankNeeds(l: ComputeLayer, p: Parallel): { weight: number; input: numbe
 
 const ONE: Parallel = { pfIn: 1, pfOut: 1 };
 
-/** Every layer at its largest parallel factors (what the pipelined schedule runs). */
-export function fullParallel(design: Design): Map<string, Parallel> {
-  return new Map(computeLayers(design.layers).map((l) => { const c = parallelChoices(l); return [l.name, c[c.length - 1]]; }));
-}
-
-/** Estimates the design with the given parallel factors (no fit check). */
-export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap<string, Parallel>, clockMHz = board.clockMHz, schedule: Schedule = 'sequential'): PlannedDesign {
-  if (schedule === 'pipelined') return evaluatePipelined(design, board, clockMHz);
+/** Estimates the design, sequential schedule, with the given parallel factors (no fit check). */
+export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap<string, Parallel>, clockMHz = board.clockMHz): PlannedDesign {
   const hasUram = board.uram > 0;
   const parOf = (l: ComputeLayer) => parallel.get(l.name) ?? ONE;
   // Banks per tensor and per constant: the widest partition any kernel touching it asks for.
@@ -143,98 +137,11 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     return sum + e.latency;
   }, 0);
   const latency = latencyOf(design.layers, 1);
-  const { board: _name, ...res } = board;
-  void _name;
   const plan: Plan = {
-    board: res, clockMHz, schedule: 'sequential', layers: rows, memories, ...totalsOf(rows, board, latency, latency, clockMHz),
+    board: boardResources(board), clockMHz, schedule: 'sequential', layers: rows, memories, ...totalsOf(rows, board, latency, latency, clockMHz),
     packingEfficiency: packing(memories), estimateModel: ESTIMATE_MODEL,
   };
   return { plan, buffers, parallel };
-}
-
-/** Constant bits / bits of the block memories (BRAM18, URAM) given to constants; 1 when none are. */
-function packing(memories: readonly MemoryPlacement[]): number {
-  const mems = memories.filter((m) => m.role !== 'feature' && (m.kind === 'bram18' || m.kind === 'uram'));
-  const cap = mems.reduce((s, m) => s + m.capacityBits, 0);
-  return cap ? mems.reduce((s, m) => s + m.words * m.bits * (m.copies ?? 1), 0) / cap : 1;
-}
-
-function totalsOf(rows: readonly LayerEstimate[], board: Board, latency: number, ii: number, clockMHz: number): Pick<Plan, 'totals' | 'utilization' | 'fits'> {
-  const sum = (k: 'dsp' | 'lut' | 'ff' | 'bram18' | 'uram') => rows.reduce((s, r) => s + r[k], 0);
-  const totals = {
-    dsp: sum('dsp'), lut: sum('lut'), ff: sum('ff'), bram18: sum('bram18'), uram: sum('uram'),
-    latencyCycles: latency, iiCycles: ii, latencyUs: latency / clockMHz, throughputFps: (clockMHz * 1e6) / Math.max(ii, 1),
-  };
-  const ratio = (a: number, b: number) => (b > 0 ? a / b : a > 0 ? Infinity : 0);
-  const utilization = { dsp: ratio(totals.dsp, board.dsp), lut: ratio(totals.lut, board.lut), ff: ratio(totals.ff, board.ff), bram18: ratio(totals.bram18, board.bram18), uram: ratio(totals.uram, board.uram) };
-  return { totals, utilization, fits: Object.values(utilization).every((u) => u <= 1) };
-}
-
-export const PIPELINED_MODEL =
-  'The top function is one pipeline at II=1: every layer fully parallel, every loop unrolled, every array ' +
-  'partitioned into registers. A product with a constant weight needs a DSP only if the weight is neither 0 nor ' +
-  '+-2^k; sums are adder trees (~1 LUT per accumulator bit per adder). Latency: operations chain within a cycle ' +
-  'while their delays fit the clock period minus 12.5% uncertainty; a DSP multiply and a block-RAM read end in ' +
-  'a register; delays per operation are this model\'s assumptions for the device family (UltraScale+ -2: a w-bit ' +
-  'add 0.4+0.0125w ns, multiply 1.9 ns to its register, LUT ROM read 0.5 ns + 0.3 ns per doubling past 64 ' +
-  'entries; 7-series ~1.8x slower). Pipeline flip-flops are the bits alive where a register is inserted. ' +
-  'Tables read by many lanes are replicated: one block-RAM copy per two reads, one LUT ROM per read.';
-
-/** The pipelined schedule: every layer fully parallel, the whole design one pipeline at II = 1. */
-function evaluatePipelined(design: Design, board: Board, clockMHz: number): PlannedDesign {
-  const hasUram = board.uram > 0;
-  const layers = computeLayers(design.layers);
-  if (layers.length !== design.layers.length) throw new Error('internal error: a pipelined schedule cannot hold loop regions');
-  const memories: MemoryPlacement[] = [];
-  const charges = new Map<string, { lut: number; ff: number; bram18: number }>();
-  const charge = (layer: string, m: MemoryPlacement, lut: number) => {
-    memories.push(m);
-    const e = charges.get(layer) ?? { lut: 0, ff: 0, bram18: 0 };
-    charges.set(layer, { lut: e.lut + lut, ff: e.ff, bram18: e.bram18 + (m.kind === 'bram18' ? m.blocks : 0) });
-  };
-  const seen = new Set<string>();
-  for (const l of layers) {
-    for (const { data: c, role } of layerConstants(l)) {
-      if (seen.has(c.name)) continue;
-      seen.add(c.name);
-      const words = c.raw.length;
-      const bits = c.format.width;
-      if (role !== 'table') {
-        // Completely partitioned constants are folded into the logic that reads them: no storage at all.
-        charge(l.name, { name: c.name, role: 'weight', kind: 'registers', words, bits, banks: words, blocks: 0, capacityBits: words * bits }, 0);
-        continue;
-      }
-      const reads = Math.max(1, ...layers.map((r) => tableReads(r, c)));
-      const p = placeArray(words, bits, 1, hasUram, true);
-      const copies = p.kind === 'bram18' ? Math.ceil(reads / 2) : p.kind === 'lutram' ? reads : 1;
-      charge(l.name, { name: c.name, role: 'table', kind: p.kind, words, bits, banks: 1, blocks: p.blocks * copies, capacityBits: p.capacityBits * copies, ...(copies > 1 ? { copies } : {}) }, p.lut * copies);
-    }
-  }
-  // Feature maps are wires between layers (their registers are the pipeline's, counted by the schedule); none
-  // share an array, which would only add false dependences between pipeline stages.
-  const groups = layers.filter((l) => !design.outputs.includes(l.output)).map((l) => {
-    const t = design.tensors[l.output];
-    return { name: l.output, members: [l.output], words: numel(t.shape), bits: t.format.width, cpp: '' };
-  });
-  for (const g of groups) memories.push({ name: g.name, role: 'feature', kind: 'registers', words: g.words, bits: g.bits, banks: g.words, blocks: 0, capacityBits: g.words * g.bits });
-  const inBram = (name: string) => memories.some((m) => m.name === name && m.kind === 'bram18');
-  const timing = pipelineSchedule(design, layers, board.part, clockMHz, inBram);
-  const rows: LayerEstimate[] = layers.map((l) => {
-    const e = estimatePipelinedLayer(design, l);
-    const extra = charges.get(l.name) ?? { lut: 0, ff: 0, bram18: 0 };
-    const t = timing.perLayer.get(l.name)!;
-    return {
-      name: l.name, kind: l.kind, reuse: 1, multipliers: e.multipliers, dsp: e.dsp, lut: e.lut + extra.lut, ff: t.ff,
-      bram18: extra.bram18, uram: 0, latency: t.cycles, ii: 1, runs: 1, ...(e.constantSavings ? { constantWeights: e.constantSavings } : {}),
-    };
-  });
-  const { board: _name, ...res } = board;
-  void _name;
-  const plan: Plan = {
-    board: res, clockMHz, schedule: 'pipelined', timing: { family: timing.family, budgetNs: timing.budgetNs, uncertainty: CLOCK_UNCERTAINTY },
-    layers: rows, memories, ...totalsOf(rows, board, timing.latency, 1, clockMHz), packingEfficiency: packing(memories), estimateModel: PIPELINED_MODEL,
-  };
-  return { plan, buffers: new Map([['top', groups]]), parallel: fullParallel(design) };
 }
 
 /** The configured reuse factors as parallel factors; an impossible one is a diagnostic listing the valid ones. */
@@ -310,7 +217,7 @@ function chooseSchedule(design: Design, board: Board, opts: PlanOptions, clockMH
     return sequential;
   }
   if (mode === 'auto' && opts.targetFps !== undefined && sequential.plan.fits && sequential.plan.totals.throughputFps >= opts.targetFps) return sequential;
-  const pipelined = evaluatePlan(design, board, full, clockMHz, 'pipelined');
+  const pipelined = evaluatePipelined(design, board, clockMHz);
   return mode === 'pipelined' || pipelined.plan.fits ? pipelined : sequential;
 }
 

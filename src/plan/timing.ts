@@ -21,8 +21,9 @@ export const CLOCK_UNCERTAINTY = 0.125;
 
 export interface FamilyDelays {
   readonly name: string;
-  /** ns of a w-bit ripple adder (LUT + carry chain + local routing). */
-  readonly add: (w: number) => number;
+  /** A w-bit ripple adder (LUT + carry chain + local routing) takes addBase + addPerBit · w ns. */
+  readonly addBase: number;
+  readonly addPerBit: number;
   /** ns of a 2:1 multiplexer level after a compare (max, relu, clamp). */
   readonly mux: number;
   /** ns from a DSP's inputs to its product register, and from that register to the fabric. */
@@ -31,17 +32,30 @@ export interface FamilyDelays {
   /** ns from address to a block RAM's input register, and clock-to-out of its data. */
   readonly bramIn: number;
   readonly bramOut: number;
-  /** ns of a 64-entry LUT ROM read (deeper ROMs add a mux level per doubling). */
+  /** ns of a 64-entry LUT ROM read; deeper ROMs add romLevel ns per doubling (a mux level). */
   readonly lutRom: number;
+  readonly romLevel: number;
 }
 
 const ULTRASCALE_PLUS: FamilyDelays = {
-  name: 'UltraScale+ (-2)', add: (w) => 0.4 + 0.0125 * w, mux: 0.25, mulIn: 1.9, mulOut: 0.3, bramIn: 0.5, bramOut: 1.2, lutRom: 0.5,
+  name: 'UltraScale+ (-2)', addBase: 0.4, addPerBit: 0.0125, mux: 0.25, mulIn: 1.9, mulOut: 0.3, bramIn: 0.5, bramOut: 1.2, lutRom: 0.5, romLevel: 0.3,
 };
-/** 7-series fabric is about 1.8x slower at the same speed grade. */
+/** 7-series fabric is taken as this much slower at the same speed grade, for every operation. */
+const SEVEN_SERIES_FACTOR = 1.8;
 const SEVEN_SERIES: FamilyDelays = {
-  name: '7-series (-1)', add: (w) => 1.8 * (0.4 + 0.0125 * w), mux: 0.45, mulIn: 3.4, mulOut: 0.55, bramIn: 0.9, bramOut: 2.2, lutRom: 0.9,
+  ...(Object.fromEntries(Object.entries(ULTRASCALE_PLUS).map(([k, v]) => [k, typeof v === 'number' ? v * SEVEN_SERIES_FACTOR : v])) as unknown as FamilyDelays),
+  name: '7-series (-1)',
 };
+
+const addNs = (d: FamilyDelays, w: number) => d.addBase + d.addPerBit * w;
+
+/** The delays as the reports state them. */
+export function describeDelays(): string {
+  const d = ULTRASCALE_PLUS;
+  return `Operation delays are this model's assumptions for the device family (${d.name}: a w-bit add ` +
+    `${d.addBase}+${d.addPerBit}w ns, a multiply ${d.mulIn} ns to its register, a LUT ROM read ${d.lutRom} ns + ` +
+    `${d.romLevel} ns per doubling past 64 entries; ${SEVEN_SERIES.name} ${SEVEN_SERIES_FACTOR}x slower).`;
+}
 
 export function familyDelays(part: string): FamilyDelays {
   return /^xc7[azkv]/i.test(part) ? SEVEN_SERIES : ULTRASCALE_PLUS;
@@ -97,13 +111,13 @@ const log2ceil = (n: number) => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
 /** The output cast: rounding is an adder, saturation a compare and a mux; truncate/wrap are wires. */
 function castOps(d: FamilyDelays, out: FixedFormat, bits: number): TimedOp[] {
   const ops: TimedOp[] = [];
-  if (out.q !== 'AP_TRN') ops.push({ kind: 'logic', ns: d.add(out.width), bits });
-  if (out.o !== 'AP_WRAP') ops.push({ kind: 'logic', ns: d.add(out.width) + d.mux, bits });
+  if (out.q !== 'AP_TRN') ops.push({ kind: 'logic', ns: addNs(d, out.width), bits });
+  if (out.o !== 'AP_WRAP') ops.push({ kind: 'logic', ns: addNs(d, out.width) + d.mux, bits });
   return ops;
 }
 
 function activationOps(d: FamilyDelays, act: { kind: string }, bits: number): TimedOp[] {
-  return act.kind === 'none' ? [] : [{ kind: 'logic', ns: d.mux + (act.kind === 'clip' ? d.add(8) : 0), bits }];
+  return act.kind === 'none' ? [] : [{ kind: 'logic', ns: d.mux + (act.kind === 'clip' ? addNs(d, 8) : 0), bits }];
 }
 
 function tree(d: FamilyDelays, terms: number, width: number, lanes: number, kind: 'add' | 'max'): TimedOp[] {
@@ -111,14 +125,14 @@ function tree(d: FamilyDelays, terms: number, width: number, lanes: number, kind
   let n = terms;
   for (let level = 0; level < log2ceil(terms); level++) {
     n = Math.ceil(n / 2);
-    ops.push({ kind: 'logic', ns: d.add(width) + (kind === 'max' ? d.mux : 0), bits: lanes * n * width });
+    ops.push({ kind: 'logic', ns: addNs(d, width) + (kind === 'max' ? d.mux : 0), bits: lanes * n * width });
   }
   return ops;
 }
 
 function tableRead(d: FamilyDelays, entries: number, inBram: boolean, bits: number): TimedOp {
   if (inBram) return { kind: 'reg', before: d.bramIn, after: d.bramOut, bits };
-  return { kind: 'logic', ns: d.lutRom + 0.3 * log2ceil(entries / 64), bits };
+  return { kind: 'logic', ns: d.lutRom + d.romLevel * log2ceil(entries / 64), bits };
 }
 
 const MUL = (d: FamilyDelays, bits: number): TimedOp => ({ kind: 'reg', before: d.mulIn, after: d.mulOut, bits });
@@ -154,11 +168,11 @@ export function layerOps(design: Design, l: ComputeLayer, d: FamilyDelays, inBra
       ];
     }
     case 'matmul':
-      return [MUL(d, l.batch * l.m * l.n * l.k * 32), ...tree(d, l.k, l.acc.width, l.batch * l.m * l.n, 'add'), ...castOps(d, out, outBits)];
+      return [MUL(d, l.batch * l.m * l.n * l.k * (fmt(l.inputs[0]).width + fmt(l.inputs[1]).width)), ...tree(d, l.k, l.acc.width, l.batch * l.m * l.n, 'add'), ...castOps(d, out, outBits)];
     case 'eltwise': {
       const isConstPow2 = (o: typeof l.a) => 'constant' in o && constantWeightCounts(o.constant.raw).general === 0;
       const mul = l.op === 'mul' && !(isConstPow2(l.a) || isConstPow2(l.b));
-      const core: TimedOp = mul ? MUL(d, outBits * 2) : { kind: 'logic', ns: l.op === 'mul' ? 0 : d.add(out.width + 2), bits: outBits * 2 };
+      const core: TimedOp = mul ? MUL(d, outBits * 2) : { kind: 'logic', ns: l.op === 'mul' ? 0 : addNs(d, out.width + 2), bits: outBits * 2 };
       return [core, ...activationOps(d, l.act, outBits), ...castOps(d, out, outBits)];
     }
     case 'unary':
@@ -167,7 +181,7 @@ export function layerOps(design: Design, l: ComputeLayer, d: FamilyDelays, inBra
       return [];
     case 'lut':
       return [
-        { kind: 'logic', ns: d.add(fmt(l.inputs[0]).width + 2) + d.mux, bits: l.n * 16 },
+        { kind: 'logic', ns: addNs(d, fmt(l.inputs[0]).width + 2) + d.mux, bits: l.n * (fmt(l.inputs[0]).width + 2) },
         tableRead(d, l.table.raw.length, inBram(l.table.name), outBits),
       ];
     case 'pool2d': {
@@ -186,9 +200,9 @@ export function layerOps(design: Design, l: ComputeLayer, d: FamilyDelays, inBra
       const positions = Math.floor(Math.log2(l.len)) + 1;
       return [
         ...tree(d, l.len, inW, rows, 'max'),
-        { kind: 'logic', ns: d.add(inW), bits: rows * l.len * inW }, // d = m − x
+        { kind: 'logic', ns: addNs(d, inW), bits: rows * l.len * inW }, // d = m − x
         // Clamp to the table: with 2^n entries it is an OR of the high bits and a mux, otherwise a comparator.
-        { kind: 'logic', ns: (isPow2(l.expTable.raw.length) ? d.mux : d.add(inW)) + d.mux, bits: rows * l.len * inW },
+        { kind: 'logic', ns: (isPow2(l.expTable.raw.length) ? d.mux : addNs(d, inW)) + d.mux, bits: rows * l.len * inW },
         tableRead(d, l.expTable.raw.length, inBram(l.expTable.name), eBits),
         ...tree(d, l.len, sumW, rows, 'add').map((op) => ({ ...op, bits: op.bits + eBits })),
         // Leading one and the shift that takes the R bits after it: s ≥ 2^Fe, so the one can only sit at one of
