@@ -171,6 +171,21 @@ export { numel };
 const sumOf = (ls: readonly { constantWeights?: { zeros: number; powersOfTwo: number; general: number } }[], k: 'zeros' | 'powersOfTwo' | 'general') =>
   ls.reduce((n, l) => n + (l.constantWeights?.[k] ?? 0), 0);
 
+/** Per MAC layer: constant-folded, sparse or dense weights, the counts, and why (the plan's choice). */
+function weightStorageMd(p: Plan): string[] {
+  const ws = p.layers.filter((l) => l.weights);
+  if (!ws.length) return [];
+  const n = (k: 'weights' | 'zeros' | 'stored') => ws.reduce((s, l) => s + l.weights![k], 0);
+  return [
+    `Weight storage: ${n('zeros')} of ${n('weights')} MAC weights are zero; ${n('stored')} values are stored. Fully parallel layers fold their weights into the logic (zero products vanish); time-shared layers with zeros store only non-zero weights (sparse) when that saves cycles at the same multipliers.`,
+    '',
+    '| layer | weights | storage | zeros | values stored | why |',
+    '|---|---|---|---|---|---|',
+    ...ws.map((l) => `| ${l.name} | ${l.weights!.weights} | ${l.weights!.storage} | ${l.weights!.zeros} | ${l.weights!.stored} | ${l.weights!.why} |`),
+    '',
+  ];
+}
+
 function planMd(p: Plan): string[] {
   const u = (x: number) => `${(100 * x).toFixed(1)}%`;
   const t = p.totals;
@@ -196,6 +211,7 @@ function planMd(p: Plan): string[] {
       `Constant weights in fully parallel layers: ${sumOf(savings, 'zeros') + sumOf(savings, 'powersOfTwo')} of ${sumOf(savings, 'zeros') + sumOf(savings, 'powersOfTwo') + sumOf(savings, 'general')} products need no DSP (a zero weight drops the product, a ±2^k weight makes it a shift), so these layers need ${savings.reduce((n, l) => n + l.dsp, 0)} DSP instead of ${savings.reduce((n, l) => n + (l.constantWeights!.general ? l.dsp / l.constantWeights!.general : 1) * (l.constantWeights!.zeros + l.constantWeights!.powersOfTwo + l.constantWeights!.general), 0)}. ` + savings.map((l) => `${l.name}: ${l.constantWeights!.zeros} zero and ${l.constantWeights!.powersOfTwo} power-of-two weights need no DSP (${l.constantWeights!.general} multipliers remain)`).join('; ') + '.',
       '',
     ] : []),
+    ...weightStorageMd(p),
     '| memory | role | kind | words x bits | banks | blocks | shared with |',
     '|---|---|---|---|---|---|---|',
     ...p.memories.map((m) => `| ${m.name} | ${m.role} | ${m.kind} | ${m.words} x ${m.bits} | ${m.banks} | ${m.blocks}${m.copies ? ` (${m.copies} copies)` : ''} | ${m.sharedWith?.join(', ') ?? ''} |`),

@@ -88,6 +88,193 @@ conv_oc:
   }
 }
 
+// Convolution with sparse weights (src/plan/sparse.ts). Channel group o1 (channels u*opb + o1, one per engine)
+// steps through the union of its channels' non-zero taps: n[o1] steps, tap codes tap[base + s] with the bit fields
+// ic | ky | kx, and engine u's weight at that tap in sv[u * taps + base + s] (a stored zero where only other
+// engines of the group need the tap). Every engine reads the same input tap, so the input keeps its single bank.
+//   CFG: the conv2d fields plus taps (total steps), kx_bits, ky_bits; index_t, count_t.
+template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
+void conv2d_sparse_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+                        const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::taps],
+                        const typename CFG::count_t sn[CFG::oc / CFG::pf_out], const bias_t b[], const shift_t sh[]) {
+#pragma HLS INLINE
+  typedef typename CFG::acc_t acc_t;
+  const int cpg = CFG::c / CFG::group;
+  const int opg = CFG::oc / CFG::group;
+  const int pf = CFG::pf_out;
+  const int opb = CFG::oc / CFG::pf_out;
+  const int in_banks = CFG::group == 1 ? 1 : CFG::pf_out;
+  const int fan_in = cpg * CFG::kh * CFG::kw;  // most steps a group can take
+#pragma HLS ARRAY_PARTITION variable=sv block factor=pf
+#pragma HLS ARRAY_PARTITION variable=out block factor=pf
+#pragma HLS ARRAY_PARTITION variable=in block factor=in_banks
+  int base = 0;
+sconv_oc:
+  for (int o1 = 0; o1 < opb; o1++) {
+    const int n = sn[o1].to_int();
+  sconv_oy:
+    for (int oy = 0; oy < CFG::oh; oy++) {
+    sconv_ox:
+      for (int ox = 0; ox < CFG::ow; ox++) {
+        acc_t acc[CFG::pf_out];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+      sconv_init:
+        for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+          acc[u] = 0;
+          if (HAS_BIAS) acc[u] = b[u * opb + o1];
+        }
+      sconv_taps:
+        for (int s = 0; s < n; s++) {
+#pragma HLS LOOP_TRIPCOUNT min=0 max=fan_in
+#ifndef FPGAC_PIPELINE_TOP
+#pragma HLS PIPELINE II=1
+#endif
+          const int t = si[base + s].to_int();
+          const int kx = t & ((1 << CFG::kx_bits) - 1);
+          const int ky = (t >> CFG::kx_bits) & ((1 << CFG::ky_bits) - 1);
+          const int ic = t >> (CFG::kx_bits + CFG::ky_bits);
+          int iy, ix;
+          if (window_tap<CFG>(oy, ox, ky, kx, iy, ix)) {
+          sconv_engines:
+            for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+              const int g = (u * opb + o1) / opg;
+              acc[u] += sv[u * CFG::taps + base + s] * in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
+            }
+          }
+        }
+      sconv_store:
+        for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+          out[((u * opb + o1) * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(acc[u], sh, u * opb + o1));
+        }
+      }
+    }
+    base += n;
+  }
+}
+
+// fpgac::conv2d_sparse<cfg>(in, out, values, taps, counts[, b[, sh]]): the three overloads of conv2d, sparse.
+template <class CFG, class in_t, class out_t>
+void conv2d_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+                   const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::taps],
+                   const typename CFG::count_t sn[CFG::oc / CFG::pf_out], const typename CFG::bias_t b[CFG::oc]) {
+#pragma HLS INLINE off
+  conv2d_sparse_core<CFG, true, false>(in, out, sv, si, sn, b, sv);
+}
+
+template <class CFG, class in_t, class out_t>
+void conv2d_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+                   const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::taps],
+                   const typename CFG::count_t sn[CFG::oc / CFG::pf_out], const typename CFG::bias_t b[CFG::oc],
+                   const typename CFG::shift_t sh[CFG::oc]) {
+#pragma HLS INLINE off
+  conv2d_sparse_core<CFG, true, true>(in, out, sv, si, sn, b, sh);
+}
+
+template <class CFG, class in_t, class out_t>
+void conv2d_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+                   const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::taps],
+                   const typename CFG::count_t sn[CFG::oc / CFG::pf_out]) {
+#pragma HLS INLINE off
+  conv2d_sparse_core<CFG, false, false>(in, out, sv, si, sn, sv, sv);
+}
+
+// 1x1 convolution (one group) with sparse weights, each engine its own list (src/plan/sparse.ts, sparsePointwise):
+// at each pixel the c input channels are loaded into registers (the input has one bank per channel, so that is one
+// read per bank), then engine u multiplies sv[u][base + s] by channel si[u][base + s] for n[o1] steps; an engine
+// with fewer non-zeros than the group's most multiplies padding zeros.
+//   CFG: the conv2d fields plus taps (values per engine); index_t, count_t.
+template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
+void conv2d_pointwise_sparse_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+                                  const typename CFG::weight_t sv[CFG::pf_out * CFG::taps],
+                                  const typename CFG::index_t si[CFG::pf_out * CFG::taps],
+                                  const typename CFG::count_t sn[CFG::oc / CFG::pf_out], const bias_t b[], const shift_t sh[]) {
+#pragma HLS INLINE
+  typedef typename CFG::acc_t acc_t;
+  const int pf = CFG::pf_out;
+  const int opb = CFG::oc / CFG::pf_out;
+  const int channels = CFG::c;
+#pragma HLS ARRAY_PARTITION variable=sv block factor=pf
+#pragma HLS ARRAY_PARTITION variable=si block factor=pf
+#pragma HLS ARRAY_PARTITION variable=out block factor=pf
+#pragma HLS ARRAY_PARTITION variable=in block factor=channels
+  int base = 0;
+pconv_oc:
+  for (int o1 = 0; o1 < opb; o1++) {
+    const int n = sn[o1].to_int();
+  pconv_oy:
+    for (int oy = 0; oy < CFG::oh; oy++) {
+    pconv_ox:
+      for (int ox = 0; ox < CFG::ow; ox++) {
+        int iy, ix;
+        const bool inside = window_tap<CFG>(oy, ox, 0, 0, iy, ix);
+        in_t xv[CFG::c];
+#pragma HLS ARRAY_PARTITION variable=xv complete
+      pconv_gather:
+        for (int ic = 0; ic < CFG::c; ic++) {
+#pragma HLS UNROLL
+          xv[ic] = 0;
+          if (inside) xv[ic] = in[(ic * CFG::h + iy) * CFG::w + ix];
+        }
+        acc_t acc[CFG::pf_out];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+      pconv_init:
+        for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+          acc[u] = 0;
+          if (HAS_BIAS) acc[u] = b[u * opb + o1];
+        }
+      pconv_steps:
+        for (int s = 0; s < n; s++) {
+#pragma HLS LOOP_TRIPCOUNT min=0 max=channels
+#ifndef FPGAC_PIPELINE_TOP
+#pragma HLS PIPELINE II=1
+#endif
+        pconv_engines:
+          for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+            acc[u] += sv[u * CFG::taps + base + s] * xv[si[u * CFG::taps + base + s].to_int()];
+          }
+        }
+      pconv_store:
+        for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+          out[((u * opb + o1) * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(acc[u], sh, u * opb + o1));
+        }
+      }
+    }
+    base += n;
+  }
+}
+
+// fpgac::conv2d_pointwise_sparse<cfg>(in, out, values, channels, counts[, b[, sh]]).
+template <class CFG, class in_t, class out_t>
+void conv2d_pointwise_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+                             const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::pf_out * CFG::taps],
+                             const typename CFG::count_t sn[CFG::oc / CFG::pf_out], const typename CFG::bias_t b[CFG::oc]) {
+#pragma HLS INLINE off
+  conv2d_pointwise_sparse_core<CFG, true, false>(in, out, sv, si, sn, b, sv);
+}
+
+template <class CFG, class in_t, class out_t>
+void conv2d_pointwise_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+                             const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::pf_out * CFG::taps],
+                             const typename CFG::count_t sn[CFG::oc / CFG::pf_out], const typename CFG::bias_t b[CFG::oc],
+                             const typename CFG::shift_t sh[CFG::oc]) {
+#pragma HLS INLINE off
+  conv2d_pointwise_sparse_core<CFG, true, true>(in, out, sv, si, sn, b, sh);
+}
+
+template <class CFG, class in_t, class out_t>
+void conv2d_pointwise_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+                             const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::pf_out * CFG::taps],
+                             const typename CFG::count_t sn[CFG::oc / CFG::pf_out]) {
+#pragma HLS INLINE off
+  conv2d_pointwise_sparse_core<CFG, false, false>(in, out, sv, si, sn, sv, sv);
+}
+
 // Convolution with a bias [oc].
 template <class CFG, class in_t, class out_t>
 void conv2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],

@@ -92,6 +92,74 @@ void dense(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_ou
   dense_impl<CFG, false, false>(in, out, w, w, w);
 }
 
+// Dense with sparse weights (src/plan/sparse.ts): the zero weights of a pruned layer are neither stored nor given a
+// cycle. Lane v of pf_in multipliers reads input bank v; step s holds one (value, index) pair per lane, value 0 where
+// a lane has run out of non-zeros for the current output (padding). All outputs' steps form one pipelined loop and
+// last[s] ends an output, so no cycles go to re-entering a loop per output. acc_t is exact (the plan only picks
+// sparse then), so adding the products in this order gives the serial loop's bits.
+//   CFG: rows, n_in, n_out, pf_in, steps; weight_t, index_t, last_t, acc_t, accs_t (and bias_t, shift_t).
+template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
+void dense_sparse_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
+                       const typename CFG::weight_t sv[CFG::steps * CFG::pf_in],
+                       const typename CFG::index_t si[CFG::steps * CFG::pf_in],
+                       const typename CFG::last_t sl[CFG::steps], const bias_t *b, const shift_t *sh) {
+#pragma HLS INLINE
+  typedef typename CFG::acc_t acc_t;
+  const int pf_in = CFG::pf_in;
+#pragma HLS ARRAY_PARTITION variable=in cyclic factor=pf_in
+#pragma HLS ARRAY_PARTITION variable=sv cyclic factor=pf_in
+#pragma HLS ARRAY_PARTITION variable=si cyclic factor=pf_in
+SparseRows:
+  for (int r = 0; r < CFG::rows; r++) {
+    int o = 0;
+    acc_t acc = 0;
+    if (HAS_BIAS) acc = b[0];
+  SparseSteps:
+    for (int s = 0; s < CFG::steps; s++) {
+#ifndef FPGAC_PIPELINE_TOP
+#pragma HLS PIPELINE II=1
+#endif
+      acc_t sum = acc;
+    SparseLanes:
+      for (int v = 0; v < CFG::pf_in; v++) {
+#pragma HLS UNROLL
+        sum = sum + in[r * CFG::n_in + si[s * CFG::pf_in + v].to_int() * CFG::pf_in + v] * sv[s * CFG::pf_in + v];
+      }
+      if (sl[s].to_int() != 0) {
+        out[r * CFG::n_out + o] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(sum, sh, o));
+        o++;
+        acc = 0;
+        if (HAS_BIAS && o < CFG::n_out) acc = b[o];
+      } else {
+        acc = sum;
+      }
+    }
+  }
+}
+
+// fpgac::dense_sparse<cfg>(in, out, values, indices, last[, b[, sh]]): the three overloads of dense, sparse.
+template <class CFG, class in_t, class out_t>
+void dense_sparse(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
+                  const typename CFG::weight_t sv[CFG::steps * CFG::pf_in], const typename CFG::index_t si[CFG::steps * CFG::pf_in],
+                  const typename CFG::last_t sl[CFG::steps], const typename CFG::bias_t b[CFG::n_out]) {
+  dense_sparse_impl<CFG, true, false>(in, out, sv, si, sl, b, sv);
+}
+
+template <class CFG, class in_t, class out_t>
+void dense_sparse(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
+                  const typename CFG::weight_t sv[CFG::steps * CFG::pf_in], const typename CFG::index_t si[CFG::steps * CFG::pf_in],
+                  const typename CFG::last_t sl[CFG::steps], const typename CFG::bias_t b[CFG::n_out],
+                  const typename CFG::shift_t sh[CFG::n_out]) {
+  dense_sparse_impl<CFG, true, true>(in, out, sv, si, sl, b, sh);
+}
+
+template <class CFG, class in_t, class out_t>
+void dense_sparse(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
+                  const typename CFG::weight_t sv[CFG::steps * CFG::pf_in], const typename CFG::index_t si[CFG::steps * CFG::pf_in],
+                  const typename CFG::last_t sl[CFG::steps]) {
+  dense_sparse_impl<CFG, false, false>(in, out, sv, si, sl, sv, sv);
+}
+
 // Batched matrix product of two tensors: fpgac::matmul<cfg>(a, b, out). A is [batch][m][k], B is [batch][k][n];
 // a_batch_stride / b_batch_stride are m*k / k*n, or 0 where that operand is broadcast over the batch (then the
 // array holds a single matrix, which is what the array bounds below evaluate to).

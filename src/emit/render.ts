@@ -26,6 +26,10 @@ export interface RenderContext {
 export interface Parallelism {
   readonly pfIn: number;
   readonly pfOut: number;
+  /** The layer reads sparse weights (src/plan/sparse.ts) at these parallel factors. */
+  readonly sparse?: boolean;
+  /** Sparse 1×1 conv with the pixel's channels gathered into registers (sparsePointwise). */
+  readonly gather?: boolean;
 }
 
 export interface RenderedLayer {

@@ -147,10 +147,13 @@ function totals(r: Report): string {
 function layerTable(r: Report, rows: readonly Row[]): string {
   const p = r.plan;
   const head = ['#', 'layer / kind', 'region', 'ONNX nodes', 'input → output', 'params', 'zero', 'MACs',
-    ...(p ? ['reuse', 'DSP', 'BRAM18', 'URAM', 'LUT', 'FF', 'latency', 'II'] : []), 'formats'];
+    ...(p ? ['reuse', 'weights', 'DSP', 'BRAM18', 'URAM', 'LUT', 'FF', 'latency', 'II'] : []), 'formats'];
+  // Weight storage (constant-folded, sparse or dense) with the plan's reason on hover.
+  const storage = (e: LayerEstimate) => !e.weights ? '<td></td>'
+    : `<td title="${esc(e.weights.why)}">${e.weights.storage}${e.weights.storage === 'sparse' ? ` ${fmtInt(e.weights.stored)}/${fmtInt(e.weights.weights)}` : ''}</td>`;
   const planCells = (e: LayerEstimate | undefined) => !p ? '' : e
-    ? `${num(e.reuse)}${num(e.dsp)}${num(e.bram18)}${num(e.uram)}${num(e.lut)}${num(e.ff)}<td class="n" title="${esc(`${fmtInt(e.latency)} cycles per run × ${e.runs} run(s)`)}">${fmtInt(e.latency)}${e.runs > 1 ? ` ×${e.runs}` : ''}</td>${num(e.ii)}`
-    : '<td class="n" colspan="8">no estimate</td>';
+    ? `${num(e.reuse)}${storage(e)}${num(e.dsp)}${num(e.bram18)}${num(e.uram)}${num(e.lut)}${num(e.ff)}<td class="n" title="${esc(`${fmtInt(e.latency)} cycles per run × ${e.runs} run(s)`)}">${fmtInt(e.latency)}${e.runs > 1 ? ` ×${e.runs}` : ''}</td>${num(e.ii)}`
+    : '<td class="n" colspan="9">no estimate</td>';
   const trs = rows.map(({ name, color, layer: l, index: i, est: e }) => {
     const swatch = `<span class="swatch" style="background:${color}"></span>`;
     if (!l) {

@@ -9,8 +9,9 @@
  * - layers run one after another (no dataflow overlap), so the design's II equals its latency.
  */
 import { type FixedFormat } from '../../sim/fixed.js';
-import type { ComputeLayer, Design } from '../ir/design.js';
+import type { ComputeLayer, Conv2dLayer, Design, DenseLayer } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
+import { denseAccExact, sparseConv, sparseDense, sparsePointwise, type SparseCode } from './sparse.js';
 
 export const PIPELINE_DEPTH = 5;
 export const CONTROL_LUT = 60;
@@ -34,9 +35,28 @@ export function constantWeightCounts(raws: readonly number[]): ConstantWeights {
   return { zeros, powersOfTwo: pow2, general: raws.length - zeros - pow2 };
 }
 
+/**
+ * How a MAC layer holds its weights: 'constant-folded' (fully parallel: constants in the logic, zero products
+ * dropped), 'sparse' (time-shared multipliers reading only non-zero weights, see sparse.ts) or 'dense' (every
+ * weight stored and multiplied), with the counts behind the choice.
+ */
+export interface WeightStorage {
+  readonly storage: 'constant-folded' | 'sparse' | 'dense';
+  /** Weights of the dense layer, and how many of them are zero. */
+  readonly weights: number;
+  readonly zeros: number;
+  /** Values stored (sparse: non-zeros plus padding zeros that balance lanes; dense: all weights; folded: 0). */
+  readonly stored: number;
+  /** Why this storage, in a few words (shown in the report). */
+  readonly why: string;
+}
+
 export interface ComputeEstimate {
   /** Fully parallel layers with constant weights: how many products need no multiplier. */
   readonly constantSavings?: ConstantWeights;
+  readonly weights?: WeightStorage;
+  /** The sparse encoding the kernel reads, when the layer is sparse. */
+  readonly sparse?: SparseCode;
   readonly multipliers: number;
   readonly reuse: number;
   readonly dsp: number;
@@ -65,6 +85,9 @@ function mac(entries: number, iterations: number, p: number, products: number, x
 export interface Parallel {
   readonly pfIn: number;
   readonly pfOut: number;
+  /** Set by the plan (never an input): the layer reads sparse weights (see sparse.ts), gathered for 1×1 convs. */
+  readonly sparse?: boolean;
+  readonly gather?: boolean;
 }
 
 /** The parallel factors a layer's kernel accepts, fewest multipliers first (see hw/fpgac/dense.h, conv.h). */
@@ -87,15 +110,17 @@ export function estimateLayer(design: Design, l: ComputeLayer, par: Parallel = {
   switch (l.kind) {
     case 'conv2d': {
       const fanIn = (l.c / l.group) * l.kh * l.kw;
-      return mac((l.oc / par.pfOut) * l.oh * l.ow, fanIn, par.pfOut, fanIn * l.oc, fmt(l.inputs[0]), l.weight.format, l.acc);
+      const e = mac((l.oc / par.pfOut) * l.oh * l.ow, fanIn, par.pfOut, fanIn * l.oc, fmt(l.inputs[0]), l.weight.format, l.acc);
+      return withStorage(e, l, convSparse(l, par));
     }
     case 'dense': {
       const e = mac(l.rows * (l.nOut / par.pfOut), l.nIn / par.pfIn, par.pfIn * par.pfOut, l.nIn * l.nOut, fmt(l.inputs[0]), l.weight.format, l.acc);
-      if (par.pfIn * par.pfOut !== l.nIn * l.nOut) return e;
+      if (par.pfIn * par.pfOut !== l.nIn * l.nOut) return withStorage(e, l, denseSparse(l, par, fmt(l.inputs[0])));
       // Fully parallel: every weight is its own multiplier with a constant operand (the partitioned ROM becomes
       // constants), so HLS drops zero weights and turns ±2^k weights into shifts: only the rest need a DSP.
       const c = constantWeightCounts(l.weight.raw);
-      return { ...e, multipliers: c.general, dsp: c.general * dspPerMultiplier(fmt(l.inputs[0]), l.weight.format), constantSavings: c };
+      const weights: WeightStorage = { storage: 'constant-folded', weights: l.weight.raw.length, zeros: c.zeros, stored: 0, why: `fully parallel: ${c.zeros} zero products dropped, ${c.powersOfTwo} are shifts` };
+      return { ...e, multipliers: c.general, dsp: c.general * dspPerMultiplier(fmt(l.inputs[0]), l.weight.format), constantSavings: c, weights };
     }
     case 'matmul':
       return mac(l.batch * l.m * l.n, l.k, 1, l.k, fmt(l.inputs[0]), fmt(l.inputs[1]), l.acc);
@@ -121,4 +146,49 @@ export function estimateLayer(design: Design, l: ComputeLayer, par: Parallel = {
       return { ...e, multipliers: 1, dsp: dspPerMultiplier(l.expTable.format, l.recipTable.format) };
     }
   }
+}
+
+/** A sparse alternative: its encoding and latency, or why the layer stays dense. */
+type SparseOption = { code: SparseCode; latency: number } | { why: string };
+
+function zerosOf(raw: readonly number[]): number {
+  let z = 0;
+  for (const r of raw) if (r === 0) z++;
+  return z;
+}
+
+/** Sparse when it stores fewer values and saves cycles at the same multipliers; otherwise dense, saying why. */
+function withStorage(e: ComputeEstimate, l: DenseLayer | Conv2dLayer, s: SparseOption): ComputeEstimate {
+  const weights = l.weight.raw.length;
+  const zeros = zerosOf(l.weight.raw);
+  if ('why' in s) return { ...e, weights: { storage: 'dense', weights, zeros, stored: weights, why: s.why } };
+  const { code, latency } = s;
+  if (code.stored >= weights || latency >= e.latency) {
+    // Lanes that run together share their steps: zeros at different places save nothing.
+    const why = `sparse saves nothing here: ${latency} cycles and ${code.stored} values stored, dense ${e.latency} and ${weights} (the lanes that run together rarely share a zero)`;
+    return { ...e, weights: { storage: 'dense', weights, zeros, stored: weights, why } };
+  }
+  const pad = code.stored - code.nonzeros;
+  const why = `${zeros} zeros not stored; ${pad} padding zeros balance the lanes; ${e.latency} -> ${latency} cycles`;
+  return { ...e, latency, sparse: code, weights: { storage: 'sparse', weights, zeros, stored: code.stored, why } };
+}
+
+function denseSparse(l: DenseLayer, par: Parallel, inF: FixedFormat): SparseOption {
+  if (!l.weight.raw.includes(0)) return { why: 'no zero weights' };
+  if (par.pfOut > 1) return { why: 'every input is read each cycle (pf_in = n_in): zeros cost no cycles' };
+  if (!denseAccExact(l, inF)) return { why: 'the accumulator is not exact, so the serial order is kept' };
+  const code = sparseDense(l, par.pfIn);
+  return { code, latency: l.rows * (code.steps + PIPELINE_DEPTH) };
+}
+
+function convSparse(l: Conv2dLayer, par: Parallel): SparseOption {
+  if (!l.weight.raw.includes(0)) return { why: 'no zero weights' };
+  const opb = l.oc / par.pfOut;
+  const union = sparseConv(l, par.pfOut);
+  const unionLatency = l.oh * l.ow * (union.steps + opb * PIPELINE_DEPTH);
+  if (l.kh * l.kw !== 1 || l.group !== 1) return { code: union, latency: unionLatency };
+  // 1×1: gathering the pixel's channels into registers (one more cycle per pixel) frees each engine's list.
+  const own = sparsePointwise(l, par.pfOut);
+  const ownLatency = l.oh * l.ow * (own.steps + opb * (PIPELINE_DEPTH + 1));
+  return ownLatency < unionLatency ? { code: own, latency: ownLatency } : { code: union, latency: unionLatency };
 }

@@ -9,7 +9,7 @@
  * the board (DSP, BRAM18, URAM, LUT, FF) and that layer still costs at least 1% of the latency. With a target frame rate it stops as soon as the target is met. Layers
  * named in the configuration keep the reuse factor given there.
  */
-import type { ComputeLayer, Design, Layer } from '../ir/design.js';
+import type { ComputeLayer, ConstData, Design, Layer } from '../ir/design.js';
 import { computeLayers, layerConstants } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { DiagnosticError, type Diagnostic } from '../diagnostics.js';
@@ -19,7 +19,7 @@ import { placeArray } from './memory.js';
 import { evaluatePipelined, fullParallel } from './pipelined.js';
 import { boardResources, packing, totalsOf } from './totals.js';
 import { shareBuffers, type BufferGroup } from './buffers.js';
-import { estimateLayer, parallelChoices, PIPELINE_DEPTH, type Parallel } from './estimate.js';
+import { estimateLayer, parallelChoices, PIPELINE_DEPTH, type ComputeEstimate, type Parallel } from './estimate.js';
 
 export interface PlanOptions {
   readonly clockMHz?: number;
@@ -43,35 +43,62 @@ export interface PlannedDesign {
 export const ESTIMATE_MODEL =
   'Each MAC layer has the multipliers its parallel factors give (dense: pf_in x pf_out per cycle; conv: pf_out ' +
   'output-channel engines), working in pipelined loops at II=1: a dense layer takes rows x (n_out/pf_out) x ' +
-  '(n_in/pf_in + 5) cycles, a conv (oc/pf_out) x oh x ow x (fan-in + 5); other kernels one element per cycle. A ' +
+  '(n_in/pf_in + 5) cycles, a conv (oc/pf_out) x oh x ow x (fan-in + 5); with sparse weights (zeros not stored, ' +
+  'see src/plan/sparse.ts) a dense layer takes rows x (steps + 5) and a conv oh x ow x (steps + groups x 5, +1 per ' +
+  'group when a 1x1 conv gathers its pixel), steps counting the non-zero weights of the fullest lane of each group; ' +
+  'other kernels one element per cycle. A ' +
   'multiplier is ceil(wa/27)*ceil(wb/18) DSP48E2; LUT/FF: ~60 LUT and ~80 FF of control per layer plus, per ' +
   'multiplier, accumulator-width adders and 5 pipeline stages of registers; LUTRAM is 64x1 bits per LUT. Layers run ' +
   'one after another, so the initiation interval equals the latency. Memories use the primitives\' real shapes ' +
   '(BRAM18 1Kx18 ... 16Kx1, URAM 4Kx72) and the banks the partitioning needs; buffers whose lifetimes do not overlap ' +
   'share one array.';
 
-/** Banks each kernel's partitioning gives its weights, input and output (see hw/fpgac/dense.h and conv.h). */
-function bankNeeds(l: ComputeLayer, p: Parallel): { weight: number; input: number; output: number } {
-  if (l.kind === 'dense') return { weight: p.pfIn * p.pfOut, input: p.pfIn, output: p.pfOut };
-  if (l.kind === 'conv2d') return { weight: p.pfOut, input: l.group === 1 ? 1 : p.pfOut, output: p.pfOut };
-  return { weight: 1, input: 1, output: 1 };
+/** Banks each kernel's partitioning gives its input and output (see hw/fpgac/dense.h and conv.h). */
+function bankNeeds(l: ComputeLayer, p: Parallel, e: ComputeEstimate): { input: number; output: number } {
+  if (l.kind === 'dense') return { input: p.pfIn, output: p.pfOut };
+  // A gathered sparse 1×1 conv reads every input channel of a pixel at once: one bank per channel.
+  if (l.kind === 'conv2d') return { input: e.sparse?.gather ? l.c : l.group === 1 ? 1 : p.pfOut, output: p.pfOut };
+  return { input: 1, output: 1 };
+}
+
+/** The constants a layer's kernel reads as the plan stores them, with the banks its partitioning gives each. */
+function storedConstants(l: ComputeLayer, p: Parallel, e: ComputeEstimate): { data: ConstData; role: 'weight' | 'table'; banks: number }[] {
+  const weightBanks = l.kind === 'dense' ? p.pfIn * p.pfOut : l.kind === 'conv2d' ? p.pfOut : 1;
+  const rest = layerConstants(l).map(({ data, role }) => ({ data, role: role === 'table' ? 'table' as const : 'weight' as const, banks: weightBanks }));
+  if (!e.sparse) return rest;
+  // Sparse (sparse.ts): values (and dense indices) one bank per lane; the control array and conv tap codes one.
+  const s = e.sparse;
+  const lanes = l.kind === 'dense' ? p.pfIn : p.pfOut;
+  return [
+    { data: s.values, role: 'weight', banks: lanes },
+    { data: s.index, role: 'weight', banks: l.kind === 'dense' || s.gather ? lanes : 1 },
+    { data: s.control, role: 'weight', banks: 1 },
+    ...rest.filter((c) => c.data !== (l as { weight?: ConstData }).weight),
+  ];
 }
 
 const ONE: Parallel = { pfIn: 1, pfOut: 1 };
+
+function sparseFlags(p: Parallel, e: ComputeEstimate): Parallel {
+  if (!e.sparse) return p;
+  return e.sparse.gather ? { ...p, sparse: true, gather: true } : { ...p, sparse: true };
+}
 
 /** Estimates the design, sequential schedule, with the given parallel factors (no fit check). */
 export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap<string, Parallel>, clockMHz = board.clockMHz): PlannedDesign {
   const hasUram = board.uram > 0;
   const parOf = (l: ComputeLayer) => parallel.get(l.name) ?? ONE;
+  const est = new Map(computeLayers(design.layers).map((l) => [l.name, estimateLayer(design, l, parOf(l))]));
+  const stored = (l: ComputeLayer) => storedConstants(l, parOf(l), est.get(l.name)!);
   // Banks per tensor and per constant: the widest partition any kernel touching it asks for.
   const tensorBanks = new Map<string, number>();
   const constBanks = new Map<string, number>();
   const need = (m: Map<string, number>, k: string, b: number) => m.set(k, Math.max(m.get(k) ?? 1, b));
   for (const l of computeLayers(design.layers)) {
-    const b = bankNeeds(l, parOf(l));
+    const b = bankNeeds(l, parOf(l), est.get(l.name)!);
     need(tensorBanks, l.output, b.output);
     for (const t of l.inputs) need(tensorBanks, t, b.input);
-    for (const { data: c } of layerConstants(l)) need(constBanks, c.name, b.weight);
+    for (const c of stored(l)) need(constBanks, c.data.name, c.banks);
   }
   const memories: MemoryPlacement[] = [];
   const owner = new Map<MemoryPlacement, string>();
@@ -84,8 +111,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   };
   const seen = new Set<string>();
   for (const l of computeLayers(design.layers)) {
-    for (const { data: c, role: r } of layerConstants(l)) {
-      const role = r === 'table' ? 'table' : 'weight';
+    for (const { data: c, role } of stored(l)) {
       if (seen.has(c.name)) continue;
       seen.add(c.name);
       const banks = constBanks.get(c.name) ?? 1;
@@ -128,11 +154,12 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
       rows.push({ name: l.name, kind: `loop x${l.trips}`, reuse: 1, multipliers: 0, dsp: 0, lut: 60 + e2.lut, ff: 80 + e2.ff, bram18: blocksOf(l.name, 'bram18'), uram: blocksOf(l.name, 'uram'), latency: total, ii: total, runs });
       return sum + total;
     }
-    const e = estimateLayer(design, l, parOf(l));
+    const e = est.get(l.name)!;
     rows.push({
       name: l.name, kind: l.kind, reuse: e.reuse, multipliers: e.multipliers, dsp: e.dsp, lut: e.lut + e2.lut, ff: e.ff + e2.ff,
       bram18: blocksOf(l.name, 'bram18'), uram: blocksOf(l.name, 'uram'), latency: e.latency, ii: e.latency, runs,
       ...(e.constantSavings ? { constantWeights: e.constantSavings } : {}),
+      ...(e.weights ? { weights: e.weights } : {}),
     });
     return sum + e.latency;
   }, 0);
@@ -141,7 +168,9 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     board: boardResources(board), clockMHz, schedule: 'sequential', layers: rows, memories, ...totalsOf(rows, board, latency, latency, clockMHz),
     packingEfficiency: packing(memories), estimateModel: ESTIMATE_MODEL,
   };
-  return { plan, buffers, parallel };
+  // The emitter learns from the parallel factors which layers read sparse weights.
+  const planned = new Map(computeLayers(design.layers).map((l) => [l.name, sparseFlags(parOf(l), est.get(l.name)!)]));
+  return { plan, buffers, parallel: planned };
 }
 
 /** The configured reuse factors as parallel factors; an impossible one is a diagnostic listing the valid ones. */

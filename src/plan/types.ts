@@ -64,6 +64,11 @@ export interface LayerEstimate {
   readonly runs: number;
   /** Fully parallel layers: products that need no DSP because their constant weight is 0 or ±2^k. */
   readonly constantWeights?: { readonly zeros: number; readonly powersOfTwo: number; readonly general: number };
+  /** MAC layers: how the weights are held (constant-folded, sparse or dense) and why. */
+  readonly weights?: {
+    readonly storage: 'constant-folded' | 'sparse' | 'dense';
+    readonly weights: number; readonly zeros: number; readonly stored: number; readonly why: string;
+  };
 }
 
 export interface PlanTotals {

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli.js';
@@ -84,6 +84,22 @@ describe.skipIf(!HAVE_SHARED)('end to end: build, make csim, fpgac sim', () => {
     const args = ['--board', 'u250', '--clock', '200', '--schedule', 'pipelined', '--precision', 'ap_fixed<16,6,AP_TRN,AP_WRAP>'];
     const out = await buildAndCompare('tlk-pipe', modelPath('hls4ml/three_layer_keras'), [f], undefined, args);
     expect(argmax(out.data)).toBe(argmax(Float64Array.from(ds.outputs[0].data)));
+  });
+
+  it('KERAS_3layer_70pruned sequential at a frame-rate target: sparse, dense and constant-folded layers, identical bits', async () => {
+    const m = 'derived-hls4ml-keras/KERAS_3layer_70pruned_retrained';
+    const ds = testDataSets(m)[0];
+    const f = path.join(tmp, 'k3p-seq-in.npy');
+    writeNpy(f, { shape: [...ds.inputs[0].shape], data: ds.inputs[0].data });
+    const args = ['--board', 'zcu104', '--schedule', 'sequential', '--target-fps', '1000000'];
+    const out = await buildAndCompare('k3p-seq', modelPath(m), [f], undefined, args);
+    expect(argmax(out.data)).toBe(argmax(Float64Array.from(ds.outputs[0].data)));
+    // The plan really mixes the three weight storages, and the C++ calls the sparse kernel where it says sparse.
+    const report = JSON.parse(readFileSync(path.join(tmp, 'k3p-seq', 'report.json'), 'utf8'));
+    const storages = report.plan.layers.filter((l: { weights?: unknown }) => l.weights).map((l: { weights: { storage: string } }) => l.weights.storage);
+    expect(new Set(storages)).toEqual(new Set(['constant-folded', 'dense', 'sparse']));
+    const top = readFileSync(path.join(tmp, 'k3p-seq', 'firmware', 'top.cpp'), 'utf8');
+    expect((top.match(/fpgac::dense_sparse</g) ?? []).length).toBe(storages.filter((s: string) => s === 'sparse').length);
   });
 
   const official = officialApInclude();

@@ -114,7 +114,7 @@ describe('renderReportHtml', () => {
       if (i > 0) expect(cells).toContain(`>${l.name}<`);
       expect(cells).toContain(l.kind);
       expect(cells).not.toContain('no estimate');
-      expect((cells.match(/<td/g) ?? []).length).toBe(9 + 8);
+      expect((cells.match(/<td/g) ?? []).length).toBe(9 + 9);
     });
     expect(html).toContain('region_ode1_f_dw_Conv');
     // Each loop region's engine estimate gets its own row, just before the region's first layer, and a cycles bar.

@@ -11,6 +11,7 @@ import { bram18Blocks, uramBlocks, placeArray } from '../../src/plan/memory.js';
 import { boards, resolveBoard } from '../../src/plan/boards.js';
 import { planDesign } from '../../src/plan/plan.js';
 import { compileModel } from '../../src/compile.js';
+import { computeLayers, layerConstants } from '../../src/ir/design.js';
 import { buildProject } from '../../src/build.js';
 import { DiagnosticError } from '../../src/diagnostics.js';
 import { buildModel, values } from '../support/onnx-builder.js';
@@ -74,9 +75,27 @@ describe('plan of real designs', () => {
     const avail = board.bram18 * 18432 + board.uram * 294912;
     expect(used / avail).toBeLessThanOrEqual(0.1);
     expect(plan.packingEfficiency).toBeGreaterThanOrEqual(0.9);
-    // Every weight is in a memory (none left off chip); the two ODE engines' weights are placed once each. The
-    // model's 3,002 parameters (the Euler step h = 0.25 is a shift, not a stored constant).
-    expect(plan.memories.filter((m) => m.role === 'weight').reduce((s, m) => s + m.words, 0)).toBe(3002);
+    // Every weight is in a memory (none left off chip); the two ODE engines' weights are placed once each: the
+    // model's 3,002 parameters (the Euler step h = 0.25 is a shift, not a stored constant), except that a sparse
+    // layer's weight array is replaced by its non-zero values (with padding) and their indices.
+    const placed = new Map(plan.memories.map((m) => [m.name, m]));
+    let params = 0;
+    for (const l of computeLayers(c.design.layers)) {
+      const e = plan.layers.find((r) => r.name === l.name)!;
+      for (const { data } of layerConstants(l)) {
+        const sparseWeight = e.weights?.storage === 'sparse' && 'weight' in l && data === l.weight;
+        if (!sparseWeight) expect(placed.get(data.name)?.words, data.name).toBe(data.raw.length);
+        params += data.raw.length;
+      }
+      if (e.weights?.storage === 'sparse') {
+        const values = plan.memories.find((m) => m.name.startsWith(`${(l as { weight: { name: string } }).weight.name}_`) && m.name.endsWith('_v'))!;
+        expect(values.words).toBe(e.weights.stored);
+        expect(e.weights.stored).toBeGreaterThanOrEqual(e.weights.weights - e.weights.zeros);
+        expect(e.weights.stored).toBeLessThan(e.weights.weights);
+      }
+    }
+    expect(params).toBe(3002);
+    expect(plan.layers.filter((l) => l.weights?.storage === 'sparse').map((l) => l.name)).toEqual(['ode1_f_pw_Conv', 'down_down_3_Conv', 'ode2_f_pw_Conv', 'fc_Gemm']);
     expect(plan.fits).toBe(true);
   });
 

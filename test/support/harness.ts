@@ -17,6 +17,7 @@ import { renderProject, writeProject } from '../../src/emit/project.js';
 import { simulateSample } from '../../sim/simulate.js';
 import { readNpy, writeNpy } from '../../src/npy.js';
 import type { FixedFormat } from '../../sim/fixed.js';
+import type { EmitPlan } from '../../src/emit/block.js';
 
 export const REPO = path.resolve(__dirname, '../..');
 
@@ -68,6 +69,8 @@ export interface CsimOptions {
   /** ap_types include folder; default the project's own host headers. */
   apTypesInclude?: string;
   keep?: boolean;
+  /** Parallel factors, sparse weights, buffer sharing as a plan would give them (default: none). */
+  plan?: EmitPlan;
 }
 
 /**
@@ -78,7 +81,7 @@ export async function csimSamples(design: Design, samples: number[][][], opts: C
   const root = mkdtempSync(path.join(os.tmpdir(), 'fpgac-csim-'));
   try {
     const dir = path.join(root, 'prj');
-    writeProject(dir, renderProject(design, { part: 'xczu7ev-ffvc1156-2-e', clockNs: 5, defaultInputs: [] }));
+    writeProject(dir, renderProject(design, { part: 'xczu7ev-ffvc1156-2-e', clockNs: 5, defaultInputs: [], ...(opts.plan ? { plan: opts.plan } : {}) }));
     const inputs = design.inputs.map((name, i) => {
       const t = design.tensors[name];
       const per = numel(t.shape);

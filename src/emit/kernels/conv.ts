@@ -4,35 +4,38 @@
 import { formatToCpp } from '../../../sim/fixed.js';
 import type { Conv2dLayer } from '../../ir/design.js';
 import { constLines } from '../cpp.js';
+import { sparseConv, sparsePointwise } from '../../plan/sparse.js';
 import { actFields, configName, shiftTypes, type RenderContext, type RenderedLayer } from '../render.js';
 
 export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLayer {
   const cfg = configName(layer);
   const { c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group } = layer;
+  const par = ctx.parallel(layer.name);
+  // The same choice the estimate made (src/plan/estimate.ts convSparse), recorded by the plan.
+  const sp = par.sparse ? (par.gather ? sparsePointwise(layer, par.pfOut) : sparseConv(layer, par.pfOut)) : undefined;
   const types = [
-    `  typedef ${ctx.constTypeOf(layer.weight)} weight_t;`,
+    `  typedef ${ctx.constTypeOf(sp ? sp.values : layer.weight)} weight_t;`,
+    ...(sp ? [`  typedef ${ctx.constTypeOf(sp.index)} index_t; // ${sp.gather ? 'input channel' : 'tap code: ic | ky | kx'}`, `  typedef ${ctx.constTypeOf(sp.control)} count_t;`] : []),
     // Without a bias the kernel's 3-argument overload never names bias_t.
     ...(layer.bias ? [`  typedef ${ctx.constTypeOf(layer.bias)} bias_t;`] : []),
     `  typedef ${formatToCpp(layer.acc)} acc_t; // exact: no partial sum is quantized or overflows`,
     ...shiftTypes(layer, ctx),
   ];
+  const sparseFields: Record<string, number> = !sp ? {} : sp.gather ? { taps: sp.values.shape[1] } : { taps: sp.values.shape[1], kx_bits: sp.kxBits!, ky_bits: sp.kyBits! };
   const config = [
     `struct ${cfg} {`,
-    constLines({ c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group, pf_out: ctx.parallel(layer.name).pfOut }),
+    constLines({ c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group, pf_out: par.pfOut, ...sparseFields }),
     ...types,
     actFields(layer.act),
     '};',
   ].join('\n');
-  const args = [
-    ctx.varOf(layer.inputs[0]),
-    ctx.varOf(layer.output),
-    ctx.constVarOf(layer.weight),
-    ...(layer.bias ? [ctx.constVarOf(layer.bias)] : []),
-    ...(layer.shift ? [ctx.constVarOf(layer.shift.k)] : []),
-  ];
+  // Sparse: values, tap codes and per-group step counts replace the dense weight array (hw/fpgac/conv.h).
+  const weights = sp ? [sp.values, sp.index, sp.control] : [layer.weight];
+  const consts = [...weights, ...(layer.bias ? [layer.bias] : []), ...(layer.shift ? [layer.shift.k] : [])];
+  const args = [ctx.varOf(layer.inputs[0]), ctx.varOf(layer.output), ...consts.map((k) => ctx.constVarOf(k))];
   return {
     config,
-    call: `fpgac::conv2d<${cfg}>(${args.join(', ')});`,
-    constants: [layer.weight, ...(layer.bias ? [layer.bias] : []), ...(layer.shift ? [layer.shift.k] : [])],
+    call: `fpgac::${sp ? (sp.gather ? 'conv2d_pointwise_sparse' : 'conv2d_sparse') : 'conv2d'}<${cfg}>(${args.join(', ')});`,
+    constants: consts,
   };
 }

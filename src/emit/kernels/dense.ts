@@ -5,27 +5,32 @@
 import { formatToCpp } from '../../../sim/fixed.js';
 import type { DenseLayer, MatMulLayer } from '../../ir/design.js';
 import { constLines } from '../cpp.js';
+import { sparseDense } from '../../plan/sparse.js';
 import { actFields, configName, shiftTypes, type RenderContext, type RenderedLayer } from '../render.js';
 
 export function renderDense(layer: DenseLayer, ctx: RenderContext): RenderedLayer {
   const cfg = configName(layer);
+  const par = ctx.parallel(layer.name);
+  const sp = par.sparse ? sparseDense(layer, par.pfIn) : undefined;
   const lines = [
     `struct ${cfg} {`,
-    constLines({ rows: layer.rows, n_in: layer.nIn, n_out: layer.nOut, pf_in: ctx.parallel(layer.name).pfIn, pf_out: ctx.parallel(layer.name).pfOut }),
-    `  typedef ${ctx.constTypeOf(layer.weight)} weight_t;`,
+    constLines({ rows: layer.rows, n_in: layer.nIn, n_out: layer.nOut, pf_in: par.pfIn, pf_out: par.pfOut, ...(sp ? { steps: sp.steps } : {}) }),
+    `  typedef ${ctx.constTypeOf(sp ? sp.values : layer.weight)} weight_t;`,
+    ...(sp ? [`  typedef ${ctx.constTypeOf(sp.index)} index_t;`, `  typedef ${ctx.constTypeOf(sp.control)} last_t;`] : []),
     ...(layer.bias ? [`  typedef ${ctx.constTypeOf(layer.bias)} bias_t;`] : []),
     `  typedef ${formatToCpp(layer.acc)} acc_t;`,
     ...shiftTypes(layer, ctx),
     actFields(layer.act),
     '};',
   ];
-  const args = [ctx.varOf(layer.inputs[0]), ctx.varOf(layer.output), ctx.constVarOf(layer.weight)];
-  if (layer.bias) args.push(ctx.constVarOf(layer.bias));
-  if (layer.shift) args.push(ctx.constVarOf(layer.shift.k));
+  // Sparse: values, lane indices and last-step flags replace the dense weight array (hw/fpgac/dense.h).
+  const weights = sp ? [sp.values, sp.index, sp.control] : [layer.weight];
+  const consts = [...weights, ...(layer.bias ? [layer.bias] : []), ...(layer.shift ? [layer.shift.k] : [])];
+  const args = [ctx.varOf(layer.inputs[0]), ctx.varOf(layer.output), ...consts.map((c) => ctx.constVarOf(c))];
   return {
     config: lines.join('\n'),
-    call: `fpgac::dense<${cfg}>(${args.join(', ')});`,
-    constants: [layer.weight, ...(layer.bias ? [layer.bias] : []), ...(layer.shift ? [layer.shift.k] : [])],
+    call: `fpgac::${sp ? 'dense_sparse' : 'dense'}<${cfg}>(${args.join(', ')});`,
+    constants: consts,
   };
 }
 

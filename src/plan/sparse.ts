@@ -1,0 +1,217 @@
+/**
+ * @fileoverview Sparse weight storage for MAC layers that time-share their multipliers (reuse > 1): the zero
+ * weights of a pruned layer are neither stored nor given a multiply cycle. Fully parallel layers need none of this:
+ * their weights are constants that HLS folds into the logic (zero products vanish, ±2^k become shifts).
+ *
+ * Both encodings keep every cycle's reads on separate memory banks, so they run at II = 1 with the same banks the
+ * dense kernels use; only the order of the additions changes, which leaves the exact accumulator's bits alone.
+ *
+ * Dense (fpgac::dense_sparse, hw/fpgac/dense.h): lane v of pf_in multipliers reads input bank v (inputs i with
+ * i mod pf_in = v). Output o takes steps(o) = max(1, max_v nnz(o, v)) cycles; at step k lane v multiplies its k-th
+ * non-zero weight of output o by in[idx·pf_in + v], or a zero when it has run out (padding, which balances lanes).
+ * All outputs' steps form one flat pipelined loop: a `last` flag ends output o, so no cycles are lost to
+ * re-entering a loop per output.
+ *
+ * Conv, 1×1 with one group (fpgac::conv2d_pointwise_sparse): see sparsePointwise, each engine its own list.
+ *
+ * Other convs (fpgac::conv2d_sparse, hw/fpgac/conv.h): pf_out engines compute channels u·opb + o1 (u < pf_out) side by
+ * side and read the same input tap every cycle (the input has one bank). Group o1 steps through the union of its
+ * channels' non-zero taps; an engine whose own weight at that tap is zero multiplies a stored zero. With one
+ * engine that union is exactly the channel's non-zero taps.
+ */
+import { fixed, fracBits, maxRaw, minRaw, type FixedFormat } from '../../sim/fixed.js';
+import type { ConstData, Conv2dLayer, DenseLayer } from '../ir/design.js';
+
+export interface SparseCode {
+  /** Weight values, padding zeros included: dense [steps][pf_in] (lane-interleaved); conv [pf_out][steps]. */
+  readonly values: ConstData;
+  /** Dense: input index within the lane's bank, per value. Conv: tap code (ic, ky, kx bit fields), per step. */
+  readonly index: ConstData;
+  /** Dense: 1 at the last step of each output. Conv: steps of each channel group o1. */
+  readonly control: ConstData;
+  /** Pipelined loop trips per row (dense) or per output pixel summed over groups (conv). */
+  readonly steps: number;
+  /** Values stored (steps × lanes), the non-zero weights among them, and the dense layer's weight count. */
+  readonly stored: number;
+  readonly nonzeros: number;
+  readonly denseWeights: number;
+  /** Conv 1×1: the input pixel's channels are gathered into registers and each engine has its own list. */
+  readonly gather?: boolean;
+  /** Conv: bits of the tap code's kx and ky fields. */
+  readonly kxBits?: number;
+  readonly kyBits?: number;
+}
+
+const bitsFor = (n: number): number => Math.max(1, Math.ceil(Math.log2(Math.max(n, 2))));
+const uint = (bits: number): FixedFormat => fixed(bits, bits, { signed: false });
+
+const denseCache = new WeakMap<ConstData, Map<number, SparseCode>>();
+const convCache = new WeakMap<ConstData, Map<string, SparseCode>>();
+
+function memo<K>(cache: WeakMap<ConstData, Map<K, SparseCode>>, c: ConstData, key: K, make: () => SparseCode): SparseCode {
+  let m = cache.get(c);
+  if (!m) cache.set(c, (m = new Map()));
+  let code = m.get(key);
+  if (!code) m.set(key, (code = make()));
+  return code;
+}
+
+/** The bank-aligned encoding of a dense layer's [n_out][n_in] weights for pf_in lanes (see the file comment). */
+export function sparseDense(l: DenseLayer, pfIn: number): SparseCode {
+  return memo(denseCache, l.weight, pfIn, () => {
+    const { nIn, nOut, weight } = l;
+    const depth = nIn / pfIn;
+    const vals: number[] = [];
+    const idx: number[] = [];
+    const last: number[] = [];
+    let nonzeros = 0;
+    for (let o = 0; o < nOut; o++) {
+      const lanes: number[][] = Array.from({ length: pfIn }, () => []);
+      for (let i = 0; i < nIn; i++) if (weight.raw[o * nIn + i] !== 0) lanes[i % pfIn].push(i);
+      const steps = Math.max(1, ...lanes.map((q) => q.length));
+      for (let k = 0; k < steps; k++) {
+        for (let v = 0; v < pfIn; v++) {
+          const i = lanes[v][k];
+          vals.push(i === undefined ? 0 : weight.raw[o * nIn + i]);
+          idx.push(i === undefined ? 0 : (i - v) / pfIn);
+          if (i !== undefined) nonzeros++;
+        }
+        last.push(k === steps - 1 ? 1 : 0);
+      }
+    }
+    const steps = last.length;
+    const base = `${weight.name}_sp${pfIn}`;
+    return {
+      values: { name: `${base}_v`, shape: [steps, pfIn], format: weight.format, raw: vals },
+      index: { name: `${base}_i`, shape: [steps, pfIn], format: uint(bitsFor(depth)), raw: idx },
+      control: { name: `${base}_l`, shape: [steps], format: uint(1), raw: last },
+      steps, stored: vals.length, nonzeros, denseWeights: nIn * nOut,
+    };
+  });
+}
+
+/** The tap-union encoding of a conv layer's weights for pf_out engines (see the file comment). */
+export function sparseConv(l: Conv2dLayer, pfOut: number): SparseCode {
+  return memo(convCache, l.weight, `${pfOut}`, () => {
+    const { oc, kh, kw, weight } = l;
+    const cpg = l.c / l.group;
+    const fanIn = cpg * kh * kw;
+    const opb = oc / pfOut;
+    const kxBits = bitsFor(kw);
+    const kyBits = bitsFor(kh);
+    const groups: number[][] = [];
+    for (let o1 = 0; o1 < opb; o1++) {
+      const taps: number[] = [];
+      for (let t = 0; t < fanIn; t++) {
+        let any = false;
+        for (let u = 0; u < pfOut && !any; u++) any = weight.raw[(u * opb + o1) * fanIn + t] !== 0;
+        if (any) taps.push(t);
+      }
+      groups.push(taps);
+    }
+    const steps = groups.reduce((s, g) => s + g.length, 0);
+    const vals: number[] = [];
+    let nonzeros = 0;
+    for (let u = 0; u < pfOut; u++) {
+      groups.forEach((taps, o1) => {
+        for (const t of taps) {
+          const r = weight.raw[(u * opb + o1) * fanIn + t];
+          vals.push(r);
+          if (r !== 0) nonzeros++;
+        }
+      });
+    }
+    const code = (t: number) => {
+      const ic = Math.floor(t / (kh * kw));
+      const ky = Math.floor(t / kw) % kh;
+      const kx = t % kw;
+      return ic * 2 ** (kyBits + kxBits) + ky * 2 ** kxBits + kx;
+    };
+    const base = `${weight.name}_sp${pfOut}`;
+    // A layer whose weights are all zero still needs arrays of one element for C++.
+    const one = (a: number[]) => (a.length ? a : [0]);
+    return {
+      values: { name: `${base}_v`, shape: [pfOut, Math.max(steps, 1)], format: weight.format, raw: vals.length ? vals : new Array(pfOut).fill(0) },
+      index: { name: `${base}_i`, shape: [Math.max(steps, 1)], format: uint(bitsFor(cpg) + kyBits + kxBits), raw: one(groups.flatMap((g) => g.map(code))) },
+      control: { name: `${base}_n`, shape: [opb], format: uint(bitsFor(fanIn + 1)), raw: groups.map((g) => g.length) },
+      steps, stored: pfOut * steps, nonzeros, denseWeights: oc * fanIn, kxBits, kyBits,
+    };
+  });
+}
+
+/**
+ * The gathered encoding of a 1×1 convolution (group 1) for pf_out engines: at each pixel the kernel loads all c
+ * input channels into registers (the input is partitioned one bank per channel), so engine u can read any channel
+ * and steps through its own channel's non-zero weights: group o1 takes max_u nnz(u·opb + o1) steps, and an engine
+ * with fewer non-zeros multiplies padding zeros. Values and channel indices are [pf_out][steps], one bank per engine.
+ */
+export function sparsePointwise(l: Conv2dLayer, pfOut: number): SparseCode {
+  return memo(convCache, l.weight, `pw${pfOut}`, () => {
+    const { oc, c, weight } = l;
+    const opb = oc / pfOut;
+    const counts: number[] = [];
+    for (let o1 = 0; o1 < opb; o1++) {
+      let most = 0;
+      for (let u = 0; u < pfOut; u++) {
+        let n = 0;
+        for (let ic = 0; ic < c; ic++) if (weight.raw[(u * opb + o1) * c + ic] !== 0) n++;
+        most = Math.max(most, n);
+      }
+      counts.push(most);
+    }
+    const steps = counts.reduce((a, b) => a + b, 0);
+    const width = Math.max(steps, 1);
+    const vals = new Array(pfOut * width).fill(0);
+    const idx = new Array(pfOut * width).fill(0);
+    let nonzeros = 0;
+    for (let u = 0; u < pfOut; u++) {
+      let base = 0;
+      counts.forEach((n, o1) => {
+        let k = 0;
+        for (let ic = 0; ic < c; ic++) {
+          const r = weight.raw[(u * opb + o1) * c + ic];
+          if (r === 0) continue;
+          vals[u * width + base + k] = r;
+          idx[u * width + base + k] = ic;
+          k++;
+          nonzeros++;
+        }
+        base += n;
+      });
+    }
+    const base = `${weight.name}_pw${pfOut}`;
+    return {
+      values: { name: `${base}_v`, shape: [pfOut, width], format: weight.format, raw: vals },
+      index: { name: `${base}_i`, shape: [pfOut, width], format: uint(bitsFor(c)), raw: idx },
+      control: { name: `${base}_n`, shape: [opb], format: uint(bitsFor(c + 1)), raw: counts },
+      steps, stored: pfOut * steps, nonzeros, denseWeights: oc * c, gather: true,
+    };
+  });
+}
+
+/**
+ * Whether every partial sum of a dense layer is exact in its accumulator (the sum of any subset of bias and
+ * products fits acc_t, in units acc_t holds): only then may the additions be reordered. Lowering sizes
+ * accumulators this way; a hand-made narrower one keeps the dense kernel's serial order.
+ */
+export function denseAccExact(l: DenseLayer, inF: FixedFormat): boolean {
+  const aF = fracBits(l.acc);
+  const pF = fracBits(inF) + fracBits(l.weight.format);
+  if (l.acc.width > 52 || aF < pF || (l.bias && aF < fracBits(l.bias.format))) return false;
+  const lo = -(2 ** (l.acc.width - 1)) * (l.acc.signed ? 1 : 0);
+  const hi = 2 ** (l.acc.width - (l.acc.signed ? 1 : 0)) - 1;
+  const [xLo, xHi] = [minRaw(inF), maxRaw(inF)];
+  const pScale = 2 ** (aF - pF);
+  for (let o = 0; o < l.nOut; o++) {
+    const b = l.bias ? l.bias.raw[o] * 2 ** (aF - fracBits(l.bias.format)) : 0;
+    let down = Math.min(0, b);
+    let up = Math.max(0, b);
+    for (let i = 0; i < l.nIn; i++) {
+      const w = l.weight.raw[o * l.nIn + i];
+      down += Math.min(0, w * xLo, w * xHi) * pScale;
+      up += Math.max(0, w * xLo, w * xHi) * pScale;
+    }
+    if (down < lo || up > hi) return false;
+  }
+  return true;
+}
