@@ -93,6 +93,7 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
     parallel: planned.parallel,
     groups: planned.buffers,
     kinds: new Map(planned.plan.memories.map((m) => [m.name, m.kind])),
+    constants: new Map(planned.plan.memories.filter((m) => m.role !== 'feature').map((m) => [m.name, m])),
   };
   const files = opts.inputs ?? defaultInputFiles(modelPath);
   const inputs = design.inputs.map((name, i) => {

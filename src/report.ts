@@ -214,7 +214,7 @@ function planMd(p: Plan): string[] {
     ...weightStorageMd(p),
     '| memory | role | kind | words x bits | banks | blocks | shared with |',
     '|---|---|---|---|---|---|---|',
-    ...p.memories.map((m) => `| ${m.name} | ${m.role} | ${m.kind} | ${m.words} x ${m.bits} | ${m.banks} | ${m.blocks}${m.copies ? ` (${m.copies} copies)` : ''} | ${m.sharedWith?.join(', ') ?? ''} |`),
+    ...p.memories.map((m) => `| ${m.name} | ${m.role} | ${m.kind} | ${m.words} x ${m.bits} | ${m.reshape ? `1 (reshaped: ${m.reshape} per word)` : `${m.banks}${m.layout && m.banks > 1 ? ` ${m.layout}` : ''}`} | ${m.blocks}${m.copies ? ` (${m.copies} copies)` : ''} | ${m.sharedWith?.join(', ') ?? ''} |`),
     '',
     ...(p.synthesis ? [
       `HLS synthesis (${p.synthesis.tool}, ${p.synthesis.part}): latency ${p.synthesis.latencyMin}-${p.synthesis.latencyMax} cycles, interval ${p.synthesis.intervalMin}-${p.synthesis.intervalMax}; ${p.synthesis.resources.dsp} DSP, ${p.synthesis.resources.bram18} BRAM18, ${p.synthesis.resources.uram} URAM, ${p.synthesis.resources.lut} LUT, ${p.synthesis.resources.ff} FF; estimated clock ${p.synthesis.estimatedClockNs} ns.`,

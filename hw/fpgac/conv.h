@@ -35,7 +35,7 @@ void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CF
   const int pf = CFG::pf_out;
   const int opb = CFG::oc / CFG::pf_out; // output channels per engine
   const int in_banks = CFG::group == 1 ? 1 : CFG::pf_out;
-#pragma HLS ARRAY_PARTITION variable=wt block factor=pf
+  // wt: pf block banks, one per engine; the plan writes that pragma where the array is declared.
 #pragma HLS ARRAY_PARTITION variable=out block factor=pf
 #pragma HLS ARRAY_PARTITION variable=in block factor=in_banks
 conv_oc:
@@ -105,7 +105,7 @@ void conv2d_sparse_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::
   const int opb = CFG::oc / CFG::pf_out;
   const int in_banks = CFG::group == 1 ? 1 : CFG::pf_out;
   const int fan_in = cpg * CFG::kh * CFG::kw;  // most steps a group can take
-#pragma HLS ARRAY_PARTITION variable=sv block factor=pf
+  // sv: pf block banks, one per engine (written by the plan where it is declared).
 #pragma HLS ARRAY_PARTITION variable=out block factor=pf
 #pragma HLS ARRAY_PARTITION variable=in block factor=in_banks
   int base = 0;
@@ -196,8 +196,7 @@ void conv2d_pointwise_sparse_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t
   const int pf = CFG::pf_out;
   const int opb = CFG::oc / CFG::pf_out;
   const int channels = CFG::c;
-#pragma HLS ARRAY_PARTITION variable=sv block factor=pf
-#pragma HLS ARRAY_PARTITION variable=si block factor=pf
+  // sv, si: pf block banks, one per engine (written by the plan where they are declared).
 #pragma HLS ARRAY_PARTITION variable=out block factor=pf
 #pragma HLS ARRAY_PARTITION variable=in block factor=channels
   int base = 0;

@@ -19,7 +19,7 @@ namespace fpgac {
 //
 // Parallelism is the plan's (CFG::pf_in inputs x CFG::pf_out outputs multiplied per cycle; reuse factor
 // n_in*n_out / (pf_in*pf_out)): pf_in divides n_in, pf_out divides n_out, and pf_out > 1 only with
-// pf_in = n_in. The arrays are partitioned so each cycle's reads come from separate banks. Because acc_t is exact,
+// pf_in = n_in. The arrays are partitioned so each cycle's reads come from separate banks (or one wide word). Because acc_t is exact,
 // the order of the additions does not change a bit: every parallelism computes what the serial loop computes.
 template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
 void dense_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
@@ -28,9 +28,9 @@ void dense_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG:
   typedef typename CFG::acc_t acc_t;
   const int pf_in = CFG::pf_in;
   const int pf_out = CFG::pf_out;
-  const int w_banks = CFG::pf_in * CFG::pf_out;
+  // The weights' layout (partitioned into pf_in*pf_out cyclic banks, or reshaped into words of a multiple of that
+  // many weights) is the plan's: the emitter writes its pragma where the array is declared (src/emit/block.ts).
 #pragma HLS ARRAY_PARTITION variable=in cyclic factor=pf_in
-#pragma HLS ARRAY_PARTITION variable=w cyclic factor=w_banks
 #pragma HLS ARRAY_PARTITION variable=out cyclic factor=pf_out
 DenseRows:
   for (int r = 0; r < CFG::rows; r++) {
@@ -106,9 +106,8 @@ void dense_sparse_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
   const int pf_in = CFG::pf_in;
+  // sv and si: pf_in cyclic banks or reshaped words, as the plan says (written where they are declared).
 #pragma HLS ARRAY_PARTITION variable=in cyclic factor=pf_in
-#pragma HLS ARRAY_PARTITION variable=sv cyclic factor=pf_in
-#pragma HLS ARRAY_PARTITION variable=si cyclic factor=pf_in
 SparseRows:
   for (int r = 0; r < CFG::rows; r++) {
     int o = 0;

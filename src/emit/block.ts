@@ -12,8 +12,8 @@ import { numel } from '../ir/graph.js';
 import type { Parallelism, RenderContext } from './render.js';
 import { renderLayer } from './kernels/index.js';
 import type { BufferGroup } from '../plan/buffers.js';
-import type { MemKind, Schedule } from '../plan/types.js';
-import { storagePragma, type HlsTool } from './pragmas.js';
+import type { MemKind, MemoryPlacement, Schedule } from '../plan/types.js';
+import { layoutPragma, storagePragma, type HlsTool } from './pragmas.js';
 
 /** What the plan decided that the C++ must say: shared buffers and where each memory lives. */
 export interface EmitPlan {
@@ -24,6 +24,8 @@ export interface EmitPlan {
   readonly parallel: ReadonlyMap<string, Parallelism>;
   readonly groups: ReadonlyMap<string, readonly BufferGroup[]>;
   readonly kinds: ReadonlyMap<string, MemKind>;
+  /** The constants' placements (banks, layout, reshape), for their layout pragmas (absent: kernels' defaults). */
+  readonly constants?: ReadonlyMap<string, MemoryPlacement>;
 }
 
 /** Array declarations of a scope (with storage pragmas when planned), then pragmas for the constants it reads. */
@@ -39,6 +41,9 @@ export function scopeDeclarations(design: Design, ctx: RenderContext, scope: str
     const consts = new Set<string>();
     for (const l of layers) if (l.kind !== 'loop') for (const c of renderLayer(l, ctx).constants) consts.add(c.name);
     for (const c of [...consts].sort()) {
+      const placed = plan.constants?.get(c);
+      const layout = placed && layoutPragma(c, placed);
+      if (layout) lines.push(layout);
       const kind = plan.kinds.get(c);
       if (kind) lines.push(storagePragma(plan.tool, c, kind, true, plan.schedule === 'pipelined'));
     }

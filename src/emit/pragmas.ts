@@ -3,7 +3,7 @@
  * writes `BIND_STORAGE type=... impl=...`, Vivado HLS (2019.x, 2020.1) writes `RESOURCE core=...`. Registers are
  * a complete ARRAY_PARTITION in both.
  */
-import type { MemKind } from '../plan/types.js';
+import type { MemKind, MemoryPlacement } from '../plan/types.js';
 
 export type HlsTool = 'vitis' | 'vivado';
 
@@ -31,4 +31,16 @@ export function pipelineTopPragmas(ports: readonly string[]): string[] {
     ...ports.map((p) => `#pragma HLS ARRAY_RESHAPE variable=${p} complete dim=0`),
     `#pragma HLS INTERFACE ap_vld port=${ports.join(',')}`,
   ];
+}
+
+/**
+ * The plan's bank layout of a constant array: ARRAY_PARTITION into its banks (cyclic or block, as the kernel reads
+ * it) or ARRAY_RESHAPE into words of several elements; none for one bank, or for registers (storagePragma's
+ * complete partition). Same spelling in Vitis and Vivado HLS.
+ */
+export function layoutPragma(variable: string, m: MemoryPlacement): string | undefined {
+  if (m.kind === 'registers') return undefined;
+  if (m.reshape) return `#pragma HLS ARRAY_RESHAPE variable=${variable} cyclic factor=${m.reshape}`;
+  if (m.banks > 1) return `#pragma HLS ARRAY_PARTITION variable=${variable} ${m.layout ?? 'cyclic'} factor=${m.banks}`;
+  return undefined;
 }

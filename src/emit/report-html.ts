@@ -225,7 +225,7 @@ function memorySection(p: Plan): string {
   const rows = entries.map(({ index, mem: m, color }) => {
     const inMap = m.kind === 'bram18' || m.kind === 'bram36' || m.kind === 'uram';
     return `<tr><td class="n">${index}</td><td><span class="swatch" style="background:${inMap ? color : '#fff;border:1px solid #999'}"></span>${esc(m.name)}</td><td>${esc(m.role)}</td><td>${esc(m.kind)}</td>` +
-      `${num(m.words)}${num(m.bits)}${num(m.banks)}${num(m.blocks)}<td class="n">${m.capacityBits ? pct((m.words * m.bits) / m.capacityBits) : ''}</td>` +
+      `${num(m.words)}${num(m.bits)}${m.reshape ? `<td class="n" title="reshaped: ${m.reshape} elements per word">1 ×${m.reshape}</td>` : num(m.banks)}${num(m.blocks)}<td class="n">${m.capacityBits ? pct((m.words * m.bits) / m.capacityBits) : ''}</td>` +
       `<td>${m.sharedWith?.length ? esc(m.sharedWith.join(', ')) : ''}</td></tr>`;
   });
   return `<h3>Memory map</h3>

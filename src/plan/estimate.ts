@@ -9,7 +9,7 @@
  * - layers run one after another (no dataflow overlap), so the design's II equals its latency.
  */
 import { type FixedFormat } from '../../sim/fixed.js';
-import type { ComputeLayer, Conv2dLayer, Design, DenseLayer } from '../ir/design.js';
+import type { ComputeLayer, ConstData, Conv2dLayer, Design, DenseLayer } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { denseAccExact, sparseConv, sparseDense, sparsePointwise, type SparseCode } from './sparse.js';
 
@@ -163,13 +163,16 @@ function withStorage(e: ComputeEstimate, l: DenseLayer | Conv2dLayer, s: SparseO
   const zeros = zerosOf(l.weight.raw);
   if ('why' in s) return { ...e, weights: { storage: 'dense', weights, zeros, stored: weights, why: s.why } };
   const { code, latency } = s;
-  if (code.stored >= weights || latency >= e.latency) {
+  // Sparse must hold fewer bits (values, indices and control together) and take fewer cycles than dense.
+  const bits = (c: ConstData) => c.raw.length * c.format.width;
+  const sparseBits = bits(code.values) + bits(code.index) + bits(code.control);
+  if (sparseBits >= bits(l.weight) || latency >= e.latency) {
     // Lanes that run together share their steps: zeros at different places save nothing.
-    const why = `sparse saves nothing here: ${latency} cycles and ${code.stored} values stored, dense ${e.latency} and ${weights} (the lanes that run together rarely share a zero)`;
+    const why = `sparse saves nothing here: ${latency} cycles and ${sparseBits} bits stored (values and indices), dense ${e.latency} and ${bits(l.weight)}`;
     return { ...e, weights: { storage: 'dense', weights, zeros, stored: weights, why } };
   }
   const pad = code.stored - code.nonzeros;
-  const why = `${zeros} zeros not stored; ${pad} padding zeros balance the lanes; ${e.latency} -> ${latency} cycles`;
+  const why = `${zeros} zeros not stored; ${pad} padding zeros balance the lanes; ${e.latency} -> ${latency} cycles, ${bits(l.weight)} -> ${sparseBits} bits with indices`;
   return { ...e, latency, sparse: code, weights: { storage: 'sparse', weights, zeros, stored: code.stored, why } };
 }
 

@@ -59,3 +59,25 @@ export function placeArray(words: number, bits: number, banks: number, hasUram: 
   }
   return { kind: 'bram18', blocks: bram, capacityBits: bram * BRAM18_BITS, lut: 0, ff: 0 };
 }
+
+/** The widest word fpgac reshapes a constant into (Vivado HLS's default ap_uint limit). */
+export const MAX_RESHAPE_BITS = 1024;
+
+/**
+ * Where a constant goes when each cycle reads `reads` consecutive, aligned elements (the dense kernels' weights;
+ * `consecutive` false for engines that read far-apart elements, as conv's block-partitioned weights). Partitioned
+ * into `reads` banks, a 16-bit array in BRAM18 fills at most 16/18 of each 1K×18 block; reshaped instead (F
+ * consecutive elements side by side in one word of F·bits, F a multiple of `reads`, so a cycle's reads are still
+ * one word), the word can fill whole block columns: 10,000 × 16 bits take 9 BRAM18 as 1,000 × 160 instead of 10.
+ * The reshape is kept only when it needs fewer blocks than the partition.
+ */
+export function placeConstant(words: number, bits: number, reads: number, consecutive: boolean, hasUram: boolean): MemoryCost & { reshape?: number } {
+  const partitioned = placeArray(words, bits, reads, hasUram, true);
+  if (partitioned.kind !== 'bram18' || (!consecutive && reads > 1)) return partitioned;
+  let best: MemoryCost & { reshape?: number } = partitioned;
+  for (let f = reads; f <= words && f * bits <= MAX_RESHAPE_BITS; f += reads) {
+    const blocks = bram18Blocks(Math.ceil(words / f), f * bits);
+    if (blocks < best.blocks) best = { kind: 'bram18', blocks, capacityBits: blocks * BRAM18_BITS, lut: 0, ff: 0, reshape: f };
+  }
+  return best;
+}

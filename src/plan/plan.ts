@@ -15,7 +15,7 @@ import { numel } from '../ir/graph.js';
 import { DiagnosticError, type Diagnostic } from '../diagnostics.js';
 import type { Board } from './boards.js';
 import type { LayerEstimate, MemoryPlacement, Plan, Schedule } from './types.js';
-import { placeArray } from './memory.js';
+import { placeArray, placeConstant } from './memory.js';
 import { evaluatePipelined, fullParallel } from './pipelined.js';
 import { boardResources, packing, totalsOf } from './totals.js';
 import { shareBuffers, type BufferGroup } from './buffers.js';
@@ -61,18 +61,26 @@ function bankNeeds(l: ComputeLayer, p: Parallel, e: ComputeEstimate): { input: n
   return { input: 1, output: 1 };
 }
 
-/** The constants a layer's kernel reads as the plan stores them, with the banks its partitioning gives each. */
-function storedConstants(l: ComputeLayer, p: Parallel, e: ComputeEstimate): { data: ConstData; role: 'weight' | 'table'; banks: number }[] {
+type Layout = 'cyclic' | 'block';
+
+/**
+ * The constants a layer's kernel reads as the plan stores them, with the banks its partitioning gives each and how
+ * a cycle's reads fall on them: 'cyclic' (consecutive elements, so the array may instead be reshaped into wide
+ * words) or 'block' (one contiguous run per engine).
+ */
+function storedConstants(l: ComputeLayer, p: Parallel, e: ComputeEstimate): { data: ConstData; role: 'weight' | 'table'; banks: number; layout: Layout }[] {
   const weightBanks = l.kind === 'dense' ? p.pfIn * p.pfOut : l.kind === 'conv2d' ? p.pfOut : 1;
-  const rest = layerConstants(l).map(({ data, role }) => ({ data, role: role === 'table' ? 'table' as const : 'weight' as const, banks: weightBanks }));
+  const layout: Layout = l.kind === 'conv2d' ? 'block' : 'cyclic';
+  const rest = layerConstants(l).map(({ data, role }) => ({ data, role: role === 'table' ? 'table' as const : 'weight' as const, banks: weightBanks, layout }));
   if (!e.sparse) return rest;
-  // Sparse (sparse.ts): values (and dense indices) one bank per lane; the control array and conv tap codes one.
+  // Sparse (sparse.ts): values (and dense or gathered indices) one bank per lane; the control array and conv tap
+  // codes one bank.
   const s = e.sparse;
   const lanes = l.kind === 'dense' ? p.pfIn : p.pfOut;
   return [
-    { data: s.values, role: 'weight', banks: lanes },
-    { data: s.index, role: 'weight', banks: l.kind === 'dense' || s.gather ? lanes : 1 },
-    { data: s.control, role: 'weight', banks: 1 },
+    { data: s.values, role: 'weight', banks: lanes, layout },
+    { data: s.index, role: 'weight', banks: l.kind === 'dense' || s.gather ? lanes : 1, layout },
+    { data: s.control, role: 'weight', banks: 1, layout },
     ...rest.filter((c) => c.data !== (l as { weight?: ConstData }).weight),
   ];
 }
@@ -93,12 +101,17 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   // Banks per tensor and per constant: the widest partition any kernel touching it asks for.
   const tensorBanks = new Map<string, number>();
   const constBanks = new Map<string, number>();
+  const constLayout = new Map<string, Layout>();
   const need = (m: Map<string, number>, k: string, b: number) => m.set(k, Math.max(m.get(k) ?? 1, b));
   for (const l of computeLayers(design.layers)) {
     const b = bankNeeds(l, parOf(l), est.get(l.name)!);
     need(tensorBanks, l.output, b.output);
     for (const t of l.inputs) need(tensorBanks, t, b.input);
-    for (const c of stored(l)) need(constBanks, c.data.name, c.banks);
+    for (const c of stored(l)) {
+      need(constBanks, c.data.name, c.banks);
+      // A constant read both ways (shared by a dense and a conv layer) keeps separate banks: block.
+      constLayout.set(c.data.name, constLayout.get(c.data.name) === 'block' ? 'block' : c.layout);
+    }
   }
   const memories: MemoryPlacement[] = [];
   const owner = new Map<MemoryPlacement, string>();
@@ -115,8 +128,10 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
       if (seen.has(c.name)) continue;
       seen.add(c.name);
       const banks = constBanks.get(c.name) ?? 1;
-      const p = placeArray(c.raw.length, c.format.width, banks, hasUram, true);
-      charge(l.name, { name: c.name, role, kind: p.kind, words: c.raw.length, bits: c.format.width, banks, blocks: p.blocks, capacityBits: p.capacityBits }, p.lut, p.ff);
+      const layout = constLayout.get(c.name) ?? 'cyclic';
+      const p = placeConstant(c.raw.length, c.format.width, banks, layout === 'cyclic', hasUram);
+      const shape = p.reshape ? { banks: 1, reshape: p.reshape } : { banks, ...(banks > 1 ? { layout } : {}) };
+      charge(l.name, { name: c.name, role, kind: p.kind, words: c.raw.length, bits: c.format.width, ...shape, blocks: p.blocks, capacityBits: p.capacityBits }, p.lut, p.ff);
     }
   }
   const buffers = new Map<string, BufferGroup[]>();

@@ -38,6 +38,10 @@ export interface MemoryPlacement {
   readonly banks: number;
   /** Primitives allocated (BRAM18 or URAM blocks; LUTs for lutram/registers are in the layer estimate). */
   readonly blocks: number;
+  /** How the banks split a constant: 'cyclic' (element i in bank i mod banks) or 'block' (contiguous runs). */
+  readonly layout?: 'cyclic' | 'block';
+  /** Reshaped constants: this many consecutive elements side by side in one word (one bank; see placeConstant). */
+  readonly reshape?: number;
   /** Copies of a table read by many lanes at once (pipelined schedule): blocks counts them all. */
   readonly copies?: number;
   /** Bits of the blocks allocated (for packing efficiency). */
