@@ -94,6 +94,7 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
     groups: planned.buffers,
     kinds: new Map(planned.plan.memories.map((m) => [m.name, m.kind])),
     constants: new Map(planned.plan.memories.filter((m) => m.role !== 'feature').map((m) => [m.name, m])),
+    ...(planned.plan.schedule === 'sequential' && planned.layouts ? { layouts: planned.layouts } : {}),
   };
   const files = opts.inputs ?? defaultInputFiles(modelPath);
   const inputs = design.inputs.map((name, i) => {

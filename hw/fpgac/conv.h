@@ -35,9 +35,8 @@ void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CF
   const int pf = CFG::pf_out;
   const int opb = CFG::oc / CFG::pf_out; // output channels per engine
   const int in_banks = CFG::group == 1 ? 1 : CFG::pf_out;
-  // wt: pf block banks, one per engine; the plan writes that pragma where the array is declared.
-#pragma HLS ARRAY_PARTITION variable=out block factor=pf
-#pragma HLS ARRAY_PARTITION variable=in block factor=in_banks
+  // Banks are the plan's, written where the arrays are declared (src/emit/block.ts): wt and out in pf_out block
+  // banks (one per engine); in has one bank, or pf_out when depthwise (one per engine).
 conv_oc:
   for (int o1 = 0; o1 < opb; o1++) {
   conv_oy:
@@ -105,9 +104,8 @@ void conv2d_sparse_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::
   const int opb = CFG::oc / CFG::pf_out;
   const int in_banks = CFG::group == 1 ? 1 : CFG::pf_out;
   const int fan_in = cpg * CFG::kh * CFG::kw;  // most steps a group can take
-  // sv: pf block banks, one per engine (written by the plan where it is declared).
-#pragma HLS ARRAY_PARTITION variable=out block factor=pf
-#pragma HLS ARRAY_PARTITION variable=in block factor=in_banks
+  // sv and out: pf_out block banks (one per engine); in: one bank, or pf_out when depthwise. Written by the plan
+  // where they are declared.
   int base = 0;
 sconv_oc:
   for (int o1 = 0; o1 < opb; o1++) {
@@ -196,9 +194,8 @@ void conv2d_pointwise_sparse_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t
   const int pf = CFG::pf_out;
   const int opb = CFG::oc / CFG::pf_out;
   const int channels = CFG::c;
-  // sv, si: pf block banks, one per engine (written by the plan where they are declared).
-#pragma HLS ARRAY_PARTITION variable=out block factor=pf
-#pragma HLS ARRAY_PARTITION variable=in block factor=channels
+  // sv, si and out: pf_out block banks (one per engine); in: one bank per channel. Written by the plan where they are
+  // declared.
   int base = 0;
 pconv_oc:
   for (int o1 = 0; o1 < opb; o1++) {

@@ -28,10 +28,9 @@ void dense_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG:
   typedef typename CFG::acc_t acc_t;
   const int pf_in = CFG::pf_in;
   const int pf_out = CFG::pf_out;
-  // The weights' layout (partitioned into pf_in*pf_out cyclic banks, or reshaped into words of a multiple of that
-  // many weights) is the plan's: the emitter writes its pragma where the array is declared (src/emit/block.ts).
-#pragma HLS ARRAY_PARTITION variable=in cyclic factor=pf_in
-#pragma HLS ARRAY_PARTITION variable=out cyclic factor=pf_out
+  // Banks are the plan's: in needs pf_in cyclic banks, out pf_out, the weights pf_in*pf_out (or words reshaped from
+  // a multiple of that many weights). The emitter writes those pragmas where the arrays are declared
+  // (src/emit/block.ts), so an array shared by layers of different parallelism gets one partition serving all.
 DenseRows:
   for (int r = 0; r < CFG::rows; r++) {
   DenseOut:
@@ -106,8 +105,7 @@ void dense_sparse_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
   const int pf_in = CFG::pf_in;
-  // sv and si: pf_in cyclic banks or reshaped words, as the plan says (written where they are declared).
-#pragma HLS ARRAY_PARTITION variable=in cyclic factor=pf_in
+  // in, sv and si: pf_in cyclic banks (or reshaped words), as the plan says where they are declared.
 SparseRows:
   for (int r = 0; r < CFG::rows; r++) {
     int o = 0;

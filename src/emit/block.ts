@@ -24,8 +24,22 @@ export interface EmitPlan {
   readonly parallel: ReadonlyMap<string, Parallelism>;
   readonly groups: ReadonlyMap<string, readonly BufferGroup[]>;
   readonly kinds: ReadonlyMap<string, MemKind>;
-  /** The constants' placements (banks, layout, reshape), for their layout pragmas (absent: kernels' defaults). */
+  /** The constants' placements (banks, layout, reshape), for their layout pragmas. */
   readonly constants?: ReadonlyMap<string, MemoryPlacement>;
+  /** The feature maps' bank partitions (sequential schedule), for their layout pragmas. */
+  readonly layouts?: ReadonlyMap<string, { readonly banks: number; readonly layout: 'cyclic' | 'block' }>;
+}
+
+/**
+ * The plan's partition of a feature-map array (a buffer, a port or a step function's state parameter), unless it
+ * is registers (completely partitioned by its storage pragma). Kernels never partition their feature arguments
+ * themselves, so an array shared by kernels of different parallelism gets one partition serving all of them.
+ */
+export function featureLayoutPragma(plan: EmitPlan | undefined, tensor: string, variable: string): string[] {
+  const t = plan?.layouts?.get(tensor);
+  if (!plan || !t || plan.kinds.get(variable) === 'registers') return [];
+  const p = layoutPragma(variable, { kind: 'bram18', banks: t.banks, layout: t.layout });
+  return p ? [p] : [];
 }
 
 /** Array declarations of a scope (with storage pragmas when planned), then pragmas for the constants it reads. */
@@ -35,6 +49,7 @@ export function scopeDeclarations(design: Design, ctx: RenderContext, scope: str
     for (const g of plan.groups.get(scope) ?? []) {
       const shared = g.members.length > 1 ? ` (shared by ${g.members.join(', ')})` : '';
       lines.push(`${ctx.typeOf(g.name)} ${g.name}[${g.words}]; // ${design.tensors[g.name].onnxName}${shared}`);
+      lines.push(...featureLayoutPragma(plan, g.name, g.name));
       const kind = plan.kinds.get(g.name);
       if (kind) lines.push(storagePragma(plan.tool, g.name, kind, false));
     }
@@ -86,6 +101,8 @@ function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block, plan?: EmitPla
     `// ${l.name}: one step of the region (${l.trips} steps run on this one engine; weights stored once).`,
     `static void ${fn}(const ${ctx.typeOf(l.stateIn)} ${ctx.varOf(l.stateIn)}[${n}], ${ctx.typeOf(l.stateOut)} ${ctx.varOf(l.stateOut)}[${n}]) {`,
     '#pragma HLS INLINE off',
+    ...featureLayoutPragma(plan, l.stateIn, ctx.varOf(l.stateIn)),
+    ...featureLayoutPragma(plan, l.stateOut, ctx.varOf(l.stateOut)),
     ...locals.map((line) => `  ${line}`),
     ...inner.statements.flatMap((s) => [`  // ${s.name}: ${s.kind} <- ${s.sources}`, `  ${s.call.split('\n').join('\n  ')}`]),
     '}',
@@ -97,6 +114,7 @@ function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block, plan?: EmitPla
   const ppKind = plan?.kinds.get(other);
   const call = [
     `${ctx.typeOf(l.output)} ${other}[${n}];`,
+    ...featureLayoutPragma(plan, l.stateIn, other),
     ...(plan && ppKind ? [storagePragma(plan.tool, other, ppKind, false)] : []),
     `#pragma HLS ALLOCATION function instances=${fn} limit=1`,
     `fpgac::copy<${n}>(${ctx.varOf(l.inputs[0])}, ${a});`,

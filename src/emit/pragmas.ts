@@ -38,7 +38,7 @@ export function pipelineTopPragmas(ports: readonly string[]): string[] {
  * it) or ARRAY_RESHAPE into words of several elements; none for one bank, or for registers (storagePragma's
  * complete partition). Same spelling in Vitis and Vivado HLS.
  */
-export function layoutPragma(variable: string, m: MemoryPlacement): string | undefined {
+export function layoutPragma(variable: string, m: Pick<MemoryPlacement, 'kind' | 'banks' | 'layout' | 'reshape'>): string | undefined {
   if (m.kind === 'registers') return undefined;
   if (m.reshape) return `#pragma HLS ARRAY_RESHAPE variable=${variable} cyclic factor=${m.reshape}`;
   if (m.banks > 1) return `#pragma HLS ARRAY_PARTITION variable=${variable} ${m.layout ?? 'cyclic'} factor=${m.banks}`;

@@ -14,7 +14,7 @@ import { numel } from '../ir/graph.js';
 import { hwDir, templatesDir } from '../paths.js';
 import { constantLiteral, wrapList } from './cpp.js';
 import type { RenderContext } from './render.js';
-import { renderBlock, scopeDeclarations, type EmitPlan } from './block.js';
+import { featureLayoutPragma, renderBlock, scopeDeclarations, type EmitPlan } from './block.js';
 import { pipelineTopPragmas } from './pragmas.js';
 import { VERSION } from '../version.js';
 
@@ -99,7 +99,9 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
   const ioNames = new Set([...design.inputs, ...design.outputs]);
   const buffers = scopeDeclarations(design, ctx, 'top', design.layers, ioNames, opts.plan);
   const pipelineTop = opts.plan?.schedule === 'pipelined';
-  const topPragmas = pipelineTop ? pipelineTopPragmas([...inputs, ...outputs].map((t) => t.var)) : [];
+  // Sequential: ports read or written in parallel get the plan's partition (the pipelined top reshapes them whole).
+  const topPragmas = pipelineTop ? pipelineTopPragmas([...inputs, ...outputs].map((t) => t.var))
+    : [...design.inputs, ...design.outputs].flatMap((t) => featureLayoutPragma(opts.plan, t, ctx.varOf(t)));
   const kernelHeaders = [...new Set(computeLayers(design.layers).map((l) => KERNEL_HEADERS[l.kind]))].sort();
 
   files.set('firmware/defines.h', render('firmware/defines.h.hbs', { ...common, tensors, inputs, outputs }));

@@ -4,8 +4,10 @@
  *   pipelined inner loop (II = 1); other kernels handle one element per cycle;
  * - latency of a pipelined loop of T iterations and depth D is T + D - 1; a layer re-enters its inner loop for
  *   every output, so latency = outputs × (fan-in + D);
- * - a multiplier takes ceil(wa/27)·ceil(wb/18) DSP48E2 slices (1 for ≤ 27×18 operands), its adder and pipeline
- *   registers ~acc-width LUTs and ~D·acc-width FFs per multiplier; each layer adds ~60 LUT / ~80 FF of control;
+ * - a multiplier takes ceil(wa/27)·ceil(wb/18) DSP48E2 slices (1 for ≤ 27×18 operands), its adder ~acc-width
+ *   LUTs, and in fabric flip-flops its accumulator and one register stage of its two operands (the DSP's own
+ *   pipeline registers are not fabric FFs: the hls4ml csynth reports in ../shared/hls-reports show 4-13 FF per
+ *   DSP for fully parallel layers, which have no accumulators); each layer adds ~60 LUT / ~80 FF of control;
  * - layers run one after another (no dataflow overlap), so the design's II equals its latency.
  */
 import { type FixedFormat } from '../../sim/fixed.js';
@@ -77,7 +79,7 @@ export function dspPerMultiplier(a: FixedFormat, b: FixedFormat): number {
 function mac(entries: number, iterations: number, p: number, products: number, x: FixedFormat, w: FixedFormat, acc: FixedFormat): ComputeEstimate {
   return {
     multipliers: p, reuse: products / p, dsp: p * dspPerMultiplier(x, w),
-    lut: CONTROL_LUT + p * acc.width, ff: CONTROL_FF + p * PIPELINE_DEPTH * acc.width,
+    lut: CONTROL_LUT + p * acc.width, ff: CONTROL_FF + p * (acc.width + x.width + w.width),
     latency: entries * (iterations + PIPELINE_DEPTH),
   };
 }

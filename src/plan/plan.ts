@@ -38,6 +38,8 @@ export interface PlannedDesign {
   readonly buffers: ReadonlyMap<string, readonly BufferGroup[]>;
   /** Parallel factors per layer name. */
   readonly parallel: ReadonlyMap<string, Parallel>;
+  /** Bank partition of every feature map the kernels access in parallel (sequential schedule). */
+  readonly layouts?: ReadonlyMap<string, TensorLayout>;
 }
 
 export const ESTIMATE_MODEL =
@@ -48,17 +50,40 @@ export const ESTIMATE_MODEL =
   'group when a 1x1 conv gathers its pixel), steps counting the non-zero weights of the fullest lane of each group; ' +
   'other kernels one element per cycle. A ' +
   'multiplier is ceil(wa/27)*ceil(wb/18) DSP48E2; LUT/FF: ~60 LUT and ~80 FF of control per layer plus, per ' +
-  'multiplier, accumulator-width adders and 5 pipeline stages of registers; LUTRAM is 64x1 bits per LUT. Layers run ' +
+  'multiplier, an accumulator-width adder, and flip-flops for its accumulator and one stage of its two operands ' +
+  '(DSP-internal pipeline registers are not fabric FFs); LUTRAM is 64x1 bits per LUT. Layers run ' +
   'one after another, so the initiation interval equals the latency. Memories use the primitives\' real shapes ' +
   '(BRAM18 1Kx18 ... 16Kx1, URAM 4Kx72) and the banks the partitioning needs; buffers whose lifetimes do not overlap ' +
   'share one array.';
 
 /** Banks each kernel's partitioning gives its input and output (see hw/fpgac/dense.h and conv.h). */
-function bankNeeds(l: ComputeLayer, p: Parallel, e: ComputeEstimate): { input: number; output: number } {
-  if (l.kind === 'dense') return { input: p.pfIn, output: p.pfOut };
+function bankNeeds(l: ComputeLayer, p: Parallel, e: ComputeEstimate): { input: number; output: number; layout: Layout } {
+  if (l.kind === 'dense') return { input: p.pfIn, output: p.pfOut, layout: 'cyclic' };
   // A gathered sparse 1×1 conv reads every input channel of a pixel at once: one bank per channel.
-  if (l.kind === 'conv2d') return { input: e.sparse?.gather ? l.c : l.group === 1 ? 1 : p.pfOut, output: p.pfOut };
-  return { input: 1, output: 1 };
+  if (l.kind === 'conv2d') return { input: e.sparse?.gather ? l.c : l.group === 1 ? 1 : p.pfOut, output: p.pfOut, layout: 'block' };
+  return { input: 1, output: 1, layout: 'cyclic' };
+}
+
+/** How a feature map is split into banks: the plan writes it where the array is declared (src/emit/block.ts). */
+export interface TensorLayout {
+  readonly banks: number;
+  readonly layout: Layout;
+}
+
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+
+/**
+ * One partition serving every kernel that touches a tensor: the least common multiple of their bank counts (a
+ * cyclic or block partition into k·n banks still puts each kernel's parallel accesses in different banks), capped at
+ * the tensor's size. Kernels of the two layouts on one tensor do not occur with fpgac's lowering (a reshape copy
+ * sits between convs and dense layers); should they, the larger partition wins and the other kernel's accesses may
+ * share banks.
+ */
+function mergeLayout(a: TensorLayout | undefined, banks: number, layout: Layout, words: number): TensorLayout | undefined {
+  if (banks <= 1) return a;
+  if (!a) return { banks: Math.min(banks, words), layout };
+  if (a.layout !== layout) return banks > a.banks ? { banks, layout } : a;
+  return { banks: Math.min((a.banks * banks) / gcd(a.banks, banks), words), layout };
 }
 
 type Layout = 'cyclic' | 'block';
@@ -98,21 +123,39 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   const parOf = (l: ComputeLayer) => parallel.get(l.name) ?? ONE;
   const est = new Map(computeLayers(design.layers).map((l) => [l.name, estimateLayer(design, l, parOf(l))]));
   const stored = (l: ComputeLayer) => storedConstants(l, parOf(l), est.get(l.name)!);
-  // Banks per tensor and per constant: the widest partition any kernel touching it asks for.
-  const tensorBanks = new Map<string, number>();
+  // Banks per tensor (one partition serving all its kernels) and per constant (the widest any kernel asks for).
+  const tensorLayouts = new Map<string, TensorLayout>();
+  const wordsOf = (t: string) => numel(design.tensors[t].shape);
+  const needTensor = (t: string, banks: number, layout: Layout) => {
+    const m = mergeLayout(tensorLayouts.get(t), banks, layout, wordsOf(t));
+    if (m) tensorLayouts.set(t, m);
+  };
   const constBanks = new Map<string, number>();
   const constLayout = new Map<string, Layout>();
   const need = (m: Map<string, number>, k: string, b: number) => m.set(k, Math.max(m.get(k) ?? 1, b));
   for (const l of computeLayers(design.layers)) {
     const b = bankNeeds(l, parOf(l), est.get(l.name)!);
-    need(tensorBanks, l.output, b.output);
-    for (const t of l.inputs) need(tensorBanks, t, b.input);
+    needTensor(l.output, b.output, b.layout);
+    for (const t of l.inputs) needTensor(t, b.input, b.layout);
     for (const c of stored(l)) {
       need(constBanks, c.data.name, c.banks);
       // A constant read both ways (shared by a dense and a conv layer) keeps separate banks: block.
       constLayout.set(c.data.name, constLayout.get(c.data.name) === 'block' ? 'block' : c.layout);
     }
   }
+  // A region's state buffers take turns as the step function's input and output, and its output array is one of
+  // them: all are partitioned alike.
+  const unifyRegions = (layers: readonly Layer[]) => {
+    for (const l of layers) {
+      if (l.kind !== 'loop') continue;
+      unifyRegions(l.body);
+      const names = [l.stateIn, l.stateOut, l.output];
+      let u: TensorLayout | undefined;
+      for (const t of names) { const x = tensorLayouts.get(t); if (x) u = mergeLayout(u, x.banks, x.layout, wordsOf(t)); }
+      if (u) for (const t of names) tensorLayouts.set(t, u);
+    }
+  };
+  unifyRegions(design.layers);
   const memories: MemoryPlacement[] = [];
   const owner = new Map<MemoryPlacement, string>();
   const extra = new Map<string, { lut: number; ff: number }>();
@@ -135,16 +178,17 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     }
   }
   const buffers = new Map<string, BufferGroup[]>();
-  const bankKey = new Map([...tensorBanks].map(([k, v]) => [k, String(v)]));
+  const bankKey = new Map([...tensorLayouts].map(([k, v]) => [k, `${v.layout} ${v.banks}`]));
   const placeScope = (scope: string, layers: readonly Layer[], params: ReadonlySet<string>) => {
     const groups = shareBuffers(design, layers, params, bankKey);
     buffers.set(scope, groups);
     const producer = new Map(layers.map((l) => [l.output, l.name]));
     for (const g of groups) {
-      const banks = tensorBanks.get(g.name) ?? 1;
+      const t = tensorLayouts.get(g.name);
+      const banks = t?.banks ?? 1;
       const p = placeArray(g.words, g.bits, banks, hasUram);
       charge(producer.get(g.name)!, {
-        name: g.name, role: 'feature', kind: p.kind, words: g.words, bits: g.bits, banks, blocks: p.blocks, capacityBits: p.capacityBits,
+        name: g.name, role: 'feature', kind: p.kind, words: g.words, bits: g.bits, banks, ...(t ? { layout: t.layout } : {}), blocks: p.blocks, capacityBits: p.capacityBits,
         ...(g.members.length > 1 ? { sharedWith: g.members.slice(1) } : {}),
       }, p.lut, p.ff);
     }
@@ -152,8 +196,10 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
       if (l.kind !== 'loop') continue;
       const n = numel(design.tensors[l.stateIn].shape);
       const bits = design.tensors[l.stateIn].format.width;
-      const p = placeArray(n, bits, 1, hasUram);
-      charge(l.name, { name: `${l.name}_pp`, role: 'feature', kind: p.kind, words: n, bits, banks: 1, blocks: p.blocks, capacityBits: p.capacityBits }, p.lut, p.ff);
+      // The second state buffer is passed to the same step function as the first: it is partitioned alike.
+      const t = tensorLayouts.get(l.stateIn);
+      const p = placeArray(n, bits, t?.banks ?? 1, hasUram);
+      charge(l.name, { name: `${l.name}_pp`, role: 'feature', kind: p.kind, words: n, bits, banks: t?.banks ?? 1, ...(t ? { layout: t.layout } : {}), blocks: p.blocks, capacityBits: p.capacityBits }, p.lut, p.ff);
       placeScope(l.name, l.body, new Set([l.stateIn, l.stateOut]));
     }
   };
@@ -185,7 +231,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   };
   // The emitter learns from the parallel factors which layers read sparse weights.
   const planned = new Map(computeLayers(design.layers).map((l) => [l.name, sparseFlags(parOf(l), est.get(l.name)!)]));
-  return { plan, buffers, parallel: planned };
+  return { plan, buffers, parallel: planned, layouts: tensorLayouts };
 }
 
 /** The configured reuse factors as parallel factors; an impossible one is a diagnostic listing the valid ones. */

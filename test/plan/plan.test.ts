@@ -164,17 +164,21 @@ describe('emitted pragmas are the plan', () => {
           : tool === 'vitis' ? `impl=${m.kind === 'bram18' ? 'bram' : m.kind}`
           : m.kind === 'uram' ? 'uram' : m.kind === 'lutram' ? 'LUTRAM' : 'BRAM';
         for (const x of p) expect(x.rest, m.name).toContain(want);
-        // Constants: their banks (cyclic or block, as the kernel reads them) or their reshape, exactly.
-        if (m.role === 'feature' || m.kind === 'registers') continue;
+        // Every memory: its banks (cyclic or block, as the kernels access it) or its reshape, exactly.
+        if (m.kind === 'registers') continue;
         const layout = pragmas.filter((x) => x.name === m.name && !storage(x)).map((x) => `${x.what} ${x.rest}`);
         const expected = m.reshape ? [`ARRAY_RESHAPE cyclic factor=${m.reshape}`] : m.banks > 1 ? [`ARRAY_PARTITION ${m.layout} factor=${m.banks}`] : [];
         expect(layout, m.name).toEqual(expected);
       }
-      // Nothing is pinned that the plan does not know.
-      const planned = new Set(r.report.plan!.memories.map((m) => m.name));
+      // Nothing is pinned that the plan does not know (ports are partitioned as the plan's layout of their tensors,
+      // and step functions' state parameters, partitioned like the buffers passed to them).
+      const stepParams = [...top.matchAll(/static void \w+_step\(const \w+ (\w+)\[\d+\], \w+ (\w+)\[/g)].flatMap((m) => [m[1], m[2]]);
+      const planned = new Set([...r.report.plan!.memories.map((m) => m.name), ...r.compiled.design.inputs, ...r.compiled.design.outputs, ...stepParams]);
       for (const p of pragmas) expect(planned.has(p.name), p.name).toBe(true);
-      // dsodenet's banked weights really get partition pragmas (the engines' weights, sparse ones included).
-      expect(pragmas.filter((x) => x.what === 'ARRAY_PARTITION' && /block factor=(16|32)/.test(x.rest)).length).toBeGreaterThan(4);
+      // dsodenet's banked weights and feature maps really get partition pragmas (sparse weights included), and
+      // both buffers of a region's state get the same partition as the step function's parameters.
+      expect(pragmas.filter((x) => x.what === 'ARRAY_PARTITION' && /block factor=(16|32)/.test(x.rest)).length).toBeGreaterThan(10);
+      expect(top).toMatch(/static void region_ode1_f_dw_Conv_step\(const \w+ (\w+)\[4096\], \w+ (\w+)\[4096\]\) \{\n#pragma HLS INLINE off\n#pragma HLS ARRAY_PARTITION variable=\1 block factor=16\n#pragma HLS ARRAY_PARTITION variable=\2 block factor=16/);
     });
   }
 
