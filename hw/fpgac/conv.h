@@ -32,27 +32,25 @@ void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CF
   typedef typename CFG::acc_t acc_t;
   const int cpg = CFG::c / CFG::group;   // input channels per group
   const int opg = CFG::oc / CFG::group;  // output channels per group
-  const int pf = CFG::pf_out;
   const int opb = CFG::oc / CFG::pf_out; // output channels per engine
-  const int in_banks = CFG::group == 1 ? 1 : CFG::pf_out;
   // Banks are the plan's, written where the arrays are declared (src/emit/block.ts): wt and out in pf_out block
   // banks (one per engine); in has one bank, or pf_out when depthwise (one per engine).
+  // One pipelined loop per channel group: the pixel and tap loops form a perfect nest (the accumulators start and
+  // finish inside the innermost body), which HLS flattens, so the pipeline fills once per group rather than once
+  // per output pixel.
 conv_oc:
   for (int o1 = 0; o1 < opb; o1++) {
+    acc_t acc[CFG::pf_out];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+  conv_clear:
+    for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+      acc[u] = 0;
+    }
   conv_oy:
     for (int oy = 0; oy < CFG::oh; oy++) {
     conv_ox:
       for (int ox = 0; ox < CFG::ow; ox++) {
-        acc_t acc[CFG::pf_out];
-#pragma HLS ARRAY_PARTITION variable=acc complete
-      conv_init:
-        for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-          acc[u] = 0;
-          if (HAS_BIAS) acc[u] = b[u * opb + o1];
-        }
-        // The tap loops form a perfect nest, so HLS flattens them into one pipelined loop: each engine does one
-        // multiply-add per cycle.
       conv_ic:
         for (int ic = 0; ic < cpg; ic++) {
         conv_ky:
@@ -62,25 +60,27 @@ conv_oc:
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
 #endif
+              const bool first = ic == 0 && ky == 0 && kx == 0;
+              const bool last = ic == cpg - 1 && ky == CFG::kh - 1 && kx == CFG::kw - 1;
               int iy, ix;
               // Padding taps contribute zero: skipping them is the same exact sum.
-              if (window_tap<CFG>(oy, ox, ky, kx, iy, ix)) {
-              conv_engines:
-                for (int u = 0; u < CFG::pf_out; u++) {
+              const bool inside = window_tap<CFG>(oy, ox, ky, kx, iy, ix);
+            conv_engines:
+              for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
-                  const int o = u * opb + o1;
-                  const int g = o / opg;
-                  acc[u] += wt[((o * cpg + ic) * CFG::kh + ky) * CFG::kw + kx] *
-                            in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
+                const int o = u * opb + o1;
+                const int g = o / opg;
+                acc_t a = acc[u];
+                if (first) {
+                  a = 0;
+                  if (HAS_BIAS) a = b[o];
                 }
+                if (inside) a += wt[((o * cpg + ic) * CFG::kh + ky) * CFG::kw + kx] * in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
+                acc[u] = a;
+                if (last) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
               }
             }
           }
-        }
-      conv_store:
-        for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-          out[((u * opb + o1) * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(acc[u], sh, u * opb + o1));
         }
       }
     }
@@ -100,52 +100,55 @@ void conv2d_sparse_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::
   typedef typename CFG::acc_t acc_t;
   const int cpg = CFG::c / CFG::group;
   const int opg = CFG::oc / CFG::group;
-  const int pf = CFG::pf_out;
   const int opb = CFG::oc / CFG::pf_out;
-  const int in_banks = CFG::group == 1 ? 1 : CFG::pf_out;
-  const int fan_in = cpg * CFG::kh * CFG::kw;  // most steps a group can take
+  const int most = CFG::oh * CFG::ow * cpg * CFG::kh * CFG::kw;  // trips of a group whose union is every tap
   // sv and out: pf_out block banks (one per engine); in: one bank, or pf_out when depthwise. Written by the plan
   // where they are declared.
   int base = 0;
 sconv_oc:
   for (int o1 = 0; o1 < opb; o1++) {
+    // Every group has at least one step (sparse.ts stores a zero tap for an all-zero group), so each pixel's
+    // last step writes its outputs. Pixel and step are counters of one flat pipelined loop per group.
     const int n = sn[o1].to_int();
-  sconv_oy:
-    for (int oy = 0; oy < CFG::oh; oy++) {
-    sconv_ox:
-      for (int ox = 0; ox < CFG::ow; ox++) {
-        acc_t acc[CFG::pf_out];
+    acc_t acc[CFG::pf_out];
 #pragma HLS ARRAY_PARTITION variable=acc complete
-      sconv_init:
-        for (int u = 0; u < CFG::pf_out; u++) {
+  sconv_clear:
+    for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
-          acc[u] = 0;
-          if (HAS_BIAS) acc[u] = b[u * opb + o1];
-        }
-      sconv_taps:
-        for (int s = 0; s < n; s++) {
-#pragma HLS LOOP_TRIPCOUNT min=0 max=fan_in
+      acc[u] = 0;
+    }
+    int s = 0, oy = 0, ox = 0;
+  sconv_steps:
+    for (int q = 0; q < CFG::oh * CFG::ow * n; q++) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=most
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
 #endif
-          const int t = si[base + s].to_int();
-          const int kx = t & ((1 << CFG::kx_bits) - 1);
-          const int ky = (t >> CFG::kx_bits) & ((1 << CFG::ky_bits) - 1);
-          const int ic = t >> (CFG::kx_bits + CFG::ky_bits);
-          int iy, ix;
-          if (window_tap<CFG>(oy, ox, ky, kx, iy, ix)) {
-          sconv_engines:
-            for (int u = 0; u < CFG::pf_out; u++) {
+      const int t = si[base + s].to_int();
+      const int kx = t & ((1 << CFG::kx_bits) - 1);
+      const int ky = (t >> CFG::kx_bits) & ((1 << CFG::ky_bits) - 1);
+      const int ic = t >> (CFG::kx_bits + CFG::ky_bits);
+      int iy, ix;
+      const bool inside = window_tap<CFG>(oy, ox, ky, kx, iy, ix);
+    sconv_engines:
+      for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
-              const int g = (u * opb + o1) / opg;
-              acc[u] += sv[u * CFG::taps + base + s] * in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
-            }
-          }
+        const int o = u * opb + o1;
+        const int g = o / opg;
+        acc_t a = acc[u];
+        if (s == 0) {
+          a = 0;
+          if (HAS_BIAS) a = b[o];
         }
-      sconv_store:
-        for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-          out[((u * opb + o1) * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(acc[u], sh, u * opb + o1));
+        if (inside) a += sv[u * CFG::taps + base + s] * in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
+        acc[u] = a;
+        if (s == n - 1) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
+      }
+      if (++s == n) {
+        s = 0;
+        if (++ox == CFG::ow) {
+          ox = 0;
+          oy++;
         }
       }
     }
@@ -191,53 +194,60 @@ void conv2d_pointwise_sparse_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t
                                   const typename CFG::count_t sn[CFG::oc / CFG::pf_out], const bias_t b[], const shift_t sh[]) {
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
-  const int pf = CFG::pf_out;
   const int opb = CFG::oc / CFG::pf_out;
-  const int channels = CFG::c;
-  // sv, si and out: pf_out block banks (one per engine); in: one bank per channel. Written by the plan where they are
-  // declared.
+  const int most = CFG::oh * CFG::ow * CFG::c;
+  // sv, si and out: pf_out block banks (one per engine); in: one bank per channel. Written by the plan where they
+  // are declared.
+  in_t xv[CFG::c];
+#pragma HLS ARRAY_PARTITION variable=xv complete
   int base = 0;
 pconv_oc:
   for (int o1 = 0; o1 < opb; o1++) {
+    // At least one step per group (sparse.ts), so each pixel's last step writes its outputs; one flat pipelined
+    // loop per group, its first step of each pixel loading the pixel's channels.
     const int n = sn[o1].to_int();
-  pconv_oy:
-    for (int oy = 0; oy < CFG::oh; oy++) {
-    pconv_ox:
-      for (int ox = 0; ox < CFG::ow; ox++) {
+    acc_t acc[CFG::pf_out];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+  pconv_clear:
+    for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+      acc[u] = 0;
+    }
+    int s = 0, oy = 0, ox = 0;
+  pconv_steps:
+    for (int q = 0; q < CFG::oh * CFG::ow * n; q++) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=most
+#ifndef FPGAC_PIPELINE_TOP
+#pragma HLS PIPELINE II=1
+#endif
+      if (s == 0) {
         int iy, ix;
         const bool inside = window_tap<CFG>(oy, ox, 0, 0, iy, ix);
-        in_t xv[CFG::c];
-#pragma HLS ARRAY_PARTITION variable=xv complete
       pconv_gather:
         for (int ic = 0; ic < CFG::c; ic++) {
 #pragma HLS UNROLL
           xv[ic] = 0;
           if (inside) xv[ic] = in[(ic * CFG::h + iy) * CFG::w + ix];
         }
-        acc_t acc[CFG::pf_out];
-#pragma HLS ARRAY_PARTITION variable=acc complete
-      pconv_init:
-        for (int u = 0; u < CFG::pf_out; u++) {
+      }
+    pconv_engines:
+      for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
-          acc[u] = 0;
-          if (HAS_BIAS) acc[u] = b[u * opb + o1];
+        const int o = u * opb + o1;
+        acc_t a = acc[u];
+        if (s == 0) {
+          a = 0;
+          if (HAS_BIAS) a = b[o];
         }
-      pconv_steps:
-        for (int s = 0; s < n; s++) {
-#pragma HLS LOOP_TRIPCOUNT min=0 max=channels
-#ifndef FPGAC_PIPELINE_TOP
-#pragma HLS PIPELINE II=1
-#endif
-        pconv_engines:
-          for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-            acc[u] += sv[u * CFG::taps + base + s] * xv[si[u * CFG::taps + base + s].to_int()];
-          }
-        }
-      pconv_store:
-        for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-          out[((u * opb + o1) * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(acc[u], sh, u * opb + o1));
+        a += sv[u * CFG::taps + base + s] * xv[si[u * CFG::taps + base + s].to_int()];
+        acc[u] = a;
+        if (s == n - 1) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
+      }
+      if (++s == n) {
+        s = 0;
+        if (++ox == CFG::ow) {
+          ox = 0;
+          oy++;
         }
       }
     }

@@ -26,23 +26,22 @@ void dense_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG:
                 const typename CFG::weight_t w[CFG::n_out * CFG::n_in], const bias_t *b, const shift_t *sh) {
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
-  const int pf_in = CFG::pf_in;
-  const int pf_out = CFG::pf_out;
   // Banks are the plan's: in needs pf_in cyclic banks, out pf_out, the weights pf_in*pf_out (or words reshaped from
   // a multiple of that many weights). The emitter writes those pragmas where the arrays are declared
   // (src/emit/block.ts), so an array shared by layers of different parallelism gets one partition serving all.
+  // The row, output and input loops form a perfect nest (the accumulators start and finish inside the innermost
+  // body), which HLS flattens into one pipelined loop: it fills once, not once per output.
+  acc_t acc[CFG::pf_out];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+DenseClear:
+  for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+    acc[u] = 0;
+  }
 DenseRows:
   for (int r = 0; r < CFG::rows; r++) {
   DenseOut:
     for (int o0 = 0; o0 < CFG::n_out; o0 += CFG::pf_out) {
-      acc_t acc[CFG::pf_out];
-#pragma HLS ARRAY_PARTITION variable=acc complete
-    DenseInit:
-      for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-        acc[u] = 0;
-        if (HAS_BIAS) acc[u] = b[o0 + u];
-      }
     DenseMac:
       for (int i0 = 0; i0 < CFG::n_in; i0 += CFG::pf_in) {
         // pf_out x pf_in multiply-accumulates per cycle; with the defaults (1 x 1) one MAC per cycle.
@@ -52,17 +51,19 @@ DenseRows:
       DenseMacOut:
         for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
+          acc_t a = acc[u];
+          if (i0 == 0) {
+            a = 0;
+            if (HAS_BIAS) a = b[o0 + u];
+          }
         DenseMacIn:
           for (int v = 0; v < CFG::pf_in; v++) {
 #pragma HLS UNROLL
-            acc[u] = acc[u] + in[r * CFG::n_in + i0 + v] * w[(o0 + u) * CFG::n_in + i0 + v];
+            a = a + in[r * CFG::n_in + i0 + v] * w[(o0 + u) * CFG::n_in + i0 + v];
           }
+          acc[u] = a;
+          if (i0 + CFG::pf_in == CFG::n_in) out[r * CFG::n_out + o0 + u] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o0 + u));
         }
-      }
-    DenseStore:
-      for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-        out[r * CFG::n_out + o0 + u] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(acc[u], sh, o0 + u));
       }
     }
   }
@@ -104,7 +105,6 @@ void dense_sparse_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows
                        const typename CFG::last_t sl[CFG::steps], const bias_t *b, const shift_t *sh) {
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
-  const int pf_in = CFG::pf_in;
   // in, sv and si: pf_in cyclic banks (or reshaped words), as the plan says where they are declared.
 SparseRows:
   for (int r = 0; r < CFG::rows; r++) {

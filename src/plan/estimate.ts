@@ -2,8 +2,9 @@
  * @fileoverview Per-layer resource and latency estimate for the kernels fpgac emits (hw/fpgac/*.h). The model:
  * - a MAC layer has pf_in × pf_out multipliers (dense) or pf_out engines (conv), chosen by the plan, working in a
  *   pipelined inner loop (II = 1); other kernels handle one element per cycle;
- * - latency of a pipelined loop of T iterations and depth D is T + D - 1; a layer re-enters its inner loop for
- *   every output, so latency = outputs × (fan-in + D);
+ * - latency of a pipelined loop of T iterations and depth D is T + D - 1; dense and conv kernels are one flat
+ *   pipelined loop per row (dense) or channel group (conv), so latency = trips + fills × D; matmul re-enters its
+ *   inner loop for every output, so latency = outputs × (k + D);
  * - a multiplier takes ceil(wa/27)·ceil(wb/18) DSP48E2 slices (1 for ≤ 27×18 operands), its adder ~acc-width
  *   LUTs, and in fabric flip-flops its accumulator and one register stage of its two operands (the DSP's own
  *   pipeline registers are not fabric FFs: the hls4ml csynth reports in ../shared/hls-reports show 4-13 FF per
@@ -73,14 +74,14 @@ export function dspPerMultiplier(a: FixedFormat, b: FixedFormat): number {
 }
 
 /**
- * A MAC layer with `p` multipliers: `iterations` pipelined loop trips of `perIter` products each, re-entered
- * `entries` times (once per group of outputs computed together).
+ * A MAC layer with `p` multipliers: `trips` pipelined loop iterations in all, the pipeline filled `fills` times
+ * (once per flat loop: see hw/fpgac/dense.h and conv.h).
  */
-function mac(entries: number, iterations: number, p: number, products: number, x: FixedFormat, w: FixedFormat, acc: FixedFormat): ComputeEstimate {
+function mac(trips: number, fills: number, p: number, products: number, x: FixedFormat, w: FixedFormat, acc: FixedFormat): ComputeEstimate {
   return {
     multipliers: p, reuse: products / p, dsp: p * dspPerMultiplier(x, w),
     lut: CONTROL_LUT + p * acc.width, ff: CONTROL_FF + p * (acc.width + x.width + w.width),
-    latency: entries * (iterations + PIPELINE_DEPTH),
+    latency: trips + fills * PIPELINE_DEPTH,
   };
 }
 
@@ -112,11 +113,12 @@ export function estimateLayer(design: Design, l: ComputeLayer, par: Parallel = {
   switch (l.kind) {
     case 'conv2d': {
       const fanIn = (l.c / l.group) * l.kh * l.kw;
-      const e = mac((l.oc / par.pfOut) * l.oh * l.ow, fanIn, par.pfOut, fanIn * l.oc, fmt(l.inputs[0]), l.weight.format, l.acc);
+      const groups = l.oc / par.pfOut;
+      const e = mac(groups * l.oh * l.ow * fanIn, groups, par.pfOut, fanIn * l.oc, fmt(l.inputs[0]), l.weight.format, l.acc);
       return withStorage(e, l, convSparse(l, par));
     }
     case 'dense': {
-      const e = mac(l.rows * (l.nOut / par.pfOut), l.nIn / par.pfIn, par.pfIn * par.pfOut, l.nIn * l.nOut, fmt(l.inputs[0]), l.weight.format, l.acc);
+      const e = mac(l.rows * (l.nOut / par.pfOut) * (l.nIn / par.pfIn), 1, par.pfIn * par.pfOut, l.nIn * l.nOut, fmt(l.inputs[0]), l.weight.format, l.acc);
       if (par.pfIn * par.pfOut !== l.nIn * l.nOut) return withStorage(e, l, denseSparse(l, par, fmt(l.inputs[0])));
       // Fully parallel: every weight is its own multiplier with a constant operand (the partitioned ROM becomes
       // constants), so HLS drops zero weights and turns ±2^k weights into shifts: only the rest need a DSP.
@@ -125,7 +127,7 @@ export function estimateLayer(design: Design, l: ComputeLayer, par: Parallel = {
       return { ...e, multipliers: c.general, dsp: c.general * dspPerMultiplier(fmt(l.inputs[0]), l.weight.format), constantSavings: c, weights };
     }
     case 'matmul':
-      return mac(l.batch * l.m * l.n, l.k, 1, l.k, fmt(l.inputs[0]), fmt(l.inputs[1]), l.acc);
+      return mac(l.batch * l.m * l.n * l.k, l.batch * l.m * l.n, 1, l.k, fmt(l.inputs[0]), fmt(l.inputs[1]), l.acc);
     case 'eltwise': {
       const e = stream(numel(l.outShape), 1, out.width);
       const mul = l.op === 'mul';
@@ -188,12 +190,11 @@ function denseSparse(l: DenseLayer, par: Parallel, inF: FixedFormat): SparseOpti
 
 function convSparse(l: Conv2dLayer, par: Parallel): SparseOption {
   if (!l.weight.raw.includes(0)) return { why: 'no zero weights' };
-  const opb = l.oc / par.pfOut;
+  // One flat pipelined loop per channel group (hw/fpgac/conv.h): pixels x that group's steps.
+  const latency = (code: SparseCode) => l.oh * l.ow * code.steps + (l.oc / par.pfOut) * PIPELINE_DEPTH;
   const union = sparseConv(l, par.pfOut);
-  const unionLatency = l.oh * l.ow * (union.steps + opb * PIPELINE_DEPTH);
-  if (l.kh * l.kw !== 1 || l.group !== 1) return { code: union, latency: unionLatency };
-  // 1×1: gathering the pixel's channels into registers (one more cycle per pixel) frees each engine's list.
+  if (l.kh * l.kw !== 1 || l.group !== 1) return { code: union, latency: latency(union) };
+  // 1x1: gathering the pixel's channels into registers frees each engine's list.
   const own = sparsePointwise(l, par.pfOut);
-  const ownLatency = l.oh * l.ow * (own.steps + opb * (PIPELINE_DEPTH + 1));
-  return ownLatency < unionLatency ? { code: own, latency: ownLatency } : { code: union, latency: unionLatency };
+  return latency(own) < latency(union) ? { code: own, latency: latency(own) } : { code: union, latency: latency(union) };
 }

@@ -44,10 +44,10 @@ export interface PlannedDesign {
 
 export const ESTIMATE_MODEL =
   'Each MAC layer has the multipliers its parallel factors give (dense: pf_in x pf_out per cycle; conv: pf_out ' +
-  'output-channel engines), working in pipelined loops at II=1: a dense layer takes rows x (n_out/pf_out) x ' +
-  '(n_in/pf_in + 5) cycles, a conv (oc/pf_out) x oh x ow x (fan-in + 5); with sparse weights (zeros not stored, ' +
-  'see src/plan/sparse.ts) a dense layer takes rows x (steps + 5) and a conv oh x ow x (steps + groups x 5, +1 per ' +
-  'group when a 1x1 conv gathers its pixel), steps counting the non-zero weights of the fullest lane of each group; ' +
+  'output-channel engines), working in flat pipelined loops at II=1 (depth 5): a dense layer takes rows x ' +
+  '(n_out/pf_out) x (n_in/pf_in) + 5 cycles, a conv (oc/pf_out) x (oh x ow x fan-in + 5); with sparse weights ' +
+  '(zeros not stored, see src/plan/sparse.ts) a dense layer takes rows x (steps + 5) and a conv oh x ow x steps + ' +
+  'groups x 5, steps counting the non-zero weights of the fullest lane of each group; matmul k + 5 per output; ' +
   'other kernels one element per cycle. A ' +
   'multiplier is ceil(wa/27)*ceil(wb/18) DSP48E2; LUT/FF: ~60 LUT and ~80 FF of control per layer plus, per ' +
   'multiplier, an accumulator-width adder, and flip-flops for its accumulator and one stage of its two operands ' +

@@ -16,8 +16,8 @@
  *
  * Other convs (fpgac::conv2d_sparse, hw/fpgac/conv.h): pf_out engines compute channels u·opb + o1 (u < pf_out) side by
  * side and read the same input tap every cycle (the input has one bank). Group o1 steps through the union of its
- * channels' non-zero taps; an engine whose own weight at that tap is zero multiplies a stored zero. With one
- * engine that union is exactly the channel's non-zero taps.
+ * channels' non-zero taps (one zero tap if there is none); an engine whose own weight at that tap is zero
+ * multiplies a stored zero. With one engine that union is exactly the channel's non-zero taps.
  */
 import { fixed, fracBits, maxRaw, minRaw, type FixedFormat } from '../../sim/fixed.js';
 import type { ConstData, Conv2dLayer, DenseLayer } from '../ir/design.js';
@@ -107,7 +107,8 @@ export function sparseConv(l: Conv2dLayer, pfOut: number): SparseCode {
         for (let u = 0; u < pfOut && !any; u++) any = weight.raw[(u * opb + o1) * fanIn + t] !== 0;
         if (any) taps.push(t);
       }
-      groups.push(taps);
+      // A group whose channels are all zero still takes one (zero) step, in which the kernel writes the biases.
+      groups.push(taps.length ? taps : [0]);
     }
     const steps = groups.reduce((s, g) => s + g.length, 0);
     const vals: number[] = [];
@@ -128,11 +129,9 @@ export function sparseConv(l: Conv2dLayer, pfOut: number): SparseCode {
       return ic * 2 ** (kyBits + kxBits) + ky * 2 ** kxBits + kx;
     };
     const base = `${weight.name}_sp${pfOut}`;
-    // A layer whose weights are all zero still needs arrays of one element for C++.
-    const one = (a: number[]) => (a.length ? a : [0]);
     return {
-      values: { name: `${base}_v`, shape: [pfOut, Math.max(steps, 1)], format: weight.format, raw: vals.length ? vals : new Array(pfOut).fill(0) },
-      index: { name: `${base}_i`, shape: [Math.max(steps, 1)], format: uint(bitsFor(cpg) + kyBits + kxBits), raw: one(groups.flatMap((g) => g.map(code))) },
+      values: { name: `${base}_v`, shape: [pfOut, steps], format: weight.format, raw: vals },
+      index: { name: `${base}_i`, shape: [steps], format: uint(bitsFor(cpg) + kyBits + kxBits), raw: groups.flatMap((g) => g.map(code)) },
       control: { name: `${base}_n`, shape: [opb], format: uint(bitsFor(fanIn + 1)), raw: groups.map((g) => g.length) },
       steps, stored: pfOut * steps, nonzeros, denseWeights: oc * fanIn, kxBits, kyBits,
     };
@@ -157,10 +156,10 @@ export function sparsePointwise(l: Conv2dLayer, pfOut: number): SparseCode {
         for (let ic = 0; ic < c; ic++) if (weight.raw[(u * opb + o1) * c + ic] !== 0) n++;
         most = Math.max(most, n);
       }
-      counts.push(most);
+      counts.push(Math.max(1, most)); // one (zero) step at least: the kernel writes each pixel's outputs there
     }
     const steps = counts.reduce((a, b) => a + b, 0);
-    const width = Math.max(steps, 1);
+    const width = steps;
     const vals = new Array(pfOut * width).fill(0);
     const idx = new Array(pfOut * width).fill(0);
     let nonzeros = 0;
