@@ -9,7 +9,7 @@ import { computeLayers, layerConstants } from './ir/design.js';
 /** A layer's parameters: its weight and bias constants (tables and per-channel shifts are not parameters). */
 const paramsOf = (l: ComputeLayer): ConstData[] => layerConstants(l).filter((e) => e.role === 'weight' || e.role === 'bias').map((e) => e.data);
 import { numel } from './ir/graph.js';
-import type { Plan } from './plan/types.js';
+import type { LayerEstimate, Plan } from './plan/types.js';
 
 export interface LayerReport {
   readonly name: string;
@@ -171,6 +171,12 @@ export { numel };
 const sumOf = (ls: readonly { constantWeights?: { zeros: number; powersOfTwo: number; general: number } }[], k: 'zeros' | 'powersOfTwo' | 'general') =>
   ls.reduce((n, l) => n + (l.constantWeights?.[k] ?? 0), 0);
 
+/** A layer's parallel factors as the report shows them: pf_in x pf_out for dense, one number otherwise. */
+function parallelText(l: LayerEstimate): string {
+  if (!l.parallel) return '';
+  return l.kind === 'dense' ? `${l.parallel.pfIn}x${l.parallel.pfOut}` : String(l.parallel.pfOut);
+}
+
 /** Per MAC layer: constant-folded, sparse or dense weights, the counts, and why (the plan's choice). */
 function weightStorageMd(p: Plan): string[] {
   const ws = p.layers.filter((l) => l.weights);
@@ -203,9 +209,9 @@ function planMd(p: Plan): string[] {
     '',
     `Model: ${p.estimateModel}`,
     '',
-    '| layer | kind | multipliers | reuse | DSP | BRAM18 | URAM | LUT | FF | latency | runs |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...p.layers.map((l) => `| ${l.name} | ${l.kind} | ${l.multipliers} | ${l.reuse} | ${l.dsp} | ${l.bram18} | ${l.uram} | ${l.lut} | ${l.ff} | ${l.latency} | ${l.runs} |`),
+    '| layer | kind | parallel | multipliers | reuse | DSP | BRAM18 | URAM | LUT | FF | latency | runs |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...p.layers.map((l) => `| ${l.name} | ${l.kind} | ${parallelText(l)} | ${l.multipliers} | ${l.reuse} | ${l.dsp} | ${l.bram18} | ${l.uram} | ${l.lut} | ${l.ff} | ${l.latency} | ${l.runs} |`),
     '',
     ...(savings.length ? [
       `Constant weights in fully parallel layers: ${sumOf(savings, 'zeros') + sumOf(savings, 'powersOfTwo')} of ${sumOf(savings, 'zeros') + sumOf(savings, 'powersOfTwo') + sumOf(savings, 'general')} products need no DSP (a zero weight drops the product, a ±2^k weight makes it a shift), so these layers need ${savings.reduce((n, l) => n + l.dsp, 0)} DSP instead of ${savings.reduce((n, l) => n + (l.constantWeights!.general ? l.dsp / l.constantWeights!.general : 1) * (l.constantWeights!.zeros + l.constantWeights!.powersOfTwo + l.constantWeights!.general), 0)}. ` + savings.map((l) => `${l.name}: ${l.constantWeights!.zeros} zero and ${l.constantWeights!.powersOfTwo} power-of-two weights need no DSP (${l.constantWeights!.general} multipliers remain)`).join('; ') + '.',

@@ -62,15 +62,20 @@ inline bool window_tap(int oy, int ox, int ky, int kx, int &iy, int &ix) {
   return iy >= 0 && iy < CFG::h && ix >= 0 && ix < CFG::w;
 }
 
-// Element-wise assignment (a cast when the types differ): the entry copy of a loop region's state.
-template <int N, class in_t, class out_t>
+// Element-wise assignment (a cast when the types differ): the entry copy of a loop region's state. PF lanes each
+// take a contiguous block of N / PF elements (the state's block banks, when it has them).
+template <int N, int PF, class in_t, class out_t>
 void copy(const in_t in[N], out_t out[N]) {
 copy_loop:
-  for (int i = 0; i < N; i++) {
+  for (int j = 0; j < N / PF; j++) {
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
 #endif
-    out[i] = in[i];
+  copy_lane:
+    for (int u = 0; u < PF; u++) {
+#pragma HLS UNROLL
+      out[u * (N / PF) + j] = in[u * (N / PF) + j];
+    }
   }
 }
 

@@ -81,22 +81,48 @@ EltD0:
   }
 }
 
-// fpgac::unary<cfg>(in, out): relu before the cast, clip after it (see finish), or a plain cast. With
-// CFG::shift != 0 the value is first multiplied by 2^shift for free: the raw bits are copied into shifted_t, the
-// input type with its binary point moved (no multiplier, no logic).
-template <class CFG, class in_t, class out_t>
-void unary(const in_t in[CFG::n], out_t out[CFG::n]) {
-Unary:
-  for (int i = 0; i < CFG::n; i++) {
+// fpgac::eltwise_lanes<cfg>(a, b, out): eltwise without axis broadcasting (eltwiseIsFlat in src/ir/design.ts):
+// each operand is the whole array (a_len = n) or a scalar (a_len = 1). CFG::pf lanes each take a contiguous block
+// of n / pf elements, so block-partitioned arrays give every lane its own bank.
+template <class CFG, class a_t, class b_t, class out_t>
+void eltwise_lanes(const a_t a[CFG::a_len], const b_t b[CFG::b_len], out_t out[CFG::n]) {
+  const int per = CFG::n / CFG::pf;
+EltLanes:
+  for (int j = 0; j < per; j++) {
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
 #endif
-    if (CFG::shift == 0) {
-      out[i] = finish<CFG, out_t>(in[i]);
-    } else {
-      typename CFG::shifted_t t;
-      t.range() = in[i].range();
-      out[i] = finish<CFG, out_t>(t);
+  EltLane:
+    for (int u = 0; u < CFG::pf; u++) {
+#pragma HLS UNROLL
+      const int i = u * per + j;
+      out[i] = finish<CFG, out_t>(elt_op<CFG::op>::apply(a[CFG::a_len == 1 ? 0 : i], b[CFG::b_len == 1 ? 0 : i]));
+    }
+  }
+}
+
+// fpgac::unary<cfg>(in, out): relu before the cast, clip after it (see finish), or a plain cast. With
+// CFG::shift != 0 the value is first multiplied by 2^shift for free: the raw bits are copied into shifted_t, the
+// input type with its binary point moved (no multiplier, no logic). CFG::pf lanes each take a contiguous block.
+template <class CFG, class in_t, class out_t>
+void unary(const in_t in[CFG::n], out_t out[CFG::n]) {
+  const int per = CFG::n / CFG::pf;
+Unary:
+  for (int j = 0; j < per; j++) {
+#ifndef FPGAC_PIPELINE_TOP
+#pragma HLS PIPELINE II=1
+#endif
+  UnaryLane:
+    for (int u = 0; u < CFG::pf; u++) {
+#pragma HLS UNROLL
+      const int i = u * per + j;
+      if (CFG::shift == 0) {
+        out[i] = finish<CFG, out_t>(in[i]);
+      } else {
+        typename CFG::shifted_t t;
+        t.range() = in[i].range();
+        out[i] = finish<CFG, out_t>(t);
+      }
     }
   }
 }

@@ -21,16 +21,20 @@
 
 namespace fpgac {
 
+// Both pools: CFG::pf channel lanes side by side; lane u takes channels u*cpl .. u*cpl + cpl - 1 (cpl = c / pf), so
+// block-partitioned input and output arrays give every lane its own bank. All lanes visit the same window taps.
 template <class CFG, class in_t, class out_t>
 void max_pool2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::c * CFG::oh * CFG::ow]) {
 #pragma HLS INLINE off
+  const int cpl = CFG::c / CFG::pf;
 pool_c:
-  for (int ch = 0; ch < CFG::c; ch++) {
+  for (int c1 = 0; c1 < cpl; c1++) {
   pool_oy:
     for (int oy = 0; oy < CFG::oh; oy++) {
     pool_ox:
       for (int ox = 0; ox < CFG::ow; ox++) {
-        in_t m = 0;
+        in_t m[CFG::pf];
+#pragma HLS ARRAY_PARTITION variable=m complete
         bool seen = false;  // padding never wins: m starts at the first in-bounds tap
         // Perfect nest: HLS flattens the window into one pipelined loop, one input read and compare per cycle.
       pool_ky:
@@ -42,14 +46,23 @@ pool_c:
 #endif
             int iy, ix;
             if (window_tap<CFG>(oy, ox, ky, kx, iy, ix)) {
-              const in_t v = in[(ch * CFG::h + iy) * CFG::w + ix];
-              if (!seen || v > m) m = v;
+            pool_lanes:
+              for (int u = 0; u < CFG::pf; u++) {
+#pragma HLS UNROLL
+                const in_t v = in[((u * cpl + c1) * CFG::h + iy) * CFG::w + ix];
+                if (!seen || v > m[u]) m[u] = v;
+              }
               seen = true;
             }
           }
         }
-        const out_t r = m;  // the layer's one cast: quantization then overflow mode of out_t
-        out[(ch * CFG::oh + oy) * CFG::ow + ox] = r;
+      pool_store:
+        for (int u = 0; u < CFG::pf; u++) {
+#pragma HLS UNROLL
+          out_t r = 0;  // no in-bounds tap at all (impossible with valid ONNX pads): 0
+          if (seen) r = m[u];  // the layer's one cast: quantization then overflow mode of out_t
+          out[((u * cpl + c1) * CFG::oh + oy) * CFG::ow + ox] = r;
+        }
       }
     }
   }
@@ -60,15 +73,22 @@ void avg_pool2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::c * CFG:
 #pragma HLS INLINE off
   typedef typename CFG::acc_t acc_t;
   typedef typename CFG::recip_t recip_t;
+  const int cpl = CFG::c / CFG::pf;
 pool_c:
-  for (int ch = 0; ch < CFG::c; ch++) {
+  for (int c1 = 0; c1 < cpl; c1++) {
   pool_oy:
     for (int oy = 0; oy < CFG::oh; oy++) {
     pool_ox:
       for (int ox = 0; ox < CFG::ow; ox++) {
-        acc_t sum = 0;
+        acc_t sum[CFG::pf];
+#pragma HLS ARRAY_PARTITION variable=sum complete
+      pool_clear:
+        for (int u = 0; u < CFG::pf; u++) {
+#pragma HLS UNROLL
+          sum[u] = 0;
+        }
         int count = 0;
-        // Perfect nest: HLS flattens the window into one pipelined loop, one input read and add per cycle.
+        // Perfect nest: HLS flattens the window into one pipelined loop, one input read and add per lane and cycle.
       pool_ky:
         for (int ky = 0; ky < CFG::kh; ky++) {
         pool_kx:
@@ -78,7 +98,11 @@ pool_c:
 #endif
             int iy, ix;
             if (window_tap<CFG>(oy, ox, ky, kx, iy, ix)) {
-              sum += in[(ch * CFG::h + iy) * CFG::w + ix];
+            pool_lanes:
+              for (int u = 0; u < CFG::pf; u++) {
+#pragma HLS UNROLL
+                sum[u] += in[((u * cpl + c1) * CFG::h + iy) * CFG::w + ix];
+              }
               count++;
             }
           }
@@ -87,8 +111,12 @@ pool_c:
         // otherwise n takes at most kh*kw values (HLS builds a divider unless the layer avoids padding).
         const int n = CFG::count_all ? CFG::kh * CFG::kw : (count > 0 ? count : 1);
         const recip_t r = 1.0 / n;
-        const out_t y = sum * r;  // exact product, then the layer's one cast
-        out[(ch * CFG::oh + oy) * CFG::ow + ox] = y;
+      pool_store:
+        for (int u = 0; u < CFG::pf; u++) {
+#pragma HLS UNROLL
+          const out_t y = sum[u] * r;  // exact product, then the layer's one cast
+          out[((u * cpl + c1) * CFG::oh + oy) * CFG::ow + ox] = y;
+        }
       }
     }
   }

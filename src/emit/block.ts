@@ -30,6 +30,12 @@ export interface EmitPlan {
   readonly layouts?: ReadonlyMap<string, { readonly banks: number; readonly layout: 'cyclic' | 'block' }>;
 }
 
+/** Lanes of a region's entry copy: the state's block banks (the plan partitions the region's input alike). */
+export function copyLanes(plan: EmitPlan | undefined, state: string): number {
+  const t = plan?.layouts?.get(state);
+  return t && t.layout === 'block' ? t.banks : 1;
+}
+
 /**
  * The plan's partition of a feature-map array (a buffer, a port or a step function's state parameter), unless it
  * is registers (completely partitioned by its storage pragma). Kernels never partition their feature arguments
@@ -117,7 +123,7 @@ function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block, plan?: EmitPla
     ...featureLayoutPragma(plan, l.stateIn, other),
     ...(plan && ppKind ? [storagePragma(plan.tool, other, ppKind, false)] : []),
     `#pragma HLS ALLOCATION function instances=${fn} limit=1`,
-    `fpgac::copy<${n}>(${ctx.varOf(l.inputs[0])}, ${a});`,
+    `fpgac::copy<${n}, ${copyLanes(plan, l.stateIn)}>(${ctx.varOf(l.inputs[0])}, ${a});`,
     `${l.name}_steps: for (int step = 0; step < ${l.trips}; step++) {`,
     `#pragma HLS LOOP_TRIPCOUNT min=${l.trips} max=${l.trips}`,
     `  if ((step & 1) == 0) ${fn}(${a}, ${b});`,

@@ -118,6 +118,19 @@ export interface EltwiseLayer extends LayerBase {
 }
 
 /**
+ * Whether each operand of an element-wise layer is either the whole output-shaped array in C order or a scalar:
+ * then element i reads a[i] (or a[0]) and b[i] (or b[0]), and lanes can take contiguous blocks of elements
+ * (hw/fpgac/eltwise.h, eltwise_lanes). Broadcasts along some axes keep the general one-element-per-cycle kernel.
+ */
+export function eltwiseIsFlat(l: EltwiseLayer): boolean {
+  const dense: number[] = [];
+  let step = 1;
+  for (let k = ELT_RANK - 1; k >= 0; k--) { dense[k] = step; step *= l.outShape[k]; }
+  const flat = (s: readonly number[]) => s.every((v) => v === 0) || s.every((v, k) => l.outShape[k] === 1 || v === dense[k]);
+  return flat(l.aStrides) && flat(l.bStrides);
+}
+
+/**
  * Unary per-element: out = act(cast(x · 2^shift)) — Relu, Clip, format changes (Reshape/Flatten/Identity: act
  * none), and multiplication by a power of two (shift ≠ 0), which costs nothing: the raw bits are read with the
  * binary point moved by `shift` places, then cast as usual.

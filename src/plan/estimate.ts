@@ -12,7 +12,7 @@
  * - layers run one after another (no dataflow overlap), so the design's II equals its latency.
  */
 import { type FixedFormat } from '../../sim/fixed.js';
-import type { ComputeLayer, ConstData, Conv2dLayer, Design, DenseLayer } from '../ir/design.js';
+import { eltwiseIsFlat, type ComputeLayer, type ConstData, type Conv2dLayer, type Design, type DenseLayer } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { denseAccExact, sparseConv, sparseDense, sparsePointwise, type SparseCode } from './sparse.js';
 
@@ -100,7 +100,16 @@ export function parallelChoices(l: ComputeLayer): Parallel[] {
     return [...divisors(l.nIn).map((d) => ({ pfIn: d, pfOut: 1 })), ...divisors(l.nOut).slice(1).map((d) => ({ pfIn: l.nIn, pfOut: d }))];
   }
   if (l.kind === 'conv2d' && (l.group === 1 || (l.group === l.c && l.c === l.oc))) return divisors(l.oc).map((d) => ({ pfIn: 1, pfOut: d }));
+  // Element-wise kernels: pf_out lanes, each a contiguous block of elements (hw/fpgac/eltwise.h); pools likewise by channel.
+  if (l.kind === 'unary') return divisors(l.n).map((d) => ({ pfIn: 1, pfOut: d }));
+  if (l.kind === 'pool2d') return divisors(l.c).map((d) => ({ pfIn: 1, pfOut: d })); // channel lanes
+  if (l.kind === 'eltwise' && eltwiseIsFlat(l)) return divisors(numel(l.outShape)).map((d) => ({ pfIn: 1, pfOut: d }));
   return [{ pfIn: 1, pfOut: 1 }];
+}
+
+/** An element-wise kernel with `lanes` lanes: each lane its own datapath (~width LUTs and FFs). */
+function lanesOf(e: ComputeEstimate, lanes: number, width: number): ComputeEstimate {
+  return { ...e, lut: e.lut + (lanes - 1) * width, ff: e.ff + (lanes - 1) * width };
 }
 
 function stream(n: number, perElement: number, width: number): ComputeEstimate {
@@ -129,20 +138,23 @@ export function estimateLayer(design: Design, l: ComputeLayer, par: Parallel = {
     case 'matmul':
       return mac(l.batch * l.m * l.n * l.k, l.batch * l.m * l.n, 1, l.k, fmt(l.inputs[0]), fmt(l.inputs[1]), l.acc);
     case 'eltwise': {
-      const e = stream(numel(l.outShape), 1, out.width);
+      const lanes = par.pfOut;
+      const e = lanesOf(stream(numel(l.outShape) / lanes, 1, out.width), lanes, out.width);
       const mul = l.op === 'mul';
       const fa = 'tensor' in l.a ? fmt(l.a.tensor) : l.a.constant.format;
       const fb = 'tensor' in l.b ? fmt(l.b.tensor) : l.b.constant.format;
-      return { ...e, multipliers: mul ? 1 : 0, dsp: mul ? dspPerMultiplier(fa, fb) : 0 };
+      return { ...e, multipliers: mul ? lanes : 0, dsp: mul ? lanes * dspPerMultiplier(fa, fb) : 0 };
     }
     case 'unary':
+      return lanesOf(stream(l.n / par.pfOut, 1, out.width), par.pfOut, out.width);
     case 'transpose':
       return stream(numel(design.tensors[l.output].shape), 1, out.width);
     case 'lut':
       return stream(l.n, 1, out.width);
     case 'pool2d': {
-      const e = stream(l.c * l.oh * l.ow, l.kh * l.kw + PIPELINE_DEPTH, l.acc.width);
-      return l.mode === 'avg' ? { ...e, multipliers: 1, dsp: dspPerMultiplier(l.acc, l.recip) } : e;
+      const lanes = par.pfOut;
+      const e = lanesOf(stream((l.c / lanes) * l.oh * l.ow, l.kh * l.kw + PIPELINE_DEPTH, l.acc.width), lanes, l.acc.width);
+      return l.mode === 'avg' ? { ...e, multipliers: lanes, dsp: lanes * dspPerMultiplier(l.acc, l.recip) } : e;
     }
     case 'softmax': {
       // Three passes over each vector (max, sum, scale); 1/s is a priority encoder, a shift and a table read.

@@ -9,7 +9,7 @@
  * the board (DSP, BRAM18, URAM, LUT, FF) and that layer still costs at least 1% of the latency. With a target frame rate it stops as soon as the target is met. Layers
  * named in the configuration keep the reuse factor given there.
  */
-import type { ComputeLayer, ConstData, Design, Layer } from '../ir/design.js';
+import type { ComputeLayer, ConstData, Design, Layer, LoopLayer } from '../ir/design.js';
 import { computeLayers, layerConstants } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { DiagnosticError, type Diagnostic } from '../diagnostics.js';
@@ -48,7 +48,8 @@ export const ESTIMATE_MODEL =
   '(n_out/pf_out) x (n_in/pf_in) + 5 cycles, a conv (oc/pf_out) x (oh x ow x fan-in + 5); with sparse weights ' +
   '(zeros not stored, see src/plan/sparse.ts) a dense layer takes rows x (steps + 5) and a conv oh x ow x steps + ' +
   'groups x 5, steps counting the non-zero weights of the fullest lane of each group; matmul k + 5 per output; ' +
-  'other kernels one element per cycle. A ' +
+  'element-wise kernels and pools pf_out lanes (contiguous blocks of elements or channels) at one element per lane ' +
+  'and cycle; other kernels one element per cycle. A ' +
   'multiplier is ceil(wa/27)*ceil(wb/18) DSP48E2; LUT/FF: ~60 LUT and ~80 FF of control per layer plus, per ' +
   'multiplier, an accumulator-width adder, and flip-flops for its accumulator and one stage of its two operands ' +
   '(DSP-internal pipeline registers are not fabric FFs); LUTRAM is 64x1 bits per LUT. Layers run ' +
@@ -61,6 +62,8 @@ function bankNeeds(l: ComputeLayer, p: Parallel, e: ComputeEstimate): { input: n
   if (l.kind === 'dense') return { input: p.pfIn, output: p.pfOut, layout: 'cyclic' };
   // A gathered sparse 1×1 conv reads every input channel of a pixel at once: one bank per channel.
   if (l.kind === 'conv2d') return { input: e.sparse?.gather ? l.c : l.group === 1 ? 1 : p.pfOut, output: p.pfOut, layout: 'block' };
+  // Element-wise lanes take contiguous blocks (hw/fpgac/eltwise.h); pool lanes blocks of channels (pool.h).
+  if (l.kind === 'unary' || l.kind === 'eltwise' || l.kind === 'pool2d') return { input: p.pfOut, output: p.pfOut, layout: 'block' };
   return { input: 1, output: 1, layout: 'cyclic' };
 }
 
@@ -94,8 +97,8 @@ type Layout = 'cyclic' | 'block';
  * words) or 'block' (one contiguous run per engine).
  */
 function storedConstants(l: ComputeLayer, p: Parallel, e: ComputeEstimate): { data: ConstData; role: 'weight' | 'table'; banks: number; layout: Layout }[] {
-  const weightBanks = l.kind === 'dense' ? p.pfIn * p.pfOut : l.kind === 'conv2d' ? p.pfOut : 1;
-  const layout: Layout = l.kind === 'conv2d' ? 'block' : 'cyclic';
+  const weightBanks = l.kind === 'dense' ? p.pfIn * p.pfOut : l.kind === 'conv2d' || l.kind === 'eltwise' ? p.pfOut : 1;
+  const layout: Layout = l.kind === 'conv2d' || l.kind === 'eltwise' ? 'block' : 'cyclic';
   const rest = layerConstants(l).map(({ data, role }) => ({ data, role: role === 'table' ? 'table' as const : 'weight' as const, banks: weightBanks, layout }));
   if (!e.sparse) return rest;
   // Sparse (sparse.ts): values (and dense or gathered indices) one bank per lane; the control array and conv tap
@@ -155,7 +158,20 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
       if (u) for (const t of names) tensorLayouts.set(t, u);
     }
   };
-  unifyRegions(design.layers);
+  // A region's entry copy moves the state's block banks' worth of elements a cycle: its source is split alike.
+  // Merging only ever grows partitions, so repeating both rules reaches a fixed point (chained regions).
+  const copyLanesOf = (l: LoopLayer) => { const t = tensorLayouts.get(l.stateIn); return t && t.layout === 'block' ? t.banks : 1; };
+  const regionInputs = (layers: readonly Layer[]): void => layers.forEach((l) => {
+    if (l.kind !== 'loop') return;
+    regionInputs(l.body);
+    needTensor(l.inputs[0], copyLanesOf(l), 'block');
+  });
+  for (let before = '', after = '-'; before !== after;) {
+    before = JSON.stringify([...tensorLayouts]);
+    unifyRegions(design.layers);
+    regionInputs(design.layers);
+    after = JSON.stringify([...tensorLayouts]);
+  }
   const memories: MemoryPlacement[] = [];
   const owner = new Map<MemoryPlacement, string>();
   const extra = new Map<string, { lut: number; ff: number }>();
@@ -210,14 +226,14 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   const latencyOf = (layers: readonly Layer[], runs: number): number => layers.reduce((sum, l) => {
     const e2 = extra.get(l.name) ?? { lut: 0, ff: 0 };
     if (l.kind === 'loop') {
-      const copy = numel(design.tensors[l.stateIn].shape) + PIPELINE_DEPTH;
+      const copy = numel(design.tensors[l.stateIn].shape) / copyLanesOf(l) + PIPELINE_DEPTH;
       const total = copy + l.trips * latencyOf(l.body, runs * l.trips);
       rows.push({ name: l.name, kind: `loop x${l.trips}`, reuse: 1, multipliers: 0, dsp: 0, lut: 60 + e2.lut, ff: 80 + e2.ff, bram18: blocksOf(l.name, 'bram18'), uram: blocksOf(l.name, 'uram'), latency: total, ii: total, runs });
       return sum + total;
     }
     const e = est.get(l.name)!;
     rows.push({
-      name: l.name, kind: l.kind, reuse: e.reuse, multipliers: e.multipliers, dsp: e.dsp, lut: e.lut + e2.lut, ff: e.ff + e2.ff,
+      name: l.name, kind: l.kind, reuse: e.reuse, parallel: { pfIn: parOf(l).pfIn, pfOut: parOf(l).pfOut }, multipliers: e.multipliers, dsp: e.dsp, lut: e.lut + e2.lut, ff: e.ff + e2.ff,
       bram18: blocksOf(l.name, 'bram18'), uram: blocksOf(l.name, 'uram'), latency: e.latency, ii: e.latency, runs,
       ...(e.constantSavings ? { constantWeights: e.constantSavings } : {}),
       ...(e.weights ? { weights: e.weights } : {}),

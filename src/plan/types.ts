@@ -55,6 +55,8 @@ export interface LayerEstimate {
   readonly kind: string;
   /** Multipliers time-shared per cycle: 1 is fully parallel, n means each multiplier does n products. */
   readonly reuse: number;
+  /** The kernel's parallel factors: dense pf_in x pf_out, conv engines, element-wise and pool lanes (pf_out). */
+  readonly parallel?: { readonly pfIn: number; readonly pfOut: number };
   readonly multipliers: number;
   readonly dsp: number;
   readonly lut: number;

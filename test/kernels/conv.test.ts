@@ -10,7 +10,7 @@ import {
   constData, csimSamples, makeDesign, randomRaws, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
-import { expectSameOutputs, itMatchesGxx } from '../support/harness.js';
+import { expectSameOutputs, itMatchesGxx, lanesPlan } from '../support/harness.js';
 
 const DEFAULT = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const rand = rng(20240601);
@@ -173,4 +173,10 @@ describe('conv2d kernel', () => {
   });
 
   itMatchesGxx(async (inc) => expectSame(await csimSamples(design, samples, { apTypesInclude: inc })));
+
+  it('with several engines (the plan\'s parallel factors), g++ still gives the simulator\'s bits', async () => {
+    const plan = lanesPlan(design);
+    expect([...plan.parallel.values()].filter((p) => p.pfOut > 1).length).toBeGreaterThan(3);
+    expectSame(await csimSamples(design, samples, { plan }));
+  });
 });

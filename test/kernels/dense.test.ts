@@ -7,7 +7,7 @@ import {
   constData, csimSamples, firstDifferences, makeDesign, randomRaws, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
-import { expectSameOutputs, itMatchesGxx } from '../support/harness.js';
+import { expectSameOutputs, itMatchesGxx, lanesPlan } from '../support/harness.js';
 
 const DEF = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const W8 = parseFormat('ap_fixed<8,2>');
@@ -104,6 +104,12 @@ const expectSame = (got: Float64Array[][], want: Float64Array[][]) => expectSame
 
 describe('dense and matmul kernels', () => {
   itMatchesGxx(async (inc) => expectSame(sim, await csimSamples(design, samples, { apTypesInclude: inc })));
+
+  it('with several multipliers (the plan\'s parallel factors), g++ still gives the simulator\'s bits', async () => {
+    const plan = lanesPlan(design);
+    expect([...plan.parallel.values()].filter((p) => p.pfIn > 1).length).toBeGreaterThan(5);
+    expectSame(sim, await csimSamples(design, samples, { plan }));
+  });
 
   it('wide-output dense equals the float computation exactly', async () => {
     const layer = layers.find((l) => l.name === 'fc_ref') as DenseLayer;

@@ -7,7 +7,7 @@ import {
   constData, csimSamples, firstDifferences, makeDesign, randomRaws, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
-import { expectSameOutputs, itMatchesGxx, referenceStrides } from '../support/harness.js';
+import { expectSameOutputs, itMatchesGxx, lanesPlan, referenceStrides } from '../support/harness.js';
 
 const DEF = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const rand = rng(99);
@@ -107,6 +107,12 @@ function roundSat(v: number, frac: number, lo: number, hi: number): number {
 
 describe('eltwise and unary kernels', () => {
   itMatchesGxx(async (inc) => expectSame(sim, await csimSamples(design, samples, { apTypesInclude: inc })));
+
+  it('with lanes (the plan\'s parallel factors, for operands without axis broadcasting), g++ still gives the simulator\'s bits', async () => {
+    const plan = lanesPlan(design);
+    expect([...plan.parallel.values()].filter((p) => p.pfOut > 1).length).toBeGreaterThan(3);
+    expectSame(sim, await csimSamples(design, samples, { plan }));
+  });
 
   it('wide-output add and the per-channel broadcast equal the float computation', async () => {
     const kRef = design.outputs.indexOf('y_add_ref');

@@ -9,7 +9,7 @@ import { simulateSample } from '../../sim/simulate.js';
 import { renderPool2d } from '../../src/emit/kernels/pool.js';
 import { makeRenderContext } from '../../src/emit/project.js';
 import { csimSamples, makeDesign, randomSamples, rng, simulateSamples } from '../support/harness.js';
-import { expectSameOutputs, itMatchesGxx } from '../support/harness.js';
+import { expectSameOutputs, itMatchesGxx, lanesPlan } from '../support/harness.js';
 
 const DEFAULT = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 
@@ -157,4 +157,10 @@ describe('pool2d kernel', () => {
   });
 
   itMatchesGxx(async (inc) => expectSame(await csimSamples(design, samples, { apTypesInclude: inc })));
+
+  it('with channel lanes (the plan\'s parallel factors), g++ still gives the simulator\'s bits', async () => {
+    const plan = lanesPlan(design);
+    expect([...plan.parallel.values()].some((p) => p.pfOut > 1)).toBe(true);
+    expectSame(await csimSamples(design, samples, { plan }));
+  });
 });

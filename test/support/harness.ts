@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 import os from 'node:os';
 import path from 'node:path';
-import { ELT_RANK, type Design, type DTensor, type Layer, type ConstData } from '../../src/ir/design.js';
+import { ELT_RANK, computeLayers, type Design, type DTensor, type Layer, type ConstData } from '../../src/ir/design.js';
+import { parallelChoices } from '../../src/plan/estimate.js';
 import { numel } from '../../src/ir/graph.js';
 import { renderProject, writeProject } from '../../src/emit/project.js';
 import { simulateSample } from '../../sim/simulate.js';
@@ -173,4 +174,17 @@ export function referenceStrides(shape: readonly number[]): number[] {
     s *= p[k];
   }
   return st;
+}
+
+/**
+ * A plan giving every layer its second-smallest parallel choice above one (lanes, engines, pf_in), or 1 when it
+ * has none, so that kernels run their multi-lane code paths in g++ tests.
+ */
+export function lanesPlan(design: Design): EmitPlan {
+  const parallel = new Map<string, { pfIn: number; pfOut: number }>();
+  for (const l of computeLayers(design.layers)) {
+    const c = parallelChoices(l).filter((p) => p.pfIn * p.pfOut > 1);
+    parallel.set(l.name, c[Math.min(1, c.length - 1)] ?? { pfIn: 1, pfOut: 1 });
+  }
+  return { tool: 'vitis', schedule: 'sequential', parallel, groups: new Map(), kinds: new Map() };
 }

@@ -2,7 +2,7 @@
  * @fileoverview Renders EltwiseLayer / UnaryLayer into config structs and calls of fpgac::eltwise /
  * fpgac::unary (hw/fpgac/eltwise.h).
  */
-import { ELT_RANK, type EltwiseLayer, type Operand, type UnaryLayer } from '../../ir/design.js';
+import { ELT_RANK, eltwiseIsFlat, type EltwiseLayer, type Operand, type UnaryLayer } from '../../ir/design.js';
 import { numel } from '../../ir/graph.js';
 import { shiftedFormat } from '../../../sim/kernels/eltwise.js';
 import { formatToCpp } from '../../../sim/fixed.js';
@@ -24,10 +24,12 @@ function rank6(prefix: string, values: readonly number[], what: string): Record<
 
 export function renderEltwise(layer: EltwiseLayer, ctx: RenderContext): RenderedLayer {
   const cfg = configName(layer);
-  const fields = {
-    n: numel(layer.outShape),
-    a_len: operandLength(layer.a, ctx),
-    b_len: operandLength(layer.b, ctx),
+  const n = numel(layer.outShape);
+  const lens = { a_len: operandLength(layer.a, ctx), b_len: operandLength(layer.b, ctx) };
+  // Without axis broadcasting the lane kernel runs the plan's lanes (pf_out); otherwise the general 6-D kernel.
+  const flat = eltwiseIsFlat(layer);
+  const fields = flat ? { n, ...lens, pf: ctx.parallel(layer.name).pfOut } : {
+    n, ...lens,
     ...rank6('d', layer.outShape, `${layer.name}.outShape`),
     ...rank6('as', layer.aStrides, `${layer.name}.aStrides`),
     ...rank6('bs', layer.bStrides, `${layer.name}.bStrides`),
@@ -42,7 +44,7 @@ export function renderEltwise(layer: EltwiseLayer, ctx: RenderContext): Rendered
   const constants = [layer.a, layer.b].flatMap((o) => ('constant' in o ? [o.constant] : []));
   return {
     config,
-    call: `fpgac::eltwise<${cfg}>(${ctx.operandVar(layer.a)}, ${ctx.operandVar(layer.b)}, ${ctx.varOf(layer.output)});`,
+    call: `fpgac::${flat ? 'eltwise_lanes' : 'eltwise'}<${cfg}>(${ctx.operandVar(layer.a)}, ${ctx.operandVar(layer.b)}, ${ctx.varOf(layer.output)});`,
     // Both operands may be the same constant; the writer keys constants by name, so a duplicate is harmless.
     constants,
   };
@@ -53,7 +55,7 @@ export function renderUnary(layer: UnaryLayer, ctx: RenderContext): RenderedLaye
   return {
     config: [
       `struct ${cfg} {`,
-      constLines({ n: layer.n, shift: layer.shift ?? 0 }),
+      constLines({ n: layer.n, shift: layer.shift ?? 0, pf: ctx.parallel(layer.name).pfOut }),
       // The input type with its binary point moved by shift: reading the same bits as x · 2^shift.
       `  typedef ${formatToCpp(shiftedFormat(ctx.design.tensors[layer.inputs[0]].format, layer.shift ?? 0))} shifted_t;`,
       actFields(layer.act),

@@ -19,7 +19,7 @@ export function windowsInside(layer: Pool2dLayer): boolean {
 export function renderPool2d(layer: Pool2dLayer, ctx: RenderContext): RenderedLayer {
   const cfg = configName(layer);
   const { c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw } = layer;
-  const lines = [`struct ${cfg} {`, constLines({ c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw })];
+  const lines = [`struct ${cfg} {`, constLines({ c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, pf: ctx.parallel(layer.name).pfOut })];
   if (layer.mode === 'avg') {
     lines.push(
       constLines({ count_all: layer.countIncludePad || windowsInside(layer) }),
