@@ -62,6 +62,18 @@ inline bool window_tap(int oy, int ox, int ky, int kx, int &iy, int &ix) {
   return iy >= 0 && iy < CFG::h && ix >= 0 && ix < CFG::w;
 }
 
+// Sets the N elements of a (completely partitioned) register array to zero in one cycle: the accumulators of a
+// kernel's parallel lanes.
+template <int N, class T>
+inline void clear(T a[N]) {
+#pragma HLS INLINE
+clear_lanes:
+  for (int u = 0; u < N; u++) {
+#pragma HLS UNROLL
+    a[u] = 0;
+  }
+}
+
 // Element-wise assignment (a cast when the types differ): the entry copy of a loop region's state. PF lanes each
 // take a contiguous block of N / PF elements (the state's block banks, when it has them).
 template <int N, int PF, class in_t, class out_t>

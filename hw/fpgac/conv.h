@@ -42,11 +42,7 @@ conv_oc:
   for (int o1 = 0; o1 < opb; o1++) {
     acc_t acc[CFG::pf_out];
 #pragma HLS ARRAY_PARTITION variable=acc complete
-  conv_clear:
-    for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-      acc[u] = 0;
-    }
+    clear<CFG::pf_out>(acc);
   conv_oy:
     for (int oy = 0; oy < CFG::oh; oy++) {
     conv_ox:
@@ -88,35 +84,36 @@ conv_oc:
 }
 
 // Convolution with sparse weights (src/plan/sparse.ts). Channel group o1 (channels u*opb + o1, one per engine)
-// steps through the union of its channels' non-zero taps: n[o1] steps, tap codes tap[base + s] with the bit fields
-// ic | ky | kx, and engine u's weight at that tap in sv[u * taps + base + s] (a stored zero where only other
-// engines of the group need the tap). Every engine reads the same input tap, so the input keeps its single bank.
-//   CFG: the conv2d fields plus taps (total steps), kx_bits, ky_bits; index_t, count_t.
+// takes n[o1] >= 1 steps per output pixel; engine u's weight at step s is sv[u * taps + base + s] (a stored zero
+// where the engine needs no product there), base being the earlier groups' steps. Two ways to pick the input:
+// - CFG::gather = false (any conv): every engine reads the same input tap, whose code tap[base + s] holds the bit
+//   fields ic | ky | kx, so the input keeps its single bank; the steps are the union of the group's non-zero taps.
+// - CFG::gather = true (1x1, one group): the first step of each pixel loads its c channels into registers (the
+//   input has one bank per channel), and engine u reads channel si[u * taps + base + s] of them: each engine
+//   steps through its own channel's non-zero weights.
+// Pixel and step are counters of one flat pipelined loop per group. CFG: the conv2d fields plus taps (steps of all
+// groups), index_len (taps, or pf_out * taps when gathering), gather, kx_bits, ky_bits; index_t, count_t.
 template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
 void conv2d_sparse_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
-                        const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::taps],
+                        const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::index_len],
                         const typename CFG::count_t sn[CFG::oc / CFG::pf_out], const bias_t b[], const shift_t sh[]) {
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
   const int cpg = CFG::c / CFG::group;
   const int opg = CFG::oc / CFG::group;
   const int opb = CFG::oc / CFG::pf_out;
-  const int most = CFG::oh * CFG::ow * cpg * CFG::kh * CFG::kw;  // trips of a group whose union is every tap
-  // sv and out: pf_out block banks (one per engine); in: one bank, or pf_out when depthwise. Written by the plan
-  // where they are declared.
+  const int most = CFG::oh * CFG::ow * cpg * CFG::kh * CFG::kw;  // trips of a group needing every tap
+  // Banks (written by the plan where the arrays are declared): sv, out and, when gathering, si in pf_out blocks
+  // (one per engine); in in one bank, pf_out (depthwise) or c (gathering).
+  in_t xv[CFG::c];
+#pragma HLS ARRAY_PARTITION variable=xv complete
   int base = 0;
 sconv_oc:
   for (int o1 = 0; o1 < opb; o1++) {
-    // Every group has at least one step (sparse.ts stores a zero tap for an all-zero group), so each pixel's
-    // last step writes its outputs. Pixel and step are counters of one flat pipelined loop per group.
     const int n = sn[o1].to_int();
     acc_t acc[CFG::pf_out];
 #pragma HLS ARRAY_PARTITION variable=acc complete
-  sconv_clear:
-    for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-      acc[u] = 0;
-    }
+    clear<CFG::pf_out>(acc);
     int s = 0, oy = 0, ox = 0;
   sconv_steps:
     for (int q = 0; q < CFG::oh * CFG::ow * n; q++) {
@@ -124,12 +121,23 @@ sconv_oc:
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
 #endif
-      const int t = si[base + s].to_int();
-      const int kx = t & ((1 << CFG::kx_bits) - 1);
-      const int ky = (t >> CFG::kx_bits) & ((1 << CFG::ky_bits) - 1);
-      const int ic = t >> (CFG::kx_bits + CFG::ky_bits);
+      int ic = 0, ky = 0, kx = 0;
+      if (!CFG::gather) {
+        const int t = si[base + s].to_int();
+        kx = t & ((1 << CFG::kx_bits) - 1);
+        ky = (t >> CFG::kx_bits) & ((1 << CFG::ky_bits) - 1);
+        ic = t >> (CFG::kx_bits + CFG::ky_bits);
+      }
       int iy, ix;
       const bool inside = window_tap<CFG>(oy, ox, ky, kx, iy, ix);
+      if (CFG::gather && s == 0) {
+      sconv_gather:
+        for (int c = 0; c < CFG::c; c++) {
+#pragma HLS UNROLL
+          xv[c] = 0;
+          if (inside) xv[c] = in[(c * CFG::h + iy) * CFG::w + ix];
+        }
+      }
     sconv_engines:
       for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
@@ -140,7 +148,9 @@ sconv_oc:
           a = 0;
           if (HAS_BIAS) a = b[o];
         }
-        if (inside) a += sv[u * CFG::taps + base + s] * in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
+        const typename CFG::weight_t wv = sv[u * CFG::taps + base + s];
+        if (CFG::gather) a += wv * xv[si[u * CFG::taps + base + s].to_int()];
+        else if (inside) a += wv * in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
         acc[u] = a;
         if (s == n - 1) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
       }
@@ -156,10 +166,10 @@ sconv_oc:
   }
 }
 
-// fpgac::conv2d_sparse<cfg>(in, out, values, taps, counts[, b[, sh]]): the three overloads of conv2d, sparse.
+// fpgac::conv2d_sparse<cfg>(in, out, values, indices, counts[, b[, sh]]): the three overloads of conv2d, sparse.
 template <class CFG, class in_t, class out_t>
 void conv2d_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
-                   const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::taps],
+                   const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::index_len],
                    const typename CFG::count_t sn[CFG::oc / CFG::pf_out], const typename CFG::bias_t b[CFG::oc]) {
 #pragma HLS INLINE off
   conv2d_sparse_core<CFG, true, false>(in, out, sv, si, sn, b, sv);
@@ -167,7 +177,7 @@ void conv2d_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * 
 
 template <class CFG, class in_t, class out_t>
 void conv2d_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
-                   const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::taps],
+                   const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::index_len],
                    const typename CFG::count_t sn[CFG::oc / CFG::pf_out], const typename CFG::bias_t b[CFG::oc],
                    const typename CFG::shift_t sh[CFG::oc]) {
 #pragma HLS INLINE off
@@ -176,109 +186,10 @@ void conv2d_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * 
 
 template <class CFG, class in_t, class out_t>
 void conv2d_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
-                   const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::taps],
+                   const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::index_len],
                    const typename CFG::count_t sn[CFG::oc / CFG::pf_out]) {
 #pragma HLS INLINE off
   conv2d_sparse_core<CFG, false, false>(in, out, sv, si, sn, sv, sv);
-}
-
-// 1x1 convolution (one group) with sparse weights, each engine its own list (src/plan/sparse.ts, sparsePointwise):
-// at each pixel the c input channels are loaded into registers (the input has one bank per channel, so that is one
-// read per bank), then engine u multiplies sv[u][base + s] by channel si[u][base + s] for n[o1] steps; an engine
-// with fewer non-zeros than the group's most multiplies padding zeros.
-//   CFG: the conv2d fields plus taps (values per engine); index_t, count_t.
-template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
-void conv2d_pointwise_sparse_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
-                                  const typename CFG::weight_t sv[CFG::pf_out * CFG::taps],
-                                  const typename CFG::index_t si[CFG::pf_out * CFG::taps],
-                                  const typename CFG::count_t sn[CFG::oc / CFG::pf_out], const bias_t b[], const shift_t sh[]) {
-#pragma HLS INLINE
-  typedef typename CFG::acc_t acc_t;
-  const int opb = CFG::oc / CFG::pf_out;
-  const int most = CFG::oh * CFG::ow * CFG::c;
-  // sv, si and out: pf_out block banks (one per engine); in: one bank per channel. Written by the plan where they
-  // are declared.
-  in_t xv[CFG::c];
-#pragma HLS ARRAY_PARTITION variable=xv complete
-  int base = 0;
-pconv_oc:
-  for (int o1 = 0; o1 < opb; o1++) {
-    // At least one step per group (sparse.ts), so each pixel's last step writes its outputs; one flat pipelined
-    // loop per group, its first step of each pixel loading the pixel's channels.
-    const int n = sn[o1].to_int();
-    acc_t acc[CFG::pf_out];
-#pragma HLS ARRAY_PARTITION variable=acc complete
-  pconv_clear:
-    for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-      acc[u] = 0;
-    }
-    int s = 0, oy = 0, ox = 0;
-  pconv_steps:
-    for (int q = 0; q < CFG::oh * CFG::ow * n; q++) {
-#pragma HLS LOOP_TRIPCOUNT min=1 max=most
-#ifndef FPGAC_PIPELINE_TOP
-#pragma HLS PIPELINE II=1
-#endif
-      if (s == 0) {
-        int iy, ix;
-        const bool inside = window_tap<CFG>(oy, ox, 0, 0, iy, ix);
-      pconv_gather:
-        for (int ic = 0; ic < CFG::c; ic++) {
-#pragma HLS UNROLL
-          xv[ic] = 0;
-          if (inside) xv[ic] = in[(ic * CFG::h + iy) * CFG::w + ix];
-        }
-      }
-    pconv_engines:
-      for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-        const int o = u * opb + o1;
-        acc_t a = acc[u];
-        if (s == 0) {
-          a = 0;
-          if (HAS_BIAS) a = b[o];
-        }
-        a += sv[u * CFG::taps + base + s] * xv[si[u * CFG::taps + base + s].to_int()];
-        acc[u] = a;
-        if (s == n - 1) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
-      }
-      if (++s == n) {
-        s = 0;
-        if (++ox == CFG::ow) {
-          ox = 0;
-          oy++;
-        }
-      }
-    }
-    base += n;
-  }
-}
-
-// fpgac::conv2d_pointwise_sparse<cfg>(in, out, values, channels, counts[, b[, sh]]).
-template <class CFG, class in_t, class out_t>
-void conv2d_pointwise_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
-                             const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::pf_out * CFG::taps],
-                             const typename CFG::count_t sn[CFG::oc / CFG::pf_out], const typename CFG::bias_t b[CFG::oc]) {
-#pragma HLS INLINE off
-  conv2d_pointwise_sparse_core<CFG, true, false>(in, out, sv, si, sn, b, sv);
-}
-
-template <class CFG, class in_t, class out_t>
-void conv2d_pointwise_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
-                             const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::pf_out * CFG::taps],
-                             const typename CFG::count_t sn[CFG::oc / CFG::pf_out], const typename CFG::bias_t b[CFG::oc],
-                             const typename CFG::shift_t sh[CFG::oc]) {
-#pragma HLS INLINE off
-  conv2d_pointwise_sparse_core<CFG, true, true>(in, out, sv, si, sn, b, sh);
-}
-
-template <class CFG, class in_t, class out_t>
-void conv2d_pointwise_sparse(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
-                             const typename CFG::weight_t sv[CFG::pf_out * CFG::taps], const typename CFG::index_t si[CFG::pf_out * CFG::taps],
-                             const typename CFG::count_t sn[CFG::oc / CFG::pf_out]) {
-#pragma HLS INLINE off
-  conv2d_pointwise_sparse_core<CFG, false, false>(in, out, sv, si, sn, sv, sv);
 }
 
 // Convolution with a bias [oc].

@@ -33,11 +33,7 @@ void dense_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG:
   // body), which HLS flattens into one pipelined loop: it fills once, not once per output.
   acc_t acc[CFG::pf_out];
 #pragma HLS ARRAY_PARTITION variable=acc complete
-DenseClear:
-  for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-    acc[u] = 0;
-  }
+  clear<CFG::pf_out>(acc);
 DenseRows:
   for (int r = 0; r < CFG::rows; r++) {
   DenseOut:

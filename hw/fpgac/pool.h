@@ -82,11 +82,7 @@ pool_c:
       for (int ox = 0; ox < CFG::ow; ox++) {
         acc_t sum[CFG::pf];
 #pragma HLS ARRAY_PARTITION variable=sum complete
-      pool_clear:
-        for (int u = 0; u < CFG::pf; u++) {
-#pragma HLS UNROLL
-          sum[u] = 0;
-        }
+        clear<CFG::pf>(sum);
         int count = 0;
         // Perfect nest: HLS flattens the window into one pipelined loop, one input read and add per lane and cycle.
       pool_ky:

@@ -12,7 +12,7 @@
  * All outputs' steps form one flat pipelined loop: a `last` flag ends output o, so no cycles are lost to
  * re-entering a loop per output.
  *
- * Conv, 1×1 with one group (fpgac::conv2d_pointwise_sparse): see sparsePointwise, each engine its own list.
+ * Conv, 1×1 with one group (fpgac::conv2d_sparse, gathering): see sparsePointwise, each engine its own list.
  *
  * Other convs (fpgac::conv2d_sparse, hw/fpgac/conv.h): pf_out engines compute channels u·opb + o1 (u < pf_out) side by
  * side and read the same input tap every cycle (the input has one bank). Group o1 steps through the union of its

@@ -21,7 +21,9 @@ export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLa
     `  typedef ${formatToCpp(layer.acc)} acc_t; // exact: no partial sum is quantized or overflows`,
     ...shiftTypes(layer, ctx),
   ];
-  const sparseFields: Record<string, number> = !sp ? {} : sp.gather ? { taps: sp.values.shape[1] } : { taps: sp.values.shape[1], kx_bits: sp.kxBits!, ky_bits: sp.kyBits! };
+  const sparseFields: Record<string, number | boolean> = !sp ? {} : {
+    taps: sp.values.shape[1], index_len: sp.index.raw.length, gather: !!sp.gather, kx_bits: sp.kxBits ?? 0, ky_bits: sp.kyBits ?? 0,
+  };
   const config = [
     `struct ${cfg} {`,
     constLines({ c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group, pf_out: par.pfOut, ...sparseFields }),
@@ -35,7 +37,7 @@ export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLa
   const args = [ctx.varOf(layer.inputs[0]), ctx.varOf(layer.output), ...consts.map((k) => ctx.constVarOf(k))];
   return {
     config,
-    call: `fpgac::${sp ? (sp.gather ? 'conv2d_pointwise_sparse' : 'conv2d_sparse') : 'conv2d'}<${cfg}>(${args.join(', ')});`,
+    call: `fpgac::${sp ? 'conv2d_sparse' : 'conv2d'}<${cfg}>(${args.join(', ')});`,
     constants: consts,
   };
 }
