@@ -109,6 +109,7 @@ export function makeProgram(io: Io): Command {
       io.out(`  HLS project: ${rel}/build_prj.tcl (vitis_hls -f build_prj.tcl)`);
       io.out(`  C-simulation: make -C ${rel} csim`);
       io.out(`  report:      ${rel}/report.md, ${rel}/report.html, ${rel}/report.json`);
+      for (const w of r.report.warnings ?? []) io.err(`fpgac: warning: ${w}`);
       if (p.synthesis) io.out(`  HLS (${p.synthesis.tool}): latency ${p.synthesis.latencyMax} cycles, ${p.synthesis.resources.dsp} DSP, ${p.synthesis.resources.bram18} BRAM18, ${p.synthesis.resources.lut} LUT`);
     });
 

@@ -49,6 +49,8 @@ export interface Report {
   readonly regions: readonly RegionReport[];
   /** The hardware plan (memory placement, parallelism, estimates), when one was made. */
   readonly plan?: Plan;
+  /** Things the user should know that do not stop the build (printed by the CLI, listed in report.md). */
+  readonly warnings?: readonly string[];
   /** `--precision auto`: widths tried, the chosen one, and its cost against the default precision. */
   readonly precisionSearch?: {
     readonly minAgreement: number;
@@ -68,6 +70,18 @@ function macsOf(l: ComputeLayer): number {
     case 'matmul': return l.batch * l.m * l.k * l.n;
     default: return 0;
   }
+}
+
+/**
+ * MAC layers whose weights are all zero in their format: the layer then outputs its bias only. A pruned model
+ * rarely means that; weights below the format's step usually do (hls4ml's dense_big_keras at ap_fixed<16,6>).
+ */
+export function zeroWeightWarnings(design: Design): string[] {
+  return computeLayers(design.layers).flatMap((l) => {
+    if ((l.kind !== 'dense' && l.kind !== 'conv2d') || l.weight.raw.some((r) => r !== 0)) return [];
+    const f = l.weight.format;
+    return [`layer '${l.name}' (node '${l.sources[0] ?? l.name}'): all ${l.weight.raw.length} weights are 0 in ${formatToCpp(f)}, so it outputs its bias only; weights smaller than the format's step 2^-${f.width - f.int} round to 0: use --calibrate (weight formats from their values) or a --precision with more fraction bits`];
+  });
 }
 
 export function buildReport(design: Design, passes: readonly string[], tool: string): Report {
@@ -112,9 +126,10 @@ export function buildReport(design: Design, passes: readonly string[], tool: str
     collect(l.body);
   });
   collect(design.layers);
+  const warnings = zeroWeightWarnings(design);
   return {
     tool, model: design.model, top: design.name, precision: design.precision, passes,
-    layers, regions,
+    layers, regions, ...(warnings.length ? { warnings } : {}),
     totals: {
       params: [...unique.values()].reduce((s, c) => s + c.raw.length, 0),
       zeroParams: [...unique.values()].reduce((s, c) => s + c.raw.filter((r) => r === 0).length, 0),
@@ -133,6 +148,7 @@ export function renderReportMd(r: Report): string {
     '',
     `Totals: ${r.totals.layers} layers, ${r.totals.params} parameters (${r.totals.zeroParams} zero, ${pct(r.totals.zeroParams, r.totals.params)}), ${r.totals.macs} MACs per inference, ${r.totals.uniqueWeightBits} bits of stored constants (each shared constant counted once).`,
     '',
+    ...(r.warnings?.length ? ['## Warnings', '', ...r.warnings.map((w) => `- ${w}`), ''] : []),
     '| # | layer | kind | ONNX nodes | input | output | params | zero | MACs | output format | accumulator |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...r.layers.map((l, i) => `| ${i} | ${l.name}${l.region ? ` (in ${l.region}, x${l.runs})` : ''} | ${l.kind}${l.activation ? `+${l.activation}` : ''} | ${l.sources.join(', ')} | ${l.inputShapes.map((s) => s.join('x')).join(', ')} | ${l.outputShape.join('x')} | ${l.params} | ${l.zeroParams} | ${l.macs} | \`${l.formats.output}\` | ${l.formats.accumulator ? `\`${l.formats.accumulator}\`` : ''} |`),

@@ -136,6 +136,27 @@ describe('fpgac CLI', () => {
     expect(readdirSync(path.join(dir, 'trace')).length).toBeGreaterThan(0);
   });
 
+  it('warns when a layer\'s weights all round to zero, and calibration (formats from the values) removes it', () => {
+    const file = path.join(dir, 'tiny-weights.onnx');
+    // Weights of about 1e-4: below ap_fixed<16,6>'s step 2^-10, as in hls4ml's dense_big_keras.
+    buildModel({
+      inputs: [{ name: 'x', dims: ['N', 8] }], outputs: [{ name: 'y' }],
+      initializers: [{ name: 'W', dims: [8, 4], values: values(32, 5).map((v) => v / 2048 + (v >= 0 ? 1e-6 : -1e-6)) }, { name: 'b', dims: [4], values: values(4, 6) }],
+      nodes: [{ op: 'MatMul', inputs: ['x', 'W'], outputs: ['h'] }, { op: 'Add', inputs: ['h', 'b'], outputs: ['y'] }],
+    }, file);
+    const plain = fpgac('build', file, '-o', path.join(dir, 'tw'));
+    expect(plain.code).toBe(0);
+    const warnings = plain.err.trim().split('\n');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^fpgac: warning: layer '\w+' \(node '\w+'\): all 32 weights are 0 in ap_fixed<16,6,AP_RND_CONV,AP_SAT>.*--calibrate/);
+    expect(readFileSync(path.join(dir, 'tw', 'report.md'), 'utf8')).toContain('## Warnings');
+    const x = path.join(dir, 'tw-x.npy');
+    writeNpy(x, { shape: [4, 8], data: Float64Array.from(values(32, 11)) });
+    const calibrated = fpgac('build', file, '--calibrate', x, '-o', path.join(dir, 'tw-cal'));
+    expect(calibrated.code).toBe(0);
+    expect(calibrated.err).toBe('');
+  });
+
   it('inspect prints ops, parameters, zero weights and unsupported ops', () => {
     const r = fpgac('inspect', path.join(REPO, 'examples', 'dsodenet-digits', 'model.onnx'), '--json');
     expect(r.code).toBe(0);
