@@ -2,7 +2,7 @@
  * @fileoverview report.json / report.md: per layer the op, ONNX sources, shapes, parameters, zero weights,
  * formats and MACs, plus model totals and the pass log.
  */
-import { formatToCpp } from '../sim/fixed.js';
+import { formatToCpp, fracBits } from '../sim/fixed.js';
 import type { ComputeLayer, ConstData, Design, Layer, LoopLayer } from './ir/design.js';
 import { computeLayers, layerConstants } from './ir/design.js';
 
@@ -80,7 +80,7 @@ export function zeroWeightWarnings(design: Design): string[] {
   return computeLayers(design.layers).flatMap((l) => {
     if ((l.kind !== 'dense' && l.kind !== 'conv2d') || l.weight.raw.some((r) => r !== 0)) return [];
     const f = l.weight.format;
-    return [`layer '${l.name}' (node '${l.sources[0] ?? l.name}'): all ${l.weight.raw.length} weights are 0 in ${formatToCpp(f)}, so it outputs its bias only; weights smaller than the format's step 2^-${f.width - f.int} round to 0: use --calibrate (weight formats from their values) or a --precision with more fraction bits`];
+    return [`layer '${l.name}' (node '${l.sources[0] ?? l.name}'): all ${l.weight.raw.length} weights are 0 in ${formatToCpp(f)}, so it outputs its bias only; weights smaller than the format's step 2^-${fracBits(f)} round to 0: use --calibrate (weight formats from their values) or a --precision with more fraction bits`];
   });
 }
 

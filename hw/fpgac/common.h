@@ -62,6 +62,19 @@ inline bool window_tap(int oy, int ox, int ky, int kx, int &iy, int &ix) {
   return iy >= 0 && iy < CFG::h && ix >= 0 && ix < CFG::w;
 }
 
+// The running sum a flat MAC loop continues: a fresh start (the bias, or 0 without one) at an output's first step,
+// else the accumulator so far. The cast of the bias into acc_t is exact (acc_t holds its fraction bits).
+template <bool HAS_BIAS, class acc_t, class bias_t>
+inline acc_t acc_start(bool first, const acc_t &acc, const bias_t *b, int o) {
+#pragma HLS INLINE
+  acc_t a = acc;
+  if (first) {
+    a = 0;
+    if (HAS_BIAS) a = b[o];
+  }
+  return a;
+}
+
 // Sets the N elements of a (completely partitioned) register array to zero in one cycle: the accumulators of a
 // kernel's parallel lanes.
 template <int N, class T>

@@ -66,11 +66,7 @@ conv_oc:
 #pragma HLS UNROLL
                 const int o = u * opb + o1;
                 const int g = o / opg;
-                acc_t a = acc[u];
-                if (first) {
-                  a = 0;
-                  if (HAS_BIAS) a = b[o];
-                }
+                acc_t a = acc_start<HAS_BIAS>(first, acc[u], b, o);
                 if (inside) a += wt[((o * cpg + ic) * CFG::kh + ky) * CFG::kw + kx] * in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
                 acc[u] = a;
                 if (last) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
@@ -143,11 +139,7 @@ sconv_oc:
 #pragma HLS UNROLL
         const int o = u * opb + o1;
         const int g = o / opg;
-        acc_t a = acc[u];
-        if (s == 0) {
-          a = 0;
-          if (HAS_BIAS) a = b[o];
-        }
+        acc_t a = acc_start<HAS_BIAS>(s == 0, acc[u], b, o);
         const typename CFG::weight_t wv = sv[u * CFG::taps + base + s];
         if (CFG::gather) a += wv * xv[si[u * CFG::taps + base + s].to_int()];
         else if (inside) a += wv * in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];

@@ -47,11 +47,7 @@ DenseRows:
       DenseMacOut:
         for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
-          acc_t a = acc[u];
-          if (i0 == 0) {
-            a = 0;
-            if (HAS_BIAS) a = b[o0 + u];
-          }
+          acc_t a = acc_start<HAS_BIAS>(i0 == 0, acc[u], b, o0 + u);
         DenseMacIn:
           for (int v = 0; v < CFG::pf_in; v++) {
 #pragma HLS UNROLL

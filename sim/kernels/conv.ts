@@ -20,7 +20,7 @@
  */
 import { formatToCpp, fracBits, maxRaw, minRaw, type FixedFormat } from '../fixed.js';
 import type { Conv2dLayer } from '../../src/ir/design.js';
-import { finishRun, fusedOf, makeFinish, RAW, runShifted, type Finish, type Fused, type KernelIO } from './common.js';
+import { accRange, finishRun, fusedOf, macInexact, makeFinish, RAW, runShifted, type Finish, type Fused, type KernelIO } from './common.js';
 
 /**
  * The layer's sizes as int32 values (`| 0`, after checkShapes found them integers): V8 then speculates integer
@@ -97,13 +97,6 @@ function outputRanges(k: number, outLen: number, n: number, s: number, p: number
   return [lo, hi];
 }
 
-/** The signed range an acc format can hold (AP_SAT_SYM excludes the most negative code, as finishNum does). */
-export function accRange(f: FixedFormat): [number, number] {
-  const hi = maxRaw(f);
-  const lo = f.signed && f.o === 'AP_SAT_SYM' && f.width > 1 ? -hi : minRaw(f);
-  return [lo, hi];
-}
-
 function fail(layer: Conv2dLayer, why: string): never {
   throw new Error(`conv2d layer '${layer.name}': ${why}`);
 }
@@ -120,41 +113,10 @@ function checkShapes(layer: Conv2dLayer): void {
   for (const k of ['sh', 'sw', 'dh', 'dw'] as const) if (!(layer[k] >= 1)) fail(layer, `${k} must be >= 1`);
 }
 
-/**
- * Checks the IR's exactness promise with the real weights: every partial sum (any subset of taps, since padding
- * skips some) lies in [bias + Σ min(0, w·x), bias + Σ max(0, w·x)] over the input format's range, which must fit
- * the acc format, in units the acc can represent exactly.
- */
+/** Checks the IR's exactness promise with the real weights (macInexact in common.ts). */
 function checkExact(layer: Conv2dLayer, inF: FixedFormat): void {
-  const acc = layer.acc;
-  const name = formatToCpp(acc);
-  if (acc.width > 52) fail(layer, `accumulator ${name} is wider than 52 bits; the simulator computes in exact JS numbers`);
-  const aF = fracBits(acc);
-  const wF = fracBits(layer.weight.format);
-  if (aF < wF + fracBits(inF)) fail(layer, `accumulator ${name} has fewer fraction bits than a weight·input product (${wF + fracBits(inF)}): the sum would not be exact`);
-  if (layer.bias && aF < fracBits(layer.bias.format)) fail(layer, `accumulator ${name} cannot hold the bias exactly`);
-  const xLo = minRaw(inF);
-  const xHi = maxRaw(inF);
-  const [lo, hi] = accRange(acc);
-  const perOc = (layer.c / layer.group) * layer.kh * layer.kw;
-  const pScale = 2 ** (aF - wF - fracBits(inF));
-  for (let o = 0; o < layer.oc; o++) {
-    const b = layer.bias ? layer.bias.raw[o] * 2 ** (aF - fracBits(layer.bias.format)) : 0;
-    let down = 0;
-    let up = 0;
-    for (let t = o * perOc; t < (o + 1) * perOc; t++) {
-      const w = layer.weight.raw[t];
-      down += Math.min(0, w * xLo, w * xHi);
-      up += Math.max(0, w * xLo, w * xHi);
-    }
-    if (b + down * pScale < lo || b + up * pScale > hi) {
-      fail(layer, `accumulator ${name} can overflow for output channel ${o}: partial sums reach [${toUnits(b + down * pScale, aF)}, ${toUnits(b + up * pScale, aF)}]`);
-    }
-  }
-}
-
-function toUnits(raw: number, frac: number): string {
-  return String(raw * 2 ** -frac);
+  const why = macInexact(layer.acc, inF, layer.weight, (layer.c / layer.group) * layer.kh * layer.kw, layer.bias, 'output channel');
+  if (why) fail(layer, why);
 }
 
 function buildPlan(layer: Conv2dLayer, inF: FixedFormat): ConvPlan {

@@ -13,7 +13,8 @@
 import { formatToCpp, fracBits, fromDouble, maxRaw, minRaw, type FixedFormat } from '../fixed.js';
 import type { Pool2dLayer } from '../../src/ir/design.js';
 import { finishFast, makeFinish, type Finish, type KernelIO } from './common.js';
-import { accRange, tapRanges } from './conv.js';
+import { tapRanges } from './conv.js';
+import { accRange } from './common.js';
 
 interface PoolPlan {
   readonly inFormat: FixedFormat; // the plan was checked for this input format only

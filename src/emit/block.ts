@@ -14,6 +14,7 @@ import { renderLayer } from './kernels/index.js';
 import type { BufferGroup } from '../plan/buffers.js';
 import type { MemKind, MemoryPlacement, Schedule } from '../plan/types.js';
 import { layoutPragma, storagePragma, type HlsTool } from './pragmas.js';
+import { copyLanes, type TensorLayout } from '../plan/layout.js';
 
 /** What the plan decided that the C++ must say: shared buffers and where each memory lives. */
 export interface EmitPlan {
@@ -27,13 +28,7 @@ export interface EmitPlan {
   /** The constants' placements (banks, layout, reshape), for their layout pragmas. */
   readonly constants?: ReadonlyMap<string, MemoryPlacement>;
   /** The feature maps' bank partitions (sequential schedule), for their layout pragmas. */
-  readonly layouts?: ReadonlyMap<string, { readonly banks: number; readonly layout: 'cyclic' | 'block' }>;
-}
-
-/** Lanes of a region's entry copy: the state's block banks (the plan partitions the region's input alike). */
-export function copyLanes(plan: EmitPlan | undefined, state: string): number {
-  const t = plan?.layouts?.get(state);
-  return t && t.layout === 'block' ? t.banks : 1;
+  readonly layouts?: ReadonlyMap<string, TensorLayout>;
 }
 
 /**
@@ -123,7 +118,7 @@ function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block, plan?: EmitPla
     ...featureLayoutPragma(plan, l.stateIn, other),
     ...(plan && ppKind ? [storagePragma(plan.tool, other, ppKind, false)] : []),
     `#pragma HLS ALLOCATION function instances=${fn} limit=1`,
-    `fpgac::copy<${n}, ${copyLanes(plan, l.stateIn)}>(${ctx.varOf(l.inputs[0])}, ${a});`,
+    `fpgac::copy<${n}, ${copyLanes(plan?.layouts, l.stateIn)}>(${ctx.varOf(l.inputs[0])}, ${a});`,
     `${l.name}_steps: for (int step = 0; step < ${l.trips}; step++) {`,
     `#pragma HLS LOOP_TRIPCOUNT min=${l.trips} max=${l.trips}`,
     `  if ((step & 1) == 0) ${fn}(${a}, ${b});`,

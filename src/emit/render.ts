@@ -6,6 +6,7 @@
 import type { ConstData, Design, ComputeLayer, ComputeKind, Layer, Operand, Activation } from '../ir/design.js';
 import { constLines } from './cpp.js';
 import { formatToCpp } from '../../sim/fixed.js';
+import type { SparseCode } from '../plan/sparse.js';
 
 export interface RenderContext {
   readonly design: Design;
@@ -26,10 +27,8 @@ export interface RenderContext {
 export interface Parallelism {
   readonly pfIn: number;
   readonly pfOut: number;
-  /** The layer reads sparse weights (src/plan/sparse.ts) at these parallel factors. */
-  readonly sparse?: boolean;
-  /** Sparse 1×1 conv with the pixel's channels gathered into registers (sparsePointwise). */
-  readonly gather?: boolean;
+  /** The sparse encoding the layer reads (src/plan/sparse.ts), when the plan chose one. */
+  readonly sparse?: SparseCode;
 }
 
 export interface RenderedLayer {

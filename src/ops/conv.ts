@@ -88,14 +88,9 @@ export const ConvOp: OpDef<ConvParams> = {
   evaluate: evaluateConv,
   constantInputs: [1, 2],
   lower(node, p, ctx) {
-    const x = ctx.input(node.inputs[0]);
-    const wT = ctx.constant(node.inputs[1])!;
-    const bT = node.inputs[2] ? ctx.constant(node.inputs[2]) : undefined;
-    const out = ctx.output(node.outputs[0]);
+    const { x, out, base, weight, bias, acc, shift } = lowerMacNode(node, ctx, (xs, wT) => [wT.shape[0], as4d(xs)[1] / p.group, p.win.kh, p.win.kw]);
     const [, c, h, w] = as4d(x.shape);
-    const oc = wT.shape[0];
-    const base = ctx.layerName(node);
-    const { weight, bias, acc, shift } = lowerMacConstants(ctx, base, [oc, c / p.group, p.win.kh, p.win.kw], wT, bT, x.format);
+    const oc = weight.shape[0];
     const { kh, kw, sh, sw, dh, dw, pt, pl, oh, ow } = p.win;
     ctx.add({
       kind: 'conv2d', name: base, sources: sourcesOf(node), inputs: [x.name], output: out.name,
@@ -106,10 +101,24 @@ export const ConvOp: OpDef<ConvParams> = {
 };
 
 /**
+ * A multiply-accumulate node (Conv, Gemm/MatMul with a constant weight: X, W, optional B) lowered up to its layer:
+ * the input and output tensors, the layer name, and the constants and accumulator (lowerMacConstants), the weight
+ * stored in the shape `weightShape` gives from X's shape and W.
+ */
+export function lowerMacNode(node: Node, ctx: LowerContext, weightShape: (xShape: readonly number[], wT: Tensor) => readonly number[]) {
+  const x = ctx.input(node.inputs[0]);
+  const wT = ctx.constant(node.inputs[1])!;
+  const bT = node.inputs[2] ? ctx.constant(node.inputs[2]) : undefined;
+  const out = ctx.output(node.outputs[0]);
+  const base = ctx.layerName(node);
+  return { x, out, base, ...lowerMacConstants(ctx, base, weightShape(x.shape, wT), wT, bT, x.format) };
+}
+
+/**
  * Weights and bias of a multiply-accumulate layer (Conv, Dense) as design constants, and the accumulator that holds
  * their exact sum: formats from the options or calibration (macFormats), the weight stored in `shape`.
  */
-export function lowerMacConstants(ctx: LowerContext, base: string, shape: readonly number[], wT: Tensor, bT: Tensor | undefined, x: FixedFormat) {
+function lowerMacConstants(ctx: LowerContext, base: string, shape: readonly number[], wT: Tensor, bT: Tensor | undefined, x: FixedFormat) {
   const outputs = shape[0];
   const per = wT.data.length / outputs;
   // Calibrated designs give each output channel its own precision where that helps: a channel whose weights are

@@ -9,7 +9,7 @@ import { numel, tensor } from '../ir/graph.js';
 import { attrFloat, attrInt } from '../onnx/attrs.js';
 import { DiagnosticError } from '../diagnostics.js';
 import type { InputInfo, OpDef } from './types.js';
-import { lowerAct, lowerMacConstants } from './conv.js';
+import { lowerAct, lowerMacNode } from './conv.js';
 import { applyFloatAct, type FloatAct } from './activation.js';
 import { broadcastMap, broadcastShape } from './broadcast.js';
 import { productSumFormat } from '../quant/acc.js';
@@ -183,13 +183,8 @@ export const DenseOp: OpDef<DenseParams> = {
   },
   constantInputs: [1, 2],
   lower(node, p, ctx) {
-    const x = ctx.input(node.inputs[0]);
-    const wT = ctx.constant(node.inputs[1])!;
-    const bT = node.inputs[2] ? ctx.constant(node.inputs[2]) : undefined;
-    const out = ctx.output(node.outputs[0]);
-    const [nOut, nIn] = wT.shape;
-    const base = ctx.layerName(node);
-    const { weight, bias, acc, shift } = lowerMacConstants(ctx, base, [nOut, nIn], wT, bT, x.format);
+    const { x, out, base, weight, bias, acc, shift } = lowerMacNode(node, ctx, (_, wT) => wT.shape);
+    const [nOut, nIn] = weight.shape;
     ctx.add({
       kind: 'dense', name: base, sources: sourcesOf(node), inputs: [x.name], output: out.name,
       rows: numel(x.shape) / nIn, nIn, nOut, weight, bias,

@@ -88,9 +88,8 @@ function mac(trips: number, fills: number, p: number, products: number, x: Fixed
 export interface Parallel {
   readonly pfIn: number;
   readonly pfOut: number;
-  /** Set by the plan (never an input): the layer reads sparse weights (see sparse.ts), gathered for 1×1 convs. */
-  readonly sparse?: boolean;
-  readonly gather?: boolean;
+  /** Set by the plan (never an input): the sparse encoding the estimate chose (see sparse.ts). */
+  readonly sparse?: SparseCode;
 }
 
 /** The parallel factors a layer's kernel accepts, fewest multipliers first (see hw/fpgac/dense.h, conv.h). */
@@ -167,16 +166,23 @@ export function estimateLayer(design: Design, l: ComputeLayer, par: Parallel = {
 /** A sparse alternative: its encoding and latency, or why the layer stays dense. */
 type SparseOption = { code: SparseCode; latency: number } | { why: string };
 
-function zerosOf(raw: readonly number[]): number {
-  let z = 0;
-  for (const r of raw) if (r === 0) z++;
+const zeroCounts = new WeakMap<ConstData, number>();
+
+/** Zero weights of a constant (cached: the planner estimates every layer at every trial). */
+function zerosOf(c: ConstData): number {
+  let z = zeroCounts.get(c);
+  if (z === undefined) {
+    z = 0;
+    for (const r of c.raw) if (r === 0) z++;
+    zeroCounts.set(c, z);
+  }
   return z;
 }
 
 /** Sparse when it stores fewer values and saves cycles at the same multipliers; otherwise dense, saying why. */
 function withStorage(e: ComputeEstimate, l: DenseLayer | Conv2dLayer, s: SparseOption): ComputeEstimate {
   const weights = l.weight.raw.length;
-  const zeros = zerosOf(l.weight.raw);
+  const zeros = zerosOf(l.weight);
   if ('why' in s) return { ...e, weights: { storage: 'dense', weights, zeros, stored: weights, why: s.why } };
   const { code, latency } = s;
   // Sparse must hold fewer bits (values, indices and control together) and take fewer cycles than dense.
@@ -193,7 +199,7 @@ function withStorage(e: ComputeEstimate, l: DenseLayer | Conv2dLayer, s: SparseO
 }
 
 function denseSparse(l: DenseLayer, par: Parallel, inF: FixedFormat): SparseOption {
-  if (!l.weight.raw.includes(0)) return { why: 'no zero weights' };
+  if (!zerosOf(l.weight)) return { why: 'no zero weights' };
   if (par.pfOut > 1) return { why: 'every input is read each cycle (pf_in = n_in): zeros cost no cycles' };
   if (!denseAccExact(l, inF)) return { why: 'the accumulator is not exact, so the serial order is kept' };
   const code = sparseDense(l, par.pfIn);
@@ -201,7 +207,7 @@ function denseSparse(l: DenseLayer, par: Parallel, inF: FixedFormat): SparseOpti
 }
 
 function convSparse(l: Conv2dLayer, par: Parallel): SparseOption {
-  if (!l.weight.raw.includes(0)) return { why: 'no zero weights' };
+  if (!zerosOf(l.weight)) return { why: 'no zero weights' };
   // One flat pipelined loop per channel group (hw/fpgac/conv.h): pixels x that group's steps.
   const latency = (code: SparseCode) => l.oh * l.ow * code.steps + (l.oc / par.pfOut) * PIPELINE_DEPTH;
   const union = sparseConv(l, par.pfOut);

@@ -9,8 +9,8 @@
  * the board (DSP, BRAM18, URAM, LUT, FF) and that layer still costs at least 1% of the latency. With a target frame rate it stops as soon as the target is met. Layers
  * named in the configuration keep the reuse factor given there.
  */
-import type { ComputeLayer, ConstData, Design, Layer, LoopLayer } from '../ir/design.js';
-import { computeLayers, layerConstants } from '../ir/design.js';
+import type { ComputeLayer, Design, Layer } from '../ir/design.js';
+import { computeLayers } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { DiagnosticError, type Diagnostic } from '../diagnostics.js';
 import type { Board } from './boards.js';
@@ -19,7 +19,8 @@ import { placeArray, placeConstant } from './memory.js';
 import { evaluatePipelined, fullParallel } from './pipelined.js';
 import { boardResources, packing, totalsOf } from './totals.js';
 import { shareBuffers, type BufferGroup } from './buffers.js';
-import { estimateLayer, parallelChoices, PIPELINE_DEPTH, type ComputeEstimate, type Parallel } from './estimate.js';
+import { copyLanes, planLayouts, storedConstants, withSparse, type TensorLayout } from './layout.js';
+import { estimateLayer, parallelChoices, PIPELINE_DEPTH, type Parallel } from './estimate.js';
 
 export interface PlanOptions {
   readonly clockMHz?: number;
@@ -57,121 +58,16 @@ export const ESTIMATE_MODEL =
   '(BRAM18 1Kx18 ... 16Kx1, URAM 4Kx72) and the banks the partitioning needs; buffers whose lifetimes do not overlap ' +
   'share one array.';
 
-/** Banks each kernel's partitioning gives its input and output (see hw/fpgac/dense.h and conv.h). */
-function bankNeeds(l: ComputeLayer, p: Parallel, e: ComputeEstimate): { input: number; output: number; layout: Layout } {
-  if (l.kind === 'dense') return { input: p.pfIn, output: p.pfOut, layout: 'cyclic' };
-  // A gathered sparse 1×1 conv reads every input channel of a pixel at once: one bank per channel.
-  if (l.kind === 'conv2d') return { input: e.sparse?.gather ? l.c : l.group === 1 ? 1 : p.pfOut, output: p.pfOut, layout: 'block' };
-  // Element-wise lanes take contiguous blocks (hw/fpgac/eltwise.h); pool lanes blocks of channels (pool.h).
-  if (l.kind === 'unary' || l.kind === 'eltwise' || l.kind === 'pool2d') return { input: p.pfOut, output: p.pfOut, layout: 'block' };
-  return { input: 1, output: 1, layout: 'cyclic' };
-}
-
-/** How a feature map is split into banks: the plan writes it where the array is declared (src/emit/block.ts). */
-export interface TensorLayout {
-  readonly banks: number;
-  readonly layout: Layout;
-}
-
-const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
-
-/**
- * One partition serving every kernel that touches a tensor: the least common multiple of their bank counts (a
- * cyclic or block partition into k·n banks still puts each kernel's parallel accesses in different banks), capped at
- * the tensor's size. Kernels of the two layouts on one tensor do not occur with fpgac's lowering (a reshape copy
- * sits between convs and dense layers); should they, the larger partition wins and the other kernel's accesses may
- * share banks.
- */
-function mergeLayout(a: TensorLayout | undefined, banks: number, layout: Layout, words: number): TensorLayout | undefined {
-  if (banks <= 1) return a;
-  if (!a) return { banks: Math.min(banks, words), layout };
-  if (a.layout !== layout) return banks > a.banks ? { banks, layout } : a;
-  return { banks: Math.min((a.banks * banks) / gcd(a.banks, banks), words), layout };
-}
-
-type Layout = 'cyclic' | 'block';
-
-/**
- * The constants a layer's kernel reads as the plan stores them, with the banks its partitioning gives each and how
- * a cycle's reads fall on them: 'cyclic' (consecutive elements, so the array may instead be reshaped into wide
- * words) or 'block' (one contiguous run per engine).
- */
-function storedConstants(l: ComputeLayer, p: Parallel, e: ComputeEstimate): { data: ConstData; role: 'weight' | 'table'; banks: number; layout: Layout }[] {
-  const weightBanks = l.kind === 'dense' ? p.pfIn * p.pfOut : l.kind === 'conv2d' || l.kind === 'eltwise' ? p.pfOut : 1;
-  const layout: Layout = l.kind === 'conv2d' || l.kind === 'eltwise' ? 'block' : 'cyclic';
-  const rest = layerConstants(l).map(({ data, role }) => ({ data, role: role === 'table' ? 'table' as const : 'weight' as const, banks: weightBanks, layout }));
-  if (!e.sparse) return rest;
-  // Sparse (sparse.ts): values (and dense or gathered indices) one bank per lane; the control array and conv tap
-  // codes one bank.
-  const s = e.sparse;
-  const lanes = l.kind === 'dense' ? p.pfIn : p.pfOut;
-  return [
-    { data: s.values, role: 'weight', banks: lanes, layout },
-    { data: s.index, role: 'weight', banks: l.kind === 'dense' || s.gather ? lanes : 1, layout },
-    { data: s.control, role: 'weight', banks: 1, layout },
-    ...rest.filter((c) => c.data !== (l as { weight?: ConstData }).weight),
-  ];
-}
-
 const ONE: Parallel = { pfIn: 1, pfOut: 1 };
-
-function sparseFlags(p: Parallel, e: ComputeEstimate): Parallel {
-  if (!e.sparse) return p;
-  return e.sparse.gather ? { ...p, sparse: true, gather: true } : { ...p, sparse: true };
-}
 
 /** Estimates the design, sequential schedule, with the given parallel factors (no fit check). */
 export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap<string, Parallel>, clockMHz = board.clockMHz): PlannedDesign {
   const hasUram = board.uram > 0;
   const parOf = (l: ComputeLayer) => parallel.get(l.name) ?? ONE;
   const est = new Map(computeLayers(design.layers).map((l) => [l.name, estimateLayer(design, l, parOf(l))]));
-  const stored = (l: ComputeLayer) => storedConstants(l, parOf(l), est.get(l.name)!);
-  // Banks per tensor (one partition serving all its kernels) and per constant (the widest any kernel asks for).
-  const tensorLayouts = new Map<string, TensorLayout>();
-  const wordsOf = (t: string) => numel(design.tensors[t].shape);
-  const needTensor = (t: string, banks: number, layout: Layout) => {
-    const m = mergeLayout(tensorLayouts.get(t), banks, layout, wordsOf(t));
-    if (m) tensorLayouts.set(t, m);
-  };
-  const constBanks = new Map<string, number>();
-  const constLayout = new Map<string, Layout>();
-  const need = (m: Map<string, number>, k: string, b: number) => m.set(k, Math.max(m.get(k) ?? 1, b));
-  for (const l of computeLayers(design.layers)) {
-    const b = bankNeeds(l, parOf(l), est.get(l.name)!);
-    needTensor(l.output, b.output, b.layout);
-    for (const t of l.inputs) needTensor(t, b.input, b.layout);
-    for (const c of stored(l)) {
-      need(constBanks, c.data.name, c.banks);
-      // A constant read both ways (shared by a dense and a conv layer) keeps separate banks: block.
-      constLayout.set(c.data.name, constLayout.get(c.data.name) === 'block' ? 'block' : c.layout);
-    }
-  }
-  // A region's state buffers take turns as the step function's input and output, and its output array is one of
-  // them: all are partitioned alike.
-  const unifyRegions = (layers: readonly Layer[]) => {
-    for (const l of layers) {
-      if (l.kind !== 'loop') continue;
-      unifyRegions(l.body);
-      const names = [l.stateIn, l.stateOut, l.output];
-      let u: TensorLayout | undefined;
-      for (const t of names) { const x = tensorLayouts.get(t); if (x) u = mergeLayout(u, x.banks, x.layout, wordsOf(t)); }
-      if (u) for (const t of names) tensorLayouts.set(t, u);
-    }
-  };
-  // A region's entry copy moves the state's block banks' worth of elements a cycle: its source is split alike.
-  // Merging only ever grows partitions, so repeating both rules reaches a fixed point (chained regions).
-  const copyLanesOf = (l: LoopLayer) => { const t = tensorLayouts.get(l.stateIn); return t && t.layout === 'block' ? t.banks : 1; };
-  const regionInputs = (layers: readonly Layer[]): void => layers.forEach((l) => {
-    if (l.kind !== 'loop') return;
-    regionInputs(l.body);
-    needTensor(l.inputs[0], copyLanesOf(l), 'block');
-  });
-  for (let before = '', after = '-'; before !== after;) {
-    before = JSON.stringify([...tensorLayouts]);
-    unifyRegions(design.layers);
-    regionInputs(design.layers);
-    after = JSON.stringify([...tensorLayouts]);
-  }
+  const storedBy = new Map(computeLayers(design.layers).map((l) => [l.name, storedConstants(l, parOf(l), est.get(l.name)!)]));
+  const stored = (l: ComputeLayer) => storedBy.get(l.name)!;
+  const { tensors: tensorLayouts, constants: constLayouts } = planLayouts(design, parOf, (l) => est.get(l.name)!, stored);
   const memories: MemoryPlacement[] = [];
   const owner = new Map<MemoryPlacement, string>();
   const extra = new Map<string, { lut: number; ff: number }>();
@@ -186,8 +82,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     for (const { data: c, role } of stored(l)) {
       if (seen.has(c.name)) continue;
       seen.add(c.name);
-      const banks = constBanks.get(c.name) ?? 1;
-      const layout = constLayout.get(c.name) ?? 'cyclic';
+      const { banks, layout } = constLayouts.get(c.name) ?? { banks: 1, layout: 'cyclic' };
       const p = placeConstant(c.raw.length, c.format.width, banks, layout === 'cyclic', hasUram);
       const shape = p.reshape ? { banks: 1, reshape: p.reshape } : { banks, ...(banks > 1 ? { layout } : {}) };
       charge(l.name, { name: c.name, role, kind: p.kind, words: c.raw.length, bits: c.format.width, ...shape, blocks: p.blocks, capacityBits: p.capacityBits }, p.lut, p.ff);
@@ -226,7 +121,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   const latencyOf = (layers: readonly Layer[], runs: number): number => layers.reduce((sum, l) => {
     const e2 = extra.get(l.name) ?? { lut: 0, ff: 0 };
     if (l.kind === 'loop') {
-      const copy = numel(design.tensors[l.stateIn].shape) / copyLanesOf(l) + PIPELINE_DEPTH;
+      const copy = numel(design.tensors[l.stateIn].shape) / copyLanes(tensorLayouts, l.stateIn) + PIPELINE_DEPTH;
       const total = copy + l.trips * latencyOf(l.body, runs * l.trips);
       rows.push({ name: l.name, kind: `loop x${l.trips}`, reuse: 1, multipliers: 0, dsp: 0, lut: 60 + e2.lut, ff: 80 + e2.ff, bram18: blocksOf(l.name, 'bram18'), uram: blocksOf(l.name, 'uram'), latency: total, ii: total, runs });
       return sum + total;
@@ -246,7 +141,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     packingEfficiency: packing(memories), estimateModel: ESTIMATE_MODEL,
   };
   // The emitter learns from the parallel factors which layers read sparse weights.
-  const planned = new Map(computeLayers(design.layers).map((l) => [l.name, sparseFlags(parOf(l), est.get(l.name)!)]));
+  const planned = new Map(computeLayers(design.layers).map((l) => [l.name, withSparse(parOf(l), est.get(l.name)!)]));
   return { plan, buffers, parallel: planned, layouts: tensorLayouts };
 }
 

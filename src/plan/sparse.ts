@@ -19,7 +19,8 @@
  * channels' non-zero taps (one zero tap if there is none); an engine whose own weight at that tap is zero
  * multiplies a stored zero. With one engine that union is exactly the channel's non-zero taps.
  */
-import { fixed, fracBits, maxRaw, minRaw, type FixedFormat } from '../../sim/fixed.js';
+import { fixed, type FixedFormat } from '../../sim/fixed.js';
+import { macInexact } from '../../sim/kernels/common.js';
 import type { ConstData, Conv2dLayer, DenseLayer } from '../ir/design.js';
 
 export interface SparseCode {
@@ -188,29 +189,15 @@ export function sparsePointwise(l: Conv2dLayer, pfOut: number): SparseCode {
   });
 }
 
+const exactCache = new WeakMap<DenseLayer, boolean>();
+
 /**
- * Whether every partial sum of a dense layer is exact in its accumulator (the sum of any subset of bias and
- * products fits acc_t, in units acc_t holds): only then may the additions be reordered. Lowering sizes
- * accumulators this way; a hand-made narrower one keeps the dense kernel's serial order.
+ * Whether every partial sum of a dense layer is exact in its accumulator (macInexact, the check the conv simulator
+ * enforces): only then may the additions be reordered and zero products skipped. Lowering sizes accumulators this
+ * way; a hand-made narrower one keeps the dense kernel's serial order. Cached: the planner asks once per trial.
  */
 export function denseAccExact(l: DenseLayer, inF: FixedFormat): boolean {
-  const aF = fracBits(l.acc);
-  const pF = fracBits(inF) + fracBits(l.weight.format);
-  if (l.acc.width > 52 || aF < pF || (l.bias && aF < fracBits(l.bias.format))) return false;
-  const lo = -(2 ** (l.acc.width - 1)) * (l.acc.signed ? 1 : 0);
-  const hi = 2 ** (l.acc.width - (l.acc.signed ? 1 : 0)) - 1;
-  const [xLo, xHi] = [minRaw(inF), maxRaw(inF)];
-  const pScale = 2 ** (aF - pF);
-  for (let o = 0; o < l.nOut; o++) {
-    const b = l.bias ? l.bias.raw[o] * 2 ** (aF - fracBits(l.bias.format)) : 0;
-    let down = Math.min(0, b);
-    let up = Math.max(0, b);
-    for (let i = 0; i < l.nIn; i++) {
-      const w = l.weight.raw[o * l.nIn + i];
-      down += Math.min(0, w * xLo, w * xHi) * pScale;
-      up += Math.max(0, w * xLo, w * xHi) * pScale;
-    }
-    if (down < lo || up > hi) return false;
-  }
-  return true;
+  let exact = exactCache.get(l);
+  if (exact === undefined) exactCache.set(l, (exact = macInexact(l.acc, inF, l.weight, l.nIn, l.bias, 'output') === undefined));
+  return exact;
 }

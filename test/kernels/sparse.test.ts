@@ -41,9 +41,10 @@ function dense(name: string, nOut: number, pfIn: number, zeros: number, o: { bia
   const acc = accFor(DEF, W8, bias ? B12 : null, 24);
   const out = tensor(`${name}_y`, [1, 2, nOut], o.out ?? DEF);
   outs.push(out);
-  parallel.set(name, { pfIn, pfOut: 1, sparse: true });
   const shift = o.shift ? { k: constData(`${name}_sh`, [nOut], fixed(6, 6, { signed: false }), o.shift), accs: fixed(acc.width + Math.max(...o.shift), acc.int) } : undefined;
-  return { kind: 'dense', name, sources: [name], inputs: ['x'], output: out.name, rows: 2, nIn: 24, nOut, weight, bias, acc, act: o.act ?? { kind: 'none' }, ...(shift ? { shift } : {}) };
+  const layer: DenseLayer = { kind: 'dense', name, sources: [name], inputs: ['x'], output: out.name, rows: 2, nIn: 24, nOut, weight, bias, acc, act: o.act ?? { kind: 'none' }, ...(shift ? { shift } : {}) };
+  parallel.set(name, { pfIn, pfOut: 1, sparse: sparseDense(layer, pfIn) });
+  return layer;
 }
 
 interface ConvOpts { kh: number; kw: number; pad?: number; stride?: number; group?: number; bias?: boolean; act?: Activation; shift?: number[]; zeroRows?: number[]; gather?: boolean; input?: DTensor }
@@ -59,12 +60,13 @@ function conv(name: string, oc: number, pfOut: number, zeros: number, o: ConvOpt
   const acc = accFor(DEF, W8, bias ? B12 : null, fanIn);
   const out = tensor(`${name}_y`, [1, oc, oh, ow], DEF);
   outs.push(out);
-  parallel.set(name, { pfIn: 1, pfOut, sparse: true, ...(o.gather ? { gather: true } : {}) });
   const shift = o.shift ? { k: constData(`${name}_sh`, [oc], fixed(6, 6, { signed: false }), o.shift), accs: fixed(acc.width + Math.max(...o.shift), acc.int) } : undefined;
-  return {
+  const layer: Conv2dLayer = {
     kind: 'conv2d', name, sources: [name], inputs: [input.name], output: out.name, c, h, w, oc, oh, ow, kh, kw,
     sh: stride, sw: stride, pt: pad, pl: pad, dh: 1, dw: 1, group, weight, bias, acc, act: o.act ?? { kind: 'none' }, ...(shift ? { shift } : {}),
   };
+  parallel.set(name, { pfIn: 1, pfOut, sparse: o.gather ? sparsePointwise(layer, pfOut) : sparseConv(layer, pfOut) });
+  return layer;
 }
 
 const layers: Layer[] = [
@@ -155,6 +157,16 @@ function decodeConv(l: Conv2dLayer, pf: number): number[] {
   return w;
 }
 
+/** Steps of a dense layer's sparse loop, from its weights: each output takes its fullest lane's non-zeros (≥ 1). */
+function denseSteps(l: DenseLayer, pf: number): number {
+  let steps = 0;
+  for (let o = 0; o < l.nOut; o++) {
+    const row = l.weight.raw.slice(o * l.nIn, (o + 1) * l.nIn);
+    steps += Math.max(1, ...Array.from({ length: pf }, (_, v) => row.filter((r, i) => r !== 0 && i % pf === v).length));
+  }
+  return steps;
+}
+
 describe('sparse weights', () => {
   it('the encodings decode to exactly the layer weights, and store no zero a lane does not need', () => {
     for (const l of layers) {
@@ -163,15 +175,9 @@ describe('sparse weights', () => {
         expect(decodeDense(l, p.pfIn)).toEqual(l.weight.raw);
         const s = sparseDense(l, p.pfIn);
         expect(s.nonzeros).toBe(l.weight.raw.filter((r) => r !== 0).length);
-        // Each output takes as many steps as its fullest lane (at least one, to write the output).
-        let want = 0;
-        for (let o = 0; o < l.nOut; o++) {
-          const per = Array.from({ length: p.pfIn }, (_, v) => l.weight.raw.slice(o * 24, o * 24 + 24).filter((r, i) => r !== 0 && i % p.pfIn === v).length);
-          want += Math.max(1, ...per);
-        }
-        expect(s.steps).toBe(want);
+        expect(s.steps).toBe(denseSteps(l, p.pfIn));
       } else if (l.kind === 'conv2d') {
-        expect(p.gather ? decodePointwise(l, p.pfOut) : decodeConv(l, p.pfOut)).toEqual(l.weight.raw);
+        expect(p.sparse!.gather ? decodePointwise(l, p.pfOut) : decodeConv(l, p.pfOut)).toEqual(l.weight.raw);
       }
     }
     // All-zero weights: one zero step per group, in which the kernel writes the biases.
@@ -183,7 +189,7 @@ describe('sparse weights', () => {
     expect(denseAccExact(d, DEF)).toBe(true);
     const e = estimateLayer(design, d, { pfIn: 4, pfOut: 1 });
     expect(e.weights?.storage).toBe('sparse');
-    expect(e.latency).toBe(2 * (sparseDense(d, 4).steps + 5));
+    expect(e.latency).toBe(2 * (denseSteps(d, 4) + 5)); // two rows, pipeline depth 5
     expect(e.latency).toBeLessThan(2 * 7 * (24 / 4) + 5); // dense: one flat loop of n_out x n_in / pf_in trips per row
     // The same layer without zeros stays dense; a narrow accumulator keeps the serial order.
     const full = { ...d, weight: { ...d.weight, name: 'full_w', raw: d.weight.raw.map((r) => r || 1) } as ConstData };

@@ -4,15 +4,13 @@
 import { formatToCpp } from '../../../sim/fixed.js';
 import type { Conv2dLayer } from '../../ir/design.js';
 import { constLines } from '../cpp.js';
-import { sparseConv, sparsePointwise } from '../../plan/sparse.js';
 import { actFields, configName, shiftTypes, type RenderContext, type RenderedLayer } from '../render.js';
 
 export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLayer {
   const cfg = configName(layer);
   const { c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group } = layer;
   const par = ctx.parallel(layer.name);
-  // The same choice the estimate made (src/plan/estimate.ts convSparse), recorded by the plan.
-  const sp = par.sparse ? (par.gather ? sparsePointwise(layer, par.pfOut) : sparseConv(layer, par.pfOut)) : undefined;
+  const sp = par.sparse; // the encoding the plan chose (src/plan/estimate.ts convSparse)
   const types = [
     `  typedef ${ctx.constTypeOf(sp ? sp.values : layer.weight)} weight_t;`,
     ...(sp ? [`  typedef ${ctx.constTypeOf(sp.index)} index_t; // ${sp.gather ? 'input channel' : 'tap code: ic | ky | kx'}`, `  typedef ${ctx.constTypeOf(sp.control)} count_t;`] : []),

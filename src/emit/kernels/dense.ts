@@ -5,13 +5,12 @@
 import { formatToCpp } from '../../../sim/fixed.js';
 import type { DenseLayer, MatMulLayer } from '../../ir/design.js';
 import { constLines } from '../cpp.js';
-import { sparseDense } from '../../plan/sparse.js';
 import { actFields, configName, shiftTypes, type RenderContext, type RenderedLayer } from '../render.js';
 
 export function renderDense(layer: DenseLayer, ctx: RenderContext): RenderedLayer {
   const cfg = configName(layer);
   const par = ctx.parallel(layer.name);
-  const sp = par.sparse ? sparseDense(layer, par.pfIn) : undefined;
+  const sp = par.sparse;
   const lines = [
     `struct ${cfg} {`,
     constLines({ rows: layer.rows, n_in: layer.nIn, n_out: layer.nOut, pf_in: par.pfIn, pf_out: par.pfOut, ...(sp ? { steps: sp.steps } : {}) }),
