@@ -180,6 +180,20 @@ function buildPlan(design: Design): DesignPlan {
   return { inputs, steps, outputs, traced };
 }
 
+/**
+ * Why the simulator cannot run this design (undeclared tensors, a layer reading a tensor nothing computed before
+ * it, malformed fields), or undefined when it can: wiring the plan is where those show.
+ */
+export function designProblem(design: Design): string | undefined {
+  try {
+    if (!Array.isArray(design.layers) || !Array.isArray(design.inputs) || !Array.isArray(design.outputs)) return 'layers, inputs and outputs must be lists';
+    planFor(design);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 function planFor(design: Design): DesignPlan {
   let plan = designPlans.get(design);
   if (!plan) designPlans.set(design, (plan = buildPlan(design)));
@@ -194,12 +208,38 @@ function checkInput(design: Design, i: number, src: ArrayLike<number> | undefine
   }
 }
 
-function runSteps(steps: readonly Step[]): void {
+/** Called after each compute layer (every trip of a loop body too) when saturation is counted. */
+type AfterLayer = ((layer: ComputeLayer, io: KernelIO) => void) | null;
+
+function runSteps(steps: readonly Step[], after: AfterLayer = null): void {
   for (let k = 0; k < steps.length; k++) {
     const s = steps[k];
-    if (s.loop) runLoop(s.layer.trips, s.loop);
-    else s.kernel(s.layer, s.io);
+    if (s.loop) runLoop(s.layer.trips, s.loop, after);
+    else {
+      s.kernel(s.layer, s.io);
+      if (after) after(s.layer, s.io);
+    }
   }
+}
+
+/**
+ * Saturation: a saturating format (AP_SAT, AP_SAT_SYM) clamps an out-of-range value to its largest or smallest
+ * code, so an output raw at either rail is counted (a value that lands there exactly counts too; it is at the edge
+ * of the range either way). Pure copies (reshapes into the same format, transposes) repeat their input's count and
+ * are skipped; wrapping formats do not show overflow in their raws and are not counted (fpgac verify compares with
+ * the float model instead).
+ */
+export function countRails(buf: Float64Array, f: FixedFormat): number {
+  if (f.o !== 'AP_SAT' && f.o !== 'AP_SAT_SYM') return 0;
+  const hi = maxRaw(f);
+  const lo = f.signed && f.o === 'AP_SAT_SYM' && f.width > 1 ? -hi : minRaw(f);
+  let n = 0;
+  for (let i = 0; i < buf.length; i++) if (buf[i] >= hi || buf[i] <= lo) n++;
+  return n;
+}
+
+function isCopy(l: ComputeLayer, io: KernelIO): boolean {
+  return l.kind === 'transpose' || (l.kind === 'unary' && l.act.kind === 'none' && !l.shift && sameType(io.inFormats[0], io.outFormat));
 }
 
 /**
@@ -207,11 +247,11 @@ function runSteps(steps: readonly Step[]): void {
  * when the formats agree, as the IR requires). The state moves into stateIn between trips only, so a trace shows
  * the last trip's input.
  */
-function runLoop(trips: number, p: LoopPlan): void {
+function runLoop(trips: number, p: LoopPlan, after: AfterLayer): void {
   runCast(p.enter);
   for (let t = 0; t < trips; t++) {
     if (t > 0) runCast(p.carry);
-    runSteps(p.body);
+    runSteps(p.body, after);
   }
   runCast(trips > 0 ? p.exit : p.exitEmpty);
 }
@@ -227,14 +267,28 @@ function read(r: Readout): Float64Array {
   return dst;
 }
 
+export interface SampleOptions {
+  /** Return every tensor's values. */
+  readonly trace?: boolean;
+  /**
+   * Add, per design tensor name, the number of values at a rail of their saturating format (see countRails):
+   * inputs as quantized, each compute layer's output (a loop body's on every trip).
+   */
+  readonly saturation?: Map<string, number>;
+}
+
 /** Runs one sample: `inputs[i]` holds the doubles of design input i (batch axis of 1 included or not). */
-export function simulateSample(design: Design, inputs: readonly ArrayLike<number>[], opts: { trace?: boolean } = {}): SimResult {
+export function simulateSample(design: Design, inputs: readonly ArrayLike<number>[], opts: SampleOptions = {}): SimResult {
   const plan = planFor(design);
+  const sat = opts.saturation;
   plan.inputs.forEach((t, i) => {
     checkInput(design, i, inputs[i], t.buf.length);
     quantize(inputs[i], 0, t);
+    if (sat) sat.set(design.inputs[i], (sat.get(design.inputs[i]) ?? 0) + countRails(t.buf, t.format));
   });
-  runSteps(plan.steps);
+  runSteps(plan.steps, sat ? (l, io) => {
+    if (!isCopy(l, io)) sat.set(l.output, (sat.get(l.output) ?? 0) + countRails(io.out, io.outFormat));
+  } : null);
   const outputs = plan.outputs.map(read);
   if (!opts.trace) return { outputs };
   const trace = new Map<string, Float64Array>();

@@ -7,12 +7,15 @@ import path from 'node:path';
 import { compileModel, type CompileOptions, type Compiled } from './compile.js';
 import { DEFAULT_PRECISION } from './quant/precision.js';
 import type { Plan } from './plan/types.js';
-import { renderProject, writeProject } from './emit/project.js';
+import { renderProject } from './emit/project.js';
+import { checkOutputDir, rewriteBuildFiles, writeOutputDir } from './outdir.js';
 import { encodeNpy } from './npy.js';
 import { simulateSample } from '../sim/simulate.js';
-import { numel } from './ir/graph.js';
-import { readSamples, sampleOf } from './data.js';
-import { buildReport, renderReportMd, type Report } from './report.js';
+import { numel, type Graph } from './ir/graph.js';
+import { fail } from './diagnostics.js';
+import { readSamples, sampleDims, sampleOf } from './data.js';
+import { buildReport, flushedWeightWarnings, renderReportMd, type Report } from './report.js';
+import { parsePrecision } from './quant/precision.js';
 import { resolveBoard, type Board } from './plan/boards.js';
 import { planDesign } from './plan/plan.js';
 import type { HlsTool } from './emit/pragmas.js';
@@ -23,7 +26,6 @@ import { externalDataFiles } from './onnx/load.js';
 import { VERSION } from './version.js';
 import { renderReportHtml } from './emit/report-html.js';
 import { runSynthesis } from './plan/synth-run.js';
-import { writeFileSync } from 'node:fs';
 
 export interface BuildOptions extends CompileOptions {
   readonly board?: string;
@@ -43,10 +45,18 @@ export interface BuildOptions extends CompileOptions {
   readonly schedule?: Schedule | 'auto';
   /** Run vitis_hls/vivado_hls (csynth) after writing the project and merge its report (`--synth`). */
   readonly synth?: boolean;
+  /** Replace an output folder fpgac did not write, or files changed since it did (`--force`). */
+  readonly force?: boolean;
+  /** Other files the build reads (the `--config` file): the output folder may not hold them. */
+  readonly alsoReads?: readonly string[];
 }
 
 export interface BuildResult {
   readonly dir: string;
+  /** Entries of the previous build folder that fpgac did not write and kept (Vitis results, your files). */
+  readonly kept: readonly string[];
+  /** Repairs of folders an interrupted earlier build left. */
+  readonly repaired: readonly string[];
   readonly compiled: Compiled;
   readonly report: Report;
   readonly board: Board;
@@ -74,6 +84,41 @@ function seededSamples(shape: readonly number[], count: number, seed: number): F
   return Float64Array.from({ length: count * numel(shape) }, () => Math.floor((next() * 2 - 1) * 1024) / 1024);
 }
 
+/** The float weights of the canonical node a layer comes from (its weight input), for the flushed-weight check. */
+function floatWeightsOf(compiled: Compiled): (node: string) => ArrayLike<number> | undefined {
+  const byName = new Map<string, ArrayLike<number>>();
+  // Region bodies (LoopRegion params.body) hold the nodes of weight-tied steps, with their own constants.
+  const visit = (g: Graph) => {
+    for (const n of g.nodes) {
+      const w = n.inputs[1] ? g.constants.get(n.inputs[1])?.data : undefined;
+      if (w) byName.set(n.name, w);
+      const body = (n.params as { body?: Graph } | undefined)?.body;
+      if (body && Array.isArray(body.nodes)) visit(body);
+    }
+  };
+  visit(compiled.canonical);
+  return (name) => byName.get(name);
+}
+
+/**
+ * What the user asked for but did not get, and designs that "fit" for the wrong reason: a --target-fps the plan
+ * cannot reach, a precision whose step exceeds 1, and weights that mostly round to zero.
+ */
+function buildWarnings(opts: BuildOptions, compiled: Compiled, plan: Plan): string[] {
+  const out: string[] = [];
+  if (opts.targetFps !== undefined && plan.totals.throughputFps < opts.targetFps) {
+    out.push(`--target-fps ${opts.targetFps} is not reached: the plan gives ${plan.totals.throughputFps.toFixed(1)} inferences/s (II ${plan.totals.iiCycles} cycles at ${plan.clockMHz} MHz) with every layer as parallel as ${plan.board.name} allows; a bigger --board, a higher --clock or a narrower --precision would raise it`);
+  }
+  const p = opts.precision && opts.precision !== 'auto' ? parsePrecision(opts.precision) : undefined;
+  if (p && p.int > p.width) {
+    const step = 2 ** (p.int - p.width);
+    const [lo, hi] = p.signed ? [-(2 ** (p.int - 1)), 2 ** (p.int - 1) - step] : [0, 2 ** p.int - step];
+    out.push(`--precision ${opts.precision} has more integer bits than bits: its step is 2^${p.int - p.width} = ${step}, so every value is a multiple of ${step} from ${lo} to ${hi}, and anything smaller in magnitude than half a step rounds to 0 (legal ap_fixed, rarely what a network needs)`);
+  }
+  out.push(...flushedWeightWarnings(compiled.design, floatWeightsOf(compiled)));
+  return out;
+}
+
 function defaultInputFiles(modelPath: string): string[] | undefined {
   if (path.resolve(modelPath) !== path.resolve(exampleModel())) return undefined;
   const sample = path.join(path.dirname(exampleModel()), 'sample_x.npy');
@@ -83,6 +128,10 @@ function defaultInputFiles(modelPath: string): string[] | undefined {
 export function buildProject(modelPath: string, outDir: string, opts: BuildOptions = {}): BuildResult {
   const t0 = performance.now();
   const board = resolveBoard(opts.board, opts.part);
+  if (!existsSync(modelPath)) fail('FPGAC001', `model file '${modelPath}' not found`);
+  // Refuse a dangerous output folder before any work (and again, definitively, when writing).
+  const reads = [modelPath, ...(opts.inputs ?? []), ...(opts.calibrate ?? []), ...(opts.alsoReads ?? [])];
+  checkOutputDir(outDir, { force: opts.force, reads, model: modelPath });
   const compiled = compileModel(modelPath, opts);
   const { design } = compiled;
   const clockMHz = opts.clockMHz ?? board.clockMHz;
@@ -108,7 +157,7 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
   const inputPaths = inputs.map((_, i) => `tb_data/input_${i}.npy`);
   inputs.forEach((d, i) => {
     const shape = design.tensors[design.inputs[i]].shape;
-    extra.set(inputPaths[i], encodeNpy({ shape: [samples, ...shape.slice(1)], data: d.data.subarray(0, samples * d.per) }));
+    extra.set(inputPaths[i], encodeNpy({ shape: [samples, ...sampleDims(shape)], data: d.data.subarray(0, samples * d.per) }));
   });
   const outs = design.outputs.map(() => [] as Float64Array[]);
   for (let s = 0; s < samples; s++) {
@@ -120,26 +169,30 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
     const per = numel(shape);
     const data = new Float64Array(samples * per);
     outs[k].forEach((o, s) => data.set(o, s * per));
-    extra.set(k === 0 ? 'tb_data/sim_output.npy' : `tb_data/sim_output.${k}.npy`, encodeNpy({ shape: [samples, ...shape.slice(1)], data }));
+    extra.set(k === 0 ? 'tb_data/sim_output.npy' : `tb_data/sim_output.${k}.npy`, encodeNpy({ shape: [samples, ...sampleDims(shape)], data }));
   });
-  const report = { ...buildReport(design, compiled.log, `fpgac ${VERSION}`), plan: planned.plan, ...precisionSearchReport(opts, compiled, planned.plan, board, clockMHz) };
+  const base = buildReport(design, compiled.log, `fpgac ${VERSION}`);
+  const warnings = [...(base.warnings ?? []), ...buildWarnings(opts, compiled, planned.plan)];
+  const report: Report = { ...base, ...(warnings.length ? { warnings } : {}), plan: planned.plan, ...precisionSearchReport(opts, compiled, planned.plan, board, clockMHz) };
   extra.set('report.json', JSON.stringify(report, null, 2) + '\n');
   extra.set('report.md', renderReportMd(report));
   extra.set('report.html', renderReportHtml(report));
   // `fpgac sim DIR --float` runs the float reference of the model this project was built from.
   extra.set('source/model.onnx', readFileSync(modelPath));
-  for (const f of externalDataFiles(modelPath)) extra.set(path.posix.join('source', f), readFileSync(path.join(path.dirname(modelPath), f)));
+  const external = externalDataFiles(modelPath);
+  for (const f of external) extra.set(path.posix.join('source', f), readFileSync(path.join(path.dirname(modelPath), f)));
   extra.set('source/build.json', JSON.stringify({ precision: opts.precision ?? null, top: design.name, board: board.name, part: board.part, clockMHz, hlsTool: emitPlan.tool, calibrate: (opts.calibrate ?? []).map((f) => path.basename(f)) }, null, 2) + '\n');
   const project = renderProject(design, { part: board.part, clockNs: +(1000 / clockMHz).toFixed(3), defaultInputs: inputPaths, extra, plan: emitPlan });
-  writeProject(outDir, project);
+  const written = writeOutputDir(outDir, project.files, { force: opts.force, reads: [...reads, ...external.map((f) => path.join(path.dirname(modelPath), f))], model: modelPath, version: VERSION });
+  const done = { kept: written.kept, repaired: written.repaired };
   if (opts.synth) {
     // The HLS run writes into the finished project; its results join the estimate in the reports.
     const synthesis = runSynthesis(outDir, { tool: emitPlan.tool === 'vivado' ? 'vivado_hls' : 'vitis_hls' });
     const merged = { ...report, plan: { ...planned.plan, synthesis } };
-    writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(merged, null, 2) + '\n');
-    writeFileSync(path.join(outDir, 'report.md'), renderReportMd(merged));
-    writeFileSync(path.join(outDir, 'report.html'), renderReportHtml(merged));
-    return { dir: path.resolve(outDir), compiled, report: merged, board, seconds: (performance.now() - t0) / 1000 };
+    rewriteBuildFiles(outDir, new Map([
+      ['report.json', JSON.stringify(merged, null, 2) + '\n'], ['report.md', renderReportMd(merged)], ['report.html', renderReportHtml(merged)],
+    ]));
+    return { dir: path.resolve(outDir), ...done, compiled, report: merged, board, seconds: (performance.now() - t0) / 1000 };
   }
-  return { dir: path.resolve(outDir), compiled, report, board, seconds: (performance.now() - t0) / 1000 };
+  return { dir: path.resolve(outDir), ...done, compiled, report, board, seconds: (performance.now() - t0) / 1000 };
 }

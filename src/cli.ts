@@ -1,21 +1,31 @@
 /**
  * @fileoverview `fpgac` command line: commander wiring only. Exit codes: 0 success, 2 bad input or unsupported
- * model (one diagnostic line per problem on stderr, no stack trace), 1 internal error.
+ * model (one diagnostic line per problem on stderr, no stack trace), 3 `verify` thresholds not met, 1 internal
+ * error.
  */
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DiagnosticError, formatDiagnostic } from './diagnostics.js';
 import { buildProject } from './build.js';
 import { loadTarget, runSim } from './commands/sim.js';
 import { inspectModel, renderInspection } from './commands/inspect.js';
-import { renderVerify, runVerify } from './commands/verify.js';
+import { renderVerify, runVerify, thresholdFailures } from './commands/verify.js';
 import { exampleModel } from './paths.js';
 import { VERSION } from './version.js';
+import { parseLimits, type Limits } from './limits.js';
+import { terminalText } from './util/escape.js';
 
 interface Io {
   out(s: string): void;
   err(s: string): void;
+}
+
+/** A command that ran but whose result is a failure with its own exit code (verify thresholds: 3). */
+class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
 }
 
 const defaultIo: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
@@ -28,11 +38,18 @@ function readReuseConfig(file: string): Map<string, number> {
   } catch (e) {
     throw new DiagnosticError([{ code: 'FPGAC005', message: `--config '${file}': ${(e as Error).message}` }]);
   }
-  const layers = (j as { layers?: Record<string, { reuse?: unknown }> }).layers;
-  if (!layers || typeof layers !== 'object') throw new DiagnosticError([{ code: 'FPGAC005', message: `--config '${file}': expected {"layers": {"<name>": {"reuse": N}}}` }]);
+  const bad = (message: string) => new DiagnosticError([{ code: 'FPGAC005', message: `--config '${file}': ${message}` }]);
+  if (!j || typeof j !== 'object' || Array.isArray(j)) throw bad('expected {"layers": {"<name>": {"reuse": N}}}');
+  // A key fpgac does not know is an error, not a silent no-op: a misspelt setting would otherwise be ignored.
+  const unknown = Object.keys(j).filter((k) => k !== 'layers');
+  if (unknown.length) throw bad(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: "layers")`);
+  const layers = (j as { layers?: Record<string, Record<string, unknown>> }).layers;
+  if (!layers || typeof layers !== 'object' || Array.isArray(layers)) throw bad('expected {"layers": {"<name>": {"reuse": N}}}');
   const m = new Map<string, number>();
   for (const [k, v] of Object.entries(layers)) {
-    if (!v || !Number.isInteger(v.reuse) || (v.reuse as number) < 1) throw new DiagnosticError([{ code: 'FPGAC005', message: `--config '${file}': layer '${k}' needs a positive integer "reuse"` }]);
+    if (!v || typeof v !== 'object' || !Number.isInteger(v.reuse) || (v.reuse as number) < 1) throw bad(`layer '${k}' needs a positive integer "reuse"`);
+    const extra = Object.keys(v).filter((x) => x !== 'reuse');
+    if (extra.length) throw bad(`layer '${k}': unknown key${extra.length > 1 ? 's' : ''} ${extra.map((x) => `"${x}"`).join(', ')} (known: "reuse")`);
     m.set(k, v.reuse as number);
   }
   return m;
@@ -45,14 +62,31 @@ function collect(v: string, prev: string[]): string[] {
 function compileFlags(cmd: Command): Command {
   return cmd
     .option('--precision <format>', "default format of weights and activations, e.g. 'ap_fixed<16,6>' (rounding AP_RND_CONV and saturation AP_SAT unless given), or 'auto' (with --calibrate: the narrowest width keeping --min-agreement)")
-    .option('--board <name>', 'target board (zcu104, zcu102, ultra96v2, kv260, pynq-z2, u50, u250)', 'zcu104')
-    .option('--part <part>', 'FPGA part number (overrides the board part)')
-    .option('--clock <MHz>', 'clock frequency in MHz (default: the board default)')
-    .option('--top <name>', 'name of the HLS top function', 'fpgac_top')
     .option('--per-tensor-weights', 'with --calibrate: one weight format per tensor (default: per output channel where a layer benefits)')
     .option('--min-agreement <fraction>', 'with --precision auto: top-1 agreement with the float model to keep (default 0.99)')
     .option('--calibrate <file>', 'calibration samples (.npy/.pb, first axis = samples; repeat per graph input): every activation keeps the precision width with the fewest integer bits that do not saturate on them; weights and biases get formats from their values', collect, [])
-    .option('--calibrate-margin <bits>', 'extra integer bits on every calibrated activation format (default 0)');
+    .option('--calibrate-margin <bits>', 'extra integer bits on every calibrated activation format (default 0)')
+    // Parsed as given (FPGAC005 for an unknown key or a value that is not a positive integer); later ones win.
+    .option('--limit <key=value>', 'raise or lower a resource limit (repeatable): elements (per tensor, default 16777216), constant-bytes (1073741824), loop-depth (4), loop-trips (1000000), nodes (100000)', (v: string, prev: Partial<Limits>) => ({ ...prev, ...parseLimits([v]) }), {});
+}
+
+/** The options that change the design; `sim DIR` and `verify DIR` run a design already built, so they refuse them. */
+const DESIGN_FLAGS: Readonly<Record<string, string>> = {
+  precision: '--precision', perTensorWeights: '--per-tensor-weights', calibrate: '--calibrate', calibrateMargin: '--calibrate-margin', limit: '--limit',
+};
+
+/**
+ * Design options given on the command line with a build folder as target: they cannot change a design already
+ * built, so they are an error (FPGAC005) instead of a silent no-op. `--min-agreement` is verify's threshold too.
+ */
+function refuseDesignFlagsForDir(cmd: Command, target: string, allow: readonly string[] = []): void {
+  if (!existsSync(target) || !statSync(target).isDirectory()) return;
+  const given = Object.keys(DESIGN_FLAGS).filter((k) => !allow.includes(k) && cmd.getOptionValueSource(k) === 'cli');
+  if (cmd.getOptionValueSource('minAgreement') === 'cli' && !allow.includes('minAgreement')) given.push('minAgreement');
+  if (given.length) {
+    const flags = given.map((k) => DESIGN_FLAGS[k] ?? '--min-agreement').join(', ');
+    throw new DiagnosticError([{ code: 'FPGAC005', message: `${flags} cannot change the design in the build folder '${target}'`, hint: 'run it on the model (fpgac sim MODEL.onnx ...), or rebuild the folder with these options' }]);
+  }
 }
 
 /** --calibrate-margin as a number (compileModel validates it). */
@@ -74,6 +108,10 @@ export function makeProgram(io: Io): Command {
   compileFlags(program.command('build').argument('[model]', 'ONNX model (default: the bundled dsODENet example)'))
     .description('compile a model into an HLS project directory')
     .option('-o, --output <dir>', 'build directory', 'fpgac-out')
+    .option('--board <name>', 'target board (zcu104, zcu102, ultra96v2, kv260, pynq-z2, u50, u250)', 'zcu104')
+    .option('--part <part>', 'FPGA part number (overrides the board part)')
+    .option('--clock <MHz>', 'clock frequency in MHz (default: the board default)')
+    .option('--top <name>', 'name of the HLS top function', 'fpgac_top')
     .option('--input <file>', 'input .npy/.pb for the default C-simulation run (repeat per graph input)', collect, [])
     .option('--json', 'print the report as JSON')
     .option('--allow-overflow', 'write the project even when the estimate exceeds the board')
@@ -82,6 +120,7 @@ export function makeProgram(io: Io): Command {
     .option('--schedule <mode>', 'sequential (layers one after another), pipelined (the whole design one pipeline at II=1), or auto: pipelined when it fits', 'auto')
     .option('--config <file>', 'JSON configuration: {"layers": {"<layer or ONNX node>": {"reuse": N}}}')
     .option('--synth', 'run vitis_hls/vivado_hls csynth after writing the project and merge its report (needs the tool on PATH)')
+    .option('--force', 'replace the output folder even when fpgac did not write it, or its files were changed since')
     .action((model: string | undefined, o) => {
       const file = model ?? exampleModel();
       if (o.hlsTool !== 'vitis' && o.hlsTool !== 'vivado') throw new DiagnosticError([{ code: 'FPGAC005', message: `--hls-tool '${o.hlsTool}' is not one of vitis, vivado` }]);
@@ -94,8 +133,9 @@ export function makeProgram(io: Io): Command {
         precision: o.precision, board: o.board, part: o.part, clockMHz: clock, top: o.top, inputs: o.input.length ? o.input : undefined,
         calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights,
         allowOverflow: !!o.allowOverflow, hlsTool: o.hlsTool, targetFps, reuse: o.config ? readReuseConfig(o.config) : undefined, synth: !!o.synth,
-        schedule: o.schedule,
+        schedule: o.schedule, force: !!o.force, alsoReads: o.config ? [o.config] : [], limits: o.limit,
       });
+      for (const n of r.repaired) io.err(`fpgac: note: ${n}`);
       if (o.json) {
         io.out(JSON.stringify(r.report, null, 2));
         return;
@@ -109,6 +149,7 @@ export function makeProgram(io: Io): Command {
       io.out(`  HLS project: ${rel}/build_prj.tcl (vitis_hls -f build_prj.tcl)`);
       io.out(`  C-simulation: make -C ${rel} csim`);
       io.out(`  report:      ${rel}/report.md, ${rel}/report.html, ${rel}/report.json`);
+      if (r.kept.length) io.out(`  kept from the previous build folder (not fpgac's): ${r.kept.slice(0, 4).join(', ')}${r.kept.length > 4 ? `, ... (${r.kept.length})` : ''}`);
       for (const w of r.report.warnings ?? []) io.err(`fpgac: warning: ${w}`);
       if (p.synthesis) io.out(`  HLS (${p.synthesis.tool}): latency ${p.synthesis.latencyMax} cycles, ${p.synthesis.resources.dsp} DSP, ${p.synthesis.resources.bram18} BRAM18, ${p.synthesis.resources.lut} LUT`);
     });
@@ -119,20 +160,38 @@ export function makeProgram(io: Io): Command {
     .requiredOption('-o, --output <file>', 'output .npy (float64; further outputs go to OUT.1.npy, ...)')
     .option('--float', 'run the float reference instead of the fixed-point design')
     .option('--trace <dir>', "write every layer's output to DIR/<tensor>.npy")
-    .action((target: string, o) => {
-      const t = loadTarget(target, { precision: o.precision, top: o.top, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights }, !!o.float);
+    .action((target: string, o, cmd: Command) => {
+      refuseDesignFlagsForDir(cmd, target);
+      const t = loadTarget(target, { precision: o.precision, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights, limits: o.limit }, !!o.float);
       const r = runSim(t, { inputs: o.input, output: o.output, float: o.float, trace: o.trace });
       io.out(`fpgac: ${o.float ? 'float reference' : 'fixed-point simulation'} of ${r.samples} sample(s) -> ${o.output} (${(r.samples / Math.max(r.seconds, 1e-9)).toFixed(0)} inferences/s)`);
+      if (r.saturated.length) {
+        const total = r.saturated.reduce((a, x) => a + x.values, 0);
+        const list = r.saturated.slice(0, 5).map((x) => `'${x.onnxName}' ${x.values} of ${x.of}`).join(', ');
+        io.err(`fpgac: warning: ${total} value(s) saturated (at the limit of their format) in ${r.saturated.length} tensor(s): ${list}${r.saturated.length > 5 ? ', ...' : ''}; the outputs may differ from the float model: build with --calibrate, or see where with fpgac verify`);
+      }
     });
 
   compileFlags(program.command('verify').argument('<target>', 'build directory or ONNX model'))
     .description('fixed-point design vs float model per layer and per output: max error, SQNR, saturation, top-1 agreement')
     .option('--input <file>', '.npy or .pb input, first axis = batch (repeat per graph input; none for a model without inputs)', collect, [])
     .option('--reference <file>', 'integer labels (accuracy) or float reference outputs (agreement) for the first output')
+    .option('--min-sqnr <dB>', 'exit 3 when an output\'s SQNR against the float model is below this (and with --min-agreement: its top-1 agreement below that)')
     .option('--json', 'print JSON')
-    .action((target: string, o) => {
-      const r = runVerify(target, { precision: o.precision, top: o.top, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights, inputs: o.input, reference: o.reference });
-      io.out(o.json ? JSON.stringify(r, null, 2) : renderVerify(r));
+    .action((target: string, o, cmd: Command) => {
+      refuseDesignFlagsForDir(cmd, target, ['minAgreement']);
+      const minSqnrDb = o.minSqnr === undefined ? undefined : Number(o.minSqnr);
+      if (minSqnrDb !== undefined && !Number.isFinite(minSqnrDb)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--min-sqnr '${o.minSqnr}' is not a number of dB` }]);
+      const minAgreement = agreementOf(o);
+      if (minAgreement !== undefined && !(minAgreement >= 0 && minAgreement <= 1)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--min-agreement '${o.minAgreement}' is not a fraction between 0 and 1` }]);
+      // --min-agreement is also the precision search's target with --precision auto; otherwise only a threshold.
+      const r = runVerify(target, { precision: o.precision, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: o.precision === 'auto' ? minAgreement : undefined, perTensorWeights: !!o.perTensorWeights, inputs: o.input, reference: o.reference, limits: o.limit });
+      const failed = thresholdFailures(r, { minAgreement, minSqnrDb });
+      io.out(o.json ? JSON.stringify({ ...r, ...(minAgreement !== undefined || minSqnrDb !== undefined ? { thresholds: { minAgreement, minSqnrDb, failed } } : {}) }, null, 2) : renderVerify(r));
+      if (failed.length) {
+        for (const f of failed) io.err(`fpgac: verify: ${f}`);
+        throw new ExitCode(3);
+      }
     });
 
   program.command('inspect').argument('<model>', 'ONNX model')
@@ -145,8 +204,18 @@ export function makeProgram(io: Io): Command {
   return program;
 }
 
+/**
+ * Every line the CLI prints goes through `terminalText`: names from a model (and anything commander echoes) may
+ * hold escape sequences that would rewrite the screen or fake a result. JSON output is unchanged in meaning: C0
+ * controls are already escaped by JSON.stringify, and the others become `\uXXXX`, a JSON escape of themselves.
+ */
+function safeIo(io: Io): Io {
+  return { out: (s) => io.out(terminalText(s)), err: (s) => io.err(terminalText(s)) };
+}
+
 /** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
-export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: string[], rawIo: Io = defaultIo): Promise<number> {
+  const io = safeIo(rawIo);
   const program = makeProgram(io);
   try {
     await program.parseAsync(argv);
@@ -160,6 +229,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       for (const d of e.diagnostics) io.err(formatDiagnostic(d));
       return 2;
     }
+    if (e instanceof ExitCode) return e.code;
     io.err(`internal error: ${(e as Error).message}`);
     if (process.env.FPGAC_DEBUG) io.err((e as Error).stack ?? '');
     return 1;

@@ -18,6 +18,7 @@ import type { QuantOptions } from './quant/context.js';
 import { readSamples, sampleOf } from './data.js';
 import { searchWidth, widthFormat, type WidthSearch } from './quant/search.js';
 import { formatToCpp, type FixedFormat } from '../sim/fixed.js';
+import { resolveLimits, type Limits } from './limits.js';
 
 /** Calibration files split into samples: samples[s][i] is input i of sample s. */
 function calibrationSamples(g: Graph, files: readonly string[]): Float64Array[][] {
@@ -44,6 +45,8 @@ export interface CompileOptions {
   readonly perTensorWeights?: boolean;
   /** With `precision: 'auto'`: the top-1 agreement with the float model to keep (`--min-agreement`, 0.99). */
   readonly minAgreement?: number;
+  /** Resource limits (`--limit KEY=N`, src/limits.ts); unset ones take their defaults. */
+  readonly limits?: Partial<Limits>;
 }
 
 export interface Compiled {
@@ -61,11 +64,14 @@ export interface Compiled {
 }
 
 export function compileModel(modelPath: string, opts: CompileOptions = {}): Compiled {
-  const loaded = loadModel(modelPath);
+  const limits = resolveLimits(opts.limits);
+  const loaded = loadModel(modelPath, { limits });
   const opset = loaded.graph.opset;
   if (opset < 7 || opset > 22) fail('FPGAC001', `opset ${opset} is outside the supported range 7 to 22`);
-  const reference = inferAndFold(loaded.graph).graph;
-  const { graph: canonical, log } = runPipeline(loaded.graph);
+  // Imported once: the reference is the folded graph, and the pipeline starts from it.
+  const imported = inferAndFold(loaded.graph, { limits });
+  const reference = imported.graph;
+  const { graph: canonical, log } = runPipeline(loaded.graph, { limits, first: imported });
   const auto = opts.precision === 'auto';
   if (auto && !opts.calibrate) fail('FPGAC005', '--precision auto needs --calibrate DATA.npy: the search measures top-1 agreement on those samples');
   if (opts.minAgreement !== undefined && !auto) fail('FPGAC005', '--min-agreement goes with --precision auto');

@@ -3,6 +3,7 @@
  * coded one-line message naming the node and op, all are collected, and the CLI exits 2. Internal invariants
  * use `assert` (exit 1), so the two kinds of failure never mix.
  */
+import { terminalLine } from './util/escape.js';
 
 export type DiagnosticCode =
   | 'FPGAC001' // unreadable or malformed ONNX file
@@ -15,7 +16,9 @@ export type DiagnosticCode =
   | 'FPGAC008' // precision / fixed-point problem
   | 'FPGAC009' // control flow (Loop) problem
   | 'FPGAC010' // the design does not fit the target
-  | 'FPGAC011'; // an external tool (vitis_hls, vivado_hls) failed
+  | 'FPGAC011' // an external tool (vitis_hls, vivado_hls) failed
+  | 'FPGAC012' // the output folder is not fpgac's to replace, or cannot be written
+  | 'FPGAC013'; // a resource limit was exceeded (src/limits.ts; raise it with --limit KEY=N)
 
 export interface Diagnostic {
   readonly code: DiagnosticCode;
@@ -25,11 +28,18 @@ export interface Diagnostic {
   readonly hint?: string;
 }
 
-/** One line: `error FPGAC002: node 'x' (op Foo): unsupported op (hint: ...)`. */
+/**
+ * One line: `error FPGAC002: node 'x' (op Foo): unsupported op (hint: ...)`. Node and op names come from the model:
+ * any control character in them (a newline included) is shown as a visible escape (`\x0a`, `\x1b`, `\u202e`);
+ * a line break in a message (wrapped text, another tool's error) becomes a space, and whatever control is left is
+ * escaped, so the result is exactly one line holding nothing a terminal would act on.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.node !== undefined ? `node '${d.node}'${d.op ? ` (op ${d.op})` : ''}: ` : d.op ? `op ${d.op}: ` : '';
+  const node = d.node !== undefined ? terminalLine(d.node) : undefined;
+  const op = d.op ? terminalLine(d.op) : '';
+  const where = node !== undefined ? `node '${node}'${op ? ` (op ${op})` : ''}: ` : op ? `op ${op}: ` : '';
   const hint = d.hint ? ` (hint: ${d.hint})` : '';
-  return `error ${d.code}: ${where}${d.message}${hint}`.replace(/\s*\n\s*/g, ' ');
+  return terminalLine(`error ${d.code}: ${where}${d.message}${hint}`.replace(/\s*\n\s*/g, ' '));
 }
 
 /** Thrown to abort a command with one or more user-facing diagnostics (exit code 2). */

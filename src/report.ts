@@ -10,6 +10,7 @@ import { computeLayers, layerConstants } from './ir/design.js';
 const paramsOf = (l: ComputeLayer): ConstData[] => layerConstants(l).filter((e) => e.role === 'weight' || e.role === 'bias').map((e) => e.data);
 import { numel } from './ir/graph.js';
 import type { LayerEstimate, Plan } from './plan/types.js';
+import { markdownText as md } from './util/escape.js';
 
 export interface LayerReport {
   readonly name: string;
@@ -80,8 +81,30 @@ export function zeroWeightWarnings(design: Design): string[] {
   return computeLayers(design.layers).flatMap((l) => {
     if ((l.kind !== 'dense' && l.kind !== 'conv2d') || l.weight.raw.some((r) => r !== 0)) return [];
     const f = l.weight.format;
-    return [`layer '${l.name}' (node '${l.sources[0] ?? l.name}'): all ${l.weight.raw.length} weights are 0 in ${formatToCpp(f)}, so it outputs its bias only; weights smaller than the format's step 2^-${fracBits(f)} round to 0: use --calibrate (weight formats from their values) or a --precision with more fraction bits`];
+    return [`layer '${l.name}' (node '${l.sources[0] ?? l.name}'): all ${l.weight.raw.length} weights are 0 in ${formatToCpp(f)}, so it outputs its bias only; weights smaller than half the format's step 2^${-fracBits(f)} round to 0: use --calibrate (weight formats from their values) or a --precision with more fraction bits`];
   });
+}
+
+/**
+ * A model most of whose non-zero weights round to 0 in their formats computes little of what it was trained to:
+ * the plan may "fit" only because the weights vanished. Counted over the MAC layers against the float weights of
+ * the canonical graph (the node each layer comes from; exact zeros of a pruned model are not counted).
+ */
+export function flushedWeightWarnings(design: Design, floatWeights: (layerSource: string) => ArrayLike<number> | undefined): string[] {
+  let nonzero = 0;
+  let flushed = 0;
+  for (const l of computeLayers(design.layers)) {
+    if (l.kind !== 'dense' && l.kind !== 'conv2d') continue;
+    const w = floatWeights(l.sources[0] ?? '');
+    if (!w || w.length !== l.weight.raw.length) continue;
+    for (let i = 0; i < w.length; i++) {
+      if (w[i] === 0) continue;
+      nonzero++;
+      if (l.weight.raw[i] === 0) flushed++;
+    }
+  }
+  if (!nonzero || flushed <= nonzero / 2) return [];
+  return [`${flushed} of the ${nonzero} non-zero weights of its MAC layers (${(100 * flushed / nonzero).toFixed(1)}%) round to 0 in their formats, so the design computes little of the trained model, whatever the resource estimate says: use --calibrate (weight formats from their values) or a --precision with more fraction bits, and check with fpgac verify`];
 }
 
 export function buildReport(design: Design, passes: readonly string[], tool: string): Report {
@@ -140,25 +163,30 @@ export function buildReport(design: Design, passes: readonly string[], tool: str
   };
 }
 
+/**
+ * report.md. Every text that can come from the model or the command line (file name, producer, node and layer
+ * names, warnings, pass summaries, the part) goes through `markdownText`; formats and the top function name are
+ * generated (a C type, a validated identifier) and sit in code spans, where backslash escapes would show.
+ */
 export function renderReportMd(r: Report): string {
   const lines = [
-    `# fpgac report: ${r.model.file}`,
+    `# fpgac report: ${md(r.model.file)}`,
     '',
-    `Top function \`${r.top}\`, default precision \`${r.precision}\`, opset ${r.model.opset}, producer ${r.model.producer || 'unknown'}.`,
+    `Top function \`${r.top}\`, default precision \`${r.precision}\`, opset ${r.model.opset}, producer ${md(r.model.producer || 'unknown')}.`,
     '',
     `Totals: ${r.totals.layers} layers, ${r.totals.params} parameters (${r.totals.zeroParams} zero, ${pct(r.totals.zeroParams, r.totals.params)}), ${r.totals.macs} MACs per inference, ${r.totals.uniqueWeightBits} bits of stored constants (each shared constant counted once).`,
     '',
-    ...(r.warnings?.length ? ['## Warnings', '', ...r.warnings.map((w) => `- ${w}`), ''] : []),
+    ...(r.warnings?.length ? ['## Warnings', '', ...r.warnings.map((w) => `- ${md(w)}`), ''] : []),
     '| # | layer | kind | ONNX nodes | input | output | params | zero | MACs | output format | accumulator |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...r.layers.map((l, i) => `| ${i} | ${l.name}${l.region ? ` (in ${l.region}, x${l.runs})` : ''} | ${l.kind}${l.activation ? `+${l.activation}` : ''} | ${l.sources.join(', ')} | ${l.inputShapes.map((s) => s.join('x')).join(', ')} | ${l.outputShape.join('x')} | ${l.params} | ${l.zeroParams} | ${l.macs} | \`${l.formats.output}\` | ${l.formats.accumulator ? `\`${l.formats.accumulator}\`` : ''} |`),
+    ...r.layers.map((l, i) => `| ${i} | ${md(l.name)}${l.region ? ` (in ${md(l.region)}, x${l.runs})` : ''} | ${l.kind}${l.activation ? `+${l.activation}` : ''} | ${l.sources.map(md).join(', ')} | ${l.inputShapes.map((s) => s.join('x')).join(', ')} | ${l.outputShape.join('x')} | ${l.params} | ${l.zeroParams} | ${l.macs} | \`${l.formats.output}\` | ${l.formats.accumulator ? `\`${l.formats.accumulator}\`` : ''} |`),
     '',
     ...(r.regions.length ? [
       '## Loop regions (one engine each, weights stored once)',
       '',
       '| region | steps | body layers | weight bits stored | unrolled design would store | MACs per inference |',
       '|---|---|---|---|---|---|',
-      ...r.regions.map((g) => `| ${g.name} | ${g.steps} | ${g.bodyLayers} | ${g.weightBitsStored} | ${g.weightBitsUnrolled} | ${g.macsPerInference} |`),
+      ...r.regions.map((g) => `| ${md(g.name)} | ${g.steps} | ${g.bodyLayers} | ${g.weightBitsStored} | ${g.weightBitsUnrolled} | ${g.macsPerInference} |`),
       '',
     ] : []),
     ...(r.precisionSearch ? [
@@ -172,7 +200,7 @@ export function renderReportMd(r: Report): string {
     ...(r.plan ? planMd(r.plan) : []),
     '## Passes',
     '',
-    ...r.passes.map((p) => `- ${p}`),
+    ...r.passes.map((p) => `- ${md(p)}`),
     '',
   ];
   return lines.join('\n');
@@ -203,7 +231,7 @@ function weightStorageMd(p: Plan): string[] {
     '',
     '| layer | weights | storage | zeros | values stored | why |',
     '|---|---|---|---|---|---|',
-    ...ws.map((l) => `| ${l.name} | ${l.weights!.weights} | ${l.weights!.storage} | ${l.weights!.zeros} | ${l.weights!.stored} | ${l.weights!.why} |`),
+    ...ws.map((l) => `| ${md(l.name)} | ${l.weights!.weights} | ${l.weights!.storage} | ${l.weights!.zeros} | ${l.weights!.stored} | ${md(l.weights!.why)} |`),
     '',
   ];
 }
@@ -213,7 +241,7 @@ function planMd(p: Plan): string[] {
   const t = p.totals;
   const savings = p.layers.filter((l) => l.constantWeights);
   return [
-    `## Hardware plan: ${p.board.name} (${p.board.part}) at ${p.clockMHz} MHz — ${p.fits ? 'fits' : 'DOES NOT FIT'}`,
+    `## Hardware plan: ${md(p.board.name)} (${md(p.board.part)}) at ${p.clockMHz} MHz — ${p.fits ? 'fits' : 'DOES NOT FIT'}`,
     '',
     `Estimate: ${t.dsp} DSP (${u(p.utilization.dsp)}), ${t.bram18} BRAM18 (${u(p.utilization.bram18)}), ${t.uram} URAM (${u(p.utilization.uram)}), ${t.lut} LUT (${u(p.utilization.lut)}), ${t.ff} FF (${u(p.utilization.ff)}). Latency ${t.latencyCycles} cycles = ${t.latencyUs.toFixed(2)} us, II ${t.iiCycles} cycles, ${t.throughputFps.toFixed(0)} inferences/s. Weight packing efficiency (block memories): ${u(p.packingEfficiency)}.`,
     '',
@@ -221,25 +249,25 @@ function planMd(p: Plan): string[] {
       ? `Schedule: pipelined — the top function is one pipeline at II = 1 (every layer fully parallel); latency from the ${p.timing!.family} delay model with ${p.timing!.budgetNs.toFixed(3)} ns of logic a cycle (${100 * p.timing!.uncertainty}% clock uncertainty).`
       : 'Schedule: sequential — layers run one after another, each a pipelined loop at its parallel factors.',
     '',
-    `Board figures: ${p.board.source}.`,
+    `Board figures: ${md(p.board.source)}.`,
     '',
     `Model: ${p.estimateModel}`,
     '',
     '| layer | kind | parallel | multipliers | reuse | DSP | BRAM18 | URAM | LUT | FF | latency | runs |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...p.layers.map((l) => `| ${l.name} | ${l.kind} | ${parallelText(l)} | ${l.multipliers} | ${l.reuse} | ${l.dsp} | ${l.bram18} | ${l.uram} | ${l.lut} | ${l.ff} | ${l.latency} | ${l.runs} |`),
+    ...p.layers.map((l) => `| ${md(l.name)} | ${l.kind} | ${parallelText(l)} | ${l.multipliers} | ${l.reuse} | ${l.dsp} | ${l.bram18} | ${l.uram} | ${l.lut} | ${l.ff} | ${l.latency} | ${l.runs} |`),
     '',
     ...(savings.length ? [
-      `Constant weights in fully parallel layers: ${sumOf(savings, 'zeros') + sumOf(savings, 'powersOfTwo')} of ${sumOf(savings, 'zeros') + sumOf(savings, 'powersOfTwo') + sumOf(savings, 'general')} products need no DSP (a zero weight drops the product, a ±2^k weight makes it a shift), so these layers need ${savings.reduce((n, l) => n + l.dsp, 0)} DSP instead of ${savings.reduce((n, l) => n + (l.constantWeights!.general ? l.dsp / l.constantWeights!.general : 1) * (l.constantWeights!.zeros + l.constantWeights!.powersOfTwo + l.constantWeights!.general), 0)}. ` + savings.map((l) => `${l.name}: ${l.constantWeights!.zeros} zero and ${l.constantWeights!.powersOfTwo} power-of-two weights need no DSP (${l.constantWeights!.general} multipliers remain)`).join('; ') + '.',
+      `Constant weights in fully parallel layers: ${sumOf(savings, 'zeros') + sumOf(savings, 'powersOfTwo')} of ${sumOf(savings, 'zeros') + sumOf(savings, 'powersOfTwo') + sumOf(savings, 'general')} products need no DSP (a zero weight drops the product, a ±2^k weight makes it a shift), so these layers need ${savings.reduce((n, l) => n + l.dsp, 0)} DSP instead of ${savings.reduce((n, l) => n + (l.constantWeights!.general ? l.dsp / l.constantWeights!.general : 1) * (l.constantWeights!.zeros + l.constantWeights!.powersOfTwo + l.constantWeights!.general), 0)}. ` + savings.map((l) => `${md(l.name)}: ${l.constantWeights!.zeros} zero and ${l.constantWeights!.powersOfTwo} power-of-two weights need no DSP (${l.constantWeights!.general} multipliers remain)`).join('; ') + '.',
       '',
     ] : []),
     ...weightStorageMd(p),
     '| memory | role | kind | words x bits | banks | blocks | shared with |',
     '|---|---|---|---|---|---|---|',
-    ...p.memories.map((m) => `| ${m.name} | ${m.role} | ${m.kind} | ${m.words} x ${m.bits} | ${m.reshape ? `1 (reshaped: ${m.reshape} per word)` : `${m.banks}${m.layout && m.banks > 1 ? ` ${m.layout}` : ''}`} | ${m.blocks}${m.copies ? ` (${m.copies} copies)` : ''} | ${m.sharedWith?.join(', ') ?? ''} |`),
+    ...p.memories.map((m) => `| ${md(m.name)} | ${m.role} | ${m.kind} | ${m.words} x ${m.bits} | ${m.reshape ? `1 (reshaped: ${m.reshape} per word)` : `${m.banks}${m.layout && m.banks > 1 ? ` ${m.layout}` : ''}`} | ${m.blocks}${m.copies ? ` (${m.copies} copies)` : ''} | ${m.sharedWith?.map(md).join(', ') ?? ''} |`),
     '',
     ...(p.synthesis ? [
-      `HLS synthesis (${p.synthesis.tool}, ${p.synthesis.part}): latency ${p.synthesis.latencyMin}-${p.synthesis.latencyMax} cycles, interval ${p.synthesis.intervalMin}-${p.synthesis.intervalMax}; ${p.synthesis.resources.dsp} DSP, ${p.synthesis.resources.bram18} BRAM18, ${p.synthesis.resources.uram} URAM, ${p.synthesis.resources.lut} LUT, ${p.synthesis.resources.ff} FF; estimated clock ${p.synthesis.estimatedClockNs} ns.`,
+      `HLS synthesis (${p.synthesis.tool}, ${md(p.synthesis.part)}): latency ${p.synthesis.latencyMin}-${p.synthesis.latencyMax} cycles, interval ${p.synthesis.intervalMin}-${p.synthesis.intervalMax}; ${p.synthesis.resources.dsp} DSP, ${p.synthesis.resources.bram18} BRAM18, ${p.synthesis.resources.uram} URAM, ${p.synthesis.resources.lut} LUT, ${p.synthesis.resources.ff} FF; estimated clock ${p.synthesis.estimatedClockNs} ns.`,
       '',
     ] : []),
   ];

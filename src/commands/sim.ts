@@ -2,18 +2,19 @@
  * @fileoverview `fpgac sim`: run a build directory's design.json (or a model compiled on the fly) bit-exactly on
  * .npy/.pb inputs, or its float reference with --float; --trace writes every layer's output.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Design } from '../ir/design.js';
-import type { Graph } from '../ir/graph.js';
+import type { Design, Layer } from '../ir/design.js';
+import { numel, type DType, type Graph } from '../ir/graph.js';
 import { compileModel, type CompileOptions } from '../compile.js';
 import { simulateSample } from '../../sim/simulate.js';
 import { runFloat } from '../reference.js';
-import { readSamples, sampleOf, writeOutputs, outputPath, type SampleData } from '../data.js';
+import { checkOutputFile, readSamples, sampleOf, writeOutputs, outputPath, type SampleData } from '../data.js';
 import { loadModel } from '../onnx/load.js';
 import { inferAndFold } from '../passes/infer.js';
 import { fail } from '../diagnostics.js';
 import { cIdent } from '../emit/cpp.js';
+import { readDesignFile } from '../design-file.js';
 
 export interface SimOptions extends CompileOptions {
   readonly inputs: readonly string[];
@@ -34,15 +35,11 @@ export function loadTarget(target: string, opts: CompileOptions, float: boolean)
     if (float) {
       const src = path.join(target, 'source', 'model.onnx');
       if (!existsSync(src)) fail('FPGAC001', `'${target}' has no source/model.onnx for the float reference`);
-      return { reference: inferAndFold(loadModel(src).graph).graph };
+      return { reference: inferAndFold(loadModel(src, { limits: opts.limits }).graph, { limits: opts.limits }).graph };
     }
-    const file = path.join(target, 'design.json');
-    if (!existsSync(file)) fail('FPGAC001', `'${target}' is not an fpgac build directory (no design.json)`);
-    const design = JSON.parse(readFileSync(file, 'utf8')) as Design;
-    if (design.format !== 'fpgac-design') fail('FPGAC001', `'${file}' is not an fpgac design`);
-    return { design };
+    return { design: readDesignFile(target, opts.limits) };
   }
-  if (float) return { reference: inferAndFold(loadModel(target).graph).graph };
+  if (float) return { reference: inferAndFold(loadModel(target, { limits: opts.limits }).graph, { limits: opts.limits }).graph };
   return { design: compileModel(target, opts).design };
 }
 
@@ -50,17 +47,31 @@ export interface SimRun {
   readonly samples: number;
   readonly outputs: Float64Array[][]; // [output][sample]
   readonly seconds: number;
+  /** Tensors with values at a rail of their saturating format (fixed-point runs), in layer order. */
+  readonly saturated: readonly { readonly tensor: string; readonly onnxName: string; readonly values: number; readonly of: number }[];
 }
 
-function loadInputs(files: readonly string[], shapes: readonly (readonly number[])[], names: readonly string[]): SampleData[] {
+function loadInputs(files: readonly string[], shapes: readonly (readonly number[])[], names: readonly string[], dtypes?: readonly DType[]): SampleData[] {
   if (files.length !== shapes.length) fail('FPGAC005', `the model has ${shapes.length} input(s) (${names.join(', ')}); ${files.length} --input file(s) given`);
-  const data = files.map((f, i) => readSamples(f, shapes[i], names[i]));
+  const data = files.map((f, i) => readSamples(f, shapes[i], names[i], dtypes?.[i]));
   if (new Set(data.map((d) => d.samples)).size > 1) fail('FPGAC006', `input files hold different sample counts (${data.map((d) => d.samples).join(', ')})`);
   return data;
 }
 
+/** How many times per sample each layer output is written: the product of the trip counts of its loops. */
+function runsPerSample(layers: readonly Layer[], times = 1, out = new Map<string, number>()): Map<string, number> {
+  for (const l of layers) {
+    if (l.kind === 'loop') runsPerSample(l.body, times * l.trips, out);
+    else out.set(l.output, times);
+  }
+  return out;
+}
+
 export function runSim(target: SimTarget, opts: SimOptions): SimRun {
   const t0 = performance.now();
+  // Refused before the run, not after minutes of simulation.
+  const outs = (target.design?.outputs.length ?? target.reference?.outputs.length ?? 1);
+  for (let k = 0; k < outs; k++) checkOutputFile(outputPath(opts.output, k), opts.inputs);
   const traces = new Map<string, { shape: readonly number[]; samples: Float64Array[] }>();
   const addTrace = (name: string, shape: readonly number[], v: Float64Array) => {
     const e = traces.get(name) ?? { shape, samples: [] };
@@ -70,6 +81,7 @@ export function runSim(target: SimTarget, opts: SimOptions): SimRun {
   let outputs: Float64Array[][];
   let outShapes: (readonly number[])[];
   let samples: number;
+  const sat = new Map<string, number>();
   if (target.design) {
     const d = target.design;
     const inputs = loadInputs(opts.inputs, d.inputs.map((n) => d.tensors[n].shape), d.inputs.map((n) => d.tensors[n].onnxName));
@@ -77,13 +89,13 @@ export function runSim(target: SimTarget, opts: SimOptions): SimRun {
     outputs = d.outputs.map(() => []);
     outShapes = d.outputs.map((n) => d.tensors[n].shape);
     for (let s = 0; s < samples; s++) {
-      const r = simulateSample(d, inputs.map((x) => sampleOf(x, s)), { trace: !!opts.trace });
+      const r = simulateSample(d, inputs.map((x) => sampleOf(x, s)), { trace: !!opts.trace, saturation: sat });
       r.outputs.forEach((o, k) => outputs[k].push(o));
       r.trace?.forEach((v, name) => addTrace(name, d.tensors[name].shape, v));
     }
   } else {
     const g = target.reference!;
-    const inputs = loadInputs(opts.inputs, g.inputs.map((i) => i.shape), g.inputs.map((i) => i.name));
+    const inputs = loadInputs(opts.inputs, g.inputs.map((i) => i.shape), g.inputs.map((i) => i.name), g.inputs.map((i) => i.dtype));
     samples = inputs.length ? inputs[0].samples : 1; // a model without inputs runs once
     outputs = g.outputs.map(() => []);
     outShapes = g.outputs.map((o) => o.shape);
@@ -95,8 +107,12 @@ export function runSim(target: SimTarget, opts: SimOptions): SimRun {
   }
   outputs.forEach((o, k) => writeOutputs(outputPath(opts.output, k), o, outShapes[k]));
   if (opts.trace) {
+    if (existsSync(opts.trace) && !statSync(opts.trace).isDirectory()) fail('FPGAC005', `--trace '${opts.trace}' exists and is not a folder`);
     mkdirSync(opts.trace, { recursive: true });
     for (const [name, t] of traces) writeOutputs(path.join(opts.trace, `${name}.npy`), t.samples, t.shape);
   }
-  return { samples, outputs, seconds: (performance.now() - t0) / 1000 };
+  const d = target.design;
+  const runs = d ? runsPerSample(d.layers) : new Map<string, number>();
+  const saturated = d ? [...sat].filter(([, n]) => n > 0).map(([t, n]) => ({ tensor: t, onnxName: d.tensors[t].onnxName, values: n, of: numel(d.tensors[t].shape) * samples * (runs.get(t) ?? 1) })) : [];
+  return { samples, outputs, seconds: (performance.now() - t0) / 1000, saturated };
 }

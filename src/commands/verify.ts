@@ -17,7 +17,7 @@
  * lowered from: BatchNorm folded, fused activations), which computes the same function in float64.
  * verify reports; it never fails because an error is large.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Design, DTensor, Layer } from '../ir/design.js';
 import type { Graph, Tensor } from '../ir/graph.js';
@@ -29,6 +29,7 @@ import { readData, readSamples, sampleOf } from '../data.js';
 import { readNpy } from '../npy.js';
 import { loadModel } from '../onnx/load.js';
 import { runPipeline } from '../passes/pipeline.js';
+import { readDesignFile } from '../design-file.js';
 import { fail } from '../diagnostics.js';
 
 export interface VerifyOptions extends CompileOptions {
@@ -118,13 +119,10 @@ export interface VerifyTarget {
 export function loadVerifyTarget(target: string, opts: CompileOptions): VerifyTarget {
   if (!existsSync(target)) fail('FPGAC001', `'${target}' does not exist`);
   if (statSync(target).isDirectory()) {
-    const file = path.join(target, 'design.json');
-    if (!existsSync(file)) fail('FPGAC001', `'${target}' is not an fpgac build directory (no design.json)`);
-    const design = JSON.parse(readFileSync(file, 'utf8')) as Design;
-    if (design.format !== 'fpgac-design') fail('FPGAC001', `'${file}' is not an fpgac design`);
+    const design = readDesignFile(target, opts.limits);
     const src = path.join(target, 'source', 'model.onnx');
     if (!existsSync(src)) fail('FPGAC001', `'${target}' has no source/model.onnx for the float reference`);
-    return { design, graph: runPipeline(loadModel(src).graph).graph };
+    return { design, graph: runPipeline(loadModel(src, { limits: opts.limits }).graph, { limits: opts.limits }).graph };
   }
   const c = compileModel(target, opts);
   return { design: c.design, graph: c.canonical };
@@ -399,3 +397,33 @@ export function renderVerify(r: VerifyReport): string {
   return lines.join('\n');
 }
 
+
+/** `verify --min-agreement F --min-sqnr DB`: the thresholds the fixed-point design must meet on every output. */
+export interface VerifyThresholds {
+  readonly minAgreement?: number;
+  readonly minSqnrDb?: number;
+}
+
+/**
+ * Every threshold an output misses, one line each (empty: all met). SQNR is the float output's power over the
+ * error's; an output equal to the float model bit for bit has no error and meets any SQNR. A threshold no output
+ * can be measured against (top-1 of a single-value output) is a usage error, not a pass.
+ */
+export function thresholdFailures(r: VerifyReport, t: VerifyThresholds): string[] {
+  const out: string[] = [];
+  if (t.minAgreement !== undefined) {
+    const measured = r.outputs.filter((o) => o.top1Agreement !== null);
+    if (!measured.length) fail('FPGAC005', '--min-agreement: no output has a last axis of 2 or more values, so top-1 agreement is not defined');
+    for (const o of measured) {
+      if (o.top1Agreement! < t.minAgreement) out.push(`output '${o.onnxName}': top-1 agreement with the float model ${(100 * o.top1Agreement!).toFixed(2)}% is below --min-agreement ${(100 * t.minAgreement).toFixed(2)}%`);
+    }
+  }
+  if (t.minSqnrDb !== undefined) {
+    for (const o of r.outputs) {
+      if (o.sqnrDb !== null && o.sqnrDb < t.minSqnrDb) out.push(`output '${o.onnxName}': SQNR ${o.sqnrDb.toFixed(2)} dB is below --min-sqnr ${t.minSqnrDb} dB`);
+      // No SQNR with an error: the float output is all zeros and the fixed one is not (−∞ dB).
+      if (o.sqnrDb === null && o.maxAbsError > 0) out.push(`output '${o.onnxName}': the float output is 0 everywhere but the fixed-point one differs by up to ${o.maxAbsError} (SQNR −∞ dB, below --min-sqnr ${t.minSqnrDb} dB)`);
+    }
+  }
+  return out;
+}

@@ -15,6 +15,7 @@ import type { BufferGroup } from '../plan/buffers.js';
 import type { MemKind, MemoryPlacement, Schedule } from '../plan/types.js';
 import { layoutPragma, storagePragma, type HlsTool } from './pragmas.js';
 import { copyLanes, type TensorLayout } from '../plan/layout.js';
+import { cppComment } from '../util/escape.js';
 
 /** What the plan decided that the C++ must say: shared buffers and where each memory lives. */
 export interface EmitPlan {
@@ -49,7 +50,7 @@ export function scopeDeclarations(design: Design, ctx: RenderContext, scope: str
   if (plan) {
     for (const g of plan.groups.get(scope) ?? []) {
       const shared = g.members.length > 1 ? ` (shared by ${g.members.join(', ')})` : '';
-      lines.push(`${ctx.typeOf(g.name)} ${g.name}[${g.words}]; // ${design.tensors[g.name].onnxName}${shared}`);
+      lines.push(`${ctx.typeOf(g.name)} ${g.name}[${g.words}]; // ${cppComment(design.tensors[g.name].onnxName + shared)}`);
       lines.push(...featureLayoutPragma(plan, g.name, g.name));
       const kind = plan.kinds.get(g.name);
       if (kind) lines.push(storagePragma(plan.tool, g.name, kind, false));
@@ -73,7 +74,13 @@ export interface Statement {
   readonly name: string;
   readonly kind: string;
   readonly sources: string;
+  /** `name: kind <- sources`, made safe for a `//` comment (the sources are ONNX node names). */
+  readonly comment: string;
   readonly call: string;
+}
+
+function statement(name: string, kind: string, sources: string, call: string): Statement {
+  return { name, kind, sources, comment: cppComment(`${name}: ${kind} <- ${sources}`), call };
 }
 
 export interface Block {
@@ -86,7 +93,7 @@ export interface Block {
 
 export function bufferDecl(design: Design, ctx: RenderContext, tensor: string, indent: string): string {
   const t = design.tensors[tensor];
-  return `${indent}${ctx.typeOf(tensor)} ${ctx.varOf(tensor)}[${numel(t.shape)}]; // ${t.onnxName}`;
+  return `${indent}${ctx.typeOf(tensor)} ${ctx.varOf(tensor)}[${numel(t.shape)}]; // ${cppComment(t.onnxName)}`;
 }
 
 function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block, plan?: EmitPlan): Statement {
@@ -99,13 +106,13 @@ function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block, plan?: EmitPla
   const fn = `${l.name}_step`;
   const locals = scopeDeclarations(d, ctx, l.name, l.body, new Set([l.stateIn, l.stateOut]), plan);
   out.functions.push([
-    `// ${l.name}: one step of the region (${l.trips} steps run on this one engine; weights stored once).`,
+    `// ${cppComment(l.name)}: one step of the region (${l.trips} steps run on this one engine; weights stored once).`,
     `static void ${fn}(const ${ctx.typeOf(l.stateIn)} ${ctx.varOf(l.stateIn)}[${n}], ${ctx.typeOf(l.stateOut)} ${ctx.varOf(l.stateOut)}[${n}]) {`,
     '#pragma HLS INLINE off',
     ...featureLayoutPragma(plan, l.stateIn, ctx.varOf(l.stateIn)),
     ...featureLayoutPragma(plan, l.stateOut, ctx.varOf(l.stateOut)),
     ...locals.map((line) => `  ${line}`),
-    ...inner.statements.flatMap((s) => [`  // ${s.name}: ${s.kind} <- ${s.sources}`, `  ${s.call.split('\n').join('\n  ')}`]),
+    ...inner.statements.flatMap((s) => [`  // ${s.comment}`, `  ${s.call.split('\n').join('\n  ')}`]),
     '}',
   ].join('\n'));
   // The result lands in B after an odd number of steps: make the region's output array that buffer.
@@ -126,7 +133,7 @@ function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block, plan?: EmitPla
     '}',
   ].join('\n');
   const src = l.sources.length > 3 ? `${l.sources.length} ONNX nodes, ${l.sources[0]} ... ${l.sources[l.sources.length - 1]}` : l.sources.join(', ');
-  return { name: l.name, kind: `loop x${l.trips}`, sources: src, call };
+  return statement(l.name, `loop x${l.trips}`, src, call);
 }
 
 export function renderBlock(layers: readonly Layer[], ctx: RenderContext, plan?: EmitPlan): Block {
@@ -139,7 +146,7 @@ export function renderBlock(layers: readonly Layer[], ctx: RenderContext, plan?:
     const r = renderLayer(l, ctx);
     block.configs.push(r.config);
     block.constants.push(...r.constants);
-    block.statements.push({ name: l.name, kind: l.kind, sources: l.sources.join(', '), call: r.call });
+    block.statements.push(statement(l.name, l.kind, l.sources.join(', '), r.call));
   }
   return block;
 }

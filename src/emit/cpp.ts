@@ -26,10 +26,16 @@ export function constantLiteral(raw: number, f: FixedFormat): string {
   return exactDecimal(raw, fracBits(f));
 }
 
-/** A C identifier from an ONNX name: non-alphanumerics become '_', a leading digit gets a prefix. */
+/**
+ * A C identifier from an ONNX name: non-alphanumerics become '_', runs of '_' collapse and leading or trailing ones
+ * go, a leading digit gets a prefix. The result matches [A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*: ASCII, never
+ * reserved by the C++ standard (no leading '_', no '__'), and fit to be a prefix or suffix of other identifiers.
+ * It can still be a keyword or a library name (`int`, `y0`): src/quant/lower.ts `Names` only ever uses it behind a
+ * generated prefix or before a generated suffix.
+ */
 export function cIdent(name: string): string {
   const s = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_').replace(/^_+|_+$/g, '');
-  return /^[A-Za-z]/.test(s) ? s : `v_${s}`;
+  return /^[A-Za-z]/.test(s) ? s : s ? `v_${s}` : 'v';
 }
 
 /** Comma-separated literals, wrapped so emitted headers stay readable and diffable. */

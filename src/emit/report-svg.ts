@@ -2,13 +2,10 @@
  * @fileoverview Inline SVG charts for report.html, drawn here (no chart library): horizontal bar charts (linear or
  * log scale), per-resource stacked share bars with a board-utilization gauge, and the memory map of the chip's
  * BRAM18 and URAM blocks. Output is a pure function of the input (no ids from counters, no dates), and every text
- * from the model goes through `esc`.
+ * from the model goes through `htmlText` (src/util/escape.ts).
  */
 import type { BoardResources, MemoryPlacement } from '../plan/types.js';
-
-export function esc(s: string | number): string {
-  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+import { htmlText } from '../util/escape.js';
 
 /** 1234567 → "1,234,567" (locale-independent, so bytes never depend on the machine). */
 export function fmtInt(n: number): string {
@@ -89,10 +86,10 @@ export function barChart(cls: string, bars: readonly Bar[], unit: string): { svg
   bars.forEach((b, i) => {
     const y = top + i * rowH;
     const bw = Math.max(b.value > 0 ? 1 : 0, x(b.value));
-    out.push(`<g class="bar"><title>${esc(b.title)}</title>` +
-      `<text x="${x0 - 6}" y="${y + 12.5}" text-anchor="end">${esc(truncate(b.label, 34))}</text>` +
+    out.push(`<g class="bar"><title>${htmlText(b.title)}</title>` +
+      `<text x="${x0 - 6}" y="${y + 12.5}" text-anchor="end">${htmlText(truncate(b.label, 34))}</text>` +
       `<rect x="${x0}" y="${y + 2}" width="${bw.toFixed(1)}" height="${rowH - 4}" fill="${b.color}"/>` +
-      `<text x="${(x0 + bw + 4).toFixed(1)}" y="${y + 12.5}" fill="#333">${esc(si(b.value))}${unit ? ` ${esc(unit)}` : ''}</text></g>`);
+      `<text x="${(x0 + bw + 4).toFixed(1)}" y="${y + 12.5}" fill="#333">${htmlText(si(b.value))}${unit ? ` ${htmlText(unit)}` : ''}</text></g>`);
   });
   out.push('</svg>');
   return { svg: out.join('\n'), scale: log ? 'log' : 'linear' };
@@ -117,21 +114,21 @@ export function resourceChart(rows: readonly ResourceRow[], board: string): stri
   rows.forEach((r, i) => {
     const y = 6 + i * rowH;
     const total = Math.max(r.used, r.parts.reduce((s, p) => s + p.value, 0));
-    out.push(`<text x="${lw - 8}" y="${y + 13}" text-anchor="end" font-weight="600">${esc(r.label)}</text>`);
+    out.push(`<text x="${lw - 8}" y="${y + 13}" text-anchor="end" font-weight="600">${htmlText(r.label)}</text>`);
     out.push(`<rect class="track" x="${lw}" y="${y + 2}" width="${barW}" height="16" fill="#f1f1f1"/>`);
     let acc = 0;
     const seg = (name: string, value: number, fill: string) => {
       if (value <= 0 || total <= 0) return;
       const sx = lw + (acc / total) * barW, sw = (value / total) * barW;
       acc += value;
-      out.push(`<rect class="seg" x="${sx.toFixed(2)}" y="${y + 2}" width="${sw.toFixed(2)}" height="16" fill="${fill}" stroke="#fff" stroke-width="0.5"><title>${esc(`${name}: ${fmtInt(value)} ${r.label} (${pct(value / total)} of the design's, ${pct(r.available ? value / r.available : 0)} of ${board})`)}</title></rect>`);
+      out.push(`<rect class="seg" x="${sx.toFixed(2)}" y="${y + 2}" width="${sw.toFixed(2)}" height="16" fill="${fill}" stroke="#fff" stroke-width="0.5"><title>${htmlText(`${name}: ${fmtInt(value)} ${r.label} (${pct(value / total)} of the design's, ${pct(r.available ? value / r.available : 0)} of ${board})`)}</title></rect>`);
     };
     r.parts.forEach((p) => seg(p.name, p.value, p.color));
     seg('memories and logic not attributed to a layer', r.used - acc, 'url(#hatch)');
     const u = r.available ? r.used / r.available : r.used ? Infinity : 0;
     const gw = Math.min(1, u) * barW;
     const gc = u > 1 ? '#c62828' : u > 0.8 ? '#ef8f00' : '#2e7d32';
-    out.push(`<rect class="gauge" x="${lw}" y="${y + 22}" width="${barW}" height="6" fill="#e4e4e4"><title>${esc(`${board}: ${fmtInt(r.available)} ${r.label}`)}</title></rect>` +
+    out.push(`<rect class="gauge" x="${lw}" y="${y + 22}" width="${barW}" height="6" fill="#e4e4e4"><title>${htmlText(`${board}: ${fmtInt(r.available)} ${r.label}`)}</title></rect>` +
       `<rect class="gauge-fill" x="${lw}" y="${y + 22}" width="${gw.toFixed(2)}" height="6" fill="${gc}"/>`);
     const note = total <= 0 ? 'none used' : '';
     out.push(`<text x="${lw + barW + 10}" y="${y + 13}">${fmtInt(r.used)} / ${fmtInt(r.available)}${r.available ? ` (${pct(u)} of board)` : ' (none on board)'}${note ? ` — ${note}` : ''}</text>`);
@@ -156,10 +153,10 @@ function grid(cls: string, title: string, capacity: number, entries: readonly Ma
   const capRows = Math.floor(capacity / cols), capRest = capacity % cols;
   const top = 20, h = top + rows * cell + 4, w = Math.max(cols * cell + 2, 420);
   const out = [`<svg class="chart memmap ${cls}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" ${FONT}>`,
-    `<text x="0" y="13" font-weight="600">${esc(title)}: ${fmtInt(used)} of ${fmtInt(capacity)} ${unit} allocated${used > capacity ? ` (${fmtInt(used - capacity)} over capacity)` : ''}</text>`,
+    `<text x="0" y="13" font-weight="600">${htmlText(title)}: ${fmtInt(used)} of ${fmtInt(capacity)} ${unit} allocated${used > capacity ? ` (${fmtInt(used - capacity)} over capacity)` : ''}</text>`,
     `<defs><pattern id="free-${idSuffix}" width="${cell}" height="${cell}" patternUnits="userSpaceOnUse"><rect x="0.5" y="0.5" width="${cell - 1}" height="${cell - 1}" fill="#dcdcdc"/></pattern></defs>`,
     `<g transform="translate(1,${top})">`,
-    `<g class="free"><title>${esc(`unused ${unit}`)}</title>`];
+    `<g class="free"><title>${htmlText(`unused ${unit}`)}</title>`];
   if (capRows) out.push(`<rect x="0" y="0" width="${cols * cell}" height="${capRows * cell}" fill="url(#free-${idSuffix})"/>`);
   if (capRest) out.push(`<rect x="0" y="${capRows * cell}" width="${capRest * cell}" height="${cell}" fill="url(#free-${idSuffix})"/>`);
   out.push('</g>');
@@ -167,7 +164,7 @@ function grid(cls: string, title: string, capacity: number, entries: readonly Ma
   for (const e of entries) {
     const m = e.mem;
     const tip = `#${e.index} ${m.name} (${m.role}, ${m.kind}): ${fmtInt(m.blocks)} ${unit}, ${fmtInt(m.words)} words × ${m.bits} bits in ${m.banks} bank(s), ${pct(m.capacityBits ? (m.words * m.bits) / m.capacityBits : 0)} filled${m.sharedWith?.length ? `; shared with ${m.sharedWith.join(', ')}` : ''}`;
-    out.push(`<g class="mem" data-index="${e.index}"><title>${esc(tip)}</title>`);
+    out.push(`<g class="mem" data-index="${e.index}"><title>${htmlText(tip)}</title>`);
     for (let b = 0; b < m.blocks; b++, k++) {
       const cx = (k % cols) * cell, cy = Math.floor(k / cols) * cell;
       const over = k >= capacity ? ' stroke="#c62828" stroke-width="1.5"' : '';
@@ -189,7 +186,7 @@ export function memoryMap(board: BoardResources, entries: readonly MapEntry[]): 
   const uram = entries.filter((e) => e.mem.kind === 'uram');
   const parts = [grid('memmap-bram', `BRAM18 (${board.part})`, board.bram18, bram, 'BRAM18', 'bram')];
   if (board.uram > 0 || uram.length) parts.push(grid('memmap-uram', 'UltraRAM', board.uram, uram, 'URAM', 'uram'));
-  else parts.push(`<p class="note">${esc(board.part)} has no UltraRAM.</p>`);
+  else parts.push(`<p class="note">${htmlText(board.part)} has no UltraRAM.</p>`);
   return parts.join('\n');
 }
 

@@ -4,12 +4,16 @@
  * next to the model. Values are widened to float64; 64-bit integers beyond 2^53 are rejected because no
  * shape, index or quantized value legitimately needs them and silently rounding them would be worse.
  */
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { DType, Tensor } from '../ir/graph.js';
 import { fail } from '../diagnostics.js';
+import { checkElements, DEFAULT_LIMITS, type ConstantBudget, type Limits } from '../limits.js';
 
-/** Largest tensor fpgac reads (2^28 values: 2 GiB as float64), far beyond any on-chip design. */
+/**
+ * Largest tensor a data file (`.pb` inputs and calibration samples, which hold many samples) may hold: 2^28 values,
+ * 2 GiB as float64. Model tensors are bounded by `Limits.elements` instead.
+ */
 export const MAX_ELEMENTS = 2 ** 28;
 
 /** ONNX TensorProto.DataType numbers (onnx.proto). */
@@ -64,13 +68,20 @@ function halfToFloat(h: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
+/** Bytes per element of the types fpgac reads from raw_data and external files. */
+const ELEMENT_BYTES: Partial<Record<DType, number>> = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1 };
+
+function elementBytes(dtype: DType, name: string): number {
+  const sz = ELEMENT_BYTES[dtype];
+  if (sz === undefined) fail('FPGAC007', `tensor '${name}' has data type ${dtype}, which fpgac does not read`);
+  return sz;
+}
+
 function decodeRaw(raw: Uint8Array, dtype: DType, n: number, name: string): Float64Array {
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const sz = elementBytes(dtype, name);
+  if (raw.byteLength !== n * sz) fail('FPGAC001', `tensor '${name}' raw_data holds ${raw.byteLength} bytes, its shape needs ${n * sz}`);
   const out = new Float64Array(n);
-  const size: Partial<Record<DType, number>> = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1 };
-  const sz = size[dtype];
-  if (sz === undefined) fail('FPGAC007', `tensor '${name}' has data type ${dtype}, which fpgac does not read`);
-  if (raw.byteLength < n * sz) fail('FPGAC001', `tensor '${name}' raw_data holds ${raw.byteLength} bytes, ${n * sz} needed`);
   for (let i = 0; i < n; i++) {
     const o = i * sz;
     switch (dtype) {
@@ -98,36 +109,104 @@ function decodeRaw(raw: Uint8Array, dtype: DType, n: number, name: string): Floa
   return out;
 }
 
-function readExternal(t: TensorProtoLike, baseDir: string, name: string): Uint8Array {
+/**
+ * Validates an external-data `location` (the ONNX rule): a relative POSIX path inside the model's folder — not
+ * absolute, no `..` component, no NUL, no backslash (which Windows would read as a separator) — that still lies
+ * inside the folder once symbolic links are resolved (of the file and of the folder), and names a regular file. Returns the resolved file and the location normalized with '/'
+ * separators (what a build may copy under its own folder). Anything else is FPGAC001 naming the tensor.
+ */
+export function externalLocation(baseDir: string, loc: string, tensorName: string): { file: string; relative: string } {
+  const bad = (why: string): never => fail('FPGAC001', `tensor '${tensorName}': external data location '${loc}' ${why}`);
+  if (loc.includes('\0')) bad('contains a NUL character');
+  if (path.posix.isAbsolute(loc) || path.win32.isAbsolute(loc) || /^[A-Za-z]:/.test(loc)) bad('is absolute; it must be a path relative to the model\'s folder');
+  const parts = loc.split(/[\\/]/);
+  if (parts.includes('..')) bad("contains a '..' component; it must stay inside the model's folder");
+  if (loc.includes('\\')) bad("contains a backslash; a location is a POSIX path with '/' separators");
+  const relative = path.posix.normalize(parts.filter((p) => p !== '' && p !== '.').join('/'));
+  if (relative === '.' || relative === '') bad('names no file');
+  let realBase: string;
+  let real: string;
+  try {
+    realBase = realpathSync(baseDir);
+  } catch (e) {
+    return bad(`cannot be resolved: the model's folder is unreadable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    real = realpathSync(path.join(baseDir, loc));
+  } catch (e) {
+    return fail('FPGAC001', `tensor '${tensorName}': external data file '${loc}' not found next to the model (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const rel = path.relative(realBase, real);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) bad("resolves (through a symbolic link) to a file outside the model's folder");
+  return { file: real, relative };
+}
+
+/** A non-negative safe integer from an external-data `offset`/`length` value. */
+function byteCount(v: string, key: string, name: string, loc: string): number {
+  const n = /^[0-9]+$/.test(v.trim()) ? Number(v.trim()) : NaN;
+  if (!Number.isSafeInteger(n)) fail('FPGAC001', `tensor '${name}': external data ${key} '${v}' of '${loc}' is not a non-negative whole number of bytes`);
+  return n;
+}
+
+/** Reads the `needed` bytes of an external tensor: only that range of the file, never the whole file. */
+function readExternal(t: TensorProtoLike, baseDir: string, name: string, needed: number): Uint8Array {
   const kv = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const loc = kv.get('location');
   if (!loc) fail('FPGAC001', `tensor '${name}' uses external data without a location`);
-  const file = path.resolve(baseDir, loc);
-  if (!existsSync(file) || !statSync(file).isFile()) fail('FPGAC001', `tensor '${name}': external data file '${loc}' not found next to the model`);
-  const offset = Number(kv.get('offset') ?? 0);
-  const buf = readFileSync(file);
-  const length = kv.has('length') ? Number(kv.get('length')) : buf.byteLength - offset;
-  if (offset + length > buf.byteLength) fail('FPGAC001', `tensor '${name}': external data range ${offset}+${length} exceeds '${loc}' (${buf.byteLength} bytes)`);
-  return new Uint8Array(buf.buffer, buf.byteOffset + offset, length);
+  const { file } = externalLocation(baseDir, loc, name);
+  const offset = kv.has('offset') ? byteCount(kv.get('offset')!, 'offset', name, loc) : 0;
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    return fail('FPGAC001', `tensor '${name}': external data file '${loc}' cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) fail('FPGAC001', `tensor '${name}': external data location '${loc}' is not a regular file`);
+    const size = st.size;
+    const length = kv.has('length') ? byteCount(kv.get('length')!, 'length', name, loc) : size - offset;
+    if (offset > size || length < 0 || offset + length > size) fail('FPGAC001', `tensor '${name}': external data range ${offset}+${length} exceeds '${loc}' (${size} bytes)`);
+    if (length < needed) fail('FPGAC001', `tensor '${name}': external data holds ${length} bytes, ${needed} needed`);
+    const buf = Buffer.alloc(needed);
+    let got = 0;
+    while (got < needed) {
+      const r = readSync(fd, buf, got, needed - got, offset + got);
+      if (r <= 0) fail('FPGAC001', `tensor '${name}': external data file '${loc}' ended after ${got} of ${needed} bytes`);
+      got += r;
+    }
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface DecodeOptions {
+  /** Elements one tensor may hold (default: `DEFAULT_LIMITS.elements`). */
+  readonly limits?: Limits;
+  /** Charged with the tensor's float64 bytes before its values are allocated. */
+  readonly budget?: ConstantBudget;
 }
 
 /** Decode a TensorProto. `baseDir` locates external data files. */
-export function decodeTensor(t: TensorProtoLike, baseDir: string): Tensor {
+export function decodeTensor(t: TensorProtoLike, baseDir: string, opts: DecodeOptions = {}): Tensor {
   const name = t.name ?? '';
   const code = t.dataType ?? 0;
   const dtype = dtypeFromOnnx(code);
   const shape = (t.dims ?? []).map(toNum);
   const n = shape.reduce((a, b) => a * b, 1);
   // A corrupt or hostile file can claim any size: refuse before allocating.
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0) || !(n <= MAX_ELEMENTS)) {
-    fail('FPGAC001', `tensor '${name}' has an invalid shape [${shape.join(', ')}] (${n} elements; at most ${MAX_ELEMENTS} are supported)`);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0) || !Number.isSafeInteger(n)) {
+    fail('FPGAC001', `tensor '${name}' has an invalid shape [${shape.join(', ')}] (${n} elements)`);
   }
+  checkElements(n, `tensor '${name}' [${shape.join(', ')}]`, opts.limits ?? DEFAULT_LIMITS);
   if (dtype === 'other' || dtype === 'string') {
     fail('FPGAC007', `tensor '${name}' has data type ${onnxDtypeName(code)}, which fpgac does not support`);
   }
+  opts.budget?.charge(n, name);
   let data: Float64Array;
   if (t.dataLocation === 1) {
-    data = decodeRaw(readExternal(t, baseDir, name), dtype, n, name);
+    data = decodeRaw(readExternal(t, baseDir, name, n * elementBytes(dtype, name)), dtype, n, name);
   } else if (t.rawData && t.rawData.byteLength > 0) {
     data = decodeRaw(t.rawData, dtype, n, name);
   } else {

@@ -36,6 +36,7 @@ function unaryLower(node: Node, act: FloatAct, ctx: Parameters<NonNullable<OpDef
 export const ReluOp: OpDef<FloatAct> = {
   op: 'Relu',
   family: 'activation',
+  arity: { inputs: [1, 1], outputs: [1, 1] },
   parse: () => ({ kind: 'relu' }),
   infer: sameShape,
   evaluate: (_n, _p, ins) => [mapTensor(ins[0]!, (v) => (v > 0 ? v : 0))],
@@ -56,6 +57,7 @@ function scalarInput(node: Node, info: InputInfo | undefined, which: string): nu
 export const ClipOp: OpDef<FloatAct> = {
   op: 'Clip',
   family: 'activation',
+  arity: { inputs: [1, 3], outputs: [1, 1] },
   parse(node, ins, opset) {
     let min: number | undefined;
     let max: number | undefined;
@@ -78,6 +80,7 @@ export const ClipOp: OpDef<FloatAct> = {
 export const SigmoidOp: OpDef<Record<string, never>> = {
   op: 'Sigmoid',
   family: 'nonlinear',
+  arity: { inputs: [1, 1], outputs: [1, 1] },
   parse: () => ({}),
   infer: sameShape,
   evaluate: (_n, _p, ins) => [mapTensor(ins[0]!, (v) => 1 / (1 + Math.exp(-v)))],

@@ -27,6 +27,7 @@ export function batchNormAffine(p: BatchNormParams, gamma: Tensor, beta: Tensor,
 export const BatchNormalizationOp: OpDef<BatchNormParams> = {
   op: 'BatchNormalization',
   family: 'batchnorm',
+  arity: { inputs: [5, 5], outputs: [1, 5] },
   parse(node: Node, ins) {
     if (attrInt(node, 'training_mode', 0) === 1 || node.outputs.filter(Boolean).length > 1) {
       throw new DiagnosticError([{ code: 'FPGAC003', node: node.name, op: node.op, message: 'training-mode BatchNormalization is not supported' }]);

@@ -11,7 +11,7 @@ import { DiagnosticError } from '../diagnostics.js';
 import { fixed, fromDouble, type FixedFormat } from '../../sim/fixed.js';
 import type { LowerContext } from '../quant/context.js';
 import type { InputInfo, OpDef } from './types.js';
-import { as4d, outShape, resolveWindow, type Window2d } from './window.js';
+import { as4d, checkOneSample, outShape, resolveWindow, type Window2d } from './window.js';
 import { macFormats } from '../quant/acc.js';
 import { applyFloatAct, type FloatAct } from './activation.js';
 
@@ -36,6 +36,8 @@ export function parseConv(node: Node, ins: readonly (InputInfo | undefined)[], e
   const c = x.shape[1];
   if (c % group !== 0 || w.shape[0] % group !== 0) bad(node, `group ${group} does not divide the channels (${c} in, ${w.shape[0]} out)`);
   if (w.shape[1] * group !== c) bad(node, `weight has ${w.shape[1]} input channels per group, input has ${c} channels in ${group} groups`);
+  const b = ins[2];
+  if (b && (b.shape.length !== 1 || b.shape[0] !== w.shape[0])) bad(node, `bias of shape [${b.shape}] does not match the ${w.shape[0]} output channels`);
   const kernel = attrInts(node, 'kernel_shape') ?? w.shape.slice(2);
   if (kernel.some((k, i) => k !== w.shape[2 + i])) bad(node, `kernel_shape [${kernel}] does not match the weight shape [${w.shape}]`);
   const win = resolveWindow(node, x.shape.slice(2), kernel, false);
@@ -83,11 +85,13 @@ export function evaluateConv(_n: Node, p: ConvParams, ins: readonly (Tensor | un
 export const ConvOp: OpDef<ConvParams> = {
   op: 'Conv',
   family: 'conv',
+  arity: { inputs: [2, 3], outputs: [1, 1] },
   parse: (node, ins) => parseConv(node, ins, node.params as ConvParams | undefined),
   infer: inferConv,
   evaluate: evaluateConv,
   constantInputs: [1, 2],
   lower(node, p, ctx) {
+    checkOneSample(node, ctx.shape(node.inputs[0]));
     const { x, out, base, weight, bias, acc, shift } = lowerMacNode(node, ctx, (xs, wT) => [wT.shape[0], as4d(xs)[1] / p.group, p.win.kh, p.win.kw]);
     const [, c, h, w] = as4d(x.shape);
     const oc = weight.shape[0];
@@ -131,7 +135,7 @@ function lowerMacConstants(ctx: LowerContext, base: string, shape: readonly numb
   const bias = b ? ctx.constData(`${base}_b`, [outputs], b, f.bias!) : null;
   const shift = k ? {
     k: ctx.rawData(`${base}_sh`, [outputs], k, fixed(6, 6, { signed: false })),
-    accs: fixed(f.acc.width + Math.max(...k), f.acc.int, { signed: true }),
+    accs: fixed(f.acc.width + k.reduce((a, b) => Math.max(a, b), 0), f.acc.int, { signed: true }),
   } : undefined;
   return {
     weight: ctx.constData(`${base}_w`, shape, w, f.weight),
@@ -146,7 +150,7 @@ function lowerMacConstants(ctx: LowerContext, base: string, shape: readonly numb
 export function channelShifts(w: ArrayLike<number>, outputs: number, per: number): number[] | undefined {
   const maxOf = (o: number) => { let m = 0; for (let i = o * per; i < (o + 1) * per; i++) m = Math.max(m, Math.abs(w[i])); return m; };
   const maxes = Array.from({ length: outputs }, (_, o) => maxOf(o));
-  const top = Math.max(...maxes);
+  const top = maxes.reduce((a, b) => Math.max(a, b), -Infinity); // no spread: a layer may have 10^5+ outputs
   if (!(top > 0)) return undefined;
   const k = maxes.map((m) => (m > 0 ? Math.min(16, Math.floor(Math.log2(top / m))) : 0));
   return k.some((v) => v > 0) ? k : undefined;

@@ -89,6 +89,7 @@ function lowerMatMul(node: Node, ctx: Parameters<NonNullable<OpDef['lower']>>[2]
 export const MatMulOp: OpDef<Record<string, never>> = {
   op: 'MatMul',
   family: 'dense',
+  arity: { inputs: [2, 2], outputs: [1, 1] },
   parse(node, ins) {
     if (!ins[0] || !ins[1]) bad(node, 'needs two inputs');
     matmulShape(node, ins[0].shape, ins[1].shape);
@@ -124,6 +125,7 @@ export function evaluateGemm(node: Node, p: GemmParams, ins: readonly (Tensor | 
 export const GemmOp: OpDef<GemmParams> = {
   op: 'Gemm',
   family: 'dense',
+  arity: { inputs: [2, 3], outputs: [1, 1] },
   parse(node, ins) {
     const [a, b] = ins;
     if (!a || !b) bad(node, 'needs inputs A and B');
@@ -160,12 +162,16 @@ export interface DenseParams {
 export const DenseOp: OpDef<DenseParams> = {
   op: 'Dense',
   family: 'dense',
+  arity: { inputs: [2, 3], outputs: [1, 1] },
   domains: ['fpgac'],
   parse: (node) => ({ act: (node.params as DenseParams | undefined)?.act ?? { kind: 'none' } }),
   infer(node, _p, ins) {
     const x = ins[0]!.shape;
     const w = ins[1]!.shape;
+    if (w.length !== 2 || x.length === 0) bad(node, `weight of shape [${w}] for an input of shape [${x}]: a 2-D weight and an input of rank 1 or more are needed`, 'FPGAC004');
     if (x[x.length - 1] !== w[1]) bad(node, `input features ${x[x.length - 1]} != weight columns ${w[1]}`, 'FPGAC004');
+    const b = ins[2]?.shape;
+    if (b && numel(b) !== w[0]) bad(node, `bias of shape [${b}] does not match the ${w[0]} outputs`, 'FPGAC004');
     return [{ shape: [...x.slice(0, -1), w[0]], dtype: ins[0]!.dtype }];
   },
   evaluate(_node, p, ins) {

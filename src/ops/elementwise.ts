@@ -30,6 +30,7 @@ function makeBinary(op: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow', f: Fn, lowered: '
   return {
     op,
     family: 'elementwise',
+    arity: { inputs: [2, 2], outputs: [1, 1] },
     parse(node, ins) {
       const [a, b] = ins;
       if (!a || !b) throw new DiagnosticError([{ code: 'FPGAC003', node: node.name, op, message: 'needs two inputs' }]);

@@ -7,9 +7,10 @@
 import type { Graph, Node, Tensor, ValueInfo } from '../ir/graph.js';
 import { tensor } from '../ir/graph.js';
 import { DiagnosticError } from '../diagnostics.js';
-import type { InputInfo, OpDef } from './types.js';
+import type { InputInfo, OpDef, ParseEnv } from './types.js';
 import { inferAndFold } from '../passes/infer.js';
 import { runFloat } from '../reference.js';
+import { count, limitError } from '../limits.js';
 
 function bad(node: Node, message: string, code: 'FPGAC009' | 'FPGAC003' = 'FPGAC009'): never {
   throw new DiagnosticError([{ code, node: node.name, op: node.op, message }]);
@@ -22,6 +23,8 @@ export interface LoopParams {
   readonly body: Graph;
   /** Why the loopRegions pass could not make this Loop a region (reported if it reaches lowering). */
   readonly unsupported?: string;
+  /** Where the Loop was bound: the limits and enclosing loops its body is processed under. */
+  readonly env: ParseEnv;
 }
 
 /** Outer values a body reads without declaring them (ONNX scoping): names not produced inside the body. */
@@ -30,18 +33,29 @@ export function outerReads(body: Graph): string[] {
   return [...new Set(body.nodes.flatMap((n) => n.inputs).filter((i) => !local.has(i)))];
 }
 
-function parseLoop(node: Node, ins: readonly (InputInfo | undefined)[]): LoopParams {
+function parseLoop(node: Node, ins: readonly (InputInfo | undefined)[], env: ParseEnv): LoopParams {
   const a = node.attrs.body;
   if (!a || a.kind !== 'graph') bad(node, 'Loop has no body graph', 'FPGAC003');
   const raw = a.value;
+  if (env.loopDepth + 1 > env.limits.loopDepth) throw limitError('loopDepth', `its body is nested ${env.loopDepth + 1} graphs deep`, env.limits, { node: node.name, op: node.op });
   const m = ins[0];
   if (!node.inputs[0] || !m) bad(node, 'a Loop without a trip count (ended only by its condition) cannot become hardware');
   if (!m.value) bad(node, `the trip count '${node.inputs[0]}' is computed at run time; fpgac needs a constant trip count`);
+  if (m.value.data.length !== 1) bad(node, `the trip count must be a scalar, found shape [${m.value.shape}]`);
   const trips = m.value.data[0];
+  if (!Number.isSafeInteger(trips) || trips < 0) bad(node, `trip count ${trips} is not a non-negative whole number`);
+  if (trips > env.limits.loopTrips) throw limitError('loopTrips', `trip count ${count(trips)}`, env.limits, { node: node.name, op: node.op });
+  const total = trips * env.enclosingTrips;
+  if (total > env.limits.loopTrips) {
+    throw limitError('loopTrips', `trip count ${count(trips)} inside loops running ${count(env.enclosingTrips)} times makes ${count(total)} trips`, env.limits, { node: node.name, op: node.op });
+  }
+  if (node.inputs[1] && ins[1]?.value && ins[1].value.data.length !== 1) bad(node, `the condition must be a scalar, found shape [${ins[1].value.shape}]`);
   if (node.inputs[1] && ins[1]?.value?.data[0] === 0) bad(node, 'the initial condition is false: the loop never runs');
   if (node.inputs[1] && !ins[1]?.value) bad(node, `the loop condition '${node.inputs[1]}' is computed at run time`);
   const carried = node.inputs.length - 2;
-  if (raw.outputs.length !== carried + 1) bad(node, `scan outputs are not supported (body has ${raw.outputs.length - 1 - carried})`);
+  if (raw.inputs.length !== carried + 2) bad(node, `the body has ${raw.inputs.length} inputs; with ${carried} carried value(s) it needs ${carried + 2} (iteration, condition, carried values)`);
+  if (raw.outputs.length < carried + 1) bad(node, `the body has ${raw.outputs.length} outputs; with ${carried} carried value(s) it needs ${carried + 1} (condition, carried values)`);
+  if (raw.outputs.length !== carried + 1 || node.outputs.length > carried) bad(node, `scan outputs are not supported (body has ${raw.outputs.length - 1 - carried})`);
   // Bind the body's inputs to the carried shapes.
   const inputs: ValueInfo[] = raw.inputs.map((vi, i) => {
     if (i === 0) return { name: vi.name, dtype: 'int64', shape: [] };
@@ -50,7 +64,7 @@ function parseLoop(node: Node, ins: readonly (InputInfo | undefined)[]): LoopPar
     if (!c) bad(node, `carried value ${i - 2} is missing`, 'FPGAC003');
     return { name: vi.name, dtype: c.dtype, shape: c.shape };
   });
-  return { trips, body: { ...raw, inputs } };
+  return { trips, body: { ...raw, inputs }, env };
 }
 
 /**
@@ -65,7 +79,16 @@ function bindBody(node: Node, p: LoopParams, scope: ReadonlyMap<string, Tensor>)
     if (!t) bad(node, `the body reads '${name}', a tensor computed at run time outside the loop; only loop-invariant constants (weights) may be read`);
     constants.set(name, t);
   }
-  const body = inferAndFold({ ...p.body, constants, values: new Map(p.body.inputs.map((i) => [i.name, i])) }, { fold: true }).graph;
+  const body = inferAndFold({ ...p.body, constants, values: new Map(p.body.inputs.map((i) => [i.name, i])) }, {
+    fold: true, limits: p.env.limits, loopDepth: p.env.loopDepth + 1, enclosingTrips: p.env.enclosingTrips * Math.max(1, p.trips),
+  }).graph;
+  // The float reference runs the body on its own outputs: each carried value must keep its shape.
+  body.outputs.forEach((o, k) => {
+    if (!body.values.has(o.name) && !body.constants.has(o.name)) bad(node, `body output '${o.name}' is not computed by the body`);
+    if (k === 0) return;
+    const before = body.inputs[k + 1].shape;
+    if (o.shape.join() !== before.join()) bad(node, `carried value ${k - 1} has shape [${before}] before the body and [${o.shape}] after it; fpgac needs it to keep its shape`);
+  });
   return { ...p, body };
 }
 
@@ -82,8 +105,9 @@ function runLoop(p: LoopParams, ins: readonly (Tensor | undefined)[]): Tensor[] 
 export const LoopOp: OpDef<LoopParams> = {
   op: 'Loop',
   family: 'loop',
+  arity: { inputs: [2, Infinity], outputs: [0, Infinity] },
   // Once bound, the body carries its weights: reuse it (the outer graph drops constants only the body reads).
-  parse: (node, ins, _opset, scope) => (node.params as LoopParams | undefined) ?? bindBody(node, parseLoop(node, ins), scope),
+  parse: (node, ins, _opset, scope, env) => (node.params as LoopParams | undefined) ?? bindBody(node, parseLoop(node, ins, env), scope),
   infer: (_n, p, ins) => ins.slice(2).map((i) => ({ shape: i!.shape, dtype: i!.dtype })),
   evaluate: (_n, p, ins) => runLoop(p, ins),
 };
@@ -100,7 +124,11 @@ export const LoopRegionOp: OpDef<RegionParams> = {
   op: 'LoopRegion',
   family: 'loop',
   domains: ['fpgac'],
-  parse: (node) => node.params as RegionParams,
+  arity: { inputs: [1, 1], outputs: [1, 1] },
+  parse: (node) => {
+    if (!node.params) bad(node, 'LoopRegion is made by fpgac from Loops and unrolled steps; a model cannot use it', 'FPGAC003');
+    return node.params as RegionParams;
+  },
   infer: (_n, _p, ins) => [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }],
   evaluate(_n, p, ins) {
     let x = ins[0]!;

@@ -9,7 +9,7 @@ import { attrInt, attrInts } from '../onnx/attrs.js';
 import { DiagnosticError } from '../diagnostics.js';
 import { fixed } from '../../sim/fixed.js';
 import type { InputInfo, OpDef } from './types.js';
-import { as4d, outShape, resolveWindow, type Window2d } from './window.js';
+import { as4d, checkOneSample, outShape, resolveWindow, type Window2d } from './window.js';
 import { sumFormat } from '../quant/acc.js';
 
 export interface PoolParams {
@@ -58,6 +58,7 @@ function evaluatePool(p: PoolParams, x: Tensor): Tensor {
 }
 
 function lowerPool(node: Node, p: PoolParams, ctx: Parameters<NonNullable<OpDef['lower']>>[2]): void {
+  checkOneSample(node, ctx.shape(node.inputs[0]));
   const x = ctx.input(node.inputs[0]);
   const out = ctx.output(node.outputs[0], p.mode === 'max' ? x.format : undefined);
   const [, c, h, w] = as4d(x.shape);
@@ -80,6 +81,7 @@ function windowPool(op: string, mode: 'max' | 'avg'): OpDef<PoolParams> {
   return {
     op,
     family: 'pool',
+    arity: { inputs: [1, 1], outputs: [1, 2] },
     parse(node, ins) {
       const x = checkRank(node, ins[0]);
       const kernel = attrInts(node, 'kernel_shape');
@@ -99,6 +101,7 @@ function globalPool(op: string, mode: 'max' | 'avg'): OpDef<PoolParams> {
   return {
     op,
     family: 'pool',
+    arity: { inputs: [1, 1], outputs: [1, 1] },
     parse(node, ins) {
       const x = checkRank(node, ins[0]);
       const [, , h, w] = as4d(x.shape);

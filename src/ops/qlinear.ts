@@ -14,7 +14,7 @@ import type { DTensor } from '../ir/design.js';
 import { fixed, fromDouble, type FixedFormat } from '../../sim/fixed.js';
 import type { LowerContext } from '../quant/context.js';
 import type { InputInfo, OpDef } from './types.js';
-import { as4d, type Window2d } from './window.js';
+import { as4d, checkOneSample, type Window2d } from './window.js';
 import { evaluateConv, inferConv, parseConv, type ConvParams } from './conv.js';
 import { addConstEltwise } from './elementwise.js';
 import { macAccFormat } from '../quant/acc.js';
@@ -65,7 +65,7 @@ function centredInput(node: Node, ctx: LowerContext, name: string, zp: number): 
 
 /** acc (exact integer tensor) × m per channel (axis `axis` of acc, or one m) → rne, + y_zp, saturated into y. */
 function requantize(node: Node, ctx: LowerContext, acc: DTensor, m: Float64Array, axis: number, yzp: number, yRange: [number, number]): void {
-  const maxM = Math.max(...m);
+  const maxM = m.reduce((a, b) => Math.max(a, b), -Infinity); // no spread: one value per output channel
   const mFormat = fixed(32, Math.floor(Math.log2(maxM)) + 1, { signed: false, q: 'AP_RND_CONV', o: 'AP_SAT' });
   const mShape = m.length === 1 ? [] : acc.shape.map((d, i) => (i === axis ? d : 1));
   const mConst = ctx.rawData(`${ctx.layerName(node)}_m`, mShape, Array.from(m, (v) => fromDouble(v, mFormat)), mFormat);
@@ -92,12 +92,25 @@ interface QConvParams {
 
 const convInfos = (ins: readonly (InputInfo | undefined)[]) => [ins[0], ins[3]];
 
+/** Scales and zero points: one value, or (`perChannel`) one per output channel. */
+function checkQuantParams(node: Node, ins: readonly (InputInfo | undefined)[], scalars: readonly number[], perChannel: readonly number[], channels: number): void {
+  const numel = (i: number) => ins[i]!.shape.reduce((a, b) => a * b, 1);
+  for (const i of scalars) if (ins[i] && numel(i) !== 1) bad(node, `input ${i} ('${node.inputs[i]}') must be a scalar, found shape [${ins[i]!.shape}]`);
+  for (const i of perChannel) if (ins[i] && numel(i) !== 1 && numel(i) !== channels) bad(node, `input ${i} ('${node.inputs[i]}') must hold one value or one per output channel (${channels}), found shape [${ins[i]!.shape}]`);
+}
+
 export const QLinearConvOp: OpDef<QConvParams> = {
   op: 'QLinearConv',
   family: 'qlinear',
+  arity: { inputs: [8, 9], outputs: [1, 1] },
   parse(node, ins) {
     if (!ins[0] || !ins[3] || !ins[7]) bad(node, 'needs x, w and the output zero point');
-    return { conv: parseConv(node, convInfos(ins)), yRange: rangeOf(node, ins[7].dtype) };
+    const conv = parseConv(node, convInfos(ins));
+    const oc = ins[3].shape[0];
+    checkQuantParams(node, ins, [1, 2, 6, 7], [4, 5], oc);
+    const b = ins[8];
+    if (b && (b.shape.length !== 1 || b.shape[0] !== oc)) bad(node, `bias of shape [${b.shape}] does not match the ${oc} output channels`);
+    return { conv, yRange: rangeOf(node, ins[7].dtype) };
   },
   infer: (node, p, ins) => [{ shape: inferConv(node, p.conv, convInfos(ins))[0].shape, dtype: ins[7]!.dtype }],
   evaluate(node, p, ins) {
@@ -110,6 +123,7 @@ export const QLinearConvOp: OpDef<QConvParams> = {
   constantInputs: [1, 2, 3, 4, 5, 6, 7, 8],
   lower(node, p, ctx) {
     const [xsN, xzpN, wN, wsN, wzpN, ysN, yzpN, bN] = node.inputs.slice(1);
+    checkOneSample(node, ctx.shape(node.inputs[0]));
     const x = centredInput(node, ctx, node.inputs[0], scalar(node, ctx, xzpN, 'x_zero_point'));
     const w = ctx.constant(wN)!;
     const wzp = ctx.constant(wzpN)!;
@@ -143,11 +157,13 @@ interface QMatMulParams {
 export const QLinearMatMulOp: OpDef<QMatMulParams> = {
   op: 'QLinearMatMul',
   family: 'qlinear',
+  arity: { inputs: [8, 8], outputs: [1, 1] },
   parse(node, ins) {
     if (!ins[0] || !ins[3] || !ins[7]) bad(node, 'needs a, b and the output zero point');
     const a = ins[0].shape;
     const b = ins[3].shape;
-    if (b.length !== 2 || a[a.length - 1] !== b[0]) bad(node, `a [${a}] × b [${b}]: b must be a 2-D matrix matching a's last axis`);
+    if (b.length !== 2 || a.length === 0 || a[a.length - 1] !== b[0]) bad(node, `a [${a}] × b [${b}]: b must be a 2-D matrix matching a's last axis`);
+    checkQuantParams(node, ins, [1, 2, 6, 7], [4, 5], b[1]);
     return { yRange: rangeOf(node, ins[7].dtype) };
   },
   infer: (_n, _p, ins) => [{ shape: [...ins[0]!.shape.slice(0, -1), ins[3]!.shape[1]], dtype: ins[7]!.dtype }],

@@ -246,6 +246,7 @@ function checkWidth(node: Node, ctx: LowerContext, bits: number): void {
 export const QuantizeLinearOp: OpDef<QLinearParams> = {
   op: 'QuantizeLinear',
   family: 'quantize',
+  arity: { inputs: [2, 3], outputs: [1, 1] },
   parse: (node, ins) => parseQLinear(node, ins, true),
   infer: (_n, p, ins) => [{ shape: ins[0]!.shape, dtype: p.qtype }],
   evaluate(node, p, ins) {
@@ -274,6 +275,7 @@ export const QuantizeLinearOp: OpDef<QLinearParams> = {
 export const DequantizeLinearOp: OpDef<QLinearParams> = {
   op: 'DequantizeLinear',
   family: 'quantize',
+  arity: { inputs: [2, 3], outputs: [1, 1] },
   parse: (node, ins) => parseQLinear(node, ins, false),
   infer: (_n, p, ins) => [{ shape: ins[0]!.shape, dtype: p.ftype }],
   evaluate(node, p, ins) {
@@ -414,6 +416,7 @@ function makeQuant(op: 'Quant' | 'IntQuant'): OpDef<QuantParams> {
     op,
     family: 'quantize',
     domains: QONNX_DOMAINS,
+    arity: { inputs: [4, 4], outputs: [1, 1] },
     parse: (node, ins) => parseQuant(node, ins),
     infer: (_n, _p, ins) => [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }],
     evaluate(_node, p, ins) {
@@ -455,6 +458,7 @@ export const BipolarQuantOp: OpDef<Record<string, never>> = {
   op: 'BipolarQuant',
   family: 'quantize',
   domains: QONNX_DOMAINS,
+  arity: { inputs: [2, 2], outputs: [1, 1] },
   parse(node, ins) {
     const x = ins[0];
     if (!x) bad(node, 'needs an input');

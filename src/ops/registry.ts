@@ -35,9 +35,13 @@ export const OPS: ReadonlyMap<string, AnyOpDef> = new Map(ALL.map((d) => [d.op, 
 
 const DEFAULT_DOMAINS = new Set(['', 'ai.onnx']);
 
+/** The domain of fpgac's canonical ops (Dense, LoopRegion): made by passes only, never read from a model. */
+const INTERNAL_DOMAIN = 'fpgac';
+
 export function lookupOp(op: string, domain: string): AnyOpDef | undefined {
   const def = OPS.get(op);
   if (!def) return undefined;
+  if (def.domains?.includes(INTERNAL_DOMAIN)) return domain === INTERNAL_DOMAIN ? def : undefined;
   if (DEFAULT_DOMAINS.has(domain) || def.domains?.includes(domain)) return def;
   return undefined;
 }

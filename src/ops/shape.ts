@@ -10,9 +10,9 @@ import { numel, stridesOf, tensor } from '../ir/graph.js';
 import { attrInt, attrInts, attrTensor } from '../onnx/attrs.js';
 import { DiagnosticError } from '../diagnostics.js';
 import { ELT_RANK } from '../ir/design.js';
-import type { InputInfo, OpDef } from './types.js';
+import type { Arity, InputInfo, OpDef } from './types.js';
 import { padShape } from './broadcast.js';
-import { dtypeFromOnnx } from '../onnx/tensor.js';
+import { dtypeFromOnnx, onnxDtypeName } from '../onnx/tensor.js';
 
 function bad(node: Node, message: string, code: 'FPGAC003' | 'FPGAC004' = 'FPGAC003'): never {
   throw new DiagnosticError([{ code, node: node.name, op: node.op, message }]);
@@ -25,10 +25,11 @@ function lowerCopy(node: Node, _p: unknown, ctx: Parameters<NonNullable<OpDef['l
 }
 
 /** An op whose output is its first input's data with a new shape. */
-function reshapeLike<P>(op: string, parse: OpDef<P>['parse'], shapeOf: (node: Node, p: P, ins: readonly (InputInfo | undefined)[]) => number[], constantInputs?: number[]): OpDef<P> {
+function reshapeLike<P>(op: string, parse: OpDef<P>['parse'], shapeOf: (node: Node, p: P, ins: readonly (InputInfo | undefined)[]) => number[], constantInputs?: number[], arity: Arity = ONE_TO_ONE): OpDef<P> {
   return {
     op,
     family: 'shape',
+    arity,
     parse,
     infer: (node, p, ins) => [{ shape: shapeOf(node, p, ins), dtype: ins[0]!.dtype }],
     evaluate: (node, p, ins) => [tensor(shapeOf(node, p, ins.map((t, i) => (t ? { name: node.inputs[i], shape: t.shape, dtype: t.dtype, value: t } : undefined))), ins[0]!.data, ins[0]!.dtype)],
@@ -39,11 +40,31 @@ function reshapeLike<P>(op: string, parse: OpDef<P>['parse'], shapeOf: (node: No
 
 const noParams = () => ({});
 
+const ONE_TO_ONE: Arity = { inputs: [1, 1], outputs: [1, 1] };
+
+/** Integer values of a constant shape-like input (axes, dims, starts...); anything else is FPGAC003. */
+function intsOf(node: Node, what: string, data: ArrayLike<number>): number[] {
+  const out = Array.from(data);
+  const badValue = out.find((v) => !Number.isSafeInteger(v));
+  if (badValue !== undefined) bad(node, `${what} holds ${badValue}, not a whole number`);
+  return out;
+}
+
+/** Axes normalized into [0, rank), each at most once; anything else is FPGAC003. */
+function normAxes(node: Node, axes: readonly number[], rank: number): number[] {
+  const norm = axes.map((a) => {
+    if (!Number.isSafeInteger(a) || a < -rank || a >= rank) bad(node, `axis ${a} is out of range for rank ${rank}`);
+    return a < 0 ? a + rank : a;
+  });
+  if (new Set(norm).size !== norm.length) bad(node, `axes [${axes}] repeat an axis`);
+  return norm;
+}
+
 export const IdentityOp = reshapeLike('Identity', noParams, (_n, _p, ins) => [...ins[0]!.shape]);
 export const DropoutOp = reshapeLike('Dropout', (node) => {
   if (node.outputs.length > 1 && node.outputs[1]) bad(node, 'the mask output of Dropout is not supported');
   return {};
-}, (_n, _p, ins) => [...ins[0]!.shape]);
+}, (_n, _p, ins) => [...ins[0]!.shape], undefined, { inputs: [1, 3], outputs: [1, 2] });
 
 export const FlattenOp = reshapeLike('Flatten', noParams, (node, _p, ins) => {
   const s = ins[0]!.shape;
@@ -58,40 +79,45 @@ export const ReshapeOp = reshapeLike('Reshape', noParams, (node, _p, ins) => {
   const target = ins[1]?.value ?? (node.attrs.shape ? { data: Float64Array.from(attrInts(node, 'shape')!) } : undefined);
   if (!target) bad(node, 'the target shape must be constant');
   const allowZero = attrInt(node, 'allowzero', 0) === 1;
-  const dims = Array.from(target.data, (d, i) => (d === 0 && !allowZero ? x.shape[i] : d));
+  const raw = intsOf(node, 'the target shape', target.data);
+  if (raw.some((d) => d < -1) || raw.filter((d) => d === -1).length > 1) bad(node, `cannot reshape [${x.shape}] to [${raw}]: only one -1 and no other negative dimension are allowed`, 'FPGAC004');
+  const dims = raw.map((d, i) => (d === 0 && !allowZero ? x.shape[i] ?? NaN : d));
   const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const n = numel(x.shape);
   const res = dims.map((d) => (d === -1 ? n / known : d));
-  if (numel(res) !== n || res.some((d) => !Number.isInteger(d) || d < 0)) bad(node, `cannot reshape [${x.shape}] to [${dims}]`, 'FPGAC004');
+  if (numel(res) !== n || res.some((d) => !Number.isSafeInteger(d) || d < 0)) bad(node, `cannot reshape [${x.shape}] to [${raw}]`, 'FPGAC004');
   return res;
-}, [1]);
+}, [1], { inputs: [1, 2], outputs: [1, 1] });
 
 function axesOf(node: Node, ins: readonly (InputInfo | undefined)[]): number[] | undefined {
   if (node.inputs[1]) {
     const v = ins[1]?.value;
     if (!v) bad(node, 'axes must be constant');
-    return Array.from(v.data);
+    return intsOf(node, 'axes', v.data);
   }
   return attrInts(node, 'axes');
 }
 
 export const SqueezeOp = reshapeLike('Squeeze', noParams, (node, _p, ins) => {
   const s = ins[0]!.shape;
-  const axes = axesOf(node, ins)?.map((a) => (a < 0 ? a + s.length : a));
+  const given = axesOf(node, ins);
+  const axes = given && normAxes(node, given, s.length);
+  const notOne = axes?.find((a) => s[a] !== 1);
+  if (notOne !== undefined) bad(node, `axis ${notOne} has size ${s[notOne]}; only axes of size 1 can be squeezed`, 'FPGAC004');
   return s.filter((d, i) => (axes ? !axes.includes(i) : d !== 1));
-}, [1]);
+}, [1], { inputs: [1, 2], outputs: [1, 1] });
 
 export const UnsqueezeOp = reshapeLike('Unsqueeze', noParams, (node, _p, ins) => {
   const s = ins[0]!.shape;
   const axes = axesOf(node, ins);
   if (!axes) bad(node, 'axes are required');
   const r = s.length + axes.length;
-  const norm = axes.map((a) => (a < 0 ? a + r : a));
+  const norm = normAxes(node, axes, r);
   const out: number[] = [];
   let k = 0;
   for (let i = 0; i < r; i++) out.push(norm.includes(i) ? 1 : s[k++]);
   return out;
-}, [1]);
+}, [1], { inputs: [1, 2], outputs: [1, 1] });
 
 export interface TransposeParams {
   readonly perm: readonly number[];
@@ -117,6 +143,7 @@ export function transposeData(t: Tensor, perm: readonly number[]): Tensor {
 export const TransposeOp: OpDef<TransposeParams> = {
   op: 'Transpose',
   family: 'layout',
+  arity: ONE_TO_ONE,
   parse(node, ins) {
     const r = ins[0]!.shape.length;
     const perm = attrInts(node, 'perm') ?? Array.from({ length: r }, (_, i) => r - 1 - i);
@@ -142,6 +169,7 @@ export const TransposeOp: OpDef<TransposeParams> = {
 export const ShapeOp: OpDef<Record<string, never>> = {
   op: 'Shape',
   family: 'shape',
+  arity: ONE_TO_ONE,
   parse: noParams,
   infer: (node, _p, ins) => {
     const r = ins[0]!.shape.length;
@@ -163,6 +191,7 @@ function shapeRange(node: Node, r: number): { start: number; end: number } {
 export const ConstantOp: OpDef<Record<string, never>> = {
   op: 'Constant',
   family: 'shape',
+  arity: { inputs: [0, 0], outputs: [1, 1] },
   parse: noParams,
   infer: (node) => {
     const t = constantValue(node);
@@ -182,28 +211,48 @@ function constantValue(node: Node): Tensor {
   bad(node, 'Constant has no supported value attribute (sparse and string values are not supported)');
 }
 
+/** ConstantOfShape's output shape: a 1-D constant of non-negative whole numbers. */
+function constantShape(node: Node, info: InputInfo | undefined): number[] {
+  const v = info?.value;
+  if (!v) bad(node, 'the shape must be constant');
+  if (v.shape.length !== 1) bad(node, `the shape input must be 1-D, found shape [${v.shape}]`, 'FPGAC004');
+  const dims = intsOf(node, 'the shape', v.data);
+  if (dims.some((d) => d < 0)) bad(node, `the shape [${dims}] has a negative dimension`, 'FPGAC004');
+  return dims;
+}
+
+/** ConstantOfShape's fill value: a one-element tensor, 0.0 (float32) when absent. */
+function fillValue(node: Node): { value: number; dtype: DType } {
+  const v = attrTensor(node, 'value');
+  if (!v) return { value: 0, dtype: 'float32' };
+  if (v.data.length !== 1) bad(node, `the value attribute must hold one element, found ${v.data.length}`);
+  return { value: v.data[0], dtype: v.dtype };
+}
+
 export const ConstantOfShapeOp: OpDef<Record<string, never>> = {
   op: 'ConstantOfShape',
   family: 'shape',
-  parse: noParams,
-  infer: (node, _p, ins) => {
-    const v = ins[0]?.value;
-    if (!v) bad(node, 'the shape must be constant');
-    return [{ shape: Array.from(v.data), dtype: attrTensor(node, 'value')?.dtype ?? 'float32' }];
+  arity: ONE_TO_ONE,
+  parse: (node) => {
+    fillValue(node);
+    return {};
   },
+  infer: (node, _p, ins) => [{ shape: constantShape(node, ins[0]), dtype: fillValue(node).dtype }],
   evaluate: (node, _p, ins) => {
-    const shape = Array.from(ins[0]!.data);
-    const v = attrTensor(node, 'value');
-    return [tensor(shape, new Float64Array(numel(shape)).fill(v ? v.data[0] : 0), v?.dtype ?? 'float32')];
+    const shape = constantShape(node, ins[0] && { name: node.inputs[0], shape: ins[0].shape, dtype: ins[0].dtype, value: ins[0] });
+    const v = fillValue(node);
+    return [tensor(shape, new Float64Array(numel(shape)).fill(v.value), v.dtype)];
   },
 };
 
 export const GatherOp: OpDef<Record<string, never>> = {
   op: 'Gather',
   family: 'shape',
+  arity: { inputs: [2, 2], outputs: [1, 1] },
   parse: noParams,
   infer: (node, _p, ins) => {
     const [x, i] = [ins[0]!, ins[1]!];
+    if (x.shape.length === 0) bad(node, 'the data input must have rank 1 or more', 'FPGAC004');
     const axis = normAxis(node, x.shape.length);
     return [{ shape: [...x.shape.slice(0, axis), ...i.shape, ...x.shape.slice(axis + 1)], dtype: x.dtype }];
   },
@@ -218,7 +267,7 @@ export const GatherOp: OpDef<Record<string, never>> = {
     for (let o = 0; o < outer; o++)
       for (const raw of idx.data) {
         const j = raw < 0 ? raw + dim : raw;
-        if (j < 0 || j >= dim) bad(node, `index ${raw} out of range for dimension ${dim}`);
+        if (!Number.isInteger(j) || j < 0 || j >= dim) bad(node, `index ${raw} out of range for dimension ${dim}`);
         for (let i = 0; i < inner; i++) out[k++] = x.data[(o * dim + j) * inner + i];
       }
     return [tensor([...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)], out, x.dtype)];
@@ -232,24 +281,40 @@ function normAxis(node: Node, r: number, name = 'axis', dflt = 0): number {
   return axis;
 }
 
+/** Concat's output shape: every input present, of one rank, equal but along the axis. */
+function concatShape(node: Node, ins: readonly ({ shape: readonly number[] } | undefined)[]): { axis: number; shape: number[] } {
+  const missing = node.inputs.findIndex((n, k) => !n || !ins[k]);
+  if (missing >= 0) bad(node, `input ${missing} is missing`);
+  const first = ins[0]!.shape;
+  if (first.length === 0) bad(node, 'inputs must have rank 1 or more', 'FPGAC004');
+  const axis = normAxis(node, first.length);
+  for (const t of ins) {
+    const s = t!.shape;
+    if (s.length !== first.length || s.some((d, i) => i !== axis && d !== first[i])) bad(node, `input shapes [${first}] and [${s}] differ outside axis ${axis}`, 'FPGAC004');
+  }
+  const total = ins.reduce((s, t) => s + t!.shape[axis], 0);
+  return { axis, shape: first.map((d, i) => (i === axis ? total : d)) };
+}
+
 export const ConcatOp: OpDef<Record<string, never>> = {
   op: 'Concat',
   family: 'shape',
+  arity: { inputs: [1, Infinity], outputs: [1, 1] },
   parse: noParams,
-  infer: (node, _p, ins) => {
-    const first = ins[0]!;
-    const axis = normAxis(node, first.shape.length);
-    const total = ins.reduce((s, t) => s + t!.shape[axis], 0);
-    return [{ shape: first.shape.map((d, i) => (i === axis ? total : d)), dtype: first.dtype }];
-  },
+  infer: (node, _p, ins) => [{ shape: concatShape(node, ins).shape, dtype: ins[0]!.dtype }],
   evaluate: (node, _p, ins) => {
     const ts = ins as Tensor[];
-    const axis = normAxis(node, ts[0].shape.length);
+    const { axis, shape } = concatShape(node, ts);
     const outer = numel(ts[0].shape.slice(0, axis));
     const parts = ts.map((t) => numel(t.shape.slice(axis)));
-    const out: number[] = [];
-    for (let o = 0; o < outer; o++) ts.forEach((t, i) => out.push(...t.data.subarray(o * parts[i], (o + 1) * parts[i])));
-    const shape = ts[0].shape.map((d, i) => (i === axis ? ts.reduce((s, t) => s + t.shape[axis], 0) : d));
+    const out = new Float64Array(numel(shape));
+    let k = 0;
+    for (let o = 0; o < outer; o++) {
+      ts.forEach((t, i) => {
+        out.set(t.data.subarray(o * parts[i], (o + 1) * parts[i]), k);
+        k += parts[i];
+      });
+    }
     return [tensor(shape, out, ts[0].dtype)];
   },
 };
@@ -257,7 +322,13 @@ export const ConcatOp: OpDef<Record<string, never>> = {
 export const CastOp: OpDef<{ to: DType }> = {
   op: 'Cast',
   family: 'shape',
-  parse: (node) => ({ to: dtypeFromOnnx(attrInt(node, 'to', 1)) }),
+  arity: ONE_TO_ONE,
+  parse: (node) => {
+    const code = attrInt(node, 'to', 1);
+    const to = dtypeFromOnnx(code);
+    if (to === 'other' || to === 'string') throw new DiagnosticError([{ code: 'FPGAC007', node: node.name, op: node.op, message: `a cast to ${onnxDtypeName(code)} is not supported` }]);
+    return { to };
+  },
   infer: (_n, p, ins) => [{ shape: ins[0]!.shape, dtype: p.to }],
   evaluate: (_n, p, ins) => {
     const x = ins[0]!;
@@ -270,6 +341,7 @@ export const CastOp: OpDef<{ to: DType }> = {
 export const SliceOp: OpDef<Record<string, never>> = {
   op: 'Slice',
   family: 'shape',
+  arity: { inputs: [1, 5], outputs: [1, 1] },
   parse: noParams,
   infer: (node, _p, ins) => [{ shape: sliceSpec(node, ins).shape, dtype: ins[0]!.dtype }],
   evaluate: (node, _p, ins) => {
@@ -297,14 +369,17 @@ function sliceSpec(node: Node, ins: readonly (InputInfo | undefined)[]): { start
     if (node.inputs[i]) {
       const v = ins[i]?.value;
       if (!v) bad(node, 'starts, ends, axes and steps must be constant');
-      return Array.from(v.data);
+      return intsOf(node, 'starts, ends, axes and steps', v.data);
     }
-    return attrInts(node, attr);
+    return attr ? attrInts(node, attr) : undefined;
   };
   const starts = val(1, 'starts') ?? [];
   const ends = val(2, 'ends') ?? [];
-  const axes = (val(3, 'axes') ?? starts.map((_, i) => i)).map((a) => (a < 0 ? a + s.length : a));
+  const axes = normAxes(node, val(3, 'axes') ?? starts.map((_, i) => i), s.length);
   const steps = val(4, '') ?? starts.map(() => 1);
+  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) {
+    bad(node, `starts (${starts.length}), ends (${ends.length}), axes (${axes.length}) and steps (${steps.length}) must have one value per sliced axis`);
+  }
   const start = s.map(() => 0);
   const step = s.map(() => 1);
   const shape = [...s];

@@ -46,6 +46,7 @@ function evaluateSoftmax(p: SoftmaxParams, x: Tensor): Tensor {
 export const SoftmaxOp: OpDef<SoftmaxParams> = {
   op: 'Softmax',
   family: 'nonlinear',
+  arity: { inputs: [1, 1], outputs: [1, 1] },
   parse: (node, ins, opset) => parseSoftmax(node, ins[0]!.shape, opset),
   infer: (_n, _p, ins) => [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }],
   evaluate: (_n, p, ins) => [evaluateSoftmax(p, ins[0]!)],

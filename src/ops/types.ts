@@ -7,6 +7,7 @@
  */
 import type { DType, Graph, Node, Tensor } from '../ir/graph.js';
 import type { LowerContext } from '../quant/context.js';
+import type { Limits } from '../limits.js';
 
 /** What `infer` and `parse` know about an input: its shape and type, and its value when constant. */
 export interface InputInfo {
@@ -21,6 +22,25 @@ export interface OutputInfo {
   readonly dtype: DType;
 }
 
+/** What import knows about where a node sits, for ops that hold subgraphs (Loop). */
+export interface ParseEnv {
+  readonly limits: Limits;
+  /** Loop bodies around the node (0 in the main graph). */
+  readonly loopDepth: number;
+  /** Product of the trip counts of the Loops around the node (1 in the main graph). */
+  readonly enclosingTrips: number;
+}
+
+/**
+ * How many inputs and outputs a node of the op may have (`max` Infinity: variadic). The first `min` inputs are
+ * required (a name, not ''); so is the first output. Checked by import before `parse`, so `parse`, `infer` and
+ * `evaluate` may rely on them.
+ */
+export interface Arity {
+  readonly inputs: readonly [min: number, max: number];
+  readonly outputs: readonly [min: number, max: number];
+}
+
 export interface OpDef<P = unknown> {
   readonly op: string;
   /** The op family module (ops/<family>.ts, sim/kernels/<family>.ts, hw/fpgac/<family>.h). */
@@ -31,7 +51,7 @@ export interface OpDef<P = unknown> {
    * Reads and validates attributes and input forms against the known input infos; throws a DiagnosticError
    * (FPGAC003) naming the node for anything unsupported.
    */
-  parse(node: Node, ins: readonly (InputInfo | undefined)[], opset: number, scope: ReadonlyMap<string, Tensor>): P;
+  parse(node: Node, ins: readonly (InputInfo | undefined)[], opset: number, scope: ReadonlyMap<string, Tensor>, env: ParseEnv): P;
   infer(node: Node, p: P, ins: readonly (InputInfo | undefined)[]): OutputInfo[];
   evaluate(node: Node, p: P, ins: readonly (Tensor | undefined)[]): Tensor[];
   /**
@@ -39,6 +59,7 @@ export interface OpDef<P = unknown> {
    * which are only supported when constant folding removes them).
    */
   lower?(node: Node, p: P, ctx: LowerContext): void;
+  readonly arity: Arity;
   /** When set, the node can only be lowered if these inputs are constant (e.g. Reshape's shape). */
   readonly constantInputs?: readonly number[];
 }

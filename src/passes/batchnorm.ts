@@ -8,7 +8,7 @@
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 import { consumers, producers, tensor } from '../ir/graph.js';
 import { batchNormAffine, type BatchNormParams } from '../ops/batchnorm.js';
-import { freshName, mergedSources, type PassResult } from './util.js';
+import { freshName, mergedSources, NodeEdits, type PassResult } from './util.js';
 
 export function foldBatchNorm(g: Graph): PassResult {
   const cons = consumers(g);
@@ -16,7 +16,7 @@ export function foldBatchNorm(g: Graph): PassResult {
   const constants = new Map(g.constants);
   const values = new Map(g.values);
   const taken = new Set<string>();
-  let nodes: Node[] = [...g.nodes];
+  const edits = new NodeEdits();
   let folded = 0;
   const kept: string[] = [];
   for (const bn of g.nodes) {
@@ -25,7 +25,7 @@ export function foldBatchNorm(g: Graph): PassResult {
     if (!g_ || !b_ || !m_ || !v_) { kept.push(`'${bn.name}': non-constant statistics`); continue; }
     const { scale, shift } = batchNormAffine(bn.params as BatchNormParams, g_, b_, m_, v_);
     const src = prod.get(bn.inputs[0]);
-    const current = src && nodes.find((n) => n.name === src.name);
+    const current = src && edits.current(src);
     const foldable = current && (current.op === 'Conv' || current.op === 'Dense') && (cons.get(bn.inputs[0])?.length ?? 0) === 1
       && !g.outputs.some((o) => o.name === bn.inputs[0]) && constants.has(current.inputs[1]) && (current.params as { act?: { kind: string } }).act?.kind === 'none';
     if (foldable && current) {
@@ -39,7 +39,8 @@ export function foldBatchNorm(g: Graph): PassResult {
       constants.set(wName, tensor(w.shape, wNew, w.dtype));
       constants.set(bName, tensor([scale.length], bNew, 'float32'));
       const fused: Node = { ...current, inputs: [current.inputs[0], wName, bName], outputs: [bn.outputs[0]], sources: mergedSources(current, bn) };
-      nodes = nodes.filter((n) => n !== bn).map((n) => (n === current ? fused : n));
+      edits.remove(bn);
+      edits.replace(src, fused);
       folded++;
       continue;
     }
@@ -52,13 +53,13 @@ export function foldBatchNorm(g: Graph): PassResult {
     constants.set(tName, tensor(shape, shift, 'float32'));
     const mul: Node = { name: `${bn.name}_mul`, op: 'Mul', domain: '', inputs: [bn.inputs[0], sName], outputs: [mid], attrs: {}, params: { act: { kind: 'none' } }, sources: [bn.name] };
     const add: Node = { name: `${bn.name}_add`, op: 'Add', domain: '', inputs: [mid, tName], outputs: [bn.outputs[0]], attrs: {}, params: { act: { kind: 'none' } }, sources: [bn.name] };
-    nodes = nodes.flatMap((n) => (n === bn ? [mul, add] : [n]));
+    edits.replace(bn, mul, add);
     const vi = values.get(bn.outputs[0]);
     if (vi) values.set(mid, { ...vi, name: mid });
     kept.push(`'${bn.name}': ${src ? `input from ${src.op} '${src.name}' is not foldable` : 'input is a graph input'}`);
   }
   const summary = `foldBatchNorm: ${folded} folded${kept.length ? `, ${kept.length} kept as scale+shift (${kept.join('; ')})` : ''}`;
-  return { graph: { ...g, nodes, constants, values }, summary };
+  return { graph: { ...g, nodes: edits.apply(g.nodes), constants, values }, summary };
 }
 
 export type { Tensor };

@@ -9,7 +9,7 @@
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 import { consumers, numel, tensor } from '../ir/graph.js';
 import type { GemmParams } from '../ops/dense.js';
-import { freshName, mergedSources, soleConsumer, type PassResult } from './util.js';
+import { freshName, mergedSources, NodeEdits, soleConsumer, type PassResult } from './util.js';
 
 function transposed(t: Tensor): Float64Array {
   const [r, c] = t.shape;
@@ -95,14 +95,14 @@ export function toDense(g: Graph): PassResult {
 export function foldBias(g: Graph): PassResult {
   const constants = new Map(g.constants);
   const taken = new Set<string>();
-  let nodes = [...g.nodes];
+  const edits = new NodeEdits();
   let folded = 0;
   const cons = consumers(g);
   for (const n of g.nodes) {
     if (n.op !== 'Dense' && n.op !== 'Conv') continue;
     if ((n.params as { act?: { kind: string } }).act?.kind !== 'none') continue;
     const add = soleConsumer(g, n.outputs[0], cons);
-    if (!add || add.op !== 'Add') continue;
+    if (!add || add.op !== 'Add' || edits.removed(add)) continue;
     const other = add.inputs[0] === n.outputs[0] ? add.inputs[1] : add.inputs[0];
     const c = constants.get(other);
     const outShape = g.values.get(n.outputs[0])?.shape;
@@ -115,8 +115,9 @@ export function foldBias(g: Graph): PassResult {
     const bName = freshName(g, `${n.name}_bias`, taken);
     constants.set(bName, tensor([nOut], vec.map((v, i) => v + (old ? old.data[i] : 0)), 'float32'));
     const fused: Node = { ...n, inputs: [n.inputs[0], n.inputs[1], bName], outputs: [add.outputs[0]], sources: mergedSources(n, add) };
-    nodes = nodes.filter((m) => m !== add).map((m) => (m === n ? fused : m));
+    edits.remove(add);
+    edits.replace(n, fused);
     folded++;
   }
-  return { graph: { ...g, nodes, constants }, summary: `foldBias: ${folded} constant Adds folded into Conv/Dense biases` };
+  return { graph: { ...g, nodes: edits.apply(g.nodes), constants }, summary: `foldBias: ${folded} constant Adds folded into Conv/Dense biases` };
 }

@@ -9,7 +9,7 @@
 import type { Graph, Node } from '../ir/graph.js';
 import { consumers, numel, stridesOf, tensor } from '../ir/graph.js';
 import type { TransposeParams } from '../ops/shape.js';
-import { freshName, mergedSources, renameInput, soleConsumer, type PassResult } from './util.js';
+import { freshName, mergedSources, NodeEdits, soleConsumer, type PassResult } from './util.js';
 
 /** For each position i of the flattened transposed tensor, the flat index it reads in the original tensor. */
 function sourceIndex(inShape: readonly number[], perm: readonly number[]): Int32Array {
@@ -33,21 +33,25 @@ function sourceIndex(inShape: readonly number[], perm: readonly number[]): Int32
 export function absorbLayoutTranspose(g: Graph): PassResult {
   const constants = new Map(g.constants);
   const taken = new Set<string>();
-  let nodes: Node[] = [...g.nodes];
+  const edits = new NodeEdits();
+  const outputs = new Set(g.outputs.map((o) => o.name));
   let absorbed = 0;
   let cancelled = 0;
   const cons = consumers(g);
   for (const t of g.nodes) {
-    if (t.op !== 'Transpose' || !nodes.includes(t)) continue;
+    if (t.op !== 'Transpose' || edits.current(t) !== t) continue;
     const perm = (t.params as TransposeParams).perm;
     const inShape = g.values.get(t.inputs[0])?.shape;
     const next = soleConsumer(g, t.outputs[0], cons);
-    if (!inShape || !next) continue;
-    // Transpose → Transpose that compose to the identity.
+    if (!inShape || !next || edits.current(next) !== next) continue;
+    // Transpose → Transpose that compose to the identity (the second's output keeps its producer if the graph
+    // outputs it).
     if (next.op === 'Transpose') {
       const p2 = (next.params as TransposeParams).perm;
-      if (p2.every((p, i) => perm[p] === i)) {
-        nodes = renameInput(nodes.filter((n) => n !== t && n !== next), next.outputs[0], t.inputs[0]);
+      if (p2.every((p, i) => perm[p] === i) && !outputs.has(next.outputs[0])) {
+        edits.remove(t);
+        edits.remove(next);
+        edits.rename(next.outputs[0], t.inputs[0]);
         cancelled++;
       }
       continue;
@@ -55,7 +59,7 @@ export function absorbLayoutTranspose(g: Graph): PassResult {
     if (next.op !== 'Flatten' && next.op !== 'Reshape') continue;
     const flatShape = g.values.get(next.outputs[0])?.shape;
     const dense = soleConsumer(g, next.outputs[0], cons);
-    if (!flatShape || !dense || dense.op !== 'Dense' || dense.inputs[0] !== next.outputs[0]) continue;
+    if (!flatShape || !dense || dense.op !== 'Dense' || dense.inputs[0] !== next.outputs[0] || edits.current(dense) !== dense) continue;
     const n = numel(inShape);
     if (flatShape[flatShape.length - 1] !== n) continue; // must flatten the whole sample into one row
     const w = constants.get(dense.inputs[1]);
@@ -68,11 +72,13 @@ export function absorbLayoutTranspose(g: Graph): PassResult {
     constants.set(wName, tensor(w.shape, wNew, w.dtype));
     const flat: Node = { ...next, inputs: [t.inputs[0], ...next.inputs.slice(1)], sources: mergedSources(t, next) };
     const newDense: Node = { ...dense, inputs: [dense.inputs[0], wName, ...dense.inputs.slice(2)] };
-    nodes = nodes.filter((x) => x !== t).map((x) => (x === next ? flat : x === dense ? newDense : x));
+    edits.remove(t);
+    edits.replace(next, flat);
+    edits.replace(dense, newDense);
     absorbed++;
   }
   return {
-    graph: { ...g, nodes, constants },
+    graph: { ...g, nodes: edits.apply(g.nodes), constants },
     summary: `absorbLayoutTranspose: ${absorbed} absorbed into Dense weights, ${cancelled} cancelling pairs removed`,
   };
 }

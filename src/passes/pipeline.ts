@@ -1,6 +1,6 @@
 /**
- * @fileoverview The ordered pass pipeline. Each pass is a pure Graph → Graph function; after each one the
- * graph is re-inferred (shapes, params) so later passes see consistent value infos. Order matters:
+ * @fileoverview The ordered pass pipeline. Each pass is a pure Graph → Graph function; after each one that changed
+ * the graph it is re-inferred (shapes, params) so later passes see consistent value infos. Order matters:
  * - removeIdentity first, so patterns below match across Keras' Identity/Dropout leftovers;
  * - toDense before foldBatchNorm/foldBias, which then see Dense as well as Conv;
  * - absorbLayoutTranspose after toDense (it edits Dense weights);
@@ -9,7 +9,7 @@
  * - loopRegions last: step signatures compare the final, fused form of each step.
  */
 import type { Graph } from '../ir/graph.js';
-import { inferAndFold } from './infer.js';
+import { inferAndFold, type InferOptions, type InferResult } from './infer.js';
 import { removeIdentity } from './identity.js';
 import { divToMul } from './arith.js';
 import { toDense, foldBias } from './dense.js';
@@ -37,15 +37,35 @@ export interface PipelineResult {
   readonly log: string[];
 }
 
+export interface PipelineOptions extends InferOptions {
+  /** The import of `g` already done (`inferAndFold(g, opts)`): reused instead of folding the model again. */
+  readonly first?: InferResult;
+}
+
 /** Import (parse, infer, fold), then every pass in order. */
-export function runPipeline(g: Graph): PipelineResult {
-  const first = inferAndFold(g);
+export function runPipeline(g: Graph, opts: PipelineOptions = {}): PipelineResult {
+  const { first: done, ...infer } = opts;
+  const first = done ?? inferAndFold(g, infer);
   const log = [`inferAndFold: ${first.folded} nodes constant-folded`];
   let cur = first.graph;
   for (const [, pass] of PIPELINE) {
     const r = pass(cur);
     log.push(r.summary);
-    cur = inferAndFold(r.graph).graph;
+    // A pass that changed nothing leaves an inferred graph: inferring it again would give it back.
+    cur = unchanged(cur, r.graph) ? r.graph : inferAndFold(r.graph, infer).graph;
   }
   return { graph: cur, log };
+}
+
+/** Same nodes (the same objects, in order), constants, inputs, outputs and value infos. */
+function unchanged(a: Graph, b: Graph): boolean {
+  if (a.nodes.length !== b.nodes.length || a.nodes.some((n, i) => n !== b.nodes[i])) return false;
+  return a.inputs === b.inputs && a.outputs === b.outputs && sameEntries(a.values, b.values) && sameEntries(a.constants, b.constants);
+}
+
+function sameEntries<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
 }

@@ -13,7 +13,7 @@ import { consumers, tensor } from '../ir/graph.js';
 import type { FloatAct } from '../ops/activation.js';
 import { applyFloatAct } from '../ops/activation.js';
 import type { ConvParams } from '../ops/conv.js';
-import { freshName, type PassResult } from './util.js';
+import { freshName, NodeEdits, type PassResult } from './util.js';
 
 function isMac(n: Node): boolean {
   return n.op === 'Dense' || (n.op === 'Conv' && (n.params as ConvParams).group === 1);
@@ -38,9 +38,17 @@ function dropAxis(w: Tensor, axis: 0 | 1, drop: ReadonlySet<number>): Tensor {
   const outer = axis === 0 ? 1 : shape[0];
   const n = shape[axis];
   const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const data: number[] = [];
-  for (let a = 0; a < outer; a++) for (let i = 0; i < n; i++) if (!drop.has(i)) data.push(...w.data.subarray((a * n + i) * inner, (a * n + i + 1) * inner));
   shape[axis] = n - drop.size;
+  // Copied a row at a time (no spread: a row may exceed the engine's argument limit).
+  const data = new Float64Array(outer * shape[axis] * inner);
+  let k = 0;
+  for (let a = 0; a < outer; a++) {
+    for (let i = 0; i < n; i++) {
+      if (drop.has(i)) continue;
+      data.set(w.data.subarray((a * n + i) * inner, (a * n + i + 1) * inner), k);
+      k += inner;
+    }
+  }
   return tensor(shape, data, w.dtype);
 }
 
@@ -48,14 +56,15 @@ export function pruneChannels(g: Graph): PassResult {
   const constants = new Map(g.constants);
   const taken = new Set<string>();
   const cons = consumers(g);
-  let nodes = [...g.nodes];
+  const edits = new NodeEdits();
   const notes: string[] = [];
   for (const n of g.nodes) {
     if (!isMac(n) || g.outputs.some((o) => o.name === n.outputs[0])) continue;
-    const current = nodes.find((m) => m.name === n.name)!;
+    const current = edits.current(n);
+    if (!current) continue;
     const w = constants.get(current.inputs[1]);
     if (!w) continue;
-    const readers = cons.get(current.outputs[0]) ?? [];
+    const readers = (cons.get(current.outputs[0]) ?? []).map((r) => edits.current(r)!);
     // Readers must consume the channel axis as their reduction axis: Dense after Dense, Conv (group 1) after Conv.
     if (!readers.length || readers.some((r) => r.op !== n.op || !isMac(r) || r.inputs[0] !== current.outputs[0] || !constants.has(r.inputs[1]))) continue;
     const b = current.inputs[2] ? constants.get(current.inputs[2]) : undefined;
@@ -72,7 +81,8 @@ export function pruneChannels(g: Graph): PassResult {
       bName = name(`${current.inputs[2]}_pruned`);
       constants.set(bName, dropAxis(b, 0, drop));
     }
-    const replaced = new Map<Node, Node>([[current, { ...current, inputs: [current.inputs[0], wName, bName] }]]);
+    const original = new Map((cons.get(current.outputs[0]) ?? []).map((r) => [edits.current(r)!, r]));
+    edits.replace(n, { ...current, inputs: [current.inputs[0], wName, bName] });
     for (const r of readers) {
       const rw = constants.get(r.inputs[1])!;
       const rwName = name(`${r.inputs[1]}_pruned`);
@@ -86,10 +96,9 @@ export function pruneChannels(g: Graph): PassResult {
         rbName = name(`${r.name}_bias_pruned`);
         constants.set(rbName, tensor([nOut], nb, 'float32'));
       }
-      replaced.set(r, { ...r, inputs: [r.inputs[0], rwName, rbName] });
+      edits.replace(original.get(r)!, { ...r, inputs: [r.inputs[0], rwName, rbName] });
     }
-    nodes = nodes.map((m) => replaced.get(m) ?? m);
     notes.push(`'${n.name}': ${dead.length} of ${w.shape[0]}`);
   }
-  return { graph: { ...g, nodes, constants }, summary: `pruneChannels: ${notes.length ? `removed all-zero output channels (${notes.join(', ')})` : 'no all-zero channels'}` };
+  return { graph: { ...g, nodes: edits.apply(g.nodes), constants }, summary: `pruneChannels: ${notes.length ? `removed all-zero output channels (${notes.join(', ')})` : 'no all-zero channels'}` };
 }

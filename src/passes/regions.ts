@@ -46,7 +46,7 @@ function signatureOf(g: Graph, x: string, nodes: readonly Node[]): string {
 }
 
 /** The residual step ending at Add node `add` with state input `x`, if its other operand depends only on x. */
-function residualStep(g: Graph, add: Node, x: string, prod: Map<string, Node>, cons: Map<string, Node[]>): Step | undefined {
+function residualStep(g: Graph, add: Node, x: string, prod: Map<string, Node>, cons: Map<string, Node[]>, order: Map<Node, number>): Step | undefined {
   const other = add.inputs[0] === x ? add.inputs[1] : add.inputs[0];
   if (!other || g.constants.has(other) || other === x) return undefined;
   const body = new Set<Node>();
@@ -67,19 +67,20 @@ function residualStep(g: Graph, add: Node, x: string, prod: Map<string, Node>, c
     if (g.outputs.some((go) => go.name === o)) return undefined;
     if ((cons.get(o) ?? []).some((c) => !inside.has(c))) return undefined;
   }
-  const nodes = g.nodes.filter((n) => inside.has(n));
+  const nodes = [...inside].sort((a, b) => order.get(a)! - order.get(b)!);
   return { x, y: add.outputs[0], nodes, signature: signatureOf(g, x, nodes) };
 }
 
 function findSteps(g: Graph): Map<string, Step> {
   const prod = producers(g);
   const cons = consumers(g);
+  const order = new Map(g.nodes.map((n, i) => [n, i]));
   const byX = new Map<string, Step>();
   for (const n of g.nodes) {
     if (n.op !== 'Add') continue;
     for (const x of n.inputs) {
       if (!x || g.constants.has(x) || byX.has(x)) continue;
-      const s = residualStep(g, n, x, prod, cons);
+      const s = residualStep(g, n, x, prod, cons, order);
       if (s) { byX.set(x, s); break; }
     }
   }
@@ -147,7 +148,11 @@ function loopToRegion(n: Node): { node?: Node; why?: string } {
   if (!(condOut === cond || (condConst && condConst.data[0] !== 0))) return { why: `'${n.name}': the body computes its condition` };
   const body: Graph = { ...b, inputs: [b.inputs[2]], outputs: [b.outputs[1]], nodes: b.nodes.filter((m) => !m.inputs.includes(cond)) };
   void state;
-  const params: RegionParams = { trips: p.trips, body: runPipeline(body).graph, origin: 'Loop' };
+  const env = p.env;
+  const params: RegionParams = {
+    trips: p.trips, origin: 'Loop',
+    body: runPipeline(body, { limits: env.limits, loopDepth: env.loopDepth + 1, enclosingTrips: env.enclosingTrips * Math.max(1, p.trips) }).graph,
+  };
   return { node: { name: n.name, op: 'LoopRegion', domain: 'fpgac', inputs: [n.inputs[2]], outputs: [n.outputs[0]], attrs: {}, params, sources: [n.name] } };
 }
 

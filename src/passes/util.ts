@@ -44,3 +44,44 @@ export function freshName(g: Graph, base: string, taken: Set<string> = new Set()
 export function mergedSources(...nodes: Node[]): string[] {
   return nodes.flatMap((n) => n.sources ?? [n.name]);
 }
+
+/**
+ * Rewrites of a graph's nodes recorded by original node and applied once at the end, so a pass that rewrites many
+ * nodes stays linear in the graph size (no copy of the node list per rewrite). A node may be replaced by several
+ * (in order) or removed; `renames` redirect reads of one value to another (chains resolved).
+ */
+export class NodeEdits {
+  private readonly repl = new Map<Node, readonly Node[]>();
+  private readonly alias = new Map<string, string>();
+
+  /** The current form of original node `n`: itself, its single replacement, or undefined if removed or split. */
+  current(n: Node): Node | undefined {
+    const r = this.repl.get(n);
+    if (!r) return n;
+    return r.length === 1 ? r[0] : undefined;
+  }
+  removed(n: Node): boolean {
+    return this.repl.get(n)?.length === 0;
+  }
+  replace(n: Node, ...by: Node[]): void {
+    this.repl.set(n, by);
+  }
+  remove(n: Node): void {
+    this.repl.set(n, []);
+  }
+  /** Readers of `from` read `to` instead. */
+  rename(from: string, to: string): void {
+    this.alias.set(from, to);
+  }
+  private resolve(v: string): string {
+    let r = v;
+    for (let guard = 0; this.alias.has(r) && guard <= this.alias.size; guard++) r = this.alias.get(r)!;
+    return r;
+  }
+  /** The edited node list, in the original order. */
+  apply(nodes: readonly Node[]): Node[] {
+    const out = nodes.flatMap((n) => this.repl.get(n) ?? [n]);
+    if (!this.alias.size) return out;
+    return out.map((n) => (n.inputs.some((i) => this.alias.has(i)) ? { ...n, inputs: n.inputs.map((i) => this.resolve(i)) } : n));
+  }
+}

@@ -29,6 +29,10 @@ export function resolveBoard(name: string | undefined, part?: string): Board {
   const b = boards().get(key);
   if (!b) fail('FPGAC005', `unknown board '${name}'`, { hint: `known boards: ${[...boards().keys()].join(', ')}; or give --part` });
   if (!part) return b;
+  // The part is written into build_prj.tcl (set_part): a part number is letters, digits and dashes, nothing else.
+  if (!/^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/.test(part) || part.length > 64) {
+    fail('FPGAC005', `--part '${part}' is not a Xilinx part number (letters, digits and dashes, e.g. xczu7ev-ffvc1156-2-e)`);
+  }
   const byPart = [...boards().values()].find((x) => x.part.toLowerCase() === part.toLowerCase());
   // A part no board uses keeps the named board's resources: say so rather than pretend to know the part.
   return byPart ? { ...byPart, part } : { ...b, part, source: `${b.source}; part overridden to ${part} (resources of ${b.name} assumed)` };

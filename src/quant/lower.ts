@@ -24,15 +24,37 @@ export interface LowerOptions {
   readonly precision: string;
 }
 
+/**
+ * The identifiers of the emitted C++: generated, never copied. `take` turns a model name into a cIdent (letters,
+ * digits, single inner '_': never a reserved `_X` or `__` identifier), which the emitter only ever uses behind a
+ * generated prefix or before a generated suffix: tensors `t_`/`in_`/`s_`/`tmp_` (callers' prefixes), constants `c_`
+ * (rawConst), layers `cfg_<n>` and `<n>_step`, `<n>_steps`, `<n>_pp`; so a model name such as `int`, `main`, `y0`
+ * (math.h), `NULL` or `assert` can never become a keyword, a library symbol or a macro.
+ *
+ * A name also reserves what the emitter derives from it (those forms and the `<n>_t` typedef), and the sparse
+ * encodings' `<constant>_sp<k>_<x>` (src/plan/sparse.ts) are kept free, so no two emitted identifiers coincide.
+ * Names are unique ignoring case: weights headers are files named after constants, and a case-insensitive file
+ * system would merge `c_W.h` with `c_w.h` (their include guards, upper-cased, would too).
+ */
 class Names {
   private used = new Set<string>();
   take(base: string, maxLen = 48): string {
-    const b = cIdent(base).slice(0, maxLen) || 'v';
+    const b = cIdent(base).slice(0, maxLen).replace(/_+$/, '');
     let n = b;
-    for (let i = 1; this.used.has(n); i++) n = `${b}_${i}`;
-    this.used.add(n);
+    for (let i = 1; !this.free(n); i++) n = `${b}_${i}`;
+    for (const d of derivedNames(n)) this.used.add(d);
     return n;
   }
+  private free(n: string): boolean {
+    // A name ending like a sparse encoding (`_sp4_v`, or its typedef `_sp4_v_t`) is left to the encodings; the
+    // numbered retries end in `_<digits>`, so the search always stops.
+    return !/_sp\d+_[a-z](_t)?$/i.test(n) && derivedNames(n).every((d) => !this.used.has(d));
+  }
+}
+
+/** A name and the identifiers the emitter derives from it, lower-cased (see Names). */
+function derivedNames(n: string): string[] {
+  return [n, `${n}_t`, `cfg_${n}`, `${n}_step`, `${n}_steps`, `${n}_pp`].map((d) => d.toLowerCase());
 }
 
 /** State shared by the whole design: names, constants, every tensor. */
@@ -50,7 +72,8 @@ class Lowerer {
     const key = createHash('sha256').update(JSON.stringify([shape, format, raws])).digest('hex');
     const hit = this.consts.get(key);
     if (hit) return hit;
-    const c: ConstData = { name: this.names.take(hint), shape: [...shape], format, raw: [...raws] };
+    // Constants are declared at global scope: the `c_` prefix keeps them clear of keywords and library names.
+    const c: ConstData = { name: this.names.take(`c_${hint}`), shape: [...shape], format, raw: [...raws] };
     this.consts.set(key, c);
     return c;
   }
@@ -64,8 +87,10 @@ class Lowerer {
 
   /**
    * Lowers the nodes of `g` into `layers`. `scope` maps ONNX value names to design tensors (inputs already bound);
-   * `forced` fixes the format of particular outputs (a region's state). Failed nodes poison their outputs so one
-   * problem is reported once, not again by every reader.
+   * `forced` fixes the format of particular outputs (a region's state). A node that fails still declares its
+   * outputs (placeholders in the default format, shapes from inference), so every later node is lowered and its own
+   * problems reported: the user sees every problem node of the graph, and the design is discarded anyway. Only an
+   * output without a known shape poisons its readers, which are then skipped silently.
    */
   lowerNodes(g: Graph, scope: Map<string, DTensor>, layers: Layer[], forced: ReadonlyMap<string, FixedFormat> = new Map(), prefix = ''): void {
     const calibrated = this.opts.quant.valueFormats;
@@ -112,7 +137,13 @@ class Lowerer {
         continue;
       }
       const problem = this.lowerNode(node, g, ctx);
-      if (problem) node.outputs.forEach((o) => poisoned.add(o));
+      if (!problem) continue;
+      for (const o of node.outputs) {
+        if (!o || scope.has(o)) continue;
+        const shape = g.values.get(o)?.shape ?? g.constants.get(o)?.shape;
+        if (shape) this.declare(scope, o, shape, forced.get(o) ?? calibrated?.get(prefix + o) ?? this.opts.quant.activation, 't_');
+        else poisoned.add(o);
+      }
     }
   }
 

@@ -14,7 +14,9 @@ import path from 'node:path';
 import { ELT_RANK, computeLayers, type Design, type DTensor, type Layer, type ConstData } from '../../src/ir/design.js';
 import { parallelChoices } from '../../src/plan/estimate.js';
 import { numel } from '../../src/ir/graph.js';
-import { renderProject, writeProject } from '../../src/emit/project.js';
+import { renderProject } from '../../src/emit/project.js';
+import { writeOutputDir } from '../../src/outdir.js';
+import { sampleDims } from '../../src/data.js';
 import { simulateSample } from '../../sim/simulate.js';
 import { readNpy, writeNpy } from '../../src/npy.js';
 import type { FixedFormat } from '../../sim/fixed.js';
@@ -82,14 +84,14 @@ export async function csimSamples(design: Design, samples: number[][][], opts: C
   const root = mkdtempSync(path.join(os.tmpdir(), 'fpgac-csim-'));
   try {
     const dir = path.join(root, 'prj');
-    writeProject(dir, renderProject(design, { part: 'xczu7ev-ffvc1156-2-e', clockNs: 5, defaultInputs: [], ...(opts.plan ? { plan: opts.plan } : {}) }));
+    writeOutputDir(dir, renderProject(design, { part: 'xczu7ev-ffvc1156-2-e', clockNs: 5, defaultInputs: [], ...(opts.plan ? { plan: opts.plan } : {}) }).files, { version: 'test' });
     const inputs = design.inputs.map((name, i) => {
       const t = design.tensors[name];
       const per = numel(t.shape);
       const data = new Float64Array(samples.length * per);
       samples.forEach((s, k) => data.set(s[i], k * per));
       const file = path.join(root, `in${i}.npy`);
-      writeNpy(file, { shape: [samples.length, ...t.shape.slice(1)], data });
+      writeNpy(file, { shape: [samples.length, ...sampleDims(t.shape)], data });
       return file;
     });
     const out = path.join(root, 'out.npy');
