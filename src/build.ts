@@ -180,7 +180,14 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
   // `fpgac sim DIR --float` runs the float reference of the model this project was built from.
   extra.set('source/model.onnx', readFileSync(modelPath));
   const external = externalDataFiles(modelPath);
-  for (const f of external) extra.set(path.posix.join('source', f), readFileSync(path.join(path.dirname(modelPath), f)));
+  for (const f of external) {
+    try {
+      extra.set(path.posix.join('source', f), readFileSync(path.join(path.dirname(modelPath), f)));
+    } catch (e) {
+      // Read moments ago by the loader: gone or unreadable since.
+      fail('FPGAC001', `external data file '${f}' of the model cannot be read any more (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
   extra.set('source/build.json', JSON.stringify({ precision: opts.precision ?? null, top: design.name, board: board.name, part: board.part, clockMHz, hlsTool: emitPlan.tool, calibrate: (opts.calibrate ?? []).map((f) => path.basename(f)) }, null, 2) + '\n');
   const project = renderProject(design, { part: board.part, clockNs: +(1000 / clockMHz).toFixed(3), defaultInputs: inputPaths, extra, plan: emitPlan });
   const written = writeOutputDir(outDir, project.files, { force: opts.force, reads: [...reads, ...external.map((f) => path.join(path.dirname(modelPath), f))], model: modelPath, version: VERSION });

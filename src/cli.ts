@@ -67,7 +67,7 @@ function compileFlags(cmd: Command): Command {
     .option('--calibrate <file>', 'calibration samples (.npy/.pb, first axis = samples; repeat per graph input): every activation keeps the precision width with the fewest integer bits that do not saturate on them; weights and biases get formats from their values', collect, [])
     .option('--calibrate-margin <bits>', 'extra integer bits on every calibrated activation format (default 0)')
     // Parsed as given (FPGAC005 for an unknown key or a value that is not a positive integer); later ones win.
-    .option('--limit <key=value>', 'raise or lower a resource limit (repeatable): elements (per tensor, default 16777216), constant-bytes (1073741824), loop-depth (4), loop-trips (1000000), nodes (100000)', (v: string, prev: Partial<Limits>) => ({ ...prev, ...parseLimits([v]) }), {});
+    .option('--limit <key=value>', 'raise or lower a resource limit (repeatable): elements (per tensor, default 16777216), constant-bytes (1073741824), loop-depth (4), loop-trips (1000000), nodes (100000), fold-ops (268435456, work constant folding may do on one node)', (v: string, prev: Partial<Limits>) => ({ ...prev, ...parseLimits([v]) }), {});
 }
 
 /** The options that change the design; `sim DIR` and `verify DIR` run a design already built, so they refuse them. */

@@ -13,6 +13,7 @@ import { runPipeline } from './passes/pipeline.js';
 import { lowerGraph } from './quant/lower.js';
 import { DEFAULT_PRECISION, parsePrecision } from './quant/precision.js';
 import { fail } from './diagnostics.js';
+import { topNameProblem } from './emit/cpp.js';
 import { calibrateFormats, valueRanges } from './quant/calibrate.js';
 import type { QuantOptions } from './quant/context.js';
 import { readSamples, sampleOf } from './data.js';
@@ -77,7 +78,8 @@ export function compileModel(modelPath: string, opts: CompileOptions = {}): Comp
   if (opts.minAgreement !== undefined && !auto) fail('FPGAC005', '--min-agreement goes with --precision auto');
   const base = parsePrecision(auto ? DEFAULT_PRECISION : opts.precision ?? DEFAULT_PRECISION);
   const top = opts.top ?? 'fpgac_top';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(top)) fail('FPGAC005', `--top '${top}' is not a C identifier`);
+  const topProblem = topNameProblem(top);
+  if (topProblem) fail('FPGAC005', `--top '${top}' ${topProblem}`, { hint: 'give a C identifier such as my_net_top' });
   const margin = opts.calibrateMargin ?? 0;
   if (!(Number.isInteger(margin) && margin >= 0 && margin <= 32)) fail('FPGAC005', `--calibrate-margin ${opts.calibrateMargin}: expected a whole number of bits from 0 to 32`);
   if (opts.calibrateMargin !== undefined && !opts.calibrate) fail('FPGAC005', '--calibrate-margin needs --calibrate');

@@ -19,6 +19,11 @@ export interface Limits {
   readonly loopTrips: number;
   /** Nodes of the model, Loop bodies included (`--limit nodes=N`). */
   readonly nodes: number;
+  /**
+   * Arithmetic operations constant folding may spend on one node (`--limit fold-ops=N`): a product of two
+   * constant 4096×4096 matrices passes every size limit but would run for minutes.
+   */
+  readonly foldOps: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -27,6 +32,7 @@ export const DEFAULT_LIMITS: Limits = {
   loopDepth: 4,
   loopTrips: 1_000_000,
   nodes: 100_000,
+  foldOps: 2 ** 28,
 };
 
 /** Command-line names of the limits. */
@@ -36,6 +42,7 @@ export const LIMIT_NAMES: Readonly<Record<keyof Limits, string>> = {
   loopDepth: 'loop-depth',
   loopTrips: 'loop-trips',
   nodes: 'nodes',
+  foldOps: 'fold-ops',
 };
 
 const BY_NAME = new Map(Object.entries(LIMIT_NAMES).map(([k, v]) => [v, k as keyof Limits]));

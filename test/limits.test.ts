@@ -63,11 +63,12 @@ function nestedLoops(depth: number, trips: number | number[]): string {
 }
 
 describe('parsing limits', () => {
-  it('KEY=VALUE with the five names; later values win', () => {
+  it('KEY=VALUE with the six names; later values win', () => {
     expect(parseLimit('elements=67108864')).toEqual(['elements', 67108864]);
-    expect(parseLimits(['constant-bytes=1', 'loop-depth=2', 'loop-trips=3', 'nodes=4', 'nodes=5'])).toEqual({ constantBytes: 1, loopDepth: 2, loopTrips: 3, nodes: 5 });
+    expect(parseLimits(['constant-bytes=1', 'loop-depth=2', 'loop-trips=3', 'nodes=4', 'nodes=5', 'fold-ops=6'])).toEqual({ constantBytes: 1, loopDepth: 2, loopTrips: 3, nodes: 5, foldOps: 6 });
     expect(resolveLimits({ nodes: 7 })).toEqual({ ...DEFAULT_LIMITS, nodes: 7 });
-    expect(DEFAULT_LIMITS).toEqual({ elements: 16_777_216, constantBytes: 1_073_741_824, loopDepth: 4, loopTrips: 1_000_000, nodes: 100_000 });
+    // The defaults the README documents.
+    expect(DEFAULT_LIMITS).toEqual({ elements: 16_777_216, constantBytes: 1_073_741_824, loopDepth: 4, loopTrips: 1_000_000, nodes: 100_000, foldOps: 268_435_456 });
   });
 
   it('an unknown key or a value that is not a positive whole number is FPGAC005', () => {
@@ -122,6 +123,18 @@ describe('each limit refuses with FPGAC013 and is raised by the option', () => {
     expect(lines(nestedLoops(1, 1_000_001), { loopTrips: 2_000_000 })).toEqual([]);
     expect(lines(nestedLoops(1, 2 ** 62))).toEqual(["error FPGAC013: node 'loop1' (op Loop): trip count 9,007,199,254,740,991, above the limit of 1,000,000 (raise it with --limit loop-trips=N)"]);
     expect(lines(nestedLoops(2, [1000, 1001]))).toEqual(["error FPGAC013: node 'loop2' (op Loop): trip count 1,001 inside loops running 1,000 times makes 1,001,000 trips, above the limit of 1,000,000 (raise it with --limit loop-trips=N)"]);
+  });
+
+  it('fold-ops: a product of two constant 2048×2048 matrices (8.6e9 multiply-adds) is refused before folding; raised, it folds', () => {
+    const big = write({ inputs: [{ name: 'x', dims: ['N', 2048] }], outputs: [{ name: 'y' }],
+      initializers: [{ name: 'A', dims: [2048, 2048], values: new Array(2048 * 2048).fill(0) }, { name: 'B', dims: [2048, 2048], values: new Array(2048 * 2048).fill(0) }],
+      nodes: [{ op: 'MatMul', inputs: ['A', 'B'], outputs: ['C'], name: 'mm' }, { op: 'MatMul', inputs: ['x', 'C'], outputs: ['y'] }] });
+    expect(lines(big)).toEqual(["error FPGAC013: node 'mm' (op MatMul): folding it costs about 8,589,934,592 operations, above the limit of 268,435,456 (raise it with --limit fold-ops=N)"]);
+    const small = write({ inputs: [{ name: 'x', dims: ['N', 8] }], outputs: [{ name: 'y' }],
+      initializers: [{ name: 'A', dims: [8, 8], values: new Array(64).fill(0.5) }, { name: 'B', dims: [8, 8], values: new Array(64).fill(0.25) }],
+      nodes: [{ op: 'MatMul', inputs: ['A', 'B'], outputs: ['C'], name: 'mm' }, { op: 'MatMul', inputs: ['x', 'C'], outputs: ['y'] }] });
+    expect(lines(small, { foldOps: 511 })).toEqual(["error FPGAC013: node 'mm' (op MatMul): folding it costs about 512 operations, above the limit of 511 (raise it with --limit fold-ops=N)"]);
+    expect(lines(small, { foldOps: 512 })).toEqual([]);
   });
 
   it('nodes: 100,001 by default, any count when lowered', () => {

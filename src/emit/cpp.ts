@@ -55,3 +55,26 @@ export function constLines(fields: Readonly<Record<string, number | boolean>>, i
     })
     .join('\n');
 }
+
+/** C++14 keywords and alternative tokens: none can name a function. */
+const CPP_KEYWORDS = new Set(('alignas alignof and and_eq asm auto bitand bitor bool break case catch char char16_t char32_t class compl '
+  + 'const constexpr const_cast continue decltype default delete do double dynamic_cast else enum explicit export extern false float for '
+  + 'friend goto if inline int long mutable namespace new noexcept not not_eq nullptr operator or or_eq private protected public register '
+  + 'reinterpret_cast return short signed sizeof static static_assert static_cast struct switch template this thread_local throw true try '
+  + 'typedef typeid typename union unsigned using virtual void volatile wchar_t while xor xor_eq').split(' '));
+
+/**
+ * Why `name` cannot be the HLS top function, or undefined when it can: it must be a C identifier that is not a
+ * keyword, not reserved to the implementation (`_X`, `__x`), not a name of the testbench or of C's library that the
+ * project includes (main, and the few the testbench calls), not the `fpgac`/`hls` namespaces nor an `ap_`/`AP_`
+ * name of the ap_types headers, and short enough to stay readable in the tools' file names.
+ */
+export function topNameProblem(name: string): string | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return 'is not a C identifier';
+  if (name.length > 64) return 'is longer than 64 characters';
+  if (CPP_KEYWORDS.has(name)) return 'is a C++ keyword';
+  if (/^_[A-Z_]|__/.test(name)) return 'is reserved to the C++ implementation (leading underscore and capital, or two underscores)';
+  if (['main', 'printf', 'fprintf', 'exit', 'abort', 'malloc', 'free', 'memcpy', 'std', 'NULL', 'assert', 'errno'].includes(name)) return `is a name the testbench or the C library uses`;
+  if (name === 'fpgac' || name === 'hls' || /^(ap_|AP_)/.test(name)) return 'is a namespace of the kernels or the hls headers, or starts like the ap_types names';
+  return undefined;
+}

@@ -1,10 +1,10 @@
 /**
  * @fileoverview Design → HLS project directory (DESIGN.md §3). Builds typed view models, renders the Handlebars
- * templates in templates/, copies the hw/ kernel headers the design uses and the host-side ap_types headers, and
- * writes everything into a temporary sibling folder that is renamed into place only when complete, so a failed
- * build never leaves a half-written directory. Output bytes depend only on the design and options.
+ * templates in templates/, and gathers the hw/ kernel headers the design uses and the host-side ap_types headers:
+ * every file in memory (`renderProject`, no I/O); src/outdir.ts writes them. Output bytes depend only on the design
+ * and options.
  */
-import { mkdirSync, writeFileSync, readFileSync, renameSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { formatToCpp } from '../../sim/fixed.js';
@@ -136,25 +136,3 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
   for (const [k, v] of opts.extra ?? []) files.set(k, v);
   return { files };
 }
-
-/** Writes the files into `dir` atomically: a temporary sibling folder renamed into place at the end. */
-export function writeProject(dir: string, project: ProjectFiles): void {
-  const target = path.resolve(dir);
-  const tmp = `${target}.fpgac-tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  try {
-    for (const [rel, content] of [...project.files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const p = path.join(tmp, rel);
-      mkdirSync(path.dirname(p), { recursive: true });
-      writeFileSync(p, content);
-    }
-    if (existsSync(target)) rmSync(target, { recursive: true, force: true });
-    mkdirSync(path.dirname(target), { recursive: true });
-    renameSync(tmp, target);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
-}
-
-

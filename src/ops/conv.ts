@@ -4,7 +4,7 @@
  */
 import { sourcesOf } from '../ir/graph.js';
 import type { Node, Tensor } from '../ir/graph.js';
-import { tensor } from '../ir/graph.js';
+import { numel, tensor } from '../ir/graph.js';
 import type { Activation } from '../ir/design.js';
 import { attrInt, attrInts } from '../onnx/attrs.js';
 import { DiagnosticError } from '../diagnostics.js';
@@ -89,6 +89,8 @@ export const ConvOp: OpDef<ConvParams> = {
   parse: (node, ins) => parseConv(node, ins, node.params as ConvParams | undefined),
   infer: inferConv,
   evaluate: evaluateConv,
+  // One multiply-add per output element and weight of its output channel.
+  foldCost: (_p, ins, outs) => numel(outs[0].shape) * (numel(ins[1]!.shape) / Math.max(1, ins[1]!.shape[0])),
   constantInputs: [1, 2],
   lower(node, p, ctx) {
     checkOneSample(node, ctx.shape(node.inputs[0]));

@@ -97,6 +97,8 @@ export const MatMulOp: OpDef<Record<string, never>> = {
   },
   infer: (node, _p, ins) => [{ shape: matmulShape(node, ins[0]!.shape, ins[1]!.shape), dtype: ins[0]!.dtype }],
   evaluate: (node, _p, ins) => [matmulFloat(ins[0]!, ins[1]!, node)],
+  // One multiply-add per output element and term of the shared axis.
+  foldCost: (_p, ins, outs) => numel(outs[0].shape) * (ins[0]!.shape[ins[0]!.shape.length - 1] ?? 1),
   lower: (node, _p, ctx) => lowerMatMul(node, ctx),
 };
 
@@ -145,6 +147,7 @@ export const GemmOp: OpDef<GemmParams> = {
     return [{ shape: [m, n], dtype: ins[0]!.dtype }];
   },
   evaluate: (node, p, ins) => [evaluateGemm(node, p, ins)],
+  foldCost: (p, ins, outs) => numel(outs[0].shape) * ((p.transA ? ins[0]!.shape[0] : ins[0]!.shape[1]) ?? 1),
   lower(node, p, ctx) {
     // A Gemm with a constant B became Dense in the toDense pass; what remains multiplies two tensors.
     if (p.alpha !== 1 || p.transA || p.transB || (node.inputs[2] && p.beta !== 0)) {

@@ -5,7 +5,7 @@
  * layer: one engine whose weights are stored once and whose state alternates between two buffers.
  */
 import type { Graph, Node, Tensor, ValueInfo } from '../ir/graph.js';
-import { tensor } from '../ir/graph.js';
+import { numel, tensor } from '../ir/graph.js';
 import { DiagnosticError } from '../diagnostics.js';
 import type { InputInfo, OpDef, ParseEnv } from './types.js';
 import { inferAndFold } from '../passes/infer.js';
@@ -110,6 +110,8 @@ export const LoopOp: OpDef<LoopParams> = {
   parse: (node, ins, _opset, scope, env) => (node.params as LoopParams | undefined) ?? bindBody(node, parseLoop(node, ins, env), scope),
   infer: (_n, p, ins) => ins.slice(2).map((i) => ({ shape: i!.shape, dtype: i!.dtype })),
   evaluate: (_n, p, ins) => runLoop(p, ins),
+  // Every trip runs the body: at least the elements its nodes write.
+  foldCost: (p) => p.trips * Math.max(1, p.body.nodes.reduce((a, n) => a + n.outputs.reduce((b, o) => b + numel(p.body.values.get(o)?.shape ?? [1]), 0), 0)),
 };
 
 export interface RegionParams {

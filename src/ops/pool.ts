@@ -4,7 +4,7 @@
  */
 import { sourcesOf } from '../ir/graph.js';
 import type { Node, Tensor } from '../ir/graph.js';
-import { tensor } from '../ir/graph.js';
+import { numel, tensor } from '../ir/graph.js';
 import { attrInt, attrInts } from '../onnx/attrs.js';
 import { DiagnosticError } from '../diagnostics.js';
 import { fixed } from '../../sim/fixed.js';
@@ -93,6 +93,7 @@ function windowPool(op: string, mode: 'max' | 'avg'): OpDef<PoolParams> {
     },
     infer: (_n, p, ins) => [{ shape: outShape(p.inRank, ins[0]!.shape[0], ins[0]!.shape[1], p.win), dtype: ins[0]!.dtype }],
     evaluate: (_n, p, ins) => [evaluatePool(p, ins[0]!)],
+    foldCost: (p, ins, outs) => numel(ins[0]!.shape) + numel(outs[0].shape) * p.win.kh * p.win.kw,
     lower: lowerPool,
   };
 }
@@ -110,6 +111,7 @@ function globalPool(op: string, mode: 'max' | 'avg'): OpDef<PoolParams> {
     },
     infer: (_n, p, ins) => [{ shape: outShape(p.inRank, ins[0]!.shape[0], ins[0]!.shape[1], p.win), dtype: ins[0]!.dtype }],
     evaluate: (_n, p, ins) => [evaluatePool(p, ins[0]!)],
+    foldCost: (p, ins, outs) => numel(ins[0]!.shape) + numel(outs[0].shape) * p.win.kh * p.win.kw,
     lower: lowerPool,
   };
 }

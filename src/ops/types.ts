@@ -60,6 +60,11 @@ export interface OpDef<P = unknown> {
    */
   lower?(node: Node, p: P, ctx: LowerContext): void;
   readonly arity: Arity;
+  /**
+   * Arithmetic operations `evaluate` performs, for the fold-ops limit checked before constant folding runs it.
+   * Absent: linear in the elements read and written, which bounds every op without a reduction.
+   */
+  foldCost?(p: P, ins: readonly (InputInfo | undefined)[], outs: readonly OutputInfo[]): number;
   /** When set, the node can only be lowered if these inputs are constant (e.g. Reshape's shape). */
   readonly constantInputs?: readonly number[];
 }

@@ -10,8 +10,8 @@ import type { Graph, Node, Tensor, ValueInfo } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { DiagnosticBag, DiagnosticError, type Diagnostic } from '../diagnostics.js';
 import { lookupOp } from '../ops/registry.js';
-import type { AnyOpDef, InputInfo, ParseEnv } from '../ops/types.js';
-import { ConstantBudget, checkElements, resolveLimits, type Limits } from '../limits.js';
+import type { AnyOpDef, InputInfo, OutputInfo, ParseEnv } from '../ops/types.js';
+import { ConstantBudget, checkElements, count, limitError, resolveLimits, type Limits } from '../limits.js';
 
 export interface InferResult {
   readonly graph: Graph;
@@ -121,6 +121,13 @@ function checkArity(node: Node, def: AnyOpDef): void {
   if (outMin > 0 && !node.outputs[0]) throw problem('the first output has no name');
 }
 
+/** The work folding the node would do, refused above the fold-ops limit before evaluate runs. */
+function checkFoldCost(def: AnyOpDef, params: unknown, ins: readonly (InputInfo | undefined)[], outs: readonly OutputInfo[], limits: Limits, node: Node): void {
+  const linear = ins.reduce((a, i) => a + (i ? numel(i.shape) : 0), 0) + outs.reduce((a, o) => a + numel(o.shape), 0);
+  const ops = def.foldCost ? def.foldCost(params, ins, outs) : linear;
+  if (!(ops <= limits.foldOps)) throw limitError('foldOps', `folding it costs about ${count(ops)} operations`, limits, { node: node.name, op: node.op });
+}
+
 /** Output shapes must be whole, non-negative and within the elements limit; checked before anything is allocated. */
 function checkShapes(node: Node, shapes: readonly (readonly number[])[], limits: Limits): void {
   for (const s of shapes) {
@@ -181,6 +188,7 @@ export function inferAndFold(g: Graph, opts: InferOptions = {}): InferResult {
       const allConst = node.inputs.every((i, k) => !i || infos[k]?.value);
       if (fold && (allConst || node.op === 'Shape')) {
         node.outputs.forEach((o, k) => { if (o && outInfos[k]) budget.charge(numel(outInfos[k].shape), o, { node: node.name, op: node.op }); });
+        checkFoldCost(def, params, infos, outInfos, limits, node);
         const ins = infos.map((info) => info && (info.value ?? { dtype: info.dtype, shape: info.shape, data: new Float64Array(0) }));
         const outs = def.evaluate(parsed, params, ins);
         node.outputs.forEach((o, k) => { if (o && outs[k]) constants.set(o, outs[k]); });
