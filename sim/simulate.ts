@@ -6,13 +6,16 @@
  * Speed: the first run of a Design builds a plan (cached per Design object, so a design must not be mutated
  * after its first run): one raw buffer per layer output and the KernelIO of every layer, reused by every later
  * sample. Kernels prepare their own per-layer data once (WeakMaps keyed by the layer). Nothing is allocated per
- * layer and sample; outputs (and traces) are always fresh arrays.
+ * layer and sample; outputs (and traces) are always fresh arrays. Dense and conv layers whose raws fit int16 run
+ * their sums in WebAssembly SIMD (kernels/int16.ts: preconditions checked per layer, exact by construction), and
+ * simulateBatch splits large batches across worker threads (batch.ts); neither changes a bit.
  */
 import { fromDouble, maxRaw, minRaw, type FixedFormat } from './fixed.js';
 import type { ComputeKind, ComputeLayer, Design, Layer, LoopLayer } from '../src/ir/design.js';
 import { numel } from '../src/ir/graph.js';
 import { finishFast, makeFinish, RNE_MAGIC, type Finish, type KernelIO } from './kernels/common.js';
 import { SIM_KERNELS } from './kernels/index.js';
+import { autoThreads, parallelBatch } from './batch.js';
 
 export type SimKernel<L extends ComputeLayer> = (layer: L, io: KernelIO) => void;
 /** One kernel per compute layer kind; `loop` layers are control flow, run here (see runLoop). */
@@ -296,14 +299,33 @@ export function simulateSample(design: Design, inputs: readonly ArrayLike<number
   return { outputs, trace };
 }
 
+export interface BatchOptions {
+  /**
+   * Threads to split the samples across (the caller plus threads − 1 worker threads, see batch.ts); 1 runs
+   * sequentially. Default: os.availableParallelism() when the batch is estimated to take long enough to pay for
+   * the workers, else 1. The result is the same either way.
+   */
+  readonly threads?: number;
+}
+
 /**
  * Runs `samples` samples: `inputs[i]` holds design input i of every sample, concatenated (samples · numel values).
  * Returns one array per design output with every sample's values concatenated; the same bits as simulateSample.
  */
-export function simulateBatch(design: Design, inputs: readonly Float64Array[], samples: number): Float64Array[] {
+export function simulateBatch(design: Design, inputs: readonly Float64Array[], samples: number, opts: BatchOptions = {}): Float64Array[] {
   const plan = planFor(design);
   if (!(Number.isInteger(samples) && samples >= 0)) throw new Error(`simulateBatch: sample count ${samples} is not a whole number`);
   plan.inputs.forEach((t, i) => checkInput(design, i, inputs[i], samples * t.buf.length));
+  const threads = Math.min(samples, Math.max(1, Math.floor(opts.threads ?? autoThreads(design, samples))));
+  if (threads > 1) {
+    const pers = plan.inputs.map((t) => t.buf.length);
+    const r = parallelBatch(design, inputs, samples, threads, pers, plan.outputs.map((o) => o.buf.length), (ins, n) => runBatch(plan, ins, n));
+    if (r) return r;
+  }
+  return runBatch(plan, inputs, samples);
+}
+
+function runBatch(plan: DesignPlan, inputs: readonly Float64Array[], samples: number): Float64Array[] {
   const outs = plan.outputs.map((r) => new Float64Array(samples * r.buf.length));
   for (let s = 0; s < samples; s++) {
     plan.inputs.forEach((t, i) => {

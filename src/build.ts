@@ -9,6 +9,12 @@ import { DEFAULT_PRECISION } from './quant/precision.js';
 import type { Plan } from './plan/types.js';
 import { renderProject } from './emit/project.js';
 import { checkOutputDir, rewriteBuildFiles, writeOutputDir } from './outdir.js';
+import { designPacking, type InterfaceKind } from './deploy/packing.js';
+import { interfaceReport } from './deploy/transfer.js';
+import { renderBlockDesign } from './deploy/blockdesign.js';
+import { wrapperName } from './deploy/wrapper.js';
+import { driverFiles } from './deploy/driver.js';
+import { prepareSplit, type PreparedSplit } from './deploy/split-build.js';
 import { encodeNpy } from './npy.js';
 import { simulateSample } from '../sim/simulate.js';
 import { numel, type Graph } from './ir/graph.js';
@@ -16,7 +22,7 @@ import { fail } from './diagnostics.js';
 import { readSamples, sampleDims, sampleOf } from './data.js';
 import { buildReport, flushedWeightWarnings, renderReportMd, type Report } from './report.js';
 import { parsePrecision } from './quant/precision.js';
-import { resolveBoard, type Board } from './plan/boards.js';
+import { boards, resolveBoard, type Board } from './plan/boards.js';
 import { planDesign } from './plan/plan.js';
 import type { HlsTool } from './emit/pragmas.js';
 import type { EmitPlan } from './emit/block.js';
@@ -49,6 +55,11 @@ export interface BuildOptions extends CompileOptions {
   readonly force?: boolean;
   /** Other files the build reads (the `--config` file): the output folder may not hold them. */
   readonly alsoReads?: readonly string[];
+  /** How the IP meets the outside (`--interface`): default axis on Zynq boards, m_axi on Alveo (docs/deploy.md). */
+  readonly interface?: InterfaceKind;
+  /** `--fpga-from` / `--fpga-to`: the first and last nodes of the part the FPGA runs; the rest goes to host/. */
+  readonly fpgaFrom?: readonly string[];
+  readonly fpgaTo?: readonly string[];
 }
 
 export interface BuildResult {
@@ -119,6 +130,20 @@ function buildWarnings(opts: BuildOptions, compiled: Compiled, plan: Plan): stri
   return out;
 }
 
+/** Zynq boards get a DMA-ready AXI4-Stream IP, Alveo boards memory-mapped ports (docs/deploy.md). */
+function defaultInterface(board: Board): InterfaceKind {
+  return board.ps ? 'axis' : 'm_axi';
+}
+
+/**
+ * The bus width: the board's HP port / DMA width on Zynq (64 bits on Zynq-7000, 128 on UltraScale+), 128 bits on
+ * Alveo (fpgac's host headers stop at 128-bit integers, so C-simulation keeps working).
+ */
+function busBitsFor(board: Board, kind: InterfaceKind): number {
+  if (kind === 'memory') return 64;
+  return board.dmaBits ?? 128;
+}
+
 function defaultInputFiles(modelPath: string): string[] | undefined {
   if (path.resolve(modelPath) !== path.resolve(exampleModel())) return undefined;
   const sample = path.join(path.dirname(exampleModel()), 'sample_x.npy');
@@ -128,11 +153,27 @@ function defaultInputFiles(modelPath: string): string[] | undefined {
 export function buildProject(modelPath: string, outDir: string, opts: BuildOptions = {}): BuildResult {
   const t0 = performance.now();
   const board = resolveBoard(opts.board, opts.part);
+  if (opts.clockMHz !== undefined && !(opts.clockMHz >= 1 && opts.clockMHz <= 1000)) fail('FPGAC005', `clock ${opts.clockMHz} MHz is outside 1 to 1000 MHz`);
   if (!existsSync(modelPath)) fail('FPGAC001', `model file '${modelPath}' not found`);
   // Refuse a dangerous output folder before any work (and again, definitively, when writing).
   const reads = [modelPath, ...(opts.inputs ?? []), ...(opts.calibrate ?? []), ...(opts.alsoReads ?? [])];
   checkOutputDir(outDir, { force: opts.force, reads, model: modelPath });
-  const compiled = compileModel(modelPath, opts);
+  const split = opts.fpgaFrom?.length || opts.fpgaTo?.length
+    ? prepareSplit(modelPath, opts.fpgaFrom ?? [], opts.fpgaTo ?? [], { inputs: opts.inputs, calibrate: opts.calibrate, limits: opts.limits })
+    : undefined;
+  try {
+    return buildFrom(split ? split.fabricPath : modelPath, modelPath, outDir, board, reads, t0, split, split ? { ...opts, inputs: split.inputs, calibrate: split.calibrate } : opts);
+  } finally {
+    split?.cleanup();
+  }
+}
+
+/**
+ * The build proper: `source` is the model the design is compiled from (the fabric part of a split), `modelPath` the
+ * user's model (its folder is protected, its bytes go to source/model.onnx when not split).
+ */
+function buildFrom(source: string, modelPath: string, outDir: string, board: Board, reads: readonly string[], t0: number, split: PreparedSplit | undefined, opts: BuildOptions): BuildResult {
+  const compiled = compileModel(source, opts);
   const { design } = compiled;
   const clockMHz = opts.clockMHz ?? board.clockMHz;
   const planned = planDesign(design, board, { clockMHz, allowOverflow: opts.allowOverflow, targetFps: opts.targetFps, reuse: opts.reuse, schedule: opts.schedule });
@@ -145,7 +186,7 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
     constants: new Map(planned.plan.memories.filter((m) => m.role !== 'feature').map((m) => [m.name, m])),
     ...(planned.plan.schedule === 'sequential' && planned.layouts ? { layouts: planned.layouts } : {}),
   };
-  const files = opts.inputs ?? defaultInputFiles(modelPath);
+  const files = opts.inputs ?? (split ? undefined : defaultInputFiles(modelPath));
   const inputs = design.inputs.map((name, i) => {
     const shape = design.tensors[name].shape;
     if (files?.[i]) return readSamples(files[i], shape, design.tensors[name].onnxName);
@@ -171,26 +212,42 @@ export function buildProject(modelPath: string, outDir: string, opts: BuildOptio
     outs[k].forEach((o, s) => data.set(o, s * per));
     extra.set(k === 0 ? 'tb_data/sim_output.npy' : `tb_data/sim_output.${k}.npy`, encodeNpy({ shape: [samples, ...sampleDims(shape)], data }));
   });
-  const base = buildReport(design, compiled.log, `fpgac ${VERSION}`);
+  const kind = opts.interface ?? defaultInterface(board);
+  const packing = designPacking(design, kind, busBitsFor(board, kind));
+  const iface = interfaceReport(packing, clockMHz, planned.plan.totals.latencyCycles, planned.plan.totals.iiCycles);
+  const base = { ...buildReport(design, compiled.log, `fpgac ${VERSION}`), interface: iface, ...(split ? { split: split.report } : {}) };
   const warnings = [...(base.warnings ?? []), ...buildWarnings(opts, compiled, planned.plan)];
   const report: Report = { ...base, ...(warnings.length ? { warnings } : {}), plan: planned.plan, ...precisionSearchReport(opts, compiled, planned.plan, board, clockMHz) };
   extra.set('report.json', JSON.stringify(report, null, 2) + '\n');
   extra.set('report.md', renderReportMd(report));
   extra.set('report.html', renderReportHtml(report));
   // `fpgac sim DIR --float` runs the float reference of the model this project was built from.
-  extra.set('source/model.onnx', readFileSync(modelPath));
-  const external = externalDataFiles(modelPath);
+  // (the fabric part of a split: what the design computes; host/ holds the head and the tail)
+  extra.set('source/model.onnx', readFileSync(source));
+  for (const [k, v] of split?.files ?? []) extra.set(k, v);
+  const external = externalDataFiles(source);
   for (const f of external) {
     try {
-      extra.set(path.posix.join('source', f), readFileSync(path.join(path.dirname(modelPath), f)));
+      extra.set(path.posix.join('source', f), readFileSync(path.join(path.dirname(source), f)));
     } catch (e) {
       // Read moments ago by the loader: gone or unreadable since.
       fail('FPGAC001', `external data file '${f}' of the model cannot be read any more (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
   }
   extra.set('source/build.json', JSON.stringify({ precision: opts.precision ?? null, top: design.name, board: board.name, part: board.part, clockMHz, hlsTool: emitPlan.tool, calibrate: (opts.calibrate ?? []).map((f) => path.basename(f)) }, null, 2) + '\n');
-  const project = renderProject(design, { part: board.part, clockNs: +(1000 / clockMHz).toFixed(3), defaultInputs: inputPaths, extra, plan: emitPlan });
-  const written = writeOutputDir(outDir, project.files, { force: opts.force, reads: [...reads, ...external.map((f) => path.join(path.dirname(modelPath), f))], model: modelPath, version: VERSION });
+  // The Vivado block design for a Zynq board (docs/deploy.md): the wrapper's IP, the PS, DMA or HP connections.
+  // Only for the board's own part: with --part naming another device, the board's preset would not apply.
+  const zynq = board.ps !== undefined && kind !== 'memory' && board.part.toLowerCase() === boards().get(board.name)?.part.toLowerCase();
+  if (zynq) {
+    extra.set('build_bd.tcl', renderBlockDesign({
+      name: design.name, top: wrapperName(design.name, kind), ipName: wrapperName(design.name, kind), interface: kind as 'axis' | 'm_axi', board, clockMHz,
+      busBits: packing.busBits, inPorts: design.inputs.length, outPorts: design.outputs.length, version: VERSION,
+    }));
+  }
+  // The host drivers read the packing and formats from driver/design.json (docs/deploy.md).
+  if (kind !== 'memory') for (const [k, v] of driverFiles(design, packing, { version: VERSION, tbSamples: samples, ipInstance: `${wrapperName(design.name, kind)}_0` })) extra.set(k, v);
+  const project = renderProject({ ...design, io: packing }, { part: board.part, clockNs: +(1000 / clockMHz).toFixed(3), defaultInputs: inputPaths, extra, plan: emitPlan, packing, tbSamples: samples, bitstream: zynq });
+  const written = writeOutputDir(outDir, project.files, { force: opts.force, reads: [...reads, ...external.map((f) => path.join(path.dirname(source), f))], model: modelPath, version: VERSION });
   const done = { kept: written.kept, repaired: written.repaired };
   if (opts.synth) {
     // The HLS run writes into the finished project; its results join the estimate in the reports.

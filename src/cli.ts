@@ -7,14 +7,13 @@ import path from 'node:path';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DiagnosticError, formatDiagnostic } from './diagnostics.js';
-import { buildProject } from './build.js';
-import { loadTarget, runSim } from './commands/sim.js';
-import { inspectModel, renderInspection } from './commands/inspect.js';
-import { renderVerify, runVerify, thresholdFailures } from './commands/verify.js';
+// Command modules are imported inside their actions, so a command loads only what it needs (module loading is
+// most of a short run's start-up time).
 import { exampleModel } from './paths.js';
 import { VERSION } from './version.js';
 import { parseLimits, type Limits } from './limits.js';
 import { terminalText } from './util/escape.js';
+import { readDesignFile } from './design-file.js';
 
 interface Io {
   out(s: string): void;
@@ -121,19 +120,25 @@ export function makeProgram(io: Io): Command {
     .option('--config <file>', 'JSON configuration: {"layers": {"<layer or ONNX node>": {"reuse": N}}}')
     .option('--synth', 'run vitis_hls/vivado_hls csynth after writing the project and merge its report (needs the tool on PATH)')
     .option('--force', 'replace the output folder even when fpgac did not write it, or its files were changed since')
-    .action((model: string | undefined, o) => {
+    .option('--fpga-from <node>', 'with --fpga-to: the first node the FPGA runs (repeatable); the nodes before it go to host/head.onnx', collect, [])
+    .option('--fpga-to <node>', 'with --fpga-from: the last node the FPGA runs (repeatable); the nodes after it go to host/tail.onnx', collect, [])
+    .option('--interface <kind>', 'how the IP meets the system: axis (AXI4-Stream + DMA; default on Zynq boards), m_axi (memory-mapped; default on Alveo) or memory (the core\'s arrays)')
+    .action(async (model: string | undefined, o) => {
+      const { buildProject } = await import('./build.js');
       const file = model ?? exampleModel();
       if (o.hlsTool !== 'vitis' && o.hlsTool !== 'vivado') throw new DiagnosticError([{ code: 'FPGAC005', message: `--hls-tool '${o.hlsTool}' is not one of vitis, vivado` }]);
       const clock = o.clock === undefined ? undefined : Number(o.clock);
-      if (clock !== undefined && !(clock > 0)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--clock '${o.clock}' is not a positive frequency in MHz` }]);
+      if (clock !== undefined && !(clock >= 1 && clock <= 1000)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--clock '${o.clock}' is not a clock frequency from 1 to 1000 MHz` }]);
       if (!['auto', 'sequential', 'pipelined'].includes(o.schedule)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--schedule '${o.schedule}' is not one of auto, sequential, pipelined` }]);
+      if (o.interface !== undefined && !['axis', 'm_axi', 'memory'].includes(o.interface)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--interface '${o.interface}' is not one of axis, m_axi, memory` }]);
       const targetFps = o.targetFps === undefined ? undefined : Number(o.targetFps);
       if (targetFps !== undefined && !(targetFps > 0)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--target-fps '${o.targetFps}' is not a positive number` }]);
       const r = buildProject(file, o.output, {
         precision: o.precision, board: o.board, part: o.part, clockMHz: clock, top: o.top, inputs: o.input.length ? o.input : undefined,
         calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights,
         allowOverflow: !!o.allowOverflow, hlsTool: o.hlsTool, targetFps, reuse: o.config ? readReuseConfig(o.config) : undefined, synth: !!o.synth,
-        schedule: o.schedule, force: !!o.force, alsoReads: o.config ? [o.config] : [], limits: o.limit,
+        schedule: o.schedule, force: !!o.force, alsoReads: o.config ? [o.config] : [], limits: o.limit, interface: o.interface,
+        fpgaFrom: o.fpgaFrom, fpgaTo: o.fpgaTo,
       });
       for (const n of r.repaired) io.err(`fpgac: note: ${n}`);
       if (o.json) {
@@ -146,9 +151,12 @@ export function makeProgram(io: Io): Command {
       const p = r.report.plan!;
       const pct = (u: number) => `${(100 * u).toFixed(1)}%`;
       io.out(`  estimate: ${p.totals.dsp} DSP (${pct(p.utilization.dsp)}), ${p.totals.bram18} BRAM18 (${pct(p.utilization.bram18)}), ${p.totals.uram} URAM, ${p.totals.lut} LUT (${pct(p.utilization.lut)}), ${p.totals.ff} FF; latency ${p.totals.latencyCycles} cycles = ${p.totals.latencyUs < 1 ? `${(1000 * p.totals.latencyUs).toFixed(0)} ns` : `${p.totals.latencyUs.toFixed(1)} us`} at ${p.clockMHz} MHz, II ${p.totals.iiCycles}${p.schedule === 'pipelined' ? ' (pipelined)' : ''}${p.fits ? '' : ' — DOES NOT FIT (--allow-overflow)'}`);
+      const itf = r.report.interface;
+      if (itf && itf.kind !== 'memory') io.out(`  interface: ${itf.kind}, ${itf.busBits}-bit words, ${itf.ports.map((q) => `${q.port} ${q.wordsPerSample}`).join(' + ')} words per sample; end to end ${itf.endToEndUs < 1 ? `${(1000 * itf.endToEndUs).toFixed(0)} ns` : `${itf.endToEndUs.toFixed(1)} us`} per sample (${itf.endToEndFps.toFixed(0)}/s; the core alone ${itf.computeFps.toFixed(0)}/s)`);
       io.out(`  HLS project: ${rel}/build_prj.tcl (vitis_hls -f build_prj.tcl)`);
       io.out(`  C-simulation: make -C ${rel} csim`);
       io.out(`  report:      ${rel}/report.md, ${rel}/report.html, ${rel}/report.json`);
+      if (existsSync(path.join(r.dir, 'build_bd.tcl'))) io.out(`  bitstream:   make -C ${rel} bitstream (needs Vitis HLS and Vivado), then driver/fpgac_driver.py on the board`);
       if (r.kept.length) io.out(`  kept from the previous build folder (not fpgac's): ${r.kept.slice(0, 4).join(', ')}${r.kept.length > 4 ? `, ... (${r.kept.length})` : ''}`);
       for (const w of r.report.warnings ?? []) io.err(`fpgac: warning: ${w}`);
       if (p.synthesis) io.out(`  HLS (${p.synthesis.tool}): latency ${p.synthesis.latencyMax} cycles, ${p.synthesis.resources.dsp} DSP, ${p.synthesis.resources.bram18} BRAM18, ${p.synthesis.resources.lut} LUT`);
@@ -160,7 +168,11 @@ export function makeProgram(io: Io): Command {
     .requiredOption('-o, --output <file>', 'output .npy (float64; further outputs go to OUT.1.npy, ...)')
     .option('--float', 'run the float reference instead of the fixed-point design')
     .option('--trace <dir>', "write every layer's output to DIR/<tensor>.npy")
-    .action((target: string, o, cmd: Command) => {
+    .action(async (target: string, o, cmd: Command) => {
+      const { runSim } = await import('./commands/sim.js');
+      // A build folder without --float needs only its design.json: the compiler is not loaded.
+      const dirOnly = !o.float && existsSync(target) && statSync(target).isDirectory();
+      const { loadTarget } = dirOnly ? { loadTarget: (t: string, opts: { limits?: Partial<Limits> }) => ({ design: readDesignFile(t, opts.limits) }) } : await import('./commands/sim-target.js');
       refuseDesignFlagsForDir(cmd, target);
       const t = loadTarget(target, { precision: o.precision, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights, limits: o.limit }, !!o.float);
       const r = runSim(t, { inputs: o.input, output: o.output, float: o.float, trace: o.trace });
@@ -178,7 +190,8 @@ export function makeProgram(io: Io): Command {
     .option('--reference <file>', 'integer labels (accuracy) or float reference outputs (agreement) for the first output')
     .option('--min-sqnr <dB>', 'exit 3 when an output\'s SQNR against the float model is below this (and with --min-agreement: its top-1 agreement below that)')
     .option('--json', 'print JSON')
-    .action((target: string, o, cmd: Command) => {
+    .action(async (target: string, o, cmd: Command) => {
+      const { renderVerify, runVerify, thresholdFailures } = await import('./commands/verify.js');
       refuseDesignFlagsForDir(cmd, target, ['minAgreement']);
       const minSqnrDb = o.minSqnr === undefined ? undefined : Number(o.minSqnr);
       if (minSqnrDb !== undefined && !Number.isFinite(minSqnrDb)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--min-sqnr '${o.minSqnr}' is not a number of dB` }]);
@@ -197,7 +210,8 @@ export function makeProgram(io: Io): Command {
   program.command('inspect').argument('<model>', 'ONNX model')
     .description('ops, shapes, parameters, MACs, sparsity, shared weights and unsupported ops')
     .option('--json', 'print JSON')
-    .action((model: string, o) => {
+    .action(async (model: string, o) => {
+      const { inspectModel, renderInspection } = await import('./commands/inspect.js');
       const r = inspectModel(model);
       io.out(o.json ? JSON.stringify(r, null, 2) : renderInspection(r));
     });

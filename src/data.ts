@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fail } from './diagnostics.js';
 import { isFloatType, numel, type DType } from './ir/graph.js';
 import { readNpy, writeNpy } from './npy.js';
-import { loadTensorPb } from './onnx/load.js';
+import { loadTensorPb } from './onnx/tensor-pb.js';
 
 /** The dims a file holds per sample of a tensor of this shape (see the file overview). */
 export function sampleDims(shape: readonly number[]): number[] {

@@ -50,6 +50,10 @@ export interface Report {
   readonly regions: readonly RegionReport[];
   /** The hardware plan (memory placement, parallelism, estimates), when one was made. */
   readonly plan?: Plan;
+  /** The IP's interface: ports, words per sample, transfer and end-to-end time (src/deploy/transfer.ts). */
+  readonly interface?: import('./deploy/transfer.js').InterfaceReport;
+  /** With --fpga-from/--fpga-to: what the CPU runs around the fabric, and the tensors crossing (src/deploy/split-build.ts). */
+  readonly split?: import('./deploy/split-build.js').SplitReport;
   /** Things the user should know that do not stop the build (printed by the CLI, listed in report.md). */
   readonly warnings?: readonly string[];
   /** `--precision auto`: widths tried, the chosen one, and its cost against the default precision. */
@@ -198,12 +202,50 @@ export function renderReportMd(r: Report): string {
       '',
     ] : []),
     ...(r.plan ? planMd(r.plan) : []),
+    ...(r.interface ? interfaceMd(r.interface) : []),
+    ...(r.split ? splitMd(r.split) : []),
     '## Passes',
     '',
     ...r.passes.map((p) => `- ${md(p)}`),
     '',
   ];
   return lines.join('\n');
+}
+
+/** The CPU/FPGA split: the parts and the tensors crossing between them. */
+function splitMd(sp: NonNullable<Report['split']>): string[] {
+  return [
+    '## CPU / FPGA split',
+    '',
+    `The FPGA runs ${sp.fabricNodes} node(s) from ${sp.from.map((n) => `'${md(n)}'`).join(', ')} to ${sp.to.map((n) => `'${md(n)}'`).join(', ')}; the CPU runs ${sp.headNodes} before (\`host/head.onnx\`) and ${sp.tailNodes} after (\`host/tail.onnx\`) with ONNX Runtime. ${sp.bytesIn} bytes per sample go to the FPGA, ${sp.bytesOut} come back.`,
+    '',
+    '| tensor | from | to | shape | type | bytes per sample |',
+    '|---|---|---|---|---|---|',
+    ...sp.cuts.map((c) => `| ${md(c.name)} | ${c.from} | ${c.to} | ${c.shape.join('x')} | ${c.dtype} | ${c.bytesPerSample} |`),
+    '',
+    ...sp.notes.map((n) => `- ${md(n)}`),
+    ...(sp.notes.length ? [''] : []),
+  ];
+}
+
+/** The interface section: ports, words, and what moving them costs against the core's compute. */
+function interfaceMd(i: NonNullable<Report['interface']>): string[] {
+  if (i.kind === 'memory') return ['## Interface', '', 'memory: the core\'s array ports, for a design that moves the data itself.', ''];
+  const us = (v: number) => (v < 1 ? `${(1000 * v).toFixed(0)} ns` : `${v.toFixed(2)} us`);
+  return [
+    '## Interface',
+    '',
+    `${i.kind === 'axis' ? 'AXI4-Stream (one word per cycle, TLAST on each sample\'s last word) with an s_axilite `batch` register' : 'm_axi (bursts, a bundle per port) with pointers and `batch` in s_axilite'}; ${i.busBits}-bit words (docs/deploy.md).`,
+    '',
+    '| port | tensor | format | values | field bits | per word | words per sample | bytes per sample |',
+    '|---|---|---|---|---|---|---|---|',
+    ...i.ports.map((q) => `| ${q.port} | ${md(q.onnxName)} | \`${q.format}\` | ${q.elements} | ${q.fieldBits} | ${q.perWord} | ${q.wordsPerSample} | ${q.bytesPerSample} |`),
+    '',
+    `Per sample: transfer ${i.transferCycles} cycles (${us(i.transferUs)}), the core's latency ${i.computeLatency} cycles; end to end ${i.endToEndCycles} cycles = ${us(i.endToEndUs)}, ${i.endToEndFps.toFixed(0)} samples/s (the core alone accepts one every ${i.computeII} cycles: ${i.computeFps.toFixed(0)}/s). Model: ${md(i.model)}.`,
+    '',
+    'Not run here: Vivado synthesis, implementation and a board. `make bitstream` (Vitis HLS export, then Vivado with `build_bd.tcl`) makes the bitstream; `driver/fpgac_driver.py --check` on the board compares its outputs with these bits.',
+    '',
+  ];
 }
 
 function pct(a: number, b: number): string {

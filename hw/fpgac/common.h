@@ -10,6 +10,10 @@
 
 #include "ap_fixed.h"
 #include "ap_int.h"
+#ifndef __SYNTHESIS__
+#include <cstdio>
+#include <cstdlib>
+#endif
 
 namespace fpgac {
 
@@ -23,6 +27,38 @@ inline T from_raw(long long raw) {
   t.range() = raw;
   return t;
 }
+
+#ifndef __SYNTHESIS__
+// C-simulation only. A generated weights header (firmware/weights/) spells one constant array twice: for HLS
+// synthesis a `static const` ap_fixed array with exact decimal initializers (a ROM), for C-simulation a same-named
+// ap_fixed array that this function fills once, before main, from the raws written as decimal integers in one
+// string literal. A C++ compiler reads a string literal at almost no cost, where an initializer list costs it time
+// and memory per element: for ap_fixed a double->ap_fixed conversion each, optimized by g++ -O2 as one huge
+// function (minutes, gigabytes); even a plain integer array costs ~3.5 us and ~170 bytes per element to parse.
+// The bits are the same: range() = raw keeps the low W bits of the integer, the two's-complement pattern itself (no
+// quantization or overflow mode applies), with fpgac's host headers and the official ones. A header whose text does
+// not hold exactly N integers (edited by hand) stops the program before main.
+template <class T, int N>
+inline bool load_raws(T (&dst)[N], const char *text) {
+  const char *p = text;
+  int i = 0;
+  for (;;) {
+    while (*p == ' ') p++;
+    if (!*p || i == N) break;
+    const bool neg = *p == '-';
+    const char *d = neg ? p + 1 : p;
+    if (*d < '0' || *d > '9') break;
+    long long v = 0;
+    for (p = d; *p >= '0' && *p <= '9'; p++) v = v * 10 + (*p - '0');
+    dst[i++].range() = neg ? -v : v;
+  }
+  if (i != N || *p) {
+    std::fprintf(stderr, "fpgac: a weights header does not hold exactly %d raw integers (read %d)\n", N, i);
+    std::abort();
+  }
+  return true;
+}
+#endif
 
 // The one lossy step of a layer: relu on the exact accumulator (equal to relu after the cast, which is monotone
 // and maps 0 to 0), the cast to the output type (its quantization then overflow mode), then clip in output units.

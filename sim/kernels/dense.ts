@@ -11,8 +11,9 @@
  */
 import { castRaw, fracBits, maxRaw, minRaw, type FixedFormat } from '../fixed.js';
 import type { DenseLayer, MatMulLayer } from '../../src/ir/design.js';
-import { finishFast, finishRun, makeFinish, runShifted, type Finish, type KernelIO } from './common.js';
+import { finishFast, finishRun, fusedOf, makeFinish, runShifted, type Finish, type KernelIO } from './common.js';
 import { identityRange } from './eltwise.js';
+import { DenseI16 } from './int16.js';
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -61,6 +62,8 @@ interface DensePlan {
   readonly maxAbs: number; // bound on |final sum| (for makeFinish)
   readonly rows: number; readonly nIn: number; readonly nOut: number; // int32 sizes (see conv.ts Geo)
   readonly sums: Float64Array; // one row's sums, reused
+  /** Fast path only: the int16 engine when its preconditions hold (int16.ts), and 2^(F − prodFrac). */
+  readonly i16: DenseI16 | null; readonly i16Scale: number;
   fin: Finish | null; outF: FixedFormat | null; // the finish for the output format last seen
 }
 
@@ -94,9 +97,12 @@ function buildDensePlan(layer: DenseLayer, inF: FixedFormat): DensePlan {
     }
     fits = lo >= accLo && hi <= accHi && lo >= -SAFE && hi <= SAFE;
   }
-  const sizes = { inF, rows: layer.rows | 0, nIn: nIn | 0, nOut: nOut | 0, sums: new Float64Array(nOut), fin: null, outF: null };
+  const sizes = { inF, rows: layer.rows | 0, nIn: nIn | 0, nOut: nOut | 0, sums: new Float64Array(nOut), fin: null, outF: null, i16: null, i16Scale: 1 };
   // Fast path: every partial sum, the final one included, lies in acc's range scaled to F.
-  if (fits) return { inKey: formatKey(inF), w, init, frac: f, slow: null, maxAbs: Math.max(-accLo, accHi), ...sizes };
+  if (fits) {
+    const i16 = DenseI16.create(weight.raw, nOut, nIn, inF);
+    return { inKey: formatKey(inF), w, init, frac: f, slow: null, maxAbs: Math.max(-accLo, accHi), ...sizes, i16, i16Scale: 2 ** (f - prodFrac) };
+  }
   const p = productRange(inF, weight.format);
   const slow = slowPath(layer.name, acc, prodFrac, Math.max(-p.lo, p.hi), nIn);
   const initAcc = new Float64Array(nOut);
@@ -143,8 +149,24 @@ export function simulateDense(layer: DenseLayer, io: KernelIO): void {
   const fin = plan.fin!;
   const x = io.inputs[0];
   const out = io.out;
+  const i16 = plan.i16;
   for (let r = 0; r < rows; r++) {
     const xo = r * nIn;
+    if (i16) {
+      // Σ raw products (exact integers), scaled to F and added to the bias: the double path's sums, bit for bit.
+      const fused = fusedOf(fin);
+      if (fused) {
+        i16.runFused(x, xo, init, plan.i16Scale, fused, out, r * nOut);
+        continue;
+      }
+      i16.run(x, xo);
+      const s = i16.sums();
+      const at = i16.sumsAt;
+      const scale = plan.i16Scale;
+      for (let o = 0; o < nOut; o++) sums[o] = init[o] + s[at + o] * scale;
+      finishRun(sums, 0, out, r * nOut, nOut, fin);
+      continue;
+    }
     if (!slow || slow.wrap) {
       // Exact sums (wrap: w is pre-scaled to acc units), then for wrap the one reduction into acc's range.
       denseSums(x, xo, w, init, nIn, nOut, sums);

@@ -5,7 +5,7 @@
  */
 import { castRaw, formatToCpp, fracBits, maxRaw, type FixedFormat } from '../fixed.js';
 import type { LutLayer, SoftmaxLayer } from '../../src/ir/design.js';
-import type { KernelIO } from './common.js';
+import { finishFast, makeFinish, type Finish, type KernelIO } from './common.js';
 
 /** A LUT table already cast to the output format (the cast of table[idx] only depends on idx). */
 interface LutCache { readonly out: FixedFormat; readonly values: Float64Array }
@@ -43,7 +43,10 @@ export function simulateLut(layer: LutLayer, io: KernelIO): void {
 }
 
 /** Softmax constants checked once per layer object: the raws as typed arrays and the fraction bits. */
-interface SoftmaxConsts { readonly exp: Float64Array; readonly recip: Float64Array; readonly fe: number; readonly g: number; readonly rb: number }
+interface SoftmaxConsts {
+  readonly exp: Float64Array; readonly recip: Float64Array; readonly fe: number; readonly g: number; readonly rb: number;
+  readonly maxProduct: number; // the largest e_j · r the tables allow
+}
 const softmaxCache = new WeakMap<SoftmaxLayer, SoftmaxConsts>();
 
 function softmaxConsts(layer: SoftmaxLayer): SoftmaxConsts {
@@ -61,7 +64,7 @@ function softmaxConsts(layer: SoftmaxLayer): SoftmaxConsts {
   // s ≥ 2^Fe, so k ≥ Fe ≥ R keeps the index shift non-negative; s, e·r must be exact integers below 2^53.
   if (!Number.isInteger(rb) || rb < 1 || rb > fe) throw new Error(`${where}: reciprocal table must have 2^R entries, 1 ≤ R ≤ Fe`);
   if (fe + g + 2 > 53 || layer.len * 2 ** fe >= 2 ** 53) throw new Error(`${where}: Fe + G = ${fe + g} or len too large for exact integers`);
-  const consts = { exp: Float64Array.from(t.raw), recip: Float64Array.from(rt.raw), fe, g, rb };
+  const consts = { exp: Float64Array.from(t.raw), recip: Float64Array.from(rt.raw), fe, g, rb, maxProduct: Math.max(...t.raw) * Math.max(...rt.raw) };
   softmaxCache.set(layer, consts);
   return consts;
 }
@@ -79,8 +82,24 @@ function floorLog2(v: number): number {
  * 2^(expShift − Fx)), size − 1)]; s = Σ e_j; k = floor(log2 s); r = recipTable[floor(s / 2^(k − R)) − 2^R];
  * out_j = cast(e_j · r) with G + k fraction bits.
  */
+/**
+ * castRaw(v, fraction, out) as a prepared Finish (common.ts: the same bits for a safe integer v bounded by
+ * maxProduct), per fraction bits G + k, built on first use; null when a product could reach 2^53 (castRaw then
+ * refuses it, as before).
+ */
+const softmaxCasts = new WeakMap<SoftmaxLayer, { out: FixedFormat; byFrac: Map<number, Finish> }>();
+
+function softmaxCast(layer: SoftmaxLayer, out: FixedFormat, frac: number, maxProduct: number): Finish | null {
+  if (!(maxProduct < 2 ** 53)) return null;
+  let c = softmaxCasts.get(layer);
+  if (!c || c.out !== out) softmaxCasts.set(layer, (c = { out, byFrac: new Map() }));
+  let f = c.byFrac.get(frac);
+  if (!f) c.byFrac.set(frac, (f = makeFinish(frac, out, { kind: 'none' }, maxProduct)));
+  return f;
+}
+
 export function simulateSoftmax(layer: SoftmaxLayer, io: KernelIO): void {
-  const { exp, recip, g, rb } = softmaxConsts(layer);
+  const { exp, recip, g, rb, maxProduct } = softmaxConsts(layer);
   const x = io.inputs[0];
   const out = io.out;
   const outFormat = io.outFormat;
@@ -101,10 +120,11 @@ export function simulateSoftmax(layer: SoftmaxLayer, io: KernelIO): void {
       }
       const lead = floorLog2(s);
       const r = recip[Math.floor(s / 2 ** (lead - rb)) - top]; // exact: a power-of-two division of an integer
-      const pf = g + lead;
+      const fin = softmaxCast(layer, outFormat, g + lead, maxProduct);
       for (let k = base; k < end; k += inner) {
         const idx = Math.floor((m - x[k]) * scale);
-        out[k] = castRaw(exp[idx > last ? last : idx] * r, pf, outFormat);
+        const v = exp[idx > last ? last : idx] * r;
+        out[k] = fin ? finishFast(v, fin) : castRaw(v, g + lead, outFormat);
       }
     }
   }

@@ -1,20 +1,18 @@
 /**
  * @fileoverview `fpgac sim`: run a build directory's design.json (or a model compiled on the fly) bit-exactly on
- * .npy/.pb inputs, or its float reference with --float; --trace writes every layer's output.
+ * .npy/.pb inputs, or its float reference with --float; --trace writes every layer's output. Loading the target
+ * is src/commands/sim-target.ts.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Design, Layer } from '../ir/design.js';
 import { numel, type DType, type Graph } from '../ir/graph.js';
-import { compileModel, type CompileOptions } from '../compile.js';
+import type { CompileOptions } from '../compile.js';
 import { simulateSample } from '../../sim/simulate.js';
-import { runFloat } from '../reference.js';
+import type { FloatRun } from '../reference.js';
 import { checkOutputFile, readSamples, sampleOf, writeOutputs, outputPath, type SampleData } from '../data.js';
-import { loadModel } from '../onnx/load.js';
-import { inferAndFold } from '../passes/infer.js';
 import { fail } from '../diagnostics.js';
 import { cIdent } from '../emit/cpp.js';
-import { readDesignFile } from '../design-file.js';
 
 export interface SimOptions extends CompileOptions {
   readonly inputs: readonly string[];
@@ -23,25 +21,16 @@ export interface SimOptions extends CompileOptions {
   readonly trace?: string;
 }
 
+/**
+ * What `sim` runs: a design, or a float graph with the float reference that runs it (src/commands/sim-target.ts
+ * loads either; this module stays light so `fpgac sim DIR` starts without the compiler).
+ */
 export interface SimTarget {
   readonly design?: Design;
   readonly reference?: Graph;
+  readonly runFloat?: (g: Graph, inputs: readonly ArrayLike<number>[], opts?: { trace?: boolean }) => FloatRun;
 }
 
-/** Loads what `sim` runs: a build directory (design.json, source/model.onnx) or a model file. */
-export function loadTarget(target: string, opts: CompileOptions, float: boolean): SimTarget {
-  if (!existsSync(target)) fail('FPGAC001', `'${target}' does not exist`);
-  if (statSync(target).isDirectory()) {
-    if (float) {
-      const src = path.join(target, 'source', 'model.onnx');
-      if (!existsSync(src)) fail('FPGAC001', `'${target}' has no source/model.onnx for the float reference`);
-      return { reference: inferAndFold(loadModel(src, { limits: opts.limits }).graph, { limits: opts.limits }).graph };
-    }
-    return { design: readDesignFile(target, opts.limits) };
-  }
-  if (float) return { reference: inferAndFold(loadModel(target, { limits: opts.limits }).graph, { limits: opts.limits }).graph };
-  return { design: compileModel(target, opts).design };
-}
 
 export interface SimRun {
   readonly samples: number;
@@ -100,7 +89,7 @@ export function runSim(target: SimTarget, opts: SimOptions): SimRun {
     outputs = g.outputs.map(() => []);
     outShapes = g.outputs.map((o) => o.shape);
     for (let s = 0; s < samples; s++) {
-      const r = runFloat(g, inputs.map((x) => sampleOf(x, s)), { trace: !!opts.trace });
+      const r = target.runFloat!(g, inputs.map((x) => sampleOf(x, s)), { trace: !!opts.trace });
       r.outputs.forEach((o, k) => { outputs[k].push(o.data); outShapes[k] = o.shape; });
       if (opts.trace) for (const n of g.nodes) for (const o of n.outputs) if (o && r.values!.has(o)) addTrace(cIdent(o), r.values!.get(o)!.shape, r.values!.get(o)!.data);
     }

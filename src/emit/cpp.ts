@@ -1,7 +1,7 @@
 /**
  * @fileoverview Small, pure helpers for writing C++ text: identifiers and exact constant literals.
  */
-import { fracBits, type FixedFormat } from '../../sim/fixed.js';
+import { fracBits, maxRaw, minRaw, type FixedFormat } from '../../sim/fixed.js';
 
 /**
  * The exact decimal spelling of raw · 2^-frac. Every such dyadic value with |raw| < 2^53 is a double, and a C++
@@ -24,6 +24,31 @@ export function exactDecimal(raw: number, frac: number): string {
 
 export function constantLiteral(raw: number, f: FixedFormat): string {
   return exactDecimal(raw, fracBits(f));
+}
+
+/**
+ * A raw as a decimal integer ("-44", never "-0"). Throws when the raw is not a value of the format, so a header can
+ * never hold a pattern the simulator does not.
+ */
+export function rawLiteral(raw: number, f: FixedFormat): string {
+  if (!Number.isSafeInteger(raw) || raw < minRaw(f) || raw > maxRaw(f)) {
+    throw new Error(`internal error: raw ${raw} is not a value of ${f.signed ? 'signed' : 'unsigned'} ${f.width}-bit raws`);
+  }
+  return raw === 0 ? '0' : String(raw);
+}
+
+/**
+ * Raws as the C string literal `fpgac::load_raws` (hw/fpgac/common.h) parses: decimal integers separated by
+ * spaces, `perLine` to a line, one literal piece per line (adjacent literals concatenate). Only digits, '-' and
+ * spaces appear, so nothing needs escaping and no trigraph or escape sequence can form.
+ */
+export function rawsText(raws: readonly number[], f: FixedFormat, perLine = 16, indent = '  '): string {
+  if (!raws.length) return `${indent}""`;
+  const lines: string[] = [];
+  for (let i = 0; i < raws.length; i += perLine) {
+    lines.push(`${indent}"${raws.slice(i, i + perLine).map((r) => rawLiteral(r, f)).join(' ')} "`);
+  }
+  return lines.join('\n');
 }
 
 /**

@@ -7,18 +7,20 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { formatToCpp } from '../../sim/fixed.js';
+import { formatToCpp, fracBits, minRaw } from '../../sim/fixed.js';
 import type { ConstData, Design, ComputeKind, Operand } from '../ir/design.js';
 import { computeLayers } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { hwDir, templatesDir } from '../paths.js';
-import { constantLiteral, wrapList } from './cpp.js';
+import { constantLiteral, rawsText, wrapList } from './cpp.js';
 import type { RenderContext } from './render.js';
 import { featureLayoutPragma, renderBlock, scopeDeclarations, type EmitPlan } from './block.js';
 import { pipelineTopPragmas } from './pragmas.js';
 import { VERSION } from '../version.js';
 import { cppComment, tclQuote } from '../util/escape.js';
 import { sampleDims } from '../data.js';
+import type { Packing } from '../deploy/packing.js';
+import { wrapperView } from '../deploy/wrapper.js';
 
 /** The hw/fpgac header each layer kind's kernel lives in. */
 export const KERNEL_HEADERS: { readonly [K in ComputeKind]: string } = {
@@ -40,6 +42,15 @@ export interface EmitOptions {
   readonly defaultInputs: readonly string[];
   /** The plan's buffer sharing and storage, rendered as shared arrays and pragmas (absent: one array per tensor). */
   readonly plan?: EmitPlan;
+  /**
+   * How the design meets the outside (src/deploy/packing.ts): with `axis` or `m_axi`, an AXI wrapper becomes the
+   * HLS top and the testbench drives it with packed words (absent or `memory`: the core's array ports).
+   */
+  readonly packing?: Packing;
+  /** Samples the default testbench run sends (the m_axi depth co-simulation needs). */
+  readonly tbSamples?: number;
+  /** The project has build_bd.tcl: the Makefile gets a `bitstream` target. */
+  readonly bitstream?: boolean;
 }
 
 const templateCache = new Map<string, Handlebars.TemplateDelegate>();
@@ -70,12 +81,28 @@ export function makeRenderContext(design: Design, plan?: EmitPlan): RenderContex
   };
 }
 
+/**
+ * One constant's header, in two spellings selected by `__SYNTHESIS__` (defined by Vitis/Vivado HLS for synthesis,
+ * never for C-simulation): for HLS a `static const` ap_fixed array with exact decimal initializers, the ROM the
+ * plan's pragmas name; for C-simulation (make csim, Vitis csim, the cosim testbench) a same-named ap_fixed array
+ * that `fpgac::load_raws` (hw/fpgac/common.h) fills before main from the raws written as one string literal. An
+ * initializer list costs g++ time and memory per element (for ap_fixed a double->ap_fixed conversion each, which
+ * -O2 optimizes as one huge function: minutes and gigabytes for a few thousand weights); a string costs it almost
+ * nothing. The load's flag lives in namespace `fpgac::raws`, where no generated identifier can collide with it.
+ */
 function weightHeader(c: ConstData): string {
+  const f = c.format;
   const zeros = c.raw.reduce((n, r) => n + (r === 0 ? 1 : 0), 0);
+  // A decimal initializer passes through the type's overflow mode: AP_SAT_SYM turns its most negative code into
+  // -max, so the ROM would not hold the raw (lowering quantizes into such formats and never produces that code).
+  if (f.signed && f.o === 'AP_SAT_SYM' && f.width > 1 && c.raw.includes(minRaw(f))) {
+    throw new Error(`internal error: constant ${c.name} holds the most negative code of ${formatToCpp(f)}, which AP_SAT_SYM cannot hold`);
+  }
   return render('firmware/weight.h.hbs', {
     version: VERSION, name: c.name, shapeText: c.shape.join('x'), count: c.raw.length, zeros,
-    guard: `FPGAC_W_${c.name.toUpperCase()}_H`, cpp: formatToCpp(c.format), type: `${c.name}_t`,
-    values: wrapList(c.raw.map((r) => constantLiteral(r, c.format)), 12),
+    guard: `FPGAC_W_${c.name.toUpperCase()}_H`, cpp: formatToCpp(f), type: `${c.name}_t`,
+    values: wrapList(c.raw.map((r) => constantLiteral(r, f)), 12),
+    rawExponent: -fracBits(f), raws: rawsText(c.raw, f),
   });
 }
 
@@ -123,15 +150,37 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
   for (const h of ['common.h', ...kernelHeaders, 'npy.h']) files.set(`firmware/fpgac/${h}`, readFileSync(path.join(hwDir(), 'fpgac', h), 'utf8'));
   const apDir = path.join(hwDir(), 'include');
   for (const f of readdirSync(apDir).sort()) if (f.endsWith('.h')) files.set(`tb/ap_types/${f}`, readFileSync(path.join(apDir, f), 'utf8'));
-  files.set('tb/tb.cpp', render('tb/tb.cpp.hbs', { ...common, inputs, outputs }));
+  files.set('firmware/fpgac/tb.h', readFileSync(path.join(hwDir(), 'fpgac', 'tb.h'), 'utf8'));
+  const axi = opts.packing && opts.packing.interface !== 'memory'
+    ? wrapperView(design, opts.packing, {
+      tbSamples: opts.tbSamples ?? 1, typeOf: ctx.typeOf, sampleDims, comment: cppComment,
+      // The core partitions its ports where it declares them; the wrapper's arrays get the same layout.
+      portPragmas: (t, v) => (pipelineTop ? [] : featureLayoutPragma(opts.plan, t, v)),
+    })
+    : undefined;
+  if (axi) {
+    const view = { ...common, ...axi };
+    files.set(`firmware/${axi.wrapper}.h`, render('firmware/axi_top.h.hbs', view));
+    files.set(`firmware/${axi.wrapper}.cpp`, render('firmware/axi_top.cpp.hbs', view));
+    files.set('firmware/fpgac/axi.h', readFileSync(path.join(hwDir(), 'fpgac', 'axi.h'), 'utf8'));
+    // fpgac's own hls_stream.h / ap_axi_sdata.h for C-simulation without the tools (after AP_TYPES_INCLUDE).
+    const hlsDir = path.join(hwDir(), 'include-hls');
+    for (const f of readdirSync(hlsDir).sort()) if (f.endsWith('.h')) files.set(`tb/hls/${f}`, readFileSync(path.join(hlsDir, f), 'utf8'));
+    files.set('tb/tb.cpp', render('tb/tb_axi.cpp.hbs', view));
+  } else {
+    files.set('tb/tb.cpp', render('tb/tb.cpp.hbs', { ...common, inputs, outputs }));
+  }
+  const hlsTop = axi ? axi.wrapper : design.name;
+  const sources = ['firmware/top.cpp', ...(axi ? [`firmware/${axi.wrapper}.cpp`] : [])];
   // The simulator's outputs for the default inputs: the testbench compares with them (tb_data/sim_output*.npy).
   const expect = design.outputs.map((_, k) => (k === 0 ? 'tb_data/sim_output.npy' : `tb_data/sim_output.${k}.npy`));
-  files.set('Makefile', render('Makefile.hbs', { ...common, defaultInputs: opts.defaultInputs.join(' '), defaultExpect: expect.join(' ') }));
+  files.set('Makefile', render('Makefile.hbs', { ...common, defaultInputs: opts.defaultInputs.join(' '), defaultExpect: expect.join(' '), sources: sources.join(' '),
+    bitstream: !!opts.bitstream, hlsExe: opts.plan?.tool === 'vivado' ? 'vivado_hls' : 'vitis_hls' }));
   // Tcl gets the top function (a validated C identifier), the part and the version. The part comes from the command
   // line and `description` is for `export_design -description`: both are complete Tcl words (tclQuote), so the
   // template must place them as words, not inside quotes. An ordinary part number is written unchanged.
   const tcl = { part: tclQuote(opts.part), description: tclQuote(`${design.name}, generated by fpgac ${VERSION}`) };
-  files.set('build_prj.tcl', render('build_prj.tcl.hbs', { ...common, ...tcl, clockNs: opts.clockNs, defaultInputList: opts.defaultInputs, defaultExpectList: expect }));
+  files.set('build_prj.tcl', render('build_prj.tcl.hbs', { ...common, ...tcl, hlsTop, sources, clockNs: opts.clockNs, defaultInputList: opts.defaultInputs, defaultExpectList: expect }));
   files.set('design.json', JSON.stringify(design) + '\n');
   for (const [k, v] of opts.extra ?? []) files.set(k, v);
   return { files };

@@ -250,6 +250,22 @@ ${keys.map(([l, k]) => `<tr><td>${l}</td>${num(p.totals[k])}${num(s.resources[k]
 </tbody></table>`;
 }
 
+/** The IP's interface: ports and words, and transfer against compute per sample. */
+function interfaceSection(r: Report): string {
+  const i = r.interface;
+  if (!i) return '';
+  if (i.kind === 'memory') return '<h2>Interface</h2>\n<p class="note">memory: the core\'s array ports.</p>';
+  const us = (v: number) => (v < 1 ? `${(1000 * v).toFixed(0)} ns` : `${v.toFixed(2)} µs`);
+  const rows = i.ports.map((q) => `<tr><td>${htmlText(q.port)}</td><td class="mono">${htmlText(q.onnxName)}</td><td class="mono">${htmlText(q.format)}</td>${[q.elements, q.fieldBits, q.perWord, q.wordsPerSample, q.bytesPerSample].map((v) => `<td class="n">${v}</td>`).join('')}</tr>`).join('\n');
+  return `<h2>Interface</h2>
+<p>${htmlText(i.kind)}, ${i.busBits}-bit words. Per sample: transfer ${i.transferCycles} cycles (${us(i.transferUs)}), the core's latency ${i.computeLatency} cycles; end to end ${us(i.endToEndUs)}, ${i.endToEndFps.toFixed(0)} samples/s (the core alone ${i.computeFps.toFixed(0)}/s).</p>
+<table><thead><tr><th>port</th><th>tensor</th><th>format</th><th>values</th><th>field bits</th><th>per word</th><th>words/sample</th><th>bytes/sample</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+<p class="note">${htmlText(i.model)}. Not run here: Vivado and a board (make bitstream; driver/fpgac_driver.py --check on the board).</p>`;
+}
+
 export function renderReportHtml(report: Report): string {
   const p = report.plan;
   const rows = rowsOf(report);
@@ -274,6 +290,7 @@ ${p ? `<p class="note">${htmlText(p.estimateModel)}</p>` : ''}
 ${layerTable(report, rows)}
 ${regionTable(report)}
 ${p ? synthesis(p) : ''}
+${interfaceSection(report)}
 <h2>Passes</h2>
 <ol class="passes">
 ${report.passes.map((s) => `<li>${htmlText(s)}</li>`).join('\n')}

@@ -234,6 +234,8 @@ export interface Design {
   readonly outputs: readonly string[]; // DTensor names, in ONNX graph output order
   readonly tensors: Readonly<Record<string, DTensor>>;
   readonly layers: readonly Layer[];
+  /** How the built IP's inputs and outputs travel (src/deploy/packing.ts); set by `build`, read by the drivers. */
+  readonly io?: import('../deploy/packing.js').Packing;
 }
 
 /** Every compute layer, region bodies included, in execution order of one step. */

@@ -12,7 +12,7 @@ import onnxProto from 'onnx-proto';
 import type { AttrValue, DType, Graph, Node, Tensor, ValueInfo } from '../ir/graph.js';
 import { DiagnosticBag, DiagnosticError, fail, type Diagnostic } from '../diagnostics.js';
 import { ConstantBudget, checkElements, count, limitError, resolveLimits, type Limits } from '../limits.js';
-import { decodeTensor, dtypeFromOnnx, externalLocation, MAX_ELEMENTS, toNum, type TensorProtoLike } from './tensor.js';
+import { decodeTensor, dtypeFromOnnx, externalLocation, toNum, type TensorProtoLike } from './tensor.js';
 
 const { onnx } = onnxProto;
 
@@ -241,20 +241,7 @@ function decodeAttr(a: ProtoAttr, ctx: LoadContext): AttrValue {
   }
 }
 
-/**
- * Decode a serialized TensorProto (`.pb`, the ONNX backend test data format). External data must lie inside the
- * .pb's folder. A data file holds many samples, so it may hold up to MAX_ELEMENTS values, not `Limits.elements`.
- */
-export function loadTensorPb(file: string): Tensor & { name: string } {
-  let t: TensorProtoLike;
-  try {
-    t = onnx.TensorProto.decode(readFileSync(file)) as TensorProtoLike;
-  } catch (e) {
-    fail('FPGAC006', `'${file}' is not a valid TensorProto file (${(e as Error).message})`);
-  }
-  const dec = decodeTensor(t, path.dirname(path.resolve(file)), { limits: resolveLimits({ elements: MAX_ELEMENTS }) });
-  return { ...dec, name: t.name ?? '' };
-}
+export { loadTensorPb } from './tensor-pb.js';
 
 /**
  * The external data files a model's initializers (and Constant tensors) refer to, relative to the model's folder:

@@ -8,9 +8,27 @@ import { hwDir } from '../paths.js';
 import { fail } from '../diagnostics.js';
 import type { BoardResources } from './types.js';
 
-/** A target: its part, default clock and programmable-logic resources (with where the figures come from). */
+/** The processing-system IP of a Zynq board: Zynq UltraScale+ MPSoC or Zynq-7000. */
+export type ZynqPs = 'zynq_ultra_ps_e' | 'processing_system7';
+
+/**
+ * A target: its part, default clock and programmable-logic resources (with where the figures come from). The Zynq
+ * boards also carry what the Vivado block design (build_bd.tcl, src/deploy/blockdesign.ts) needs; Alveo boards
+ * have none of those fields.
+ */
 export interface Board extends BoardResources {
   readonly board: string;
+  /** Vivado board part `vendor:board:part0:file_version` (`set_property board_part`). */
+  readonly boardPart?: string;
+  readonly ps?: ZynqPs;
+  /** The PS slave port DMA and m_axi traffic reaches DDR through (`S_AXI_HP0_FPD`, `S_AXI_HP0`). */
+  readonly hpPort?: string;
+  /** Data width of that port in bits (128 on Zynq UltraScale+, 64 on Zynq-7000): the AXI bus width on Zynq. */
+  readonly dmaBits?: number;
+  /** The PS clock output that clocks the programmable logic (`pl_clk0`, `FCLK_CLK0`). */
+  readonly plClock?: string;
+  /** Where the block-design figures come from (board files, product guides). */
+  readonly bdSource?: string;
 }
 
 let cache: Map<string, Board> | undefined;

@@ -1,0 +1,335 @@
+/**
+ * @fileoverview `npm run bench:sim`: the bit-exact simulator's speed against native code, per model.
+ *
+ * Per model (dsodenet-digits on its test inputs, every shared model under hls4ml, qonnx-data, qonnx-zoo,
+ * polygraphy and derived-hls4ml-keras, a generated 1024×1024 dense layer and a generated ResNet18): simulator
+ * inferences/s and GMAC/s as a batch on one thread, as a batch on os.availableParallelism() threads (worker
+ * threads, when this simulator has them; batches of ~0.25 s, cycling the inputs), and one sample at a time
+ * (simulateSample); the emitted C++ through the project's own `make csim` (g++, host ap_types; timed as
+ * (t(N) − t(1)) / (N − 1), so start-up and file loading do not count); and the ratios. Then the native limit: a plain int16 × int16 → int32 MAC loop (1024×1024
+ * matrix-vector) compiled by g++ -O2 on this machine (and -O2 -march=native, for reference), which the simulator's
+ * GMAC/s are compared with; and the start-up time of `fpgac sim DIR --input x.npy -o y.npy` over repeated spawns.
+ *
+ * Environment: FPGAC_BENCH_SHARED (the shared models folder, default ../shared/models beside the package),
+ * FPGAC_BENCH_RESNET_SIZE (input size of the ResNet18, default 224), FPGAC_BENCH_CSIM_TIMEOUT (seconds
+ * for one `make csim` build or run, default 900), FPGAC_BENCH_ONLY (a substring: only models whose name has it).
+ * A report, not a test: always exits 0; missing models, g++ or make show as "n/a".
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildProject } from '../src/build.js';
+import { compileModel } from '../src/compile.js';
+import type { Design, Layer } from '../src/ir/design.js';
+import { numel } from '../src/ir/graph.js';
+import { readNpy, writeNpy } from '../src/npy.js';
+import { packageRoot } from '../src/paths.js';
+import { simulateBatch, simulateSample } from '../sim/simulate.js';
+import { denseSpec } from './models.js';
+import { writeResNet18 } from './resnet.js';
+import { buildModel } from '../test/support/onnx-builder.js';
+
+interface Spec { readonly name: string; readonly model: string; readonly inputs?: string }
+
+const MIN_SECONDS = 1;
+const CSIM_TIMEOUT_S = Number(process.env.FPGAC_BENCH_CSIM_TIMEOUT ?? 900);
+const sharedModels = (root: string): string => process.env.FPGAC_BENCH_SHARED ?? path.resolve(root, '..', 'shared', 'models');
+const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+
+/** Mulberry32 in [-1, 1), on the 1/1024 grid (as bench/run.ts): the same numbers on every run. */
+function seeded(count: number, seed: number): Float64Array {
+  let a = seed >>> 0;
+  return Float64Array.from({ length: count }, () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1) * 1024) / 1024;
+  });
+}
+
+/** Calls `run(k)` until `seconds` have passed after a warm-up (at least one call each); returns units per second. */
+function rate(run: (k: number) => number, seconds = MIN_SECONDS): number {
+  const warm = performance.now();
+  let k = 0;
+  do k += run(k); while (performance.now() - warm < 300);
+  let done = 0;
+  const t0 = performance.now();
+  let t = t0;
+  do {
+    done += run(k + done);
+    t = performance.now();
+  } while (t - t0 < seconds * 1000);
+  return done / ((t - t0) / 1000);
+}
+
+/** Multiply-accumulates per sample: dense, conv2d and matmul layers (loop bodies times their trips). */
+function macsOf(design: Design, layers: readonly Layer[] = design.layers, times = 1): number {
+  let macs = 0;
+  for (const l of layers) {
+    if (l.kind === 'loop') macs += macsOf(design, l.body, times * l.trips);
+    else if (l.kind === 'dense') macs += times * l.rows * l.nIn * l.nOut;
+    else if (l.kind === 'conv2d') macs += times * l.oc * l.oh * l.ow * (l.c / l.group) * l.kh * l.kw;
+    else if (l.kind === 'matmul') macs += times * l.batch * l.m * l.k * l.n;
+  }
+  return macs;
+}
+
+function inputData(design: Design, spec: Spec, samples: number): { data: Float64Array[]; samples: number } {
+  if (spec.inputs && existsSync(spec.inputs) && design.inputs.length === 1) {
+    const a = readNpy(spec.inputs);
+    const per = numel(design.tensors[design.inputs[0]].shape);
+    return { data: [a.data instanceof Float64Array ? a.data : Float64Array.from(a.data)], samples: Math.floor(a.data.length / per) };
+  }
+  return { data: design.inputs.map((n, i) => seeded(samples * numel(design.tensors[n].shape), 1 + i)), samples };
+}
+
+/**
+ * Runs a command with the stack limit lifted where the shell allows it: the emitted C-simulation keeps a large
+ * network's feature maps on the stack (ResNet18 needs more than the usual 8 MB).
+ */
+function run(bin: string, args: string[], cwd?: string): void {
+  execFileSync('sh', ['-c', 'ulimit -s unlimited 2>/dev/null; exec "$0" "$@"', bin, ...args], { cwd, stdio: 'ignore', timeout: CSIM_TIMEOUT_S * 1000 });
+}
+
+function timeRun(bin: string, cwd: string, args: string[]): number {
+  const t0 = performance.now();
+  run(bin, args, cwd);
+  return (performance.now() - t0) / 1000;
+}
+
+/** `make csim` inferences/s of a built project: (t(N) − t(1)) / (N − 1), N grown until t(N) − t(1) ≥ 1 s. */
+function csimRate(dir: string, design: Design, data: Float64Array[], samples: number): { rate: number | null; note: string } {
+  try {
+    run('make', ['-s', '-C', dir, 'csim']);
+  } catch (e) {
+    return { rate: null, note: `make csim failed: ${(e as Error).message.split('\n')[0]}` };
+  }
+  const built = path.join(dir, 'build');
+  const tb = existsSync(built) ? readdirSync(built).find((f) => f.startsWith('tb_')) : undefined;
+  if (!tb) return { rate: null, note: 'no tb binary after make csim' };
+  const bin = path.join(built, tb);
+  const write = (n: number): string[] => design.inputs.map((name, i) => {
+    const shape = design.tensors[name].shape;
+    const per = numel(shape);
+    const out = new Float64Array(n * per);
+    for (let s = 0; s < n; s++) out.set(data[i].subarray((s % samples) * per, (s % samples + 1) * per), s * per);
+    const f = path.join(dir, `bench_in${i}_${n}.npy`);
+    writeNpy(f, { shape: [n, ...shape.slice(1)], data: out });
+    return f;
+  });
+  const outFile = path.join(dir, 'bench_out.npy');
+  try {
+    const one = write(1);
+    const t1 = Math.min(timeRun(bin, dir, [outFile, ...one]), timeRun(bin, dir, [outFile, ...one]));
+    let n = 2;
+    for (;;) {
+      const files = write(n);
+      const tn = Math.min(timeRun(bin, dir, [outFile, ...files]), ...(n > 8 ? [timeRun(bin, dir, [outFile, ...files])] : []));
+      if (tn - t1 >= MIN_SECONDS || n >= 2_000_000) return { rate: (n - 1) / Math.max(tn - t1, 1e-9), note: `${n} samples` };
+      n = Math.min(2_000_000, Math.ceil(n * Math.min(50, Math.max(2, (1.3 * MIN_SECONDS) / Math.max(tn - t1, 1e-3)))));
+    }
+  } catch (e) {
+    return { rate: null, note: `tb run failed: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+interface Row {
+  readonly name: string; readonly macs: number;
+  readonly batch1: number; readonly batchN: number | null; readonly sample: number;
+  readonly csim: number | null; readonly csimNote: string;
+}
+
+async function threadsSupported(): Promise<boolean> {
+  try {
+    await import('../sim/batch.js' as string);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function benchModel(spec: Spec, tmp: string, threads: boolean): Promise<Row> {
+  const { design } = compileModel(spec.model);
+  const macs = macsOf(design);
+  const { data, samples } = inputData(design, spec, macs > 1e8 ? 8 : 64);
+  const pers = design.inputs.map((n) => numel(design.tensors[n].shape));
+  if (samples === 0) throw new Error('no input samples');
+  const sampleOf = (s: number): Float64Array[] => data.map((d, i) => d.subarray((s % samples) * pers[i], (s % samples + 1) * pers[i]));
+  const batch1 = rate(() => (simulateBatch(design, data, samples, { threads: 1 }), samples));
+  // Threads pay per call (inputs copied to shared memory, a message per worker): give them ~0.25 s batches.
+  const big = Math.max(samples, Math.min(1 << 16, Math.ceil(batch1 * 0.25)));
+  const bigData = data.map((d, i) => {
+    const a = new Float64Array(big * pers[i]);
+    for (let s = 0; s < big; s++) a.set(d.subarray((s % samples) * pers[i], (s % samples + 1) * pers[i]), s * pers[i]);
+    return a;
+  });
+  const batchN = threads && cpus > 1 ? rate(() => (simulateBatch(design, bigData, big, { threads: cpus }), big)) : null;
+  const sample = rate((k) => (simulateSample(design, sampleOf(k)), 1));
+  const dir = path.join(tmp, spec.name.replace(/\W+/g, '_'));
+  let csim: { rate: number | null; note: string };
+  if (design.inputs.length === 0) csim = { rate: null, note: 'make csim not timed: the model has no inputs, so its testbench runs one sample whatever N' };
+  else try {
+    buildProject(spec.model, dir, { allowOverflow: true });
+    csim = csimRate(dir, design, data, samples);
+  } catch (e) {
+    csim = { rate: null, note: `build failed: ${(e as Error).message.split('\n')[0]}` };
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { name: spec.name, macs, batch1, batchN, sample, csim: csim.rate, csimNote: csim.note };
+}
+
+/** The native int16 MAC limit: g++ on a 1024×1024 int16 matrix-vector loop (sizes at run time and at compile time). */
+function nativeLimit(tmp: string): { o2: number | null; native: number | null; note: string } {
+  const src = path.join(tmp, 'mac.cpp');
+  writeFileSync(src, `#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+// y[o] = sum_i w[o][i] * x[i]: int16 operands, int32 accumulators; sizes known at compile time (N) or not (n).
+template <int N> __attribute__((noinline)) void fixed_size(const int16_t* w, const int16_t* x, int32_t* y) {
+  for (int o = 0; o < N; o++) { int32_t s = 0; for (int i = 0; i < N; i++) s += (int32_t)w[o * N + i] * x[i]; y[o] = s; }
+}
+__attribute__((noinline)) void any_size(const int16_t* w, const int16_t* x, int32_t* y, int n) {
+  for (int o = 0; o < n; o++) { int32_t s = 0; for (int i = 0; i < n; i++) s += (int32_t)w[(size_t)o * n + i] * x[i]; y[o] = s; }
+}
+int main(int argc, char** argv) {
+  const int n = 1024;
+  int variant = argc > 1 ? atoi(argv[1]) : 0;
+  std::vector<int16_t> w((size_t)n * n), x(n);
+  std::vector<int32_t> y(n);
+  unsigned s = 1;
+  for (auto& v : w) { s = s * 1103515245u + 12345u; v = (int16_t)(((s >> 16) & 0x1ff) - 256); }
+  for (auto& v : x) { s = s * 1103515245u + 12345u; v = (int16_t)(((s >> 16) & 0x3fff) - 8192); }
+  long long macs = 0, check = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  double el = 0;
+  do {
+    for (int r = 0; r < 16; r++) {
+      x[r] ^= 1;
+      if (variant) any_size(w.data(), x.data(), y.data(), n); else fixed_size<1024>(w.data(), x.data(), y.data());
+      check += y[r];
+      macs += (long long)n * n;
+    }
+    el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } while (el < 1.0);
+  printf("%.4f %lld\\n", macs / el / 1e9, check);
+}
+`);
+  const best = (flags: string[]): number | null => {
+    const bin = path.join(tmp, `mac${flags.join('')}`.replace(/\W+/g, '_'));
+    try {
+      execFileSync('g++', [...flags, '-o', bin, src], { stdio: 'ignore' });
+      let r = 0;
+      for (const v of ['0', '1']) for (let k = 0; k < 3; k++) r = Math.max(r, Number(execFileSync(bin, [v]).toString().split(' ')[0]));
+      return r;
+    } catch {
+      return null;
+    }
+  };
+  return { o2: best(['-O2']), native: best(['-O2', '-march=native']), note: 'best of 3 runs × {sizes at compile time, at run time}' };
+}
+
+/** Median and minimum wall time of `runs` spawns of a command, in seconds. */
+function spawnTimes(cmd: string, args: string[], runs: number): { median: number; min: number } {
+  const ts: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(cmd, args, { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
+    ts.push((performance.now() - t0) / 1000);
+  }
+  ts.sort((a, b) => a - b);
+  return { median: ts[Math.floor(ts.length / 2)], min: ts[0] };
+}
+
+function startup(root: string, tmp: string): string[] {
+  const model = path.join(sharedModels(root), 'hls4ml', 'three_layer_keras', 'model.onnx');
+  if (!existsSync(model)) return ['start-up: n/a (hls4ml/three_layer_keras missing)'];
+  const dir = path.join(tmp, 'startup-prj');
+  buildProject(model, dir);
+  const x = path.join(tmp, 'x.npy');
+  writeNpy(x, { shape: [1, 16], data: seeded(16, 7) });
+  const y = path.join(tmp, 'y.npy');
+  const bin = path.join(root, 'bin', 'fpgac.js');
+  const node = spawnTimes(process.execPath, ['-e', ''], 15);
+  const sim = spawnTimes(process.execPath, [bin, 'sim', dir, '--input', x, '-o', y], 15);
+  const ms = (s: number) => `${(1000 * s).toFixed(0)} ms`;
+  return [
+    `start-up of \`fpgac sim DIR --input x.npy -o y.npy\` (jet MLP, 1 sample), 15 spawns: median ${ms(sim.median)}, min ${ms(sim.min)}`,
+    `  (a bare \`node -e ''\`: median ${ms(node.median)}, min ${ms(node.min)})`,
+  ];
+}
+
+function modelSpecs(root: string, tmp: string, only: string | undefined): Spec[] {
+  const shared = sharedModels(root);
+  const specs: Spec[] = [{ name: 'dsodenet-digits', model: path.join(root, 'examples', 'dsodenet-digits', 'model.onnx'), inputs: path.join(shared, 'dsodenet-digits', 'test_x.npy') }];
+  for (const group of ['hls4ml', 'qonnx-data', 'qonnx-zoo', 'polygraphy', 'derived-hls4ml-keras']) {
+    const dir = path.join(shared, group);
+    if (!existsSync(dir)) continue;
+    for (const m of readdirSync(dir).sort()) {
+      const f = path.join(dir, m, 'model.onnx');
+      if (statSync(path.join(dir, m)).isDirectory() && existsSync(f)) specs.push({ name: `${group}/${m}`, model: f });
+    }
+  }
+  const dense = path.join(tmp, 'dense1024.onnx');
+  buildModel(denseSpec(1024, 1024), dense);
+  specs.push({ name: 'dense 1024x1024', model: dense });
+  const size = Number(process.env.FPGAC_BENCH_RESNET_SIZE ?? 224);
+  const resnet = path.join(tmp, `resnet18_${size}.onnx`);
+  writeResNet18(resnet, { size });
+  specs.push({ name: `resnet18 ${size}x${size}`, model: resnet });
+  return specs.filter((s) => existsSync(s.model) && (!only || s.name.includes(only)));
+}
+
+const fmt = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x === 0 ? '0' : x.toPrecision(3));
+
+async function main(): Promise<void> {
+  const root = packageRoot();
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  console.log(`fpgac bench:sim — node ${process.version}, ${cpus} thread(s) available (${cpu}); rates in inferences/s (GMAC/s)`);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'fpgac-bench-sim-'));
+  const threads = await threadsSupported();
+  const rows: Row[] = [];
+  try {
+    const limit = nativeLimit(tmp);
+    for (const s of modelSpecs(root, tmp, process.env.FPGAC_BENCH_ONLY)) {
+      try {
+        rows.push(await benchModel(s, tmp, threads));
+      } catch (e) {
+        console.log(`${s.name}: failed: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+    const g = (r: number, macs: number) => `${fmt(r)}${macs > 0 ? ` (${(r * macs / 1e9).toFixed(2)})` : ''}`;
+    const head = ['model', 'MAC/inf', 'sim batch 1T', `sim batch ${cpus}T`, 'sim sample', 'make csim', 'batch 1T/csim', `batch ${cpus}T/csim`];
+    const body = rows.map((r) => [
+      r.name, fmt(r.macs), g(r.batch1, r.macs), r.batchN === null ? 'n/a' : g(r.batchN, r.macs), g(r.sample, r.macs),
+      r.csim === null ? 'n/a' : fmt(r.csim), r.csim === null ? 'n/a' : `${(r.batch1 / r.csim).toFixed(1)}×`,
+      r.csim === null || r.batchN === null ? 'n/a' : `${(r.batchN / r.csim).toFixed(1)}×`,
+    ]);
+    const widths = head.map((h, k) => Math.max(h.length, ...body.map((b) => b[k].length)));
+    const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
+    console.log(line(head));
+    for (const b of body) console.log(line(b));
+    for (const r of rows) if (r.csim === null) console.log(`  ${r.name}: ${r.csimNote}`);
+    console.log('  make csim: (t(N) − t(1)) / (N − 1) of the project\'s testbench binary, N grown until that difference is ≥ 1 s');
+    const lim = limit.o2;
+    console.log(`g++ -O2 int16 MAC limit (1024×1024 int16 matrix-vector, one thread): ${lim === null ? 'n/a' : `${lim.toFixed(2)} GMAC/s`}; -O2 -march=native: ${limit.native === null ? 'n/a' : `${limit.native.toFixed(2)} GMAC/s`} (${limit.note})`);
+    if (lim) {
+      for (const r of rows.filter((x) => x.name.startsWith('dense 1024') || x.name.startsWith('resnet18'))) {
+        const one = (r.batch1 * r.macs) / 1e9;
+        const all = r.batchN === null ? null : (r.batchN * r.macs) / 1e9;
+        console.log(`  ${r.name}: batch 1T ${one.toFixed(2)} GMAC/s = ${(100 * one / lim).toFixed(0)}% of the limit` +
+          `${all === null ? '' : `; ${cpus}T ${all.toFixed(2)} GMAC/s = ${(100 * all / lim).toFixed(0)}% of one core's limit`}`);
+      }
+    }
+    for (const l of startup(root, tmp)) console.log(l);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const mem = process.memoryUsage();
+  console.log(`memory: peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MB`);
+}
+
+void main();

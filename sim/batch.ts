@@ -1,0 +1,161 @@
+/**
+ * @fileoverview simulateBatch across worker threads: the samples are split into contiguous chunks, one per thread
+ * (the calling thread takes the first), each chunk runs the same sequential simulateBatch on its own copy of the
+ * design, and the outputs are copied back in sample order. Every sample is computed exactly as alone (the
+ * simulator keeps no state between samples), so the result is bit for bit the sequential one.
+ *
+ * The call stays synchronous: inputs and outputs travel in SharedArrayBuffers and the caller blocks in
+ * Atomics.wait until each worker flags its chunk done (1) or failed (2; the caller then reruns that chunk itself,
+ * so an error is thrown as the sequential run throws it). A pool of workers is kept for the most recent design
+ * (they hold its plans, built once), unref'd so they never keep the process alive, and replaced when another
+ * design needs one. Workers that do not report ready (design loaded, plan built) within READY_MS leave the batch
+ * to the calling thread; so does a runtime without the compiled worker script (see workerUrl).
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Design } from '../src/ir/design.js';
+
+const READY_MS = 120_000;
+
+/** The worker script: this folder's batch-worker.js, or the compiled one in dist/ when running from sources. */
+function workerUrl(): URL | null {
+  const here = import.meta.url;
+  const url = here.endsWith('.ts') ? new URL('../dist/sim/batch-worker.js', here) : new URL('./batch-worker.js', here);
+  return existsSync(fileURLToPath(url)) ? url : null;
+}
+
+interface Pool {
+  readonly design: Design;
+  readonly workers: Worker[];
+  readonly flags: Int32Array; // per worker: 0 busy or booting, 1 done/ready, 2 failed
+  dead: boolean; // a worker exited (seen between batches): the pool is replaced
+}
+
+let pool: Pool | null = null;
+let lastWorkers = 0;
+
+/** How many worker threads the last parallel batch used (0 when it ran on the calling thread alone). */
+export function batchWorkerCount(): number {
+  return lastWorkers;
+}
+
+function closePool(): void {
+  if (pool) for (const w of pool.workers) void w.terminate();
+  pool = null;
+}
+
+function waitAll(flags: Int32Array, n: number, timeoutMs: number): boolean {
+  const end = Date.now() + timeoutMs;
+  for (let i = 0; i < n; i++) {
+    while (Atomics.load(flags, i) === 0) {
+      const left = end - Date.now();
+      if (left <= 0) return false;
+      Atomics.wait(flags, i, 0, left);
+    }
+  }
+  return true;
+}
+
+/** A ready pool of `n` workers for the design, or null when workers cannot run here. */
+function poolFor(design: Design, n: number): Pool | null {
+  if (pool && !pool.dead && pool.design === design && pool.workers.length >= n) return pool;
+  closePool();
+  const url = workerUrl();
+  if (!url) return null;
+  const flags = new Int32Array(new SharedArrayBuffer(4 * n));
+  const workers: Worker[] = [];
+  const p: Pool = { design, workers, flags, dead: false };
+  for (let i = 0; i < n; i++) {
+    const w = new Worker(url, { workerData: { design, flags, slot: i } });
+    w.unref();
+    w.on('error', () => { Atomics.store(flags, i, 2); Atomics.notify(flags, i); });
+    w.on('exit', () => { p.dead = true; });
+    workers.push(w);
+  }
+  if (!waitAll(flags, n, READY_MS) || Array.from(flags).some((f) => f !== 1)) {
+    for (const w of workers) void w.terminate();
+    return null;
+  }
+  pool = p;
+  return p;
+}
+
+const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+const secondsPerSample = new WeakMap<Design, number>();
+
+/** Threads worth using for this batch: 1 (sequential) unless the work is large enough to pay for them. */
+export function autoThreads(design: Design, samples: number): number {
+  if (cpus < 2 || samples < 2) return 1;
+  let perSample = secondsPerSample.get(design);
+  if (perSample === undefined) secondsPerSample.set(design, (perSample = estimate(design)));
+  return samples * perSample < 0.2 ? 1 : Math.min(cpus, samples);
+}
+
+/** Rough sequential seconds per sample: MACs at ~2·10^9/s plus every layer output at ~2·10^8 values/s. */
+function estimate(design: Design): number {
+  let macs = 0;
+  let values = 0;
+  const walk = (layers: Design['layers'], times: number): void => {
+    for (const l of layers) {
+      if (l.kind === 'loop') { walk(l.body, times * l.trips); continue; }
+      const t = design.tensors[l.output];
+      const n = t ? t.shape.reduce((a, b) => a * b, 1) : 0;
+      values += n * times;
+      if (l.kind === 'dense') macs += l.rows * l.nIn * l.nOut * times;
+      else if (l.kind === 'conv2d') macs += n * (l.c / l.group) * l.kh * l.kw * times;
+      else if (l.kind === 'matmul') macs += l.batch * l.m * l.k * l.n * times;
+    }
+  };
+  walk(design.layers, 1);
+  return macs / 2e9 + values / 2e8;
+}
+
+/**
+ * Runs `samples` samples on `threads` threads (the caller and threads − 1 workers); `run` is the sequential batch,
+ * used for the caller's chunk and for any chunk a worker could not do. Null when no worker could start.
+ */
+export function parallelBatch(design: Design, inputs: readonly Float64Array[], samples: number, threads: number, pers: readonly number[],
+  outPers: readonly number[], run: (inputs: Float64Array[], samples: number) => Float64Array[]): Float64Array[] | null {
+  const nw = threads - 1;
+  lastWorkers = 0;
+  const p = poolFor(design, nw);
+  if (!p) return null;
+  lastWorkers = nw;
+  const bounds = Array.from({ length: threads + 1 }, (_, i) => Math.round((i * samples) / threads));
+  const shared: { ins: Float64Array[]; outs: Float64Array[] }[] = [];
+  const flags = p.flags;
+  for (let i = 0; i < nw; i++) {
+    const [s0, s1] = [bounds[i + 1], bounds[i + 2]];
+    const ins = inputs.map((x, k) => {
+      const a = new Float64Array(new SharedArrayBuffer(8 * (s1 - s0) * pers[k]));
+      a.set(x.subarray(s0 * pers[k], s1 * pers[k]));
+      return a;
+    });
+    const outs = outPers.map((n) => new Float64Array(new SharedArrayBuffer(8 * (s1 - s0) * n)));
+    shared.push({ ins, outs });
+    Atomics.store(flags, i, 0);
+    p.workers[i].postMessage({ ins, outs, samples: s1 - s0 });
+  }
+  const first = run(inputs.map((x, k) => x.subarray(0, bounds[1] * pers[k])), bounds[1]);
+  const result = outPers.map((n, k) => {
+    const o = new Float64Array(samples * n);
+    o.set(first[k]);
+    return o;
+  });
+  waitAll(flags, nw, Infinity);
+  for (let i = 0; i < nw; i++) {
+    const [s0, s1] = [bounds[i + 1], bounds[i + 2]];
+    const outs = Atomics.load(flags, i) === 1
+      ? shared[i].outs
+      : run(inputs.map((x, k) => x.subarray(s0 * pers[k], s1 * pers[k])), s1 - s0);
+    outs.forEach((o, k) => result[k].set(o, s0 * outPers[k]));
+  }
+  return result;
+}
+
+/** Stops the pool's workers (they are unref'd, so this is only needed to free their memory early). */
+export function stopBatchWorkers(): void {
+  closePool();
+}

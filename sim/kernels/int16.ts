@@ -1,0 +1,150 @@
+/**
+ * @fileoverview The int16 fast path of the MAC layers: preconditions, checked once per layer, and the dense engine
+ * (the conv engine is conv-gemm.ts). Both run the WebAssembly SIMD kernels of sim/wasm/mac.ts on the raws as int16
+ * and return each output's exact sum of raw products Σ w·x, which the layer then scales by its power of two,
+ * adds to its bias and casts exactly as its double path does. Preconditions, each with why it makes the sum exact:
+ *
+ * - Every input raw fits int16: the input format's whole raw range lies in [−2^15, 2^15) (signed ≤ 16 bits,
+ *   unsigned ≤ 15 bits). Padding and zero-padded lanes are 0.
+ * - Every weight raw fits int16 (the actual values, whatever the weight format's width).
+ * - A block length kb (a multiple of 8 values) with Σ_{k in a block} |w_k| · max|x| < 2^31 for every row and block:
+ *   each i32 lane of a block then holds a true sum inside the int32 range, which wrapping arithmetic returns
+ *   exactly (see mac.ts). kb = 0 (some 8 consecutive weights are too large) refuses the path.
+ * - The layer's own exactness check already passed (macInexact for conv, the partial-sum range for dense): every
+ *   subset sum of products, hence every double total the kernels form, is an integer below 2^53.
+ * - The runtime has WebAssembly SIMD (macModule() is not null).
+ * Anything else keeps the double path, unchanged.
+ */
+import { maxRaw, minRaw, type FixedFormat } from '../fixed.js';
+import { Layout, MacMemory, macModule } from '../wasm/mac.js';
+import type { Fused } from './common.js';
+
+let enabled = true;
+
+/** Turns the int16 paths on or off for layers planned from now on (plans are cached per layer); for tests. */
+export function setInt16Paths(on: boolean): void {
+  enabled = on;
+}
+
+export function int16PathsEnabled(): boolean {
+  return enabled && macModule() !== null;
+}
+
+/** Whether every raw of the format lies in the int16 range. */
+export function formatFitsInt16(f: FixedFormat): boolean {
+  return f.width <= 16 && minRaw(f) >= -32768 && maxRaw(f) <= 32767;
+}
+
+/** max |x| over the format's raws. */
+export function maxAbsRaw(f: FixedFormat): number {
+  return Math.max(-minRaw(f), maxRaw(f));
+}
+
+const I32_LIMIT = 2 ** 31 - 1;
+
+/**
+ * The longest block (a multiple of 8 values: kp itself, else kp's largest power-of-two multiple of 8 below it,
+ * halved until it fits) such that every row's Σ_{k in block} |w[row][k]| · xMax ≤ 2^31 − 1, for rows of `k` weights
+ * read through `at(row, i)`; 0 when a weight is not an int16 or no block of 8 fits.
+ */
+export function blockLength(rows: number, k: number, kp: number, xMax: number, at: (row: number, i: number) => number): number {
+  const abs = new Float64Array(rows * k);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < k; i++) {
+      const v = at(r, i);
+      if (!(Number.isInteger(v) && v >= -32768 && v <= 32767)) return 0;
+      abs[r * k + i] = Math.abs(v) * xMax;
+    }
+  }
+  const fits = (kb: number): boolean => {
+    for (let r = 0; r < rows; r++) {
+      for (let b = 0; b < k; b += kb) {
+        let s = 0;
+        for (let i = b; i < Math.min(b + kb, k); i++) s += abs[r * k + i];
+        if (s > I32_LIMIT) return false;
+      }
+    }
+    return true;
+  };
+  if (fits(kp)) return kp;
+  let kb = 8;
+  while (kb * 2 < kp) kb *= 2;
+  for (; kb >= 8; kb /= 2) if (fits(kb)) return kb;
+  return 0;
+}
+
+/** Smallest dense layer (nIn · nOut) worth the int16 engine; tests lower it to reach every shape. */
+export let MIN_DENSE_MACS = 512;
+export function setMinDenseMacs(n: number): void {
+  MIN_DENSE_MACS = n;
+}
+
+export const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+
+/**
+ * A dense layer's weights [nOut][nIn] as int16 rows in wasm memory: run(x, xo) leaves Σ_i w[o][i] · x[xo + i]
+ * (exact integers) in sums()[sumsAt + o] for o < nOut; runFused also finishes them (see post in mac.ts).
+ */
+export class DenseI16 {
+  private initSrc: Float64Array | null = null; // the bias last copied into the engine's memory
+
+  private constructor(private readonly mem: MacMemory, private readonly ld: number, private readonly kbBytes: number,
+    private readonly a: number, private readonly xf: number, private readonly x: number, private readonly c: number,
+    private readonly init: number, private readonly y: number, private readonly mp: number, private readonly nIn: number,
+    private readonly nOut: number) {}
+
+  /** The engine when every precondition holds (see the file comment), else null. */
+  static create(weightRaw: readonly number[], nOut: number, nIn: number, inF: FixedFormat): DenseI16 | null {
+    const module = macModule();
+    // Below ~512 products the few calls into WebAssembly cost more than the double loop they replace.
+    if (!int16PathsEnabled() || !module || !formatFitsInt16(inF) || nIn * nOut < MIN_DENSE_MACS) return null;
+    const kp = roundUp(nIn, 8);
+    const kb = blockLength(nOut, nIn, kp, maxAbsRaw(inF), (r, i) => weightRaw[r * nIn + i]);
+    if (kb === 0) return null;
+    const mp = roundUp(nOut, 4);
+    const ld = 2 * kp;
+    const lay = new Layout();
+    const a = lay.take(mp * ld);
+    const xf = lay.take(8 * nIn);
+    const x = lay.take(ld);
+    const c = lay.take(mp * 8);
+    const init = lay.take(nOut * 8);
+    const y = lay.take(nOut * 8);
+    if (lay.bytes > 2 ** 30) return null;
+    const mem = new MacMemory(module, lay);
+    for (let r = 0; r < nOut; r++) {
+      const row = a / 2 + r * kp;
+      for (let i = 0; i < nIn; i++) mem.i16[row + i] = weightRaw[r * nIn + i];
+    }
+    return new DenseI16(mem, ld, 2 * kb, a, xf, x, c, init, y, mp, nIn, nOut);
+  }
+
+  /** Offset of the first sum in sums(). */
+  get sumsAt(): number {
+    return this.c / 8;
+  }
+
+  /** The memory's doubles: sums()[sumsAt + o] after run. */
+  sums(): Float64Array {
+    return this.mem.f64;
+  }
+
+  run(x: Float64Array, xo: number): void {
+    const { f64, k } = this.mem;
+    f64.set(xo === 0 && x.length === this.nIn ? x : x.subarray(xo, xo + this.nIn), this.xf / 8);
+    k.cvt(this.xf, this.x, this.nIn, 1, 1, 0, 0);
+    k.gemv4(this.a, this.x, this.c, this.mp, this.ld, this.kbBytes);
+  }
+
+  /** out[d0 + o] = the fused cast f of init[o] + sum[o] · scale: what finishRun gives those values, in one pass. */
+  runFused(x: Float64Array, xo: number, init: Float64Array, scale: number, f: Fused, out: Float64Array, d0: number): void {
+    const { f64, k } = this.mem;
+    if (this.initSrc !== init) {
+      f64.set(init, this.init / 8);
+      this.initSrc = init;
+    }
+    this.run(x, xo);
+    k.post(this.c, 0, 1, this.nOut, this.init, 0, 8, this.y, 0, scale, f.scale, f.m, f.lo, f.hi);
+    out.set(f64.subarray(this.y / 8, this.y / 8 + this.nOut), d0);
+  }
+}
