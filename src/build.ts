@@ -16,10 +16,10 @@ import { wrapperName } from './deploy/wrapper.js';
 import { driverFiles } from './deploy/driver.js';
 import { prepareSplit, type PreparedSplit } from './deploy/split-build.js';
 import { encodeNpy } from './npy.js';
-import { simulateSample } from '../sim/simulate.js';
+import { simulateBatch } from '../sim/simulate.js';
 import { numel, type Graph } from './ir/graph.js';
 import { fail } from './diagnostics.js';
-import { readSamples, sampleDims, sampleOf } from './data.js';
+import { readSamples, sampleDims } from './data.js';
 import { buildReport, flushedWeightWarnings, renderReportMd, type Report } from './report.js';
 import { parsePrecision } from './quant/precision.js';
 import { boards, resolveBoard, type Board } from './plan/boards.js';
@@ -200,17 +200,11 @@ function buildFrom(source: string, modelPath: string, outDir: string, board: Boa
     const shape = design.tensors[design.inputs[i]].shape;
     extra.set(inputPaths[i], encodeNpy({ shape: [samples, ...sampleDims(shape)], data: d.data.subarray(0, samples * d.per) }));
   });
-  const outs = design.outputs.map(() => [] as Float64Array[]);
-  for (let s = 0; s < samples; s++) {
-    const r = simulateSample(design, inputs.map((d) => sampleOf(d, s)));
-    r.outputs.forEach((o, k) => outs[k].push(o));
-  }
+  // The simulator's outputs for the testbench data: one batch (fast kernels, worker threads for large ones).
+  const outs = simulateBatch(design, inputs.map((d) => d.data.subarray(0, samples * d.per)), samples);
   design.outputs.forEach((name, k) => {
     const shape = design.tensors[name].shape;
-    const per = numel(shape);
-    const data = new Float64Array(samples * per);
-    outs[k].forEach((o, s) => data.set(o, s * per));
-    extra.set(k === 0 ? 'tb_data/sim_output.npy' : `tb_data/sim_output.${k}.npy`, encodeNpy({ shape: [samples, ...sampleDims(shape)], data }));
+    extra.set(k === 0 ? 'tb_data/sim_output.npy' : `tb_data/sim_output.${k}.npy`, encodeNpy({ shape: [samples, ...sampleDims(shape)], data: outs[k] }));
   });
   const kind = opts.interface ?? defaultInterface(board);
   const packing = designPacking(design, kind, busBitsFor(board, kind));
