@@ -17,14 +17,13 @@
  * - cuts are matched by name: a cut keeps its value's name in the part producing it and in the parts reading it, so
  *   the driver chains the parts by feeding every part's outputs to the next by name.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import type { DType, Graph, ValueInfo } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { assert, DiagnosticError, fail } from '../diagnostics.js';
 import type { Limits } from '../limits.js';
 import { decodeModel, type LoadedModel } from '../onnx/load.js';
-import { dtypeFromOnnx, externalLocation, toNum } from '../onnx/tensor.js';
+import { dtypeFromOnnx, elementBytes, ELEMENT_BYTES, readExternal, toNum, type TensorProtoLike } from '../onnx/tensor.js';
 import { inferAndFold } from '../passes/infer.js';
 
 const { onnx } = onnxProto;
@@ -75,12 +74,6 @@ export interface SplitOptions {
   /** The model's name in diagnostics. */
   readonly label?: string;
 }
-
-/** Bytes per element of the types a cut may have. */
-const ELEMENT_BYTES: Partial<Record<DType, number>> = {
-  float32: 4, float64: 8, float16: 2, bfloat16: 2, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4,
-  int64: 8, uint64: 8, bool: 1,
-};
 
 const ONNX_TYPE: Partial<Record<DType, number>> = {
   float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, string: 8, bool: 9, float16: 10,
@@ -701,29 +694,9 @@ class PartWriter {
   }
 }
 
-/** The bytes of an external tensor, read by range from its validated location (src/onnx/tensor.ts rules). */
+/** The external data of `t` (the range its shape needs; the location confined to the model's folder). */
 function readExternalBytes(t: PTensor, baseDir: string): Uint8Array {
   const name = t.name ?? '';
-  const kv = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-  const loc = kv.get('location');
-  if (!loc) fail('FPGAC001', `tensor '${name}' uses external data without a location`);
-  const { file } = externalLocation(baseDir, loc, name);
-  const size = ELEMENT_BYTES[dtypeFromOnnx(t.dataType ?? 0)];
-  if (size === undefined) fail('FPGAC007', `tensor '${name}' has data type ${t.dataType}, which fpgac does not read`);
-  const needed = (t.dims ?? []).map(toNum).reduce((x, y) => x * y, 1) * size;
-  const offset = kv.has('offset') ? Number(kv.get('offset')) : 0;
-  const fd = openSync(file, 'r');
-  try {
-    if (!fstatSync(fd).isFile() || offset + needed > fstatSync(fd).size) fail('FPGAC001', `tensor '${name}': external data '${loc}' holds fewer than the ${needed} bytes needed`);
-    const buf = Buffer.alloc(needed);
-    let got = 0;
-    while (got < needed) {
-      const r = readSync(fd, buf, got, needed - got, offset + got);
-      if (r <= 0) fail('FPGAC001', `tensor '${name}': external data file '${loc}' ended after ${got} of ${needed} bytes`);
-      got += r;
-    }
-    return buf;
-  } finally {
-    closeSync(fd);
-  }
+  const n = (t.dims ?? []).map(toNum).reduce((x, y) => x * y, 1);
+  return readExternal(t as TensorProtoLike, baseDir, name, n * elementBytes(dtypeFromOnnx(t.dataType ?? 0), name));
 }

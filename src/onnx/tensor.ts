@@ -69,9 +69,10 @@ function halfToFloat(h: number): number {
 }
 
 /** Bytes per element of the types fpgac reads from raw_data and external files. */
-const ELEMENT_BYTES: Partial<Record<DType, number>> = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1 };
+/** Bytes of one element of each type fpgac reads. */
+export const ELEMENT_BYTES: Partial<Record<DType, number>> = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1 };
 
-function elementBytes(dtype: DType, name: string): number {
+export function elementBytes(dtype: DType, name: string): number {
   const sz = ELEMENT_BYTES[dtype];
   if (sz === undefined) fail('FPGAC007', `tensor '${name}' has data type ${dtype}, which fpgac does not read`);
   return sz;
@@ -149,7 +150,7 @@ function byteCount(v: string, key: string, name: string, loc: string): number {
 }
 
 /** Reads the `needed` bytes of an external tensor: only that range of the file, never the whole file. */
-function readExternal(t: TensorProtoLike, baseDir: string, name: string, needed: number): Uint8Array {
+export function readExternal(t: TensorProtoLike, baseDir: string, name: string, needed: number): Uint8Array {
   const kv = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const loc = kv.get('location');
   if (!loc) fail('FPGAC001', `tensor '${name}' uses external data without a location`);
