@@ -6,21 +6,14 @@
  */
 import { FAMILIES, makeCase, type Family } from './fuzz/cases.js';
 import { runCase, type CaseResult } from './fuzz/run.js';
+import { mulberry32 } from '../src/util/random.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = mulberry32;
 
 async function run(): Promise<number> {
   const cases = Number(arg('--cases') ?? 700);

@@ -11,18 +11,13 @@
  * anyway); ReLU6 is Clip(0, 6).
  */
 import { buildModel, type InitSpec, type ModelSpec, type NodeSpec } from '../test/support/onnx-builder.js';
+import { mulberry32 } from '../src/util/random.js';
 
 /** Seeded values uniform in [-scale, scale], on the 1/1024 grid (exact in ap_fixed<16,6> and in float32). */
 export function seededWeights(n: number, seed: number, scale: number): number[] {
-  let a = seed >>> 0;
+  const next = mulberry32(seed);
   const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    out[i] = Math.round((u * 2 - 1) * scale * 1024) / 1024;
-  }
+  for (let i = 0; i < n; i++) out[i] = Math.round((next() * 2 - 1) * scale * 1024) / 1024;
   return out;
 }
 

@@ -19,6 +19,7 @@ import { readNpy, writeNpy } from '../src/npy.js';
 import { packageRoot } from '../src/paths.js';
 import { runFloat } from '../src/reference.js';
 import { simulateBatch, simulateSample } from '../sim/simulate.js';
+import { seededGrid } from '../src/util/random.js';
 
 interface ModelSpec { readonly name: string; readonly model: string; readonly inputs?: string }
 
@@ -36,16 +37,8 @@ interface Row {
 
 const MIN_SECONDS = 1;
 
-/** Mulberry32 in [-1, 1), quantized to 1/1024 like the build's default data: the same numbers on every run. */
-function seeded(count: number, seed: number): Float64Array {
-  let a = seed >>> 0;
-  return Float64Array.from({ length: count }, () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1) * 1024) / 1024;
-  });
-}
+/** Seeded inputs in [-1, 1) on the 1/1024 grid, like the build's default data: the same numbers on every run. */
+const seeded = (count: number, seed: number): Float64Array => seededGrid(count, seed);
 
 /** Calls `run(k)` (k counts up) until at least `seconds` have passed, after a warm-up; returns calls per second. */
 function rate(run: (k: number) => number, seconds = MIN_SECONDS): number {

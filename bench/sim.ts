@@ -29,6 +29,7 @@ import { simulateBatch, simulateSample } from '../sim/simulate.js';
 import { denseSpec } from './models.js';
 import { writeResNet18 } from './resnet.js';
 import { buildModel } from '../test/support/onnx-builder.js';
+import { seededGrid } from '../src/util/random.js';
 
 interface Spec { readonly name: string; readonly model: string; readonly inputs?: string }
 
@@ -37,16 +38,8 @@ const CSIM_TIMEOUT_S = Number(process.env.FPGAC_BENCH_CSIM_TIMEOUT ?? 900);
 const sharedModels = (root: string): string => process.env.FPGAC_BENCH_SHARED ?? path.resolve(root, '..', 'shared', 'models');
 const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 
-/** Mulberry32 in [-1, 1), on the 1/1024 grid (as bench/run.ts): the same numbers on every run. */
-function seeded(count: number, seed: number): Float64Array {
-  let a = seed >>> 0;
-  return Float64Array.from({ length: count }, () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1) * 1024) / 1024;
-  });
-}
+/** Seeded inputs in [-1, 1) on the 1/1024 grid, like the build's default data: the same numbers on every run. */
+const seeded = (count: number, seed: number): Float64Array => seededGrid(count, seed);
 
 /** Calls `run(k)` until `seconds` have passed after a warm-up (at least one call each); returns units per second. */
 function rate(run: (k: number) => number, seconds = MIN_SECONDS): number {

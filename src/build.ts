@@ -32,6 +32,7 @@ import { externalDataFiles } from './onnx/load.js';
 import { VERSION } from './version.js';
 import { renderReportHtml } from './emit/report-html.js';
 import { runSynthesis } from './plan/synth-run.js';
+import { seededGrid } from './util/random.js';
 
 export interface BuildOptions extends CompileOptions {
   readonly board?: string;
@@ -84,15 +85,8 @@ function precisionSearchReport(opts: BuildOptions, compiled: Compiled, plan: Pla
 
 /** Deterministic inputs in [-1, 1): the same bytes on every build. */
 function seededSamples(shape: readonly number[], count: number, seed: number): Float64Array {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  // Quantized to 1/1024 so the values are exact in any format with ≥ 10 fraction bits, and in float32.
-  return Float64Array.from({ length: count * numel(shape) }, () => Math.floor((next() * 2 - 1) * 1024) / 1024);
+  // On the 1/1024 grid so the values are exact in any format with ≥ 10 fraction bits, and in float32.
+  return seededGrid(count * numel(shape), seed);
 }
 
 /** The float weights of the canonical node a layer comes from (its weight input), for the flushed-weight check. */

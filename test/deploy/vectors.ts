@@ -13,16 +13,9 @@ import type { Design } from '../../src/ir/design.js';
 import { designPacking, packSample, wordsToBytes } from '../../src/deploy/packing.js';
 import { driverDescription, type DriverPort } from '../../src/deploy/driver.js';
 
-/** mulberry32: small, seeded, good enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../src/util/random.js';
+
+export { rng };
 
 const dv = new DataView(new ArrayBuffer(8));
 function fromBits(hi: number, lo: number): number {

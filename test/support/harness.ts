@@ -24,17 +24,8 @@ import type { EmitPlan } from '../../src/emit/block.js';
 
 export const REPO = path.resolve(__dirname, '../..');
 
-/** Mulberry32: a tiny seeded PRNG so every random test is reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (src/util/random.ts), so every random test is reproducible. */
+export { mulberry32 as rng } from '../../src/util/random.js';
 
 /** Uniform random raws covering a format's whole range (edges included). */
 export function randomRaws(f: FixedFormat, n: number, rand: () => number): number[] {
