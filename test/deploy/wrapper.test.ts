@@ -138,3 +138,44 @@ describe('wrappers with the official Xilinx headers', () => {
     }
   });
 });
+
+describe('the wrapper\'s pragmas are what the contract and the plan say', () => {
+  it('m_axi: one bundle per port, depth = words per sample × the testbench samples, pointers and batch in s_axilite; the local arrays carry the core ports\' partitions', () => {
+    // The jet MLP, sequential: its first layer reads 16 inputs a cycle, so the plan partitions the input port.
+    const model = path.join(SHARED_MODELS, 'hls4ml', 'three_layer_keras', 'model.onnx');
+    if (!existsSync(model)) throw new Error(`shared model missing: ${model}`);
+    const dir = path.join(tmp, 'pragmas-maxi');
+    const r = buildProject(model, dir, { interface: 'm_axi', board: 'zcu104', schedule: 'sequential' });
+    const d = design(dir);
+    const src = readFileSync(path.join(dir, 'firmware', 'fpgac_top_maxi.cpp'), 'utf8');
+    const tb = readNpy(path.join(dir, 'tb_data', 'input_0.npy')).shape[0];
+    for (const p of d.io!.ports) {
+      const port = `${p.direction}${p.index}`;
+      expect(src).toContain(`#pragma HLS INTERFACE m_axi port=${port} offset=slave bundle=gmem_${port} depth=${p.wordsPerSample * tb} `);
+      expect(src).toContain(`#pragma HLS INTERFACE s_axilite port=${port} bundle=control`);
+    }
+    expect(src).toContain('#pragma HLS INTERFACE s_axilite port=batch bundle=control');
+    expect(src).toContain('#pragma HLS INTERFACE s_axilite port=return bundle=control');
+    // Each port array the core partitions is partitioned the same way in the wrapper (x0/y0 stand for the ports).
+    const top = readFileSync(path.join(dir, 'firmware', 'top.cpp'), 'utf8');
+    const corePragma = (v: string) => top.split('\n').filter((l) => new RegExp(`ARRAY_(PARTITION|RESHAPE) variable=${v}\\b`).test(l)).map((l) => l.trim().replace(`variable=${v}`, 'variable=@'));
+    const wrapPragma = (v: string) => src.split('\n').filter((l) => new RegExp(`ARRAY_(PARTITION|RESHAPE) variable=${v}\\b`).test(l)).map((l) => l.trim().replace(`variable=${v}`, 'variable=@'));
+    expect(corePragma(d.inputs[0]).length, 'the plan partitions the input port').toBeGreaterThan(0);
+    expect(wrapPragma('x0')).toEqual(corePragma(d.inputs[0]));
+    expect(wrapPragma('y0')).toEqual(corePragma(d.outputs[0]));
+    expect(r.report.interface!.kind).toBe('m_axi');
+  });
+
+  it('axis: every port an AXI4-Stream, batch and control in s_axilite, and the HLS top (set_top, export) is the wrapper', () => {
+    const dir = path.join(tmp, 'pragmas-axis');
+    buildProject(DSODENET, dir, { interface: 'axis' });
+    const src = readFileSync(path.join(dir, 'firmware', 'fpgac_top_axis.cpp'), 'utf8');
+    expect(src).toContain('#pragma HLS INTERFACE axis port=in0');
+    expect(src).toContain('#pragma HLS INTERFACE axis port=out0');
+    expect(src).not.toContain('m_axi');
+    const tcl = readFileSync(path.join(dir, 'build_prj.tcl'), 'utf8');
+    expect(tcl).toContain('set_top fpgac_top_axis');
+    expect(tcl).toContain('add_files firmware/fpgac_top_axis.cpp -cflags $cflags');
+    expect(tcl).toContain('-ipname fpgac_top_axis');
+  });
+});
