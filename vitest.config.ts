@@ -1,8 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+// `npm test` runs everything but test/full/ (whole-dataset end-to-end runs: 360-sample C-simulations, precision
+// searches); `npm run test:full` runs those, and CI runs both.
+const full = process.env.FPGAC_TEST_FULL === '1';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: full ? ['test/full/**/*.test.ts'] : ['test/**/*.test.ts'],
+    exclude: full ? ['node_modules/**'] : ['node_modules/**', 'test/full/**'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // g++ compiles dominate; two cores, so run test files two at a time.

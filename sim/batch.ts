@@ -7,8 +7,8 @@
  * The call stays synchronous: inputs and outputs travel in SharedArrayBuffers and the caller blocks in
  * Atomics.wait until each worker flags its chunk done (1) or failed (2; the caller then reruns that chunk itself,
  * so an error is thrown as the sequential run throws it). A pool of workers is kept for the most recent design
- * (they hold its plans, built once), unref'd so they never keep the process alive, and replaced when another
- * design needs one. Workers that do not report ready (design loaded, plan built) within READY_MS leave the batch
+ * (they hold its plans, built during their first chunk), unref'd so they never keep the process alive, and replaced when another
+ * design needs one. Workers that do not report ready (design loaded) within READY_MS leave the batch
  * to the calling thread; so does a runtime without the compiled worker script (see workerUrl).
  */
 import { existsSync } from 'node:fs';
@@ -106,6 +106,7 @@ function estimate(design: Design): number {
       if (l.kind === 'dense') macs += l.rows * l.nIn * l.nOut * times;
       else if (l.kind === 'conv2d') macs += n * (l.c / l.group) * l.kh * l.kw * times;
       else if (l.kind === 'matmul') macs += l.batch * l.m * l.k * l.n * times;
+      else if (l.kind === 'convtranspose2d') macs += n * (l.c / l.group) * Math.ceil(l.kh / l.sh) * Math.ceil(l.kw / l.sw) * times;
     }
   };
   walk(design.layers, 1);

@@ -103,6 +103,11 @@ export function parseFormat(s: string): FixedFormat {
 }
 
 /** Canonical C++ spelling; trailing default template arguments are dropped (ap_fixed<16,6> stays short). */
+/** Whether two formats are the same C++ type (every field equal): assigning one to the other is a plain copy. */
+export function sameFormat(a: FixedFormat, b: FixedFormat): boolean {
+  return a.width === b.width && a.int === b.int && a.signed === b.signed && a.q === b.q && a.o === b.o && a.n === b.n;
+}
+
 export function formatToCpp(f: FixedFormat): string {
   const args: (string | number)[] = [f.width, f.int, f.q, f.o, f.n];
   const defaults: (string | number)[] = [f.width, f.int, 'AP_TRN', 'AP_WRAP', 0];

@@ -18,6 +18,7 @@ import { prepareSplit, type PreparedSplit } from './deploy/split-build.js';
 import { encodeNpy } from './npy.js';
 import { simulateBatch } from '../sim/simulate.js';
 import { numel, type Graph } from './ir/graph.js';
+import { isOp } from './ops/registry.js';
 import { fail } from './diagnostics.js';
 import { readSamples, sampleDims } from './data.js';
 import { buildReport, flushedWeightWarnings, renderReportMd, type Report } from './report.js';
@@ -33,6 +34,7 @@ import { VERSION } from './version.js';
 import { renderReportHtml } from './emit/report-html.js';
 import { runSynthesis } from './plan/synth-run.js';
 import { seededGrid } from './util/random.js';
+import { maxRaw, minRaw, type FixedFormat } from '../sim/fixed.js';
 
 export interface BuildOptions extends CompileOptions {
   readonly board?: string;
@@ -89,6 +91,13 @@ function seededSamples(shape: readonly number[], count: number, seed: number): F
   return seededGrid(count * numel(shape), seed);
 }
 
+/** Deterministic whole numbers spread over an integer input's whole range (uint8 pixels 0..255, ...). */
+function seededIntegers(shape: readonly number[], count: number, seed: number, f: FixedFormat): Float64Array {
+  const lo = minRaw(f);
+  const span = maxRaw(f) - lo + 1;
+  return seededGrid(count * numel(shape), seed).map((v) => lo + Math.min(span - 1, Math.floor(((v + 1) / 2) * span)));
+}
+
 /** The float weights of the canonical node a layer comes from (its weight input), for the flushed-weight check. */
 function floatWeightsOf(compiled: Compiled): (node: string) => ArrayLike<number> | undefined {
   const byName = new Map<string, ArrayLike<number>>();
@@ -97,8 +106,7 @@ function floatWeightsOf(compiled: Compiled): (node: string) => ArrayLike<number>
     for (const n of g.nodes) {
       const w = n.inputs[1] ? g.constants.get(n.inputs[1])?.data : undefined;
       if (w) byName.set(n.name, w);
-      const body = (n.params as { body?: Graph } | undefined)?.body;
-      if (body && Array.isArray(body.nodes)) visit(body);
+      if (isOp(n, 'LoopRegion')) visit(n.params.body);
     }
   };
   visit(compiled.canonical);
@@ -107,10 +115,11 @@ function floatWeightsOf(compiled: Compiled): (node: string) => ArrayLike<number>
 
 /**
  * What the user asked for but did not get, and designs that "fit" for the wrong reason: a --target-fps the plan
- * cannot reach, a precision whose step exceeds 1, and weights that mostly round to zero.
+ * cannot reach, a precision whose step exceeds 1, and weights that mostly round to zero; and the loader's warnings
+ * (an opset newer than fpgac knows).
  */
 function buildWarnings(opts: BuildOptions, compiled: Compiled, plan: Plan): string[] {
-  const out: string[] = [];
+  const out: string[] = compiled.loaded.warnings.map((w) => `${w.code}: ${w.message}`);
   if (opts.targetFps !== undefined && plan.totals.throughputFps < opts.targetFps) {
     out.push(`--target-fps ${opts.targetFps} is not reached: the plan gives ${plan.totals.throughputFps.toFixed(1)} inferences/s (II ${plan.totals.iiCycles} cycles at ${plan.clockMHz} MHz) with every layer as parallel as ${plan.board.name} allows; a bigger --board, a higher --clock or a narrower --precision would raise it`);
   }
@@ -183,8 +192,9 @@ function buildFrom(source: string, modelPath: string, outDir: string, board: Boa
   const files = opts.inputs ?? (split ? undefined : defaultInputFiles(modelPath));
   const inputs = design.inputs.map((name, i) => {
     const shape = design.tensors[name].shape;
-    if (files?.[i]) return readSamples(files[i], shape, design.tensors[name].onnxName);
-    const data = seededSamples(shape, 4, 1 + i);
+    if (files?.[i]) return readSamples(files[i], shape, design.tensors[name].onnxName, design.tensors[name].dtype);
+    const dtype = design.tensors[name].dtype;
+    const data = dtype ? seededIntegers(shape, 4, 1 + i, design.tensors[name].format) : seededSamples(shape, 4, 1 + i);
     return { file: '', samples: 4, per: numel(shape), data };
   });
   const samples = inputs.length ? Math.min(...inputs.map((d) => d.samples)) : 1; // no inputs: one run

@@ -11,6 +11,8 @@ import { closeSync, existsSync, lstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { fail } from './diagnostics.js';
 import { isFloatType, numel, type DType } from './ir/graph.js';
+import type { IntInputType } from './ir/design.js';
+import { fixed, type FixedFormat } from '../sim/fixed.js';
 import { readNpy, writeNpy } from './npy.js';
 import { loadTensorPb } from './onnx/tensor-pb.js';
 
@@ -45,13 +47,46 @@ export function readData(file: string): { shape: number[]; data: Float64Array; d
   }
 }
 
+/** Bits and signedness of the integer graph-input types (IntInputType in src/ir/design.ts). */
+const INT_INPUTS: Readonly<Record<IntInputType, { readonly bits: number; readonly signed: boolean }>> = {
+  int8: { bits: 8, signed: true }, uint8: { bits: 8, signed: false }, int16: { bits: 16, signed: true }, uint16: { bits: 16, signed: false },
+};
+
+export function isIntInputType(t: string): t is IntInputType {
+  return Object.prototype.hasOwnProperty.call(INT_INPUTS, t);
+}
+
+/**
+ * The exact format of an integer graph input: ap_int<W> / ap_uint<W> as ap_fixed<W, W> (0 fraction bits). Every
+ * value of the type is representable, so the input cast never rounds; the modes only matter for a file of another
+ * type, which readSamples has checked holds whole numbers in range.
+ */
+export function intInputFormat(t: IntInputType): FixedFormat {
+  const { bits, signed } = INT_INPUTS[t];
+  return fixed(bits, bits, { signed, q: 'AP_RND_CONV', o: 'AP_SAT' });
+}
+
+/** Whether every value is a whole number the integer type holds. */
+function fitsIntType(data: Float64Array, t: IntInputType): boolean {
+  const { bits, signed } = INT_INPUTS[t];
+  const lo = signed ? -(2 ** (bits - 1)) : 0;
+  const hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  for (const v of data) if (!(Number.isInteger(v) && v >= lo && v <= hi)) return false;
+  return true;
+}
+
 /**
  * Splits a data file into samples of a tensor of shape `tensorShape` (batch axis of 1 included), checking the
- * file's shape exactly and its element type against the input's (`dtype`: float inputs take float files).
+ * file's shape exactly and its element type against the input's (`dtype`: float inputs take float files; an
+ * integer input takes files of its own type, or of any other numeric type holding only whole numbers in its range).
  */
 export function readSamples(file: string, tensorShape: readonly number[], inputName: string, dtype: DType = 'float32'): SampleData {
   const { shape, data, dtype: got } = readData(file);
-  if (isFloatType(dtype) ? !isFloatType(got) : got !== dtype) {
+  if (isIntInputType(dtype)) {
+    if (got !== dtype && !fitsIntType(data, dtype)) {
+      fail('FPGAC006', `input '${file}' holds ${got} values that are not all whole numbers in ${dtype}'s range; '${inputName}' takes ${dtype}`, { hint: `convert it, e.g. x.astype(numpy.${dtype})` });
+    }
+  } else if (isFloatType(dtype) ? !isFloatType(got) : got !== dtype) {
     fail('FPGAC006', `input '${file}' holds ${got} values; '${inputName}' takes ${isFloatType(dtype) ? 'float32 or float64' : dtype}`, { hint: isFloatType(dtype) ? 'convert it, e.g. x.astype(numpy.float32); scaling is up to you' : undefined });
   }
   const dims = sampleDims(tensorShape);

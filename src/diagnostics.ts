@@ -18,7 +18,8 @@ export type DiagnosticCode =
   | 'FPGAC010' // the design does not fit the target
   | 'FPGAC011' // an external tool (vitis_hls, vivado_hls) failed
   | 'FPGAC012' // the output folder is not fpgac's to replace, or cannot be written
-  | 'FPGAC013'; // a resource limit was exceeded (src/limits.ts; raise it with --limit KEY=N)
+  | 'FPGAC013' // a resource limit was exceeded (src/limits.ts; raise it with --limit KEY=N)
+  | 'FPGAC014'; // warning: the model imports an ai.onnx opset newer than fpgac knows (ops read by their newest known form)
 
 export interface Diagnostic {
   readonly code: DiagnosticCode;
@@ -26,6 +27,8 @@ export interface Diagnostic {
   readonly node?: string;
   readonly op?: string;
   readonly hint?: string;
+  /** A warning reports and lets the command go on; absent means an error. */
+  readonly severity?: 'warning';
 }
 
 /**
@@ -39,7 +42,7 @@ export function formatDiagnostic(d: Diagnostic): string {
   const op = d.op ? terminalLine(d.op) : '';
   const where = node !== undefined ? `node '${node}'${op ? ` (op ${op})` : ''}: ` : op ? `op ${op}: ` : '';
   const hint = d.hint ? ` (hint: ${d.hint})` : '';
-  return terminalLine(`error ${d.code}: ${where}${d.message}${hint}`.replace(/\s*\n\s*/g, ' '));
+  return terminalLine(`${d.severity ?? 'error'} ${d.code}: ${where}${d.message}${hint}`.replace(/\s*\n\s*/g, ' '));
 }
 
 /** Thrown to abort a command with one or more user-facing diagnostics (exit code 2). */

@@ -5,6 +5,7 @@
 import type { Graph, Tensor } from './ir/graph.js';
 import { numel, tensor } from './ir/graph.js';
 import { lookupOp } from './ops/registry.js';
+import type { EvalEnv } from './ops/types.js';
 
 export interface FloatRun {
   readonly outputs: Tensor[];
@@ -23,9 +24,12 @@ export function runFloat(g: Graph, inputs: readonly ArrayLike<number>[], opts: {
     const def = lookupOp(node.op, node.domain);
     if (!def) throw new Error(`internal error: no op ${node.op}`);
     const ins = node.inputs.map((i) => (i ? env.get(i) : undefined));
-    const outs = def.evaluate(node, node.params, ins);
+    const outs = def.evaluate(node, node.params, ins, FLOAT_ENV);
     node.outputs.forEach((o, k) => { if (o) env.set(o, outs[k]); });
   }
   const outputs = g.outputs.map((o) => env.get(o.name)!);
   return opts.trace ? { outputs, values: env } : { outputs };
 }
+
+/** Subgraphs (Loop bodies, regions) run on this same float reference. */
+export const FLOAT_ENV: EvalEnv = { runSubgraph: (g, inputs) => runFloat(g, inputs).outputs };

@@ -4,7 +4,9 @@
  */
 import { formatToCpp, fracBits } from '../sim/fixed.js';
 import type { ComputeLayer, ConstData, Design, Layer, LoopLayer } from './ir/design.js';
-import { computeLayers, layerConstants } from './ir/design.js';
+import { computeLayers } from './ir/design.js';
+import { KINDS, kindOf, layerConstants } from './kinds/index.js';
+import type { KindDef } from './kinds/types.js';
 
 /** A layer's parameters: its weight and bias constants (tables and per-channel shifts are not parameters). */
 const paramsOf = (l: ComputeLayer): ConstData[] => layerConstants(l).filter((e) => e.role === 'weight' || e.role === 'bias').map((e) => e.data);
@@ -68,14 +70,7 @@ export interface Report {
   readonly totals: { readonly params: number; readonly zeroParams: number; readonly uniqueWeightBits: number; readonly macs: number; readonly layers: number };
 }
 
-function macsOf(l: ComputeLayer): number {
-  switch (l.kind) {
-    case 'conv2d': return l.oc * l.oh * l.ow * (l.c / l.group) * l.kh * l.kw;
-    case 'dense': return l.rows * l.nIn * l.nOut;
-    case 'matmul': return l.batch * l.m * l.k * l.n;
-    default: return 0;
-  }
-}
+const macsOf = (l: ComputeLayer): number => kindOf(l).macs(l);
 
 /**
  * MAC layers whose weights are all zero in their format: the layer then outputs its bias only. A pruned model
@@ -83,9 +78,10 @@ function macsOf(l: ComputeLayer): number {
  */
 export function zeroWeightWarnings(design: Design): string[] {
   return computeLayers(design.layers).flatMap((l) => {
-    if ((l.kind !== 'dense' && l.kind !== 'conv2d') || l.weight.raw.some((r) => r !== 0)) return [];
-    const f = l.weight.format;
-    return [`layer '${l.name}' (node '${l.sources[0] ?? l.name}'): all ${l.weight.raw.length} weights are 0 in ${formatToCpp(f)}, so it outputs its bias only; weights smaller than half the format's step 2^${-fracBits(f)} round to 0: use --calibrate (weight formats from their values) or a --precision with more fraction bits`];
+    const weight = kindOf(l).report.macWeight(l);
+    if (!weight || weight.raw.some((r) => r !== 0)) return [];
+    const f = weight.format;
+    return [`layer '${l.name}' (node '${l.sources[0] ?? l.name}'): all ${weight.raw.length} weights are 0 in ${formatToCpp(f)}, so it outputs its bias only; weights smaller than half the format's step 2^${-fracBits(f)} round to 0: use --calibrate (weight formats from their values) or a --precision with more fraction bits`];
   });
 }
 
@@ -98,13 +94,14 @@ export function flushedWeightWarnings(design: Design, floatWeights: (layerSource
   let nonzero = 0;
   let flushed = 0;
   for (const l of computeLayers(design.layers)) {
-    if (l.kind !== 'dense' && l.kind !== 'conv2d') continue;
+    const weight = kindOf(l).report.macWeight(l);
+    if (!weight) continue;
     const w = floatWeights(l.sources[0] ?? '');
-    if (!w || w.length !== l.weight.raw.length) continue;
+    if (!w || w.length !== weight.raw.length) continue;
     for (let i = 0; i < w.length; i++) {
       if (w[i] === 0) continue;
       nonzero++;
-      if (l.weight.raw[i] === 0) flushed++;
+      if (weight.raw[i] === 0) flushed++;
     }
   }
   if (!nonzero || flushed <= nonzero / 2) return [];
@@ -126,13 +123,9 @@ export function buildReport(design: Design, passes: readonly string[], tool: str
       input: formatToCpp(design.tensors[l.inputs[0]]?.format ?? design.tensors[l.output].format),
       output: formatToCpp(design.tensors[l.output].format),
     };
-    if (l.kind === 'conv2d' || l.kind === 'dense') {
-      formats.weight = formatToCpp(l.weight.format);
-      if (l.bias) formats.bias = formatToCpp(l.bias.format);
-    }
-    if ('acc' in l) formats.accumulator = formatToCpp(l.acc);
+    for (const [role, f] of Object.entries(kindOf(l).report.formats(l))) formats[role] = formatToCpp(f);
     return {
-      name: l.name, kind: l.kind === 'eltwise' ? `eltwise:${l.op}` : l.kind === 'pool2d' ? `pool2d:${l.mode}` : l.kind, sources: l.sources,
+      name: l.name, kind: kindOf(l).report.label(l), sources: l.sources,
       inputShapes: l.inputs.map((i) => design.tensors[i].shape), outputShape: design.tensors[l.output].shape,
       params, zeroParams, macs: macsOf(l) * runsOf(l), formats,
       ...('act' in l && l.act.kind !== 'none' ? { activation: l.act.kind } : {}),
@@ -260,7 +253,8 @@ const sumOf = (ls: readonly { constantWeights?: { zeros: number; powersOfTwo: nu
 /** A layer's parallel factors as the report shows them: pf_in x pf_out for dense, one number otherwise. */
 function parallelText(l: LayerEstimate): string {
   if (!l.parallel) return '';
-  return l.kind === 'dense' ? `${l.parallel.pfIn}x${l.parallel.pfOut}` : String(l.parallel.pfOut);
+  const def = (KINDS as Readonly<Record<string, KindDef<ComputeLayer>>>)[l.kind];
+  return def ? def.report.parallelText(l.parallel) : String(l.parallel.pfOut);
 }
 
 /** Per MAC layer: constant-folded, sparse or dense weights, the counts, and why (the plan's choice). */

@@ -48,8 +48,8 @@ describe('fpgac CLI', () => {
     buildModel({
       inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y' }],
       nodes: [
-        { op: 'Tanh', inputs: ['x'], outputs: ['a'], name: 'act_tanh' },
-        { op: 'LeakyRelu', inputs: ['a'], outputs: ['b'], name: 'act_leaky' },
+        { op: 'Sin', inputs: ['x'], outputs: ['a'], name: 'act_sin' },
+        { op: 'Erf', inputs: ['a'], outputs: ['b'], name: 'act_erf' },
         { op: 'Relu', inputs: ['b'], outputs: ['y'] },
       ],
     }, file);
@@ -58,8 +58,8 @@ describe('fpgac CLI', () => {
     expect(r.code).toBe(2);
     const lines = r.err.trim().split('\n');
     expect(lines).toEqual([
-      "error FPGAC002: node 'act_tanh' (op Tanh): unsupported op",
-      "error FPGAC002: node 'act_leaky' (op LeakyRelu): unsupported op",
+      "error FPGAC002: node 'act_sin' (op Sin): unsupported op",
+      "error FPGAC002: node 'act_erf' (op Erf): unsupported op",
     ]);
     expect(r.err).not.toMatch(/\bat .*\.js:\d+/);
     expect(existsSync(out)).toBe(false);

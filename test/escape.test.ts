@@ -16,7 +16,8 @@ import { cppComment, cppString, htmlText, markdownText, shellQuote, tclQuote, te
 import { formatDiagnostic } from '../src/diagnostics.js';
 import { buildProject } from '../src/build.js';
 import { readNpy } from '../src/npy.js';
-import { computeLayers, layerConstants, type Design, type Layer } from '../src/ir/design.js';
+import { computeLayers, type Design, type Layer } from '../src/ir/design.js';
+import { layerConstants } from '../src/kinds/index.js';
 import { buildModel, values, type ModelSpec } from './support/onnx-builder.js';
 import { REPO, rng } from './support/harness.js';
 

@@ -17,7 +17,7 @@
 
 namespace fpgac {
 
-enum act_kind { ACT_NONE = 0, ACT_RELU = 1, ACT_CLIP = 2 };
+enum act_kind { ACT_NONE = 0, ACT_RELU = 1, ACT_CLIP = 2, ACT_LEAKY = 3 };
 
 // Builds a value of type T from its raw two's-complement bits (constants are emitted as raws so that no
 // decimal->binary conversion can differ between toolchains).
@@ -62,11 +62,15 @@ inline bool load_raws(T (&dst)[N], const char *text) {
 
 // The one lossy step of a layer: relu on the exact accumulator (equal to relu after the cast, which is monotone
 // and maps 0 to 0), the cast to the output type (its quantization then overflow mode), then clip in output units.
+// Leaky: a negative accumulator times CFG::leaky_t's constant, ap_fixed's full-precision (exact) product, is what
+// gets cast. Configs without it carry a 2-bit stand-in leaky_t (the branch is resolved at compile time).
 template <class CFG, class out_t, class acc_t>
 inline out_t finish(acc_t acc) {
 #pragma HLS INLINE
   if (CFG::act == ACT_RELU && acc < 0) acc = 0;
-  out_t r = acc;
+  out_t r;
+  if (CFG::act == ACT_LEAKY && acc < 0) r = acc * from_raw<typename CFG::leaky_t>(CFG::leaky_raw);
+  else r = acc;
   if (CFG::act == ACT_CLIP) {
     const out_t lo = from_raw<out_t>(CFG::clip_lo);
     const out_t hi = from_raw<out_t>(CFG::clip_hi);

@@ -1,6 +1,6 @@
 // fpgac kernel library: element-wise layers.
 //
-// eltwise: out = finish(a op b), op in {add, sub, mul}, with NumPy broadcasting. The output shape d0..d5 and each
+// eltwise: out = finish(a op b), op in {add, sub, mul, max, min}, with NumPy broadcasting. The output shape d0..d5 and each
 //   operand's strides as0..as5 / bs0..bs5 are padded to rank 6 (leading 1s / 0s); a stride is 0 on an axis the
 //   operand is broadcast along, so out[i0..i5] reads a[sum ik*ask] and b[sum ik*bsk]. The result of `a op b` is
 //   ap_fixed's full-precision type (exact), so finish() is the only lossy step. An operand may be a design tensor
@@ -15,7 +15,7 @@
 
 namespace fpgac {
 
-enum elt_op_kind { ELT_ADD = 0, ELT_SUB = 1, ELT_MUL = 2 };
+enum elt_op_kind { ELT_ADD = 0, ELT_SUB = 1, ELT_MUL = 2, ELT_MAX = 3, ELT_MIN = 4 };
 
 // The exact result of one binary op; the return type is whatever ap_fixed's operator gives (full precision), so
 // each op gets its own specialization instead of a conditional over differently typed results.
@@ -46,6 +46,32 @@ struct elt_op<ELT_MUL> {
   static auto apply(const A &a, const B &b) -> decltype(a * b) {
 #pragma HLS INLINE
     return a * b;
+  }
+};
+
+// max / min: both operands converted to the type of a + b, which holds each exactly (one more integer bit than
+// either, the finer fraction), compared there, the chosen one returned; then finish() as for the others.
+template <>
+struct elt_op<ELT_MAX> {
+  template <class A, class B>
+  static auto apply(const A &a, const B &b) -> decltype(a + b) {
+#pragma HLS INLINE
+    typedef decltype(a + b) r_t;
+    const r_t x = a;
+    const r_t y = b;
+    return x > y ? x : y;
+  }
+};
+
+template <>
+struct elt_op<ELT_MIN> {
+  template <class A, class B>
+  static auto apply(const A &a, const B &b) -> decltype(a + b) {
+#pragma HLS INLINE
+    typedef decltype(a + b) r_t;
+    const r_t x = a;
+    const r_t y = b;
+    return x < y ? x : y;
   }
 };
 

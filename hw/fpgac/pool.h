@@ -13,7 +13,9 @@
 //
 // CFG provides: static const int c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw; for avg_pool2d also
 // static const bool count_all (count_include_pad, or no window ever touches padding, which divides by kh*kw all
-// the same but lets HLS fold the division into a constant) and typedefs acc_t, recip_t.
+// the same but lets HLS fold the division into a constant), count_padded with static const int pb, pr
+// (count_include_pad where ceil_mode windows run past the end pads: n = the taps inside [-pt, h + pb) x
+// [-pl, w + pr)) and typedefs acc_t, recip_t.
 #ifndef FPGAC_POOL_H
 #define FPGAC_POOL_H
 
@@ -68,6 +70,59 @@ pool_c:
   }
 }
 
+// argmax_pool2d (MaxPool's Indices): the flat input index of each window's first largest in-bounds tap (taps in
+// order ky, kx; a later tap must be strictly larger to win), (ch*h + iy)*w + ix, or with CFG::storage_order 1
+// (ch*w + ix)*h + iy; out = (out_t) index. Same lanes and loop nest as max_pool2d.
+template <class CFG, class in_t, class out_t>
+void argmax_pool2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::c * CFG::oh * CFG::ow]) {
+#pragma HLS INLINE off
+  const int cpl = CFG::c / CFG::pf;
+pool_c:
+  for (int c1 = 0; c1 < cpl; c1++) {
+  pool_oy:
+    for (int oy = 0; oy < CFG::oh; oy++) {
+    pool_ox:
+      for (int ox = 0; ox < CFG::ow; ox++) {
+        in_t m[CFG::pf];
+        int arg[CFG::pf];
+#pragma HLS ARRAY_PARTITION variable=m complete
+#pragma HLS ARRAY_PARTITION variable=arg complete
+        bool seen = false;
+      pool_ky:
+        for (int ky = 0; ky < CFG::kh; ky++) {
+        pool_kx:
+          for (int kx = 0; kx < CFG::kw; kx++) {
+#ifndef FPGAC_PIPELINE_TOP
+#pragma HLS PIPELINE II=1
+#endif
+            int iy, ix;
+            if (window_tap<CFG>(oy, ox, ky, kx, iy, ix)) {
+            pool_lanes:
+              for (int u = 0; u < CFG::pf; u++) {
+#pragma HLS UNROLL
+                const int ch = u * cpl + c1;
+                const in_t v = in[(ch * CFG::h + iy) * CFG::w + ix];
+                if (!seen || v > m[u]) {
+                  m[u] = v;
+                  arg[u] = CFG::storage_order == 1 ? (ch * CFG::w + ix) * CFG::h + iy : (ch * CFG::h + iy) * CFG::w + ix;
+                }
+              }
+              seen = true;
+            }
+          }
+        }
+      pool_store:
+        for (int u = 0; u < CFG::pf; u++) {
+#pragma HLS UNROLL
+          out_t r = 0;
+          if (seen) r = arg[u];
+          out[((u * cpl + c1) * CFG::oh + oy) * CFG::ow + ox] = r;
+        }
+      }
+    }
+  }
+}
+
 template <class CFG, class in_t, class out_t>
 void avg_pool2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::c * CFG::oh * CFG::ow]) {
 #pragma HLS INLINE off
@@ -84,6 +139,7 @@ pool_c:
 #pragma HLS ARRAY_PARTITION variable=sum complete
         clear<CFG::pf>(sum);
         int count = 0;
+        int padded = 0;  // count_padded: taps inside the declared pads (ceil_mode windows may run past them)
         // Perfect nest: HLS flattens the window into one pipelined loop, one input read and add per lane and cycle.
       pool_ky:
         for (int ky = 0; ky < CFG::kh; ky++) {
@@ -93,7 +149,9 @@ pool_c:
 #pragma HLS PIPELINE II=1
 #endif
             int iy, ix;
-            if (window_tap<CFG>(oy, ox, ky, kx, iy, ix)) {
+            const bool inside = window_tap<CFG>(oy, ox, ky, kx, iy, ix);
+            if (CFG::count_padded && iy >= -CFG::pt && iy < CFG::h + CFG::pb && ix >= -CFG::pl && ix < CFG::w + CFG::pr) padded++;
+            if (inside) {
             pool_lanes:
               for (int u = 0; u < CFG::pf; u++) {
 #pragma HLS UNROLL
@@ -105,7 +163,7 @@ pool_c:
         }
         // With count_all the divisor is a constant and the double division folds away at compile time;
         // otherwise n takes at most kh*kw values (HLS builds a divider unless the layer avoids padding).
-        const int n = CFG::count_all ? CFG::kh * CFG::kw : (count > 0 ? count : 1);
+        const int n = CFG::count_all ? CFG::kh * CFG::kw : CFG::count_padded ? (padded > 0 ? padded : 1) : (count > 0 ? count : 1);
         const recip_t r = 1.0 / n;
       pool_store:
         for (int u = 0; u < CFG::pf; u++) {

@@ -3,12 +3,22 @@
  * finishAct (fpgac::finish, through the general castRaw) it holds the same cast prepared once per layer for
  * per-element use in hot loops (Finish): the result bits are castRaw's / finishAct's, only cheaper to compute.
  */
-import { castRaw, formatToCpp, fracBits, maxRaw, minRaw, type FixedFormat } from '../fixed.js';
+import { castRaw, castRawBig, fracBits, maxRaw, minRaw, type FixedFormat } from '../fixed.js';
 import type { Activation, ChannelShift } from '../../src/ir/design.js';
 
-/** Mirrors fpgac::finish: relu on the exact accumulator, cast to the output format, then clip in output raws. */
+/**
+ * Mirrors fpgac::finish: relu or leaky on the exact accumulator, cast to the output format, then clip in output
+ * raws. Leaky's product acc · alpha is exact (BigInt when it could reach 2^53) and cast once.
+ */
 export function finishAct(accRaw: number, accFrac: number, out: FixedFormat, act: Activation): number {
   if (act.kind === 'relu' && accRaw < 0) accRaw = 0;
+  if (act.kind === 'leaky' && accRaw < 0) {
+    const { raw, format } = act.alpha;
+    const frac = accFrac + fracBits(format);
+    const p = accRaw * raw;
+    if (Math.abs(p) < 2 ** 53) return castRaw(p, frac, out);
+    return Number(castRawBig(BigInt(accRaw) * BigInt(raw), frac, out));
+  }
   let r = castRaw(accRaw, accFrac, out);
   if (act.kind === 'clip') {
     if (r < act.lo) r = act.lo;
@@ -73,6 +83,7 @@ export function makeFinish(accFrac: number, out: FixedFormat, act: Activation = 
     hi = Math.min(hi, act.hi);
   }
   if (!(lo <= hi)) kind = FAST_GENERAL;
+  if (act.kind === 'leaky') kind = FAST_GENERAL; // a product on the negative side: finishAct's general path
   const unit = sh > 0 ? 2 ** sh : 1;
   return { kind, scale: 2 ** -sh, unit, half: unit / 2, lo, hi, accFrac, out, act };
 }
@@ -144,6 +155,9 @@ export interface KernelIO {
   readonly outFormat: FixedFormat;
 }
 
+/** A layer kind's simulator kernel: runs `layer` on raw buffers (each kind's is wired in src/kinds/). */
+export type SimKernel<L> = (layer: L, io: KernelIO) => void;
+
 export { fracBits };
 
 /** A layer with per-output-channel shifts (ChannelShift in src/ir/design.ts). */
@@ -170,45 +184,4 @@ export function runShifted<L extends ShiftedLayer>(layer: L, io: KernelIO, run: 
   const k = layer.shift!.k.raw;
   const frac = fracBits(layer.acc);
   for (let i = 0; i < io.out.length; i++) io.out[i] = finishAct(c.tmp[i], frac + k[channelOf(i)], io.outFormat, layer.act);
-}
-
-/** The signed range an acc format can hold (AP_SAT_SYM excludes the most negative code, as finishNum does). */
-export function accRange(f: FixedFormat): [number, number] {
-  const hi = maxRaw(f);
-  const lo = f.signed && f.o === 'AP_SAT_SYM' && f.width > 1 ? -hi : minRaw(f);
-  return [lo, hi];
-}
-
-/**
- * Why a MAC layer's accumulator cannot hold every partial sum exactly, or undefined when it can. A partial sum is
- * the bias plus any subset of an output's `fanIn` products weight · input (padding and sparse kernels skip some, and
- * any order of additions is allowed), so each lies in [bias + Σ min(0, w·x), bias + Σ max(0, w·x)] over the input
- * format's range; that interval must fit the acc format, in units it represents exactly. `what` names an output
- * in the message ('output channel', 'output').
- */
-export function macInexact(acc: FixedFormat, inF: FixedFormat, weight: { raw: readonly number[]; format: FixedFormat }, fanIn: number,
-  bias: { raw: readonly number[]; format: FixedFormat } | null, what: string): string | undefined {
-  const name = formatToCpp(acc);
-  if (acc.width > 52) return `accumulator ${name} is wider than 52 bits; the simulator computes in exact JS numbers`;
-  const aF = fracBits(acc);
-  const pF = fracBits(weight.format) + fracBits(inF);
-  if (aF < pF) return `accumulator ${name} has fewer fraction bits than a weight·input product (${pF}): the sum would not be exact`;
-  if (bias && aF < fracBits(bias.format)) return `accumulator ${name} cannot hold the bias exactly`;
-  const [xLo, xHi] = [minRaw(inF), maxRaw(inF)];
-  const [lo, hi] = accRange(acc);
-  const pScale = 2 ** (aF - pF);
-  for (let o = 0; o * fanIn < weight.raw.length; o++) {
-    const b = bias ? bias.raw[o] * 2 ** (aF - fracBits(bias.format)) : 0;
-    let down = 0;
-    let up = 0;
-    for (let t = o * fanIn; t < (o + 1) * fanIn; t++) {
-      const w = weight.raw[t];
-      down += Math.min(0, w * xLo, w * xHi);
-      up += Math.max(0, w * xLo, w * xHi);
-    }
-    if (b + down * pScale < lo || b + up * pScale > hi) {
-      return `accumulator ${name} can overflow for ${what} ${o}: partial sums reach [${(b + down * pScale) * 2 ** -aF}, ${(b + up * pScale) * 2 ** -aF}]`;
-    }
-  }
-  return undefined;
 }

@@ -22,7 +22,8 @@
  */
 import { formatToCpp, fracBits, maxRaw, minRaw, type FixedFormat } from '../fixed.js';
 import type { Conv2dLayer } from '../../src/ir/design.js';
-import { accRange, finishRun, fusedOf, macInexact, makeFinish, RAW, runShifted, type Finish, type Fused, type KernelIO } from './common.js';
+import { finishRun, fusedOf, makeFinish, RAW, runShifted, type Finish, type Fused, type KernelIO } from './common.js';
+import { accRange, macInexact } from '../../src/ir/exact.js';
 import { ConvI16 } from './conv-gemm.js';
 
 /**
@@ -118,7 +119,7 @@ function checkShapes(layer: Conv2dLayer): void {
   for (const k of ['sh', 'sw', 'dh', 'dw'] as const) if (!(layer[k] >= 1)) fail(layer, `${k} must be >= 1`);
 }
 
-/** Checks the IR's exactness promise with the real weights (macInexact in common.ts). */
+/** Checks the IR's exactness promise with the real weights (macInexact, src/ir/exact.ts). */
 function checkExact(layer: Conv2dLayer, inF: FixedFormat): void {
   const why = macInexact(layer.acc, inF, layer.weight, (layer.c / layer.group) * layer.kh * layer.kw, layer.bias, 'output channel');
   if (why) fail(layer, why);

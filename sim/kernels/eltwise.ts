@@ -5,7 +5,8 @@
  * The C++ result of a + b, a − b, a · b is ap_fixed's full-precision type, i.e. the exact value. Here: add/sub align
  * both raws to the larger fraction (multiplications by powers of two, exact) and mul multiplies raws (fractions
  * add); the result format's width (addFormat/subFormat/mulFormat) is checked to stay ≤ 53 bits, so every result
- * raw is an exact double. Then finishAct, as fpgac::finish.
+ * raw is an exact double. max / min align both raws to the add result's fraction and keep the larger / smaller.
+ * Then finishAct, as fpgac::finish.
  *
  * Speed: a plan per layer (for the formats last seen) merges the rank-6 walk into as few axes as possible — two
  * adjacent axes merge when, for both operands, the outer stride is the inner one times the inner size, which
@@ -15,8 +16,7 @@
  * with finishRun (the same cast, element by element).
  */
 import { addFormat, fracBits, maxRaw, minRaw, mulFormat, subFormat, type FixedFormat } from '../fixed.js';
-import { fixed } from '../fixed.js';
-import { ELT_RANK, type EltwiseLayer, type Operand, type UnaryLayer } from '../../src/ir/design.js';
+import { ELT_RANK, shiftedFormat, type EltwiseLayer, type Operand, type UnaryLayer } from '../../src/ir/design.js';
 import { finishRun, fusedOf, makeFinish, type Finish, type Fused, type KernelIO } from './common.js';
 
 /** The raws a cast into f leaves unchanged (AP_SAT_SYM excludes the most negative code). */
@@ -42,11 +42,6 @@ export function exactScale(from: FixedFormat, to: FixedFormat): number {
 /** Per-layer cast, prepared for the formats last seen. */
 interface UnaryPlan { readonly inF: FixedFormat; readonly outF: FixedFormat; readonly scale: number; readonly fin: Finish }
 const unaryPlans = new WeakMap<UnaryLayer, UnaryPlan>();
-
-/** The input format with its binary point moved `shift` places: same raws, value × 2^shift. */
-export function shiftedFormat(f: FixedFormat, shift: number): FixedFormat {
-  return shift ? fixed(f.width, f.int + shift, { signed: f.signed }) : f;
-}
 
 export function simulateUnary(layer: UnaryLayer, io: KernelIO): void {
   const inF = layer.shift ? shiftedFormat(io.inFormats[0], layer.shift) : io.inFormats[0];
@@ -80,7 +75,7 @@ function operand(op: Operand, layer: EltwiseLayer, io: KernelIO): { data: Float6
   return { data: null, index: k, format: io.inFormats[k] };
 }
 
-const OP_CODE = { add: 0, sub: 1, mul: 2 } as const;
+const OP_CODE = { add: 0, sub: 1, mul: 2, max: 3, min: 4 } as const;
 
 interface EltPlan {
   readonly fa: FixedFormat; readonly fb: FixedFormat; readonly outF: FixedFormat; // formats it was built for
@@ -97,7 +92,8 @@ const eltPlans = new WeakMap<EltwiseLayer, EltPlan>();
 function buildEltPlan(layer: EltwiseLayer, io: KernelIO): EltPlan {
   const A = operand(layer.a, layer, io);
   const B = operand(layer.b, layer, io);
-  const rf = (layer.op === 'add' ? addFormat : layer.op === 'sub' ? subFormat : mulFormat)(A.format, B.format);
+  // max/min compare both values aligned to the add result's format, which holds either exactly.
+  const rf = (layer.op === 'sub' ? subFormat : layer.op === 'mul' ? mulFormat : addFormat)(A.format, B.format);
   if (rf.width > 53) {
     throw new Error(`layer ${layer.name}: the exact ${layer.op} result needs ${rf.width} bits, more than 53 are not simulated exactly`);
   }
@@ -145,6 +141,13 @@ function buildEltPlan(layer: EltwiseLayer, io: KernelIO): EltPlan {
  */
 function runOp(op: number, sa: number, sb: number, a: Float64Array, ia: number, as: number, b: Float64Array, ib: number,
   bs: number, out: Float64Array, o: number, n: number, fin: Finish, f: Fused | null): void {
+  if (op >= 3) {
+    // max / min: the chosen aligned raw, then the cast (no fused form: rare ops, kept simple).
+    if (op === 3) for (let i = 0; i < n; i++, ia += as, ib += bs) out[o + i] = Math.max(a[ia] * sa, b[ib] * sb);
+    else for (let i = 0; i < n; i++, ia += as, ib += bs) out[o + i] = Math.min(a[ia] * sa, b[ib] * sb);
+    finishRun(out, o, out, o, n, fin);
+    return;
+  }
   if (f) {
     const { scale, m, lo, hi } = f;
     if (op === 2) {

@@ -4,27 +4,9 @@
  * element is cast (an exact shift when the cast cannot round or overflow, see exactScale).
  */
 import { fracBits, maxRaw, minRaw, type FixedFormat } from '../fixed.js';
-import { ELT_RANK, type TransposeLayer } from '../../src/ir/design.js';
+import { transposeWalk, type TransposeLayer } from '../../src/ir/design.js';
 import { finishFast, makeFinish, type Finish, type KernelIO } from './common.js';
 import { exactScale } from './eltwise.js';
-
-/**
- * The walk both executors do: output dims d_k = inShape[perm[k]] and, per output axis, the stride of the input
- * axis it reads. The emitter (src/emit/kernels/layout.ts) writes these into the config struct.
- */
-export function transposeWalk(inShape: readonly number[], perm: readonly number[]): { dims: number[]; strides: number[] } {
-  const sorted = [...perm].sort((x, y) => x - y);
-  if (inShape.length !== ELT_RANK || perm.length !== ELT_RANK || sorted.some((p, k) => p !== k)) {
-    throw new Error(`transpose needs a rank-${ELT_RANK} shape and permutation, got [${inShape}] / [${perm}]`);
-  }
-  const inStrides = new Array<number>(ELT_RANK);
-  let s = 1;
-  for (let k = ELT_RANK - 1; k >= 0; k--) {
-    inStrides[k] = s;
-    s *= inShape[k];
-  }
-  return { dims: perm.map((p) => inShape[p]), strides: perm.map((p) => inStrides[p]) };
-}
 
 /** The walk as int32 values (integer index arithmetic), and the element cast for the formats last seen. */
 interface Walk {

@@ -73,7 +73,7 @@ export function runSim(target: SimTarget, opts: SimOptions): SimRun {
   const sat = new Map<string, number>();
   if (target.design) {
     const d = target.design;
-    const inputs = loadInputs(opts.inputs, d.inputs.map((n) => d.tensors[n].shape), d.inputs.map((n) => d.tensors[n].onnxName));
+    const inputs = loadInputs(opts.inputs, d.inputs.map((n) => d.tensors[n].shape), d.inputs.map((n) => d.tensors[n].onnxName), d.inputs.map((n) => d.tensors[n].dtype ?? 'float32'));
     samples = inputs.length ? inputs[0].samples : 1; // a model without inputs runs once
     outputs = d.outputs.map(() => []);
     outShapes = d.outputs.map((n) => d.tensors[n].shape);

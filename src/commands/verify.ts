@@ -132,7 +132,7 @@ export function loadVerifyTarget(target: string, opts: CompileOptions): VerifyTa
 export function readVerifyInputs(design: Design, files: readonly string[]): Float64Array[][] {
   const names = design.inputs.map((n) => design.tensors[n].onnxName);
   if (files.length !== design.inputs.length) fail('FPGAC005', `the model has ${names.length} input(s) (${names.join(', ')}); ${files.length} --input file(s) given`);
-  const data = files.map((f, i) => readSamples(f, design.tensors[design.inputs[i]].shape, names[i]));
+  const data = files.map((f, i) => readSamples(f, design.tensors[design.inputs[i]].shape, names[i], design.tensors[design.inputs[i]].dtype));
   if (new Set(data.map((d) => d.samples)).size > 1) fail('FPGAC006', `input files hold different sample counts (${data.map((d) => d.samples).join(', ')})`);
   return Array.from({ length: data.length ? data[0].samples : 1 }, (_, s) => data.map((d) => sampleOf(d, s))); // no inputs: one run
 }

@@ -13,36 +13,12 @@
 import type { FixedFormat } from '../../sim/fixed.js';
 import { formatToCpp } from '../../sim/fixed.js';
 import type { Design } from '../ir/design.js';
+import type { InterfaceKind, Packing, PortPacking } from '../ir/io.js';
 import { numel } from '../ir/graph.js';
 import { fail } from '../diagnostics.js';
 
-export type InterfaceKind = 'axis' | 'm_axi' | 'memory';
+export type { InterfaceKind, Packing, PortPacking } from '../ir/io.js';
 export const INTERFACES: readonly InterfaceKind[] = ['axis', 'm_axi', 'memory'];
-
-export interface PortPacking {
-  /** Design tensor name; the port's C name is `in<k>`/`out<k>`. */
-  readonly tensor: string;
-  readonly onnxName: string;
-  readonly direction: 'in' | 'out';
-  readonly index: number;
-  readonly format: FixedFormat;
-  /** The format as C++ (`ap_fixed<16,6,AP_RND_CONV,AP_SAT>`), for the drivers. */
-  readonly cpp: string;
-  readonly shape: readonly number[];
-  /** Raws per sample. */
-  readonly elements: number;
-  readonly fieldBits: number;
-  readonly perWord: number;
-  readonly wordsPerSample: number;
-  readonly signed: boolean;
-}
-
-export interface Packing {
-  readonly interface: InterfaceKind;
-  /** AXI data width of every port (bits). */
-  readonly busBits: number;
-  readonly ports: readonly PortPacking[];
-}
 
 /** The smallest byte-aligned power-of-two width holding a raw of `width` bits. */
 export function fieldBitsFor(width: number): number {

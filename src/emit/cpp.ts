@@ -4,22 +4,18 @@
 import { fracBits, maxRaw, minRaw, type FixedFormat } from '../../sim/fixed.js';
 
 /**
- * The exact decimal spelling of raw · 2^-frac. Every such dyadic value with |raw| < 2^53 is a double, and a C++
- * compiler converts an exact decimal literal to exactly that double, which ap_fixed then converts exactly: so the
- * emitted constant has the simulator's bits with both the official and our host headers.
+ * A decimal literal of exactly raw · 2^-frac. Every such dyadic value with |raw| < 2^53 is a double, and JavaScript
+ * prints a double as the shortest decimal that reads back as that same double; a C++ compiler reads a decimal
+ * literal as the nearest double, so it gets exactly this value, which ap_fixed then converts exactly: the emitted
+ * constant has the simulator's bits with both the official and our host headers. Integral values get '.0' so that
+ * a large one is a double literal, never an out-of-range integer literal. (The full exact decimal, raw · 5^f / 10^f,
+ * spells the same double with up to f + 16 digits: several times slower to write and for the compiler to read.)
  */
 export function exactDecimal(raw: number, frac: number): string {
   if (!Number.isSafeInteger(raw)) throw new Error(`internal error: raw ${raw} is not a safe integer`);
   if (raw === 0) return '0';
-  if (frac <= 0) return (BigInt(raw) * 2n ** BigInt(-frac)).toString() + '.0';
-  const neg = raw < 0;
-  // raw / 2^f = raw · 5^f / 10^f: an integer with f decimal places.
-  const digits = (BigInt(Math.abs(raw)) * 5n ** BigInt(frac)).toString().padStart(frac + 1, '0');
-  let int = digits.slice(0, digits.length - frac);
-  let dec = digits.slice(digits.length - frac).replace(/0+$/, '');
-  if (!int) int = '0';
-  if (!dec) dec = '0';
-  return `${neg ? '-' : ''}${int}.${dec}`;
+  const s = String(raw * 2 ** -frac);
+  return s.includes('.') || s.includes('e') ? s : `${s}.0`;
 }
 
 export function constantLiteral(raw: number, f: FixedFormat): string {
@@ -44,9 +40,19 @@ export function rawLiteral(raw: number, f: FixedFormat): string {
  */
 export function rawsText(raws: readonly number[], f: FixedFormat, perLine = 16, indent = '  '): string {
   if (!raws.length) return `${indent}""`;
+  const lo = minRaw(f);
+  const hi = maxRaw(f);
   const lines: string[] = [];
-  for (let i = 0; i < raws.length; i += perLine) {
-    lines.push(`${indent}"${raws.slice(i, i + perLine).map((r) => rawLiteral(r, f)).join(' ')} "`);
+  let line = '';
+  for (let i = 0; i < raws.length; i++) {
+    const r = raws[i];
+    // rawLiteral's check, with the format's range computed once (headers of millions of weights).
+    if (!Number.isSafeInteger(r) || r < lo || r > hi) rawLiteral(r, f);
+    line += i % perLine === 0 ? `${indent}"${r === 0 ? 0 : r}` : ` ${r === 0 ? 0 : r}`;
+    if (i % perLine === perLine - 1 || i === raws.length - 1) {
+      lines.push(`${line} "`);
+      line = '';
+    }
   }
   return lines.join('\n');
 }
@@ -61,6 +67,26 @@ export function rawsText(raws: readonly number[], f: FixedFormat, perLine = 16, 
 export function cIdent(name: string): string {
   const s = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_').replace(/^_+|_+$/g, '');
   return /^[A-Za-z]/.test(s) ? s : s ? `v_${s}` : 'v';
+}
+
+/** The constant literals of `raws` in format `f`, wrapped like wrapList (one pass: headers of millions of weights). */
+export function literalsText(raws: readonly number[], f: FixedFormat, perLine = 12, indent = '  '): string {
+  const frac = fracBits(f);
+  // A layer of millions of weights holds at most 2^width distinct raws: each is spelled once.
+  const spelled = new Map<number, string>();
+  const literal = (r: number) => {
+    let t = spelled.get(r);
+    if (t === undefined) spelled.set(r, (t = exactDecimal(r, frac)));
+    return t;
+  };
+  const lines: string[] = [];
+  for (let i = 0; i < raws.length; i += perLine) {
+    let line = indent;
+    const end = Math.min(raws.length, i + perLine);
+    for (let k = i; k < end; k++) line += (k > i ? ', ' : '') + literal(raws[k]);
+    lines.push(line);
+  }
+  return lines.join(',\n');
 }
 
 /** Comma-separated literals, wrapped so emitted headers stay readable and diffable. */

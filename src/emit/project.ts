@@ -8,11 +8,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { formatToCpp, fracBits, minRaw } from '../../sim/fixed.js';
-import type { ConstData, Design, ComputeKind, Operand } from '../ir/design.js';
+import type { ConstData, Design, Operand } from '../ir/design.js';
 import { computeLayers } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { hwDir, templatesDir } from '../paths.js';
-import { constantLiteral, rawsText, wrapList } from './cpp.js';
+import { literalsText, rawsText } from './cpp.js';
 import type { RenderContext } from './render.js';
 import { featureLayoutPragma, renderBlock, scopeDeclarations, type EmitPlan } from './block.js';
 import { pipelineTopPragmas } from './pragmas.js';
@@ -21,12 +21,8 @@ import { cppComment, tclQuote } from '../util/escape.js';
 import { sampleDims } from '../data.js';
 import type { Packing } from '../deploy/packing.js';
 import { wrapperView } from '../deploy/wrapper.js';
+import { kindOf } from '../kinds/index.js';
 
-/** The hw/fpgac header each layer kind's kernel lives in. */
-export const KERNEL_HEADERS: { readonly [K in ComputeKind]: string } = {
-  conv2d: 'conv.h', dense: 'dense.h', matmul: 'dense.h', eltwise: 'eltwise.h', unary: 'eltwise.h',
-  lut: 'nonlinear.h', softmax: 'nonlinear.h', pool2d: 'pool.h', transpose: 'layout.h',
-};
 
 export interface ProjectFiles {
   /** Relative path → contents, in a deterministic order. */
@@ -101,7 +97,7 @@ function weightHeader(c: ConstData): string {
   return render('firmware/weight.h.hbs', {
     version: VERSION, name: c.name, shapeText: c.shape.join('x'), count: c.raw.length, zeros,
     guard: `FPGAC_W_${c.name.toUpperCase()}_H`, cpp: formatToCpp(f), type: `${c.name}_t`,
-    values: wrapList(c.raw.map((r) => constantLiteral(r, f)), 12),
+    values: literalsText(c.raw, f, 12),
     rawExponent: -fracBits(f), raws: rawsText(c.raw, f),
   });
 }
@@ -135,7 +131,7 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
   // Sequential: ports read or written in parallel get the plan's partition (the pipelined top reshapes them whole).
   const topPragmas = pipelineTop ? pipelineTopPragmas([...inputs, ...outputs].map((t) => t.var))
     : [...design.inputs, ...design.outputs].flatMap((t) => featureLayoutPragma(opts.plan, t, ctx.varOf(t)));
-  const kernelHeaders = [...new Set(computeLayers(design.layers).map((l) => KERNEL_HEADERS[l.kind]))].sort();
+  const kernelHeaders = [...new Set(computeLayers(design.layers).map((l) => `${kindOf(l).family}.h`))].sort();
 
   files.set('firmware/defines.h', render('firmware/defines.h.hbs', { ...common, tensors, inputs, outputs }));
   files.set('firmware/top.h', render('firmware/top.h.hbs', { ...common, params }));

@@ -3,7 +3,7 @@
  * (src/emit/kernels/<family>.ts). A renderer turns one layer into a config struct and one call of its hw/ kernel:
  * the generated code stays thin, the loops and pragmas live in hw/fpgac/<family>.h.
  */
-import type { ConstData, Design, ComputeLayer, ComputeKind, Layer, Operand, Activation } from '../ir/design.js';
+import type { ConstData, Design, ComputeLayer, Layer, Operand, Activation } from '../ir/design.js';
 import { constLines } from './cpp.js';
 import { formatToCpp } from '../../sim/fixed.js';
 import type { SparseCode } from '../plan/sparse.js';
@@ -41,7 +41,6 @@ export interface RenderedLayer {
 }
 
 export type LayerRenderer<L extends ComputeLayer> = (layer: L, ctx: RenderContext) => RenderedLayer;
-export type RendererTable = { readonly [K in ComputeKind]: LayerRenderer<Extract<ComputeLayer, { kind: K }>> };
 
 export function configName(layer: Layer): string {
   return `cfg_${layer.name}`;
@@ -49,10 +48,14 @@ export function configName(layer: Layer): string {
 
 /** Config fields every kernel with a fused activation reads (see fpgac::finish in hw/fpgac/common.h). */
 export function actFields(act: Activation): string {
-  const code = act.kind === 'relu' ? 'fpgac::ACT_RELU' : act.kind === 'clip' ? 'fpgac::ACT_CLIP' : 'fpgac::ACT_NONE';
+  const code = act.kind === 'relu' ? 'fpgac::ACT_RELU' : act.kind === 'clip' ? 'fpgac::ACT_CLIP' : act.kind === 'leaky' ? 'fpgac::ACT_LEAKY' : 'fpgac::ACT_NONE';
   const lo = act.kind === 'clip' ? act.lo : 0;
   const hi = act.kind === 'clip' ? act.hi : 0;
-  return `  static const int act = ${code};\n${constLines({ clip_lo: lo, clip_hi: hi }).replace(/static const int (clip_\w+) = (-?\d+);/g, 'static const long long $1 = $2LL;')}`;
+  // leaky_t/leaky_raw: the slope of a leaky activation, a 2-bit stand-in otherwise (fpgac::finish names them).
+  const leakyType = act.kind === 'leaky' ? formatToCpp(act.alpha.format) : 'ap_int<2>';
+  const leakyRaw = act.kind === 'leaky' ? act.alpha.raw : 0;
+  return `  static const int act = ${code};\n${constLines({ clip_lo: lo, clip_hi: hi }).replace(/static const int (clip_\w+) = (-?\d+);/g, 'static const long long $1 = $2LL;')}` +
+    `\n  typedef ${leakyType} leaky_t;\n  static const long long leaky_raw = ${leakyRaw}LL;`;
 }
 
 /**

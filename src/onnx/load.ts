@@ -4,7 +4,8 @@
  * dimension is the batch axis: the design processes one sample at a time). Interpreting ops is not done here, but
  * the structure is checked — every value has one producer, every graph output has one, every node an op type —
  * and so are the resource limits (src/limits.ts) on nodes, Loop nesting, tensor sizes and constant bytes, before
- * the tensors are decoded; all problems are reported together.
+ * the tensors are decoded; all problems are reported together. The ai.onnx opset (1 to 25, a newer one with a
+ * warning: src/onnx/opset.ts) is the graph's, by which every op is read.
  */
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import type { AttrValue, DType, Graph, Node, Tensor, ValueInfo } from '../ir/gra
 import { DiagnosticBag, DiagnosticError, fail, type Diagnostic } from '../diagnostics.js';
 import { ConstantBudget, checkElements, count, limitError, resolveLimits, type Limits } from '../limits.js';
 import { decodeTensor, dtypeFromOnnx, externalLocation, toNum, type TensorProtoLike } from './tensor.js';
+import { checkOpset } from './opset.js';
 
 const { onnx } = onnxProto;
 
@@ -24,6 +26,8 @@ export interface LoadedModel {
   readonly opsets: ReadonlyMap<string, number>;
   /** Batch dimension as declared by the first graph input ('N', 'batch', a number, or undefined). */
   readonly declaredBatch?: string | number;
+  /** What the build should tell the user without stopping (an opset newer than fpgac knows). */
+  readonly warnings: readonly Diagnostic[];
 }
 
 export interface LoadOptions {
@@ -64,12 +68,13 @@ export function decodeModel(bytes: Uint8Array, baseDir: string, label = 'model',
   const opsets = new Map<string, number>();
   for (const o of m.opsetImport ?? []) opsets.set(o.domain ?? '', toNum(o.version));
   if (opsets.size === 0) opsets.set('', 1);
-  const opset = opsets.get('') ?? opsets.get('ai.onnx') ?? 1;
+  const { opset, errors, warnings } = checkOpset(opsets);
   checkStructureLimits(m.graph, limits);
   const ctx: LoadContext = { baseDir, opset, limits, budget: new ConstantBudget(limits), bag: new DiagnosticBag() };
+  errors.forEach((d) => ctx.bag.add(d));
   const { graph, declaredBatch } = decodeGraph(m.graph, ctx, true);
   ctx.bag.throwIfAny();
-  return { graph, irVersion: toNum(m.irVersion), producer: `${m.producerName ?? ''} ${m.producerVersion ?? ''}`.trim(), opsets, declaredBatch };
+  return { graph, irVersion: toNum(m.irVersion), producer: `${m.producerName ?? ''} ${m.producerVersion ?? ''}`.trim(), opsets, declaredBatch, warnings };
 }
 
 /**
@@ -157,8 +162,9 @@ function decodeGraph(g: ProtoGraph, ctx: LoadContext, isMain: boolean): { graph:
     let ok = true;
     const shape = d.dims.map((x, i) => {
       // Batch axis: a symbolic, unknown or oversized first dimension means one sample per run. A small concrete
-      // first dimension is data (ONNX node tests, fixed-size models) and is kept.
-      if (isMain && i === 0 && (typeof x !== 'number' || x > MAX_CONCRETE_BATCH)) return 1;
+      // first dimension is data (ONNX node tests, fixed-size models) and is kept; so is the only dimension of a
+      // rank-1 input (a signal of 10000 values), where there is no batch axis to guess.
+      if (isMain && i === 0 && (typeof x !== 'number' || (x > MAX_CONCRETE_BATCH && d.dims.length >= 2))) return 1;
       if (typeof x === 'number') return x;
       if (isMain) {
         bag.add({ code: 'FPGAC004', message: `graph input '${name}' has an unknown dimension ${i} ('${x ?? '?'}'); only the batch axis may be symbolic` });

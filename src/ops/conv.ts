@@ -2,18 +2,18 @@
  * @fileoverview Conv (1-D and 2-D, any group, strides, pads, auto_pad, dilations), with an optional fused
  * activation that the fusion pass attaches (params.act). Lowers to a `conv2d` layer.
  */
+import { CHANNELS_LAST_DOMAINS, channelsLastUpgrade } from './channels-last.js';
 import { sourcesOf } from '../ir/graph.js';
 import type { Node, Tensor } from '../ir/graph.js';
 import { numel, tensor } from '../ir/graph.js';
-import type { Activation } from '../ir/design.js';
 import { attrInt, attrInts } from '../onnx/attrs.js';
 import { DiagnosticError } from '../diagnostics.js';
-import { fixed, fromDouble, type FixedFormat } from '../../sim/fixed.js';
+import { fixed, type FixedFormat } from '../../sim/fixed.js';
 import type { LowerContext } from '../quant/context.js';
-import type { InputInfo, OpDef } from './types.js';
+import { earlierParams, type InputInfo, type OpDef } from './types.js';
 import { as4d, checkOneSample, outShape, resolveWindow, type Window2d } from './window.js';
 import { macFormats } from '../quant/acc.js';
-import { applyFloatAct, type FloatAct } from './activation.js';
+import { applyFloatAct, lowerAct, type FloatAct } from './act.js';
 
 export interface ConvParams {
   readonly win: Window2d;
@@ -82,16 +82,20 @@ export function evaluateConv(_n: Node, p: ConvParams, ins: readonly (Tensor | un
   return [tensor(outShape(p.inRank, n, oc, p.win), out, x.dtype)];
 }
 
-export const ConvOp: OpDef<ConvParams> = {
+export const ConvOp: OpDef<ConvParams, 'Conv'> = {
   op: 'Conv',
   family: 'conv',
   arity: { inputs: [2, 3], outputs: [1, 1] },
-  parse: (node, ins) => parseConv(node, ins, node.params as ConvParams | undefined),
+  parse: (node, ins) => parseConv(node, ins, earlierParams(node, ConvOp)),
   infer: inferConv,
   evaluate: evaluateConv,
   // One multiply-add per output element and weight of its output channel.
   foldCost: (_p, ins, outs) => numel(outs[0].shape) * (numel(ins[1]!.shape) / Math.max(1, ins[1]!.shape[0])),
   constantInputs: [1, 2],
+  // QONNX's channels-last Conv: the standard Conv between Transposes (src/ops/channels-last.ts).
+  domains: CHANNELS_LAST_DOMAINS,
+  upgrade: channelsLastUpgrade([0, 1]),
+  unsupported: [{ variant: 'channels-last (QONNX) Conv of a 3-D image ([N, D, H, W, C])', reason: 'QONNX defines channels-last Conv for 1-D and 2-D data only', diagnostic: /channels-last Conv takes a 3-D or 4-D input/ }],
   lower(node, p, ctx) {
     checkOneSample(node, ctx.shape(node.inputs[0]));
     const { x, out, base, weight, bias, acc, shift } = lowerMacNode(node, ctx, (xs, wT) => [wT.shape[0], as4d(xs)[1] / p.group, p.win.kh, p.win.kw]);
@@ -156,14 +160,4 @@ export function channelShifts(w: ArrayLike<number>, outputs: number, per: number
   if (!(top > 0)) return undefined;
   const k = maxes.map((m) => (m > 0 ? Math.min(16, Math.floor(Math.log2(top / m))) : 0));
   return k.some((v) => v > 0) ? k : undefined;
-}
-
-/** The design activation for a fused float activation, with clip bounds rounded into the output format. */
-export function lowerAct(act: FloatAct, f: import('../../sim/fixed.js').FixedFormat): Activation {
-  if (act.kind === 'none') return { kind: 'none' };
-  if (act.kind === 'relu') return { kind: 'relu' };
-  // Round the bounds with the output's quantization but always saturate: a bound outside the range means
-  // "no bound on that side", never a wrapped value.
-  const sat = { ...f, o: 'AP_SAT' as const };
-  return { kind: 'clip', lo: fromDouble(Math.max(act.min, -1e300), sat), hi: fromDouble(Math.min(act.max, 1e300), sat) };
 }

@@ -8,9 +8,9 @@ import type { Node, Tensor } from '../ir/graph.js';
 import { numel, tensor } from '../ir/graph.js';
 import { attrFloat, attrInt } from '../onnx/attrs.js';
 import { DiagnosticError } from '../diagnostics.js';
-import type { InputInfo, OpDef } from './types.js';
-import { lowerAct, lowerMacNode } from './conv.js';
-import { applyFloatAct, type FloatAct } from './activation.js';
+import { earlierParams, type InputInfo, type OpDef } from './types.js';
+import { lowerMacNode } from './conv.js';
+import { applyFloatAct, lowerAct, type FloatAct } from './act.js';
 import { broadcastMap, broadcastShape } from './broadcast.js';
 import { productSumFormat } from '../quant/acc.js';
 
@@ -86,7 +86,7 @@ function lowerMatMul(node: Node, ctx: Parameters<NonNullable<OpDef['lower']>>[2]
   });
 }
 
-export const MatMulOp: OpDef<Record<string, never>> = {
+export const MatMulOp: OpDef<Record<string, never>, 'MatMul'> = {
   op: 'MatMul',
   family: 'dense',
   arity: { inputs: [2, 2], outputs: [1, 1] },
@@ -124,26 +124,35 @@ export function evaluateGemm(node: Node, p: GemmParams, ins: readonly (Tensor | 
   return tensor(y.shape, broadcastMap({ shape: y.shape, data: scaled }, c, y.shape, (u, v) => u + p.beta * v), y.dtype);
 }
 
-export const GemmOp: OpDef<GemmParams> = {
+/** Y's rows M, columns N and the shared K, K2 of A and B (2-D) after their transposes. */
+function gemmDims(p: GemmParams, a: readonly number[], b: readonly number[]) {
+  return { m: p.transA ? a[1] : a[0], k: p.transA ? a[0] : a[1], k2: p.transB ? b[1] : b[0], n: p.transB ? b[0] : b[1] };
+}
+
+export const GemmOp: OpDef<GemmParams, 'Gemm'> = {
   op: 'Gemm',
   family: 'dense',
   arity: { inputs: [2, 3], outputs: [1, 1] },
-  parse(node, ins) {
-    const [a, b] = ins;
+  parse(node, ins, opset) {
+    const [a, b, c] = ins;
     if (!a || !b) bad(node, 'needs inputs A and B');
     if (a.shape.length !== 2 || b.shape.length !== 2) bad(node, 'A and B must be 2-D');
-    return { alpha: attrFloat(node, 'alpha', 1), beta: attrFloat(node, 'beta', 1), transA: attrInt(node, 'transA', 0) === 1, transB: attrInt(node, 'transB', 0) === 1 };
+    const p = { alpha: attrFloat(node, 'alpha', 1), beta: attrFloat(node, 'beta', 1), transA: attrInt(node, 'transA', 0) === 1, transB: attrInt(node, 'transB', 0) === 1 };
+    // Before opset 7, C broadcasts (as NumPy does, from the trailing dims) only with `broadcast` 1; without it C
+    // must be [M, N]. From 7 it always broadcasts, so the attribute has no other reading and is ignored.
+    if (opset < 7 && c && attrInt(node, 'broadcast', 0) !== 1) {
+      const { m, n } = gemmDims(p, a.shape, b.shape);
+      if (c.shape.length !== 2 || c.shape[0] !== m || c.shape[1] !== n) bad(node, `C of shape [${c.shape}] must be [${m}, ${n}]: before opset 7 C is broadcast only with attribute broadcast = 1`, 'FPGAC004');
+    }
+    return p;
   },
   infer(node, p, ins) {
-    const a = ins[0]!.shape;
-    const b = ins[1]!.shape;
-    const m = p.transA ? a[1] : a[0];
-    const k = p.transA ? a[0] : a[1];
-    const k2 = p.transB ? b[1] : b[0];
-    const n = p.transB ? b[0] : b[1];
+    const { m, k, k2, n } = gemmDims(p, ins[0]!.shape, ins[1]!.shape);
     if (k !== k2) bad(node, `inner dimensions ${k} and ${k2} differ`, 'FPGAC004');
     const c = ins[2];
-    if (c && !broadcastShape(c.shape, [m, n])) bad(node, `C of shape [${c.shape}] does not broadcast to [${m}, ${n}]`, 'FPGAC004');
+    // C broadcasts one way: onto Y's [M, N], never widening it.
+    const cb = c && broadcastShape(c.shape, [m, n]);
+    if (c && (!cb || cb.length !== 2 || cb[0] !== m || cb[1] !== n)) bad(node, `C of shape [${c.shape}] does not broadcast to [${m}, ${n}]`, 'FPGAC004');
     return [{ shape: [m, n], dtype: ins[0]!.dtype }];
   },
   evaluate: (node, p, ins) => [evaluateGemm(node, p, ins)],
@@ -162,12 +171,12 @@ export interface DenseParams {
 }
 
 /** Canonical dense: inputs [x (..., nIn), W [nOut, nIn] constant, b [nOut] constant or ''] */
-export const DenseOp: OpDef<DenseParams> = {
+export const DenseOp: OpDef<DenseParams, 'Dense'> = {
   op: 'Dense',
   family: 'dense',
   arity: { inputs: [2, 3], outputs: [1, 1] },
   domains: ['fpgac'],
-  parse: (node) => ({ act: (node.params as DenseParams | undefined)?.act ?? { kind: 'none' } }),
+  parse: (node) => ({ act: earlierParams(node, DenseOp)?.act ?? { kind: 'none' } }),
   infer(node, _p, ins) {
     const x = ins[0]!.shape;
     const w = ins[1]!.shape;

@@ -1,6 +1,7 @@
 /**
  * @fileoverview Add, Sub, Mul (and Div, Pow: constant folding only) with multidirectional broadcasting, between two
- * tensors or a tensor and a constant. Lowers to an `eltwise` layer whose exact result is cast once.
+ * tensors or a tensor and a constant. Lowers to an `eltwise` layer whose exact result is cast once. Before opset 7
+ * these ops broadcast B onto A only, along `axis` (ops/opset.ts turns that into NumPy broadcasting).
  */
 import { sourcesOf } from '../ir/graph.js';
 import type { DType, Node, Tensor } from '../ir/graph.js';
@@ -8,12 +9,11 @@ import { numel, tensor } from '../ir/graph.js';
 import { DiagnosticError } from '../diagnostics.js';
 import { ELT_RANK, type Activation, type ConstData, type DTensor, type Operand } from '../ir/design.js';
 import type { LowerContext } from '../quant/context.js';
-import type { InputInfo, OpDef } from './types.js';
+import { earlierParams, type InputInfo, type OpDef } from './types.js';
 import { broadcastMap, broadcastShape, broadcastStrides, padShape } from './broadcast.js';
-import { lowerAct } from './conv.js';
-import type { FloatAct } from './activation.js';
-import { applyFloatAct } from './activation.js';
+import { applyFloatAct, lowerAct, type FloatAct } from './act.js';
 import { paramFormat } from '../quant/context.js';
+import { checkBroadcastForm, upgradeLegacyBroadcast } from './opset.js';
 import { fracBits } from '../../sim/fixed.js';
 
 export interface EltParams {
@@ -26,21 +26,24 @@ function intDiv(a: number, b: number): number {
   return Math.trunc(a / b);
 }
 
-function makeBinary(op: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow', f: Fn, lowered: 'add' | 'sub' | 'mul' | null): OpDef<EltParams> {
-  return {
+function makeBinary<Op extends 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow'>(op: Op, f: Fn, lowered: 'add' | 'sub' | 'mul' | null): OpDef<EltParams, Op> {
+  const def: OpDef<EltParams, Op> = {
     op,
     family: 'elementwise',
     arity: { inputs: [2, 2], outputs: [1, 1] },
-    parse(node, ins) {
+    upgrade: upgradeLegacyBroadcast,
+    parse(node, ins, opset) {
       const [a, b] = ins;
       if (!a || !b) throw new DiagnosticError([{ code: 'FPGAC003', node: node.name, op, message: 'needs two inputs' }]);
-      if (!broadcastShape(a.shape, b.shape)) {
+      const out = broadcastShape(a.shape, b.shape);
+      checkBroadcastForm(node, a.shape, out, opset);
+      if (!out) {
         throw new DiagnosticError([{ code: 'FPGAC004', node: node.name, op, message: `shapes [${a.shape}] and [${b.shape}] do not broadcast` }]);
       }
       if (a.shape.length > ELT_RANK || b.shape.length > ELT_RANK) {
         throw new DiagnosticError([{ code: 'FPGAC003', node: node.name, op, message: `rank above ${ELT_RANK} is not supported` }]);
       }
-      return { act: (node.params as EltParams | undefined)?.act ?? { kind: 'none' } };
+      return { act: earlierParams(node, def)?.act ?? { kind: 'none' } };
     },
     infer: (_n, _p, ins: readonly (InputInfo | undefined)[]) => [{ shape: broadcastShape(ins[0]!.shape, ins[1]!.shape)!, dtype: ins[0]!.dtype }],
     evaluate(_n, p, ins) {
@@ -81,6 +84,7 @@ function makeBinary(op: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow', f: Fn, lowered: '
         }
       : undefined,
   };
+  return def;
 }
 
 /**

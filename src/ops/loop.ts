@@ -7,9 +7,7 @@
 import type { Graph, Node, Tensor, ValueInfo } from '../ir/graph.js';
 import { numel, tensor } from '../ir/graph.js';
 import { DiagnosticError } from '../diagnostics.js';
-import type { InputInfo, OpDef, ParseEnv } from './types.js';
-import { inferAndFold } from '../passes/infer.js';
-import { runFloat } from '../reference.js';
+import { earlierParams, type EvalEnv, type InputInfo, type OpDef, type ParseEnv } from './types.js';
 import { count, limitError } from '../limits.js';
 
 function bad(node: Node, message: string, code: 'FPGAC009' | 'FPGAC003' = 'FPGAC009'): never {
@@ -79,9 +77,9 @@ function bindBody(node: Node, p: LoopParams, scope: ReadonlyMap<string, Tensor>)
     if (!t) bad(node, `the body reads '${name}', a tensor computed at run time outside the loop; only loop-invariant constants (weights) may be read`);
     constants.set(name, t);
   }
-  const body = inferAndFold({ ...p.body, constants, values: new Map(p.body.inputs.map((i) => [i.name, i])) }, {
-    fold: true, limits: p.env.limits, loopDepth: p.env.loopDepth + 1, enclosingTrips: p.env.enclosingTrips * Math.max(1, p.trips),
-  }).graph;
+  const body = p.env.inferSubgraph({ ...p.body, constants, values: new Map(p.body.inputs.map((i) => [i.name, i])) }, {
+    limits: p.env.limits, loopDepth: p.env.loopDepth + 1, enclosingTrips: p.env.enclosingTrips * Math.max(1, p.trips),
+  });
   // The float reference runs the body on its own outputs: each carried value must keep its shape.
   body.outputs.forEach((o, k) => {
     if (!body.values.has(o.name) && !body.constants.has(o.name)) bad(node, `body output '${o.name}' is not computed by the body`);
@@ -92,24 +90,24 @@ function bindBody(node: Node, p: LoopParams, scope: ReadonlyMap<string, Tensor>)
   return { ...p, body };
 }
 
-function runLoop(p: LoopParams, ins: readonly (Tensor | undefined)[]): Tensor[] {
+function runLoop(p: LoopParams, ins: readonly (Tensor | undefined)[], env: EvalEnv): Tensor[] {
   let state = ins.slice(2).map((t) => t!);
   for (let i = 0; i < p.trips; i++) {
-    const outs = runFloat(p.body, [[i], [1], ...state.map((t) => t.data)]).outputs;
+    const outs = env.runSubgraph(p.body, [[i], [1], ...state.map((t) => t.data)]);
     if (outs[0] && outs[0].data[0] === 0) break;
     state = outs.slice(1).map((t, k) => tensor(t.shape, t.data, state[k].dtype));
   }
   return state;
 }
 
-export const LoopOp: OpDef<LoopParams> = {
+export const LoopOp: OpDef<LoopParams, 'Loop'> = {
   op: 'Loop',
   family: 'loop',
   arity: { inputs: [2, Infinity], outputs: [0, Infinity] },
   // Once bound, the body carries its weights: reuse it (the outer graph drops constants only the body reads).
-  parse: (node, ins, _opset, scope, env) => (node.params as LoopParams | undefined) ?? bindBody(node, parseLoop(node, ins, env), scope),
+  parse: (node, ins, _opset, scope, env) => earlierParams(node, LoopOp) ?? bindBody(node, parseLoop(node, ins, env), scope),
   infer: (_n, p, ins) => ins.slice(2).map((i) => ({ shape: i!.shape, dtype: i!.dtype })),
-  evaluate: (_n, p, ins) => runLoop(p, ins),
+  evaluate: (_n, p, ins, env) => runLoop(p, ins, env),
   // Every trip runs the body: at least the elements its nodes write.
   foldCost: (p) => p.trips * Math.max(1, p.body.nodes.reduce((a, n) => a + n.outputs.reduce((b, o) => b + numel(p.body.values.get(o)?.shape ?? [1]), 0), 0)),
 };
@@ -122,20 +120,17 @@ export interface RegionParams {
   readonly origin: string;
 }
 
-export const LoopRegionOp: OpDef<RegionParams> = {
+export const LoopRegionOp: OpDef<RegionParams, 'LoopRegion'> = {
   op: 'LoopRegion',
   family: 'loop',
   domains: ['fpgac'],
   arity: { inputs: [1, 1], outputs: [1, 1] },
-  parse: (node) => {
-    if (!node.params) bad(node, 'LoopRegion is made by fpgac from Loops and unrolled steps; a model cannot use it', 'FPGAC003');
-    return node.params as RegionParams;
-  },
+  parse: (node) => earlierParams(node, LoopRegionOp) ?? bad(node, 'LoopRegion is made by fpgac from Loops and unrolled steps; a model cannot use it', 'FPGAC003'),
   infer: (_n, _p, ins) => [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }],
-  evaluate(_n, p, ins) {
+  evaluate(_n, p, ins, env) {
     let x = ins[0]!;
     for (let i = 0; i < p.trips; i++) {
-      const y = runFloat(p.body, [x.data]).outputs[0];
+      const y = env.runSubgraph(p.body, [x.data])[0];
       x = tensor(x.shape, y.data, x.dtype);
     }
     return [x];

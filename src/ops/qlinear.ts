@@ -99,9 +99,10 @@ function checkQuantParams(node: Node, ins: readonly (InputInfo | undefined)[], s
   for (const i of perChannel) if (ins[i] && numel(i) !== 1 && numel(i) !== channels) bad(node, `input ${i} ('${node.inputs[i]}') must hold one value or one per output channel (${channels}), found shape [${ins[i]!.shape}]`);
 }
 
-export const QLinearConvOp: OpDef<QConvParams> = {
+export const QLinearConvOp: OpDef<QConvParams, 'QLinearConv'> = {
   op: 'QLinearConv',
   family: 'qlinear',
+  since: 10,
   arity: { inputs: [8, 9], outputs: [1, 1] },
   parse(node, ins) {
     if (!ins[0] || !ins[3] || !ins[7]) bad(node, 'needs x, w and the output zero point');
@@ -154,9 +155,10 @@ interface QMatMulParams {
   readonly yRange: [number, number];
 }
 
-export const QLinearMatMulOp: OpDef<QMatMulParams> = {
+export const QLinearMatMulOp: OpDef<QMatMulParams, 'QLinearMatMul'> = {
   op: 'QLinearMatMul',
   family: 'qlinear',
+  since: 10,
   arity: { inputs: [8, 8], outputs: [1, 1] },
   parse(node, ins) {
     if (!ins[0] || !ins[3] || !ins[7]) bad(node, 'needs a, b and the output zero point');

@@ -243,9 +243,10 @@ function checkWidth(node: Node, ctx: LowerContext, bits: number): void {
   if (bits > 52) ctx.fail(node, `${bits}-bit quantized tensors are not supported in hardware (at most 52 bits)`);
 }
 
-export const QuantizeLinearOp: OpDef<QLinearParams> = {
+export const QuantizeLinearOp: OpDef<QLinearParams, 'QuantizeLinear'> = {
   op: 'QuantizeLinear',
   family: 'quantize',
+  since: 10,
   arity: { inputs: [2, 3], outputs: [1, 1] },
   parse: (node, ins) => parseQLinear(node, ins, true),
   infer: (_n, p, ins) => [{ shape: ins[0]!.shape, dtype: p.qtype }],
@@ -272,9 +273,10 @@ export const QuantizeLinearOp: OpDef<QLinearParams> = {
   constantInputs: [1, 2],
 };
 
-export const DequantizeLinearOp: OpDef<QLinearParams> = {
+export const DequantizeLinearOp: OpDef<QLinearParams, 'DequantizeLinear'> = {
   op: 'DequantizeLinear',
   family: 'quantize',
+  since: 10,
   arity: { inputs: [2, 3], outputs: [1, 1] },
   parse: (node, ins) => parseQLinear(node, ins, false),
   infer: (_n, p, ins) => [{ shape: ins[0]!.shape, dtype: p.ftype }],
@@ -411,7 +413,7 @@ function lowerBipolar(node: Node, ctx: LowerContext, s: number): void {
   ctx.add({ kind: 'lut', fn: 'bipolar', name, sources: sourcesOf(node), inputs: [x.name], output: out.name, n: numel(x.shape), idxShift: -x.format.int, offset: 1, table });
 }
 
-function makeQuant(op: 'Quant' | 'IntQuant'): OpDef<QuantParams> {
+function makeQuant<Op extends 'Quant' | 'IntQuant'>(op: Op): OpDef<QuantParams, Op> {
   return {
     op,
     family: 'quantize',
@@ -454,7 +456,7 @@ function makeQuant(op: 'Quant' | 'IntQuant'): OpDef<QuantParams> {
 export const QuantOp = makeQuant('Quant');
 export const IntQuantOp = makeQuant('IntQuant');
 
-export const BipolarQuantOp: OpDef<Record<string, never>> = {
+export const BipolarQuantOp: OpDef<Record<string, never>, 'BipolarQuant'> = {
   op: 'BipolarQuant',
   family: 'quantize',
   domains: QONNX_DOMAINS,

@@ -1,8 +1,10 @@
 /**
  * @fileoverview Data-movement and shape ops. Flatten, Reshape, Squeeze, Unsqueeze, Identity and Dropout keep the
  * C-order data as is (a `unary` copy, or nothing once passes remove them); Transpose lowers to a `transpose`
- * layer. Shape, Gather, Concat, Cast, Slice, Constant and ConstantOfShape exist for constant folding of the
- * shape arithmetic exporters write; left over with a non-constant input they are reported as unsupported.
+ * layer. Concat and Slice also build into hardware with run-time data (lowered by ops/movement.ts to `concat` and
+ * `gather` layers). Shape, Gather, Cast, Constant and ConstantOfShape exist for constant folding of the
+ * shape arithmetic exporters write; left over with a non-constant input they are reported as unsupported. How each
+ * opset spells their arguments (attributes that became inputs) is read by ops/forms.ts.
  */
 import { sourcesOf } from '../ir/graph.js';
 import type { DType, Node, Tensor } from '../ir/graph.js';
@@ -13,6 +15,9 @@ import { ELT_RANK } from '../ir/design.js';
 import type { Arity, InputInfo, OpDef } from './types.js';
 import { padShape } from './broadcast.js';
 import { dtypeFromOnnx, onnxDtypeName } from '../onnx/tensor.js';
+import { refuseAttrs } from './opset.js';
+import { axesForm, castTarget, checkDropoutForm, concatAxis, reshapeForm, sliceForm, type SliceForm } from './forms.js';
+import { lowerConcat, lowerSlice } from './movement.js';
 
 function bad(node: Node, message: string, code: 'FPGAC003' | 'FPGAC004' = 'FPGAC003'): never {
   throw new DiagnosticError([{ code, node: node.name, op: node.op, message }]);
@@ -25,7 +30,7 @@ function lowerCopy(node: Node, _p: unknown, ctx: Parameters<NonNullable<OpDef['l
 }
 
 /** An op whose output is its first input's data with a new shape. */
-function reshapeLike<P>(op: string, parse: OpDef<P>['parse'], shapeOf: (node: Node, p: P, ins: readonly (InputInfo | undefined)[]) => number[], constantInputs?: number[], arity: Arity = ONE_TO_ONE): OpDef<P> {
+function reshapeLike<P, Op extends string>(op: Op, parse: OpDef<P>['parse'], shapeOf: (node: Node, p: P, ins: readonly (InputInfo | undefined)[]) => number[], constantInputs?: number[], arity: Arity = ONE_TO_ONE): OpDef<P, Op> {
   return {
     op,
     family: 'shape',
@@ -61,8 +66,8 @@ function normAxes(node: Node, axes: readonly number[], rank: number): number[] {
 }
 
 export const IdentityOp = reshapeLike('Identity', noParams, (_n, _p, ins) => [...ins[0]!.shape]);
-export const DropoutOp = reshapeLike('Dropout', (node) => {
-  if (node.outputs.length > 1 && node.outputs[1]) bad(node, 'the mask output of Dropout is not supported');
+export const DropoutOp = reshapeLike('Dropout', (node, ins, opset) => {
+  checkDropoutForm(node, ins, opset);
   return {};
 }, (_n, _p, ins) => [...ins[0]!.shape], undefined, { inputs: [1, 3], outputs: [1, 2] });
 
@@ -74,12 +79,9 @@ export const FlattenOp = reshapeLike('Flatten', noParams, (node, _p, ins) => {
   return [numel(s.slice(0, axis)), numel(s.slice(axis))];
 });
 
-export const ReshapeOp = reshapeLike('Reshape', noParams, (node, _p, ins) => {
+export const ReshapeOp = reshapeLike('Reshape', reshapeForm, (node, p, ins) => {
   const x = ins[0]!;
-  const target = ins[1]?.value ?? (node.attrs.shape ? { data: Float64Array.from(attrInts(node, 'shape')!) } : undefined);
-  if (!target) bad(node, 'the target shape must be constant');
-  const allowZero = attrInt(node, 'allowzero', 0) === 1;
-  const raw = intsOf(node, 'the target shape', target.data);
+  const { target: raw, allowZero } = p;
   if (raw.some((d) => d < -1) || raw.filter((d) => d === -1).length > 1) bad(node, `cannot reshape [${x.shape}] to [${raw}]: only one -1 and no other negative dimension are allowed`, 'FPGAC004');
   const dims = raw.map((d, i) => (d === 0 && !allowZero ? x.shape[i] ?? NaN : d));
   const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
@@ -89,27 +91,25 @@ export const ReshapeOp = reshapeLike('Reshape', noParams, (node, _p, ins) => {
   return res;
 }, [1], { inputs: [1, 2], outputs: [1, 1] });
 
-function axesOf(node: Node, ins: readonly (InputInfo | undefined)[]): number[] | undefined {
-  if (node.inputs[1]) {
-    const v = ins[1]?.value;
-    if (!v) bad(node, 'axes must be constant');
-    return intsOf(node, 'axes', v.data);
-  }
-  return attrInts(node, 'axes');
+/** The axes of Squeeze/Unsqueeze, from the attribute or the input as the opset spells them (forms.ts). */
+interface AxesParams {
+  readonly axes?: readonly number[];
 }
 
-export const SqueezeOp = reshapeLike('Squeeze', noParams, (node, _p, ins) => {
+const parseAxes = (node: Node, ins: readonly (InputInfo | undefined)[], opset: number): AxesParams => ({ axes: axesForm(node, ins, opset) });
+
+export const SqueezeOp = reshapeLike('Squeeze', parseAxes, (node, p, ins) => {
   const s = ins[0]!.shape;
-  const given = axesOf(node, ins);
+  const given = p.axes;
   const axes = given && normAxes(node, given, s.length);
   const notOne = axes?.find((a) => s[a] !== 1);
   if (notOne !== undefined) bad(node, `axis ${notOne} has size ${s[notOne]}; only axes of size 1 can be squeezed`, 'FPGAC004');
   return s.filter((d, i) => (axes ? !axes.includes(i) : d !== 1));
 }, [1], { inputs: [1, 2], outputs: [1, 1] });
 
-export const UnsqueezeOp = reshapeLike('Unsqueeze', noParams, (node, _p, ins) => {
+export const UnsqueezeOp = reshapeLike('Unsqueeze', parseAxes, (node, p, ins) => {
   const s = ins[0]!.shape;
-  const axes = axesOf(node, ins);
+  const axes = p.axes;
   if (!axes) bad(node, 'axes are required');
   const r = s.length + axes.length;
   const norm = normAxes(node, axes, r);
@@ -140,7 +140,7 @@ export function transposeData(t: Tensor, perm: readonly number[]): Tensor {
   return tensor(shape, out, t.dtype);
 }
 
-export const TransposeOp: OpDef<TransposeParams> = {
+export const TransposeOp: OpDef<TransposeParams, 'Transpose'> = {
   op: 'Transpose',
   family: 'layout',
   arity: ONE_TO_ONE,
@@ -166,11 +166,14 @@ export const TransposeOp: OpDef<TransposeParams> = {
 
 // ---- constant-folding-only ops --------------------------------------------------------------------------
 
-export const ShapeOp: OpDef<Record<string, never>> = {
+export const ShapeOp: OpDef<Record<string, never>, 'Shape'> = {
   op: 'Shape',
   family: 'shape',
   arity: ONE_TO_ONE,
-  parse: noParams,
+  parse: (node, _ins, opset) => {
+    if (opset < 15) refuseAttrs(node, ['start', 'end'], `Shape takes start and end from opset 15 (the model imports ${opset}); before, it is the whole shape`);
+    return {};
+  },
   infer: (node, _p, ins) => {
     const r = ins[0]!.shape.length;
     const { start, end } = shapeRange(node, r);
@@ -188,7 +191,7 @@ function shapeRange(node: Node, r: number): { start: number; end: number } {
   return { start: clamp(attrInt(node, 'start', 0)), end: clamp(attrInt(node, 'end', r)) };
 }
 
-export const ConstantOp: OpDef<Record<string, never>> = {
+export const ConstantOp: OpDef<Record<string, never>, 'Constant'> = {
   op: 'Constant',
   family: 'shape',
   arity: { inputs: [0, 0], outputs: [1, 1] },
@@ -229,10 +232,11 @@ function fillValue(node: Node): { value: number; dtype: DType } {
   return { value: v.data[0], dtype: v.dtype };
 }
 
-export const ConstantOfShapeOp: OpDef<Record<string, never>> = {
+export const ConstantOfShapeOp: OpDef<Record<string, never>, 'ConstantOfShape'> = {
   op: 'ConstantOfShape',
   family: 'shape',
   arity: ONE_TO_ONE,
+  since: 9,
   parse: (node) => {
     fillValue(node);
     return {};
@@ -245,7 +249,7 @@ export const ConstantOfShapeOp: OpDef<Record<string, never>> = {
   },
 };
 
-export const GatherOp: OpDef<Record<string, never>> = {
+export const GatherOp: OpDef<Record<string, never>, 'Gather'> = {
   op: 'Gather',
   family: 'shape',
   arity: { inputs: [2, 2], outputs: [1, 1] },
@@ -274,20 +278,24 @@ export const GatherOp: OpDef<Record<string, never>> = {
   },
 };
 
-function normAxis(node: Node, r: number, name = 'axis', dflt = 0): number {
-  const a = attrInt(node, name, dflt);
+/** Axis `a` (negative counts from the back) in [0, r), or FPGAC003 naming `name`. */
+function inRange(node: Node, a: number, r: number, name: string): number {
   const axis = a < 0 ? a + r : a;
   if (axis < 0 || axis >= Math.max(r, 1)) bad(node, `${name} ${a} out of range for rank ${r}`);
   return axis;
 }
 
+function normAxis(node: Node, r: number, name = 'axis', dflt = 0): number {
+  return inRange(node, attrInt(node, name, dflt), r, name);
+}
+
 /** Concat's output shape: every input present, of one rank, equal but along the axis. */
-function concatShape(node: Node, ins: readonly ({ shape: readonly number[] } | undefined)[]): { axis: number; shape: number[] } {
+function concatShape(node: Node, p: ConcatParams, ins: readonly ({ shape: readonly number[] } | undefined)[]): { axis: number; shape: number[] } {
   const missing = node.inputs.findIndex((n, k) => !n || !ins[k]);
   if (missing >= 0) bad(node, `input ${missing} is missing`);
   const first = ins[0]!.shape;
   if (first.length === 0) bad(node, 'inputs must have rank 1 or more', 'FPGAC004');
-  const axis = normAxis(node, first.length);
+  const axis = inRange(node, p.axis, first.length, 'axis');
   for (const t of ins) {
     const s = t!.shape;
     if (s.length !== first.length || s.some((d, i) => i !== axis && d !== first[i])) bad(node, `input shapes [${first}] and [${s}] differ outside axis ${axis}`, 'FPGAC004');
@@ -296,15 +304,21 @@ function concatShape(node: Node, ins: readonly ({ shape: readonly number[] } | u
   return { axis, shape: first.map((d, i) => (i === axis ? total : d)) };
 }
 
-export const ConcatOp: OpDef<Record<string, never>> = {
+/** The axis as the node gives it (or its opset's default), resolved against the inputs' rank when they are known. */
+export interface ConcatParams {
+  readonly axis: number;
+}
+
+export const ConcatOp: OpDef<ConcatParams, 'Concat'> = {
   op: 'Concat',
   family: 'shape',
   arity: { inputs: [1, Infinity], outputs: [1, 1] },
-  parse: noParams,
-  infer: (node, _p, ins) => [{ shape: concatShape(node, ins).shape, dtype: ins[0]!.dtype }],
-  evaluate: (node, _p, ins) => {
+  parse: (node, _ins, opset) => ({ axis: concatAxis(node, opset) }),
+  infer: (node, p, ins) => [{ shape: concatShape(node, p, ins).shape, dtype: ins[0]!.dtype }],
+  lower: (node, p, ctx) => lowerConcat(node, p.axis, ctx),
+  evaluate: (node, p, ins) => {
     const ts = ins as Tensor[];
-    const { axis, shape } = concatShape(node, ts);
+    const { axis, shape } = concatShape(node, p, ts);
     const outer = numel(ts[0].shape.slice(0, axis));
     const parts = ts.map((t) => numel(t.shape.slice(axis)));
     const out = new Float64Array(numel(shape));
@@ -319,16 +333,28 @@ export const ConcatOp: OpDef<Record<string, never>> = {
   },
 };
 
-export const CastOp: OpDef<{ to: DType }> = {
+/**
+ * Casts that keep every value of their input (an integer input type to a float, float32 to float64, a type to
+ * itself): at run time a copy in the input's format (the integer graph inputs' exporter pattern, uint8 → float).
+ */
+const EXACT_CASTS: Readonly<Record<string, readonly DType[]>> = {
+  float32: ['int8', 'uint8', 'int16', 'uint16', 'float32'], float64: ['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'float32', 'float64'],
+  int16: ['int8', 'uint8', 'int16'], int32: ['int8', 'uint8', 'int16', 'uint16', 'int32'], uint16: ['uint8', 'uint16'],
+};
+
+export const CastOp: OpDef<{ to: DType; exact?: boolean }, 'Cast'> = {
   op: 'Cast',
   family: 'shape',
   arity: ONE_TO_ONE,
-  parse: (node) => {
-    const code = attrInt(node, 'to', 1);
+  parse: (node, ins, opset) => {
+    const code = castTarget(node, opset);
     const to = dtypeFromOnnx(code);
     if (to === 'other' || to === 'string') throw new DiagnosticError([{ code: 'FPGAC007', node: node.name, op: node.op, message: `a cast to ${onnxDtypeName(code)} is not supported` }]);
-    return { to };
+    const from = ins[0]?.dtype;
+    return from && (from === to || EXACT_CASTS[to]?.includes(from)) ? { to, exact: true } : { to };
   },
+  lower: (node, p, ctx) => (p.exact ? lowerCopy(node, p, ctx) : ctx.fail(node, `a cast to ${p.to} of a value computed at run time changes values; only casts that keep every value (an integer input to float) are built`)),
+  unsupported: [{ variant: 'a run-time cast that changes values (float to integer, a narrowing integer cast)', reason: 'the design holds fixed-point values; only value-preserving casts (e.g. uint8 image to float) are built', diagnostic: /only casts that keep every value/ }],
   infer: (_n, p, ins) => [{ shape: ins[0]!.shape, dtype: p.to }],
   evaluate: (_n, p, ins) => {
     const x = ins[0]!;
@@ -338,15 +364,17 @@ export const CastOp: OpDef<{ to: DType }> = {
   },
 };
 
-export const SliceOp: OpDef<Record<string, never>> = {
+export const SliceOp: OpDef<SliceForm, 'Slice'> = {
   op: 'Slice',
   family: 'shape',
   arity: { inputs: [1, 5], outputs: [1, 1] },
-  parse: noParams,
-  infer: (node, _p, ins) => [{ shape: sliceSpec(node, ins).shape, dtype: ins[0]!.dtype }],
-  evaluate: (node, _p, ins) => {
+  constantInputs: [1, 2, 3, 4],
+  parse: (node, ins, opset) => sliceForm(node, ins, opset),
+  infer: (node, p, ins) => [{ shape: sliceSpec(node, p, ins[0]!.shape).shape, dtype: ins[0]!.dtype }],
+  lower: (node, p, ctx) => lowerSlice(node, sliceSpec(node, p, ctx.shape(node.inputs[0])), ctx),
+  evaluate: (node, p, ins) => {
     const x = ins[0]!;
-    const spec = sliceSpec(node, ins.map((t, i) => (t ? { name: node.inputs[i], shape: t.shape, dtype: t.dtype, value: t } : undefined)));
+    const spec = sliceSpec(node, p, x.shape);
     const inStr = stridesOf(x.shape);
     const out = new Float64Array(numel(spec.shape));
     const idx = new Array<number>(spec.shape.length).fill(0);
@@ -363,20 +391,11 @@ export const SliceOp: OpDef<Record<string, never>> = {
   },
 };
 
-function sliceSpec(node: Node, ins: readonly (InputInfo | undefined)[]): { start: number[]; step: number[]; shape: number[] } {
-  const s = ins[0]!.shape;
-  const val = (i: number, attr: string): number[] | undefined => {
-    if (node.inputs[i]) {
-      const v = ins[i]?.value;
-      if (!v) bad(node, 'starts, ends, axes and steps must be constant');
-      return intsOf(node, 'starts, ends, axes and steps', v.data);
-    }
-    return attr ? attrInts(node, attr) : undefined;
-  };
-  const starts = val(1, 'starts') ?? [];
-  const ends = val(2, 'ends') ?? [];
-  const axes = normAxes(node, val(3, 'axes') ?? starts.map((_, i) => i), s.length);
-  const steps = val(4, '') ?? starts.map(() => 1);
+/** Where a slice of a tensor of shape `s` starts, its steps and its shape, per axis. */
+function sliceSpec(node: Node, p: SliceForm, s: readonly number[]): { start: number[]; step: number[]; shape: number[] } {
+  const { starts, ends } = p;
+  const axes = normAxes(node, p.axes ?? starts.map((_, i) => i), s.length);
+  const steps = p.steps ?? starts.map(() => 1);
   if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) {
     bad(node, `starts (${starts.length}), ends (${ends.length}), axes (${axes.length}) and steps (${steps.length}) must have one value per sliced axis`);
   }

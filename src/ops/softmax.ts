@@ -43,7 +43,7 @@ function evaluateSoftmax(p: SoftmaxParams, x: Tensor): Tensor {
   return tensor(x.shape, out, x.dtype);
 }
 
-export const SoftmaxOp: OpDef<SoftmaxParams> = {
+export const SoftmaxOp: OpDef<SoftmaxParams, 'Softmax'> = {
   op: 'Softmax',
   family: 'nonlinear',
   arity: { inputs: [1, 1], outputs: [1, 1] },

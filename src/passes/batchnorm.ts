@@ -7,7 +7,8 @@
  */
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 import { consumers, producers, tensor } from '../ir/graph.js';
-import { batchNormAffine, type BatchNormParams } from '../ops/batchnorm.js';
+import { batchNormAffine } from '../ops/batchnorm.js';
+import { isOp } from '../ops/registry.js';
 import { freshName, mergedSources, NodeEdits, type PassResult } from './util.js';
 
 export function foldBatchNorm(g: Graph): PassResult {
@@ -20,14 +21,14 @@ export function foldBatchNorm(g: Graph): PassResult {
   let folded = 0;
   const kept: string[] = [];
   for (const bn of g.nodes) {
-    if (bn.op !== 'BatchNormalization') continue;
+    if (!isOp(bn, 'BatchNormalization')) continue;
     const [g_, b_, m_, v_] = bn.inputs.slice(1).map((n) => constants.get(n));
     if (!g_ || !b_ || !m_ || !v_) { kept.push(`'${bn.name}': non-constant statistics`); continue; }
-    const { scale, shift } = batchNormAffine(bn.params as BatchNormParams, g_, b_, m_, v_);
+    const { scale, shift } = batchNormAffine(bn.params, g_, b_, m_, v_);
     const src = prod.get(bn.inputs[0]);
     const current = src && edits.current(src);
-    const foldable = current && (current.op === 'Conv' || current.op === 'Dense') && (cons.get(bn.inputs[0])?.length ?? 0) === 1
-      && !g.outputs.some((o) => o.name === bn.inputs[0]) && constants.has(current.inputs[1]) && (current.params as { act?: { kind: string } }).act?.kind === 'none';
+    const foldable = current && isOp(current, 'Conv', 'Dense') && (cons.get(bn.inputs[0])?.length ?? 0) === 1
+      && !g.outputs.some((o) => o.name === bn.inputs[0]) && constants.has(current.inputs[1]) && current.params.act.kind === 'none';
     if (foldable && current) {
       const w = constants.get(current.inputs[1])!;
       const per = w.data.length / w.shape[0];

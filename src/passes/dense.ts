@@ -8,7 +8,7 @@
  */
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 import { consumers, numel, tensor } from '../ir/graph.js';
-import type { GemmParams } from '../ops/dense.js';
+import { isOp, paramsOf } from '../ops/registry.js';
 import { freshName, mergedSources, NodeEdits, soleConsumer, type PassResult } from './util.js';
 
 function transposed(t: Tensor): Float64Array {
@@ -39,8 +39,8 @@ export function toDense(g: Graph): PassResult {
   const taken = new Set<string>();
   let converted = 0;
   const nodes: Node[] = g.nodes.flatMap((n): Node[] => {
-    if (n.op === 'Gemm') {
-      const p = n.params as GemmParams;
+    if (isOp(n, 'Gemm')) {
+      const p = n.params;
       const b = constants.get(n.inputs[1]);
       const c = n.inputs[2] ? constants.get(n.inputs[2]) : undefined;
       if (!b || (n.inputs[2] && !c)) return [n];
@@ -100,7 +100,7 @@ export function foldBias(g: Graph): PassResult {
   const cons = consumers(g);
   for (const n of g.nodes) {
     if (n.op !== 'Dense' && n.op !== 'Conv') continue;
-    if ((n.params as { act?: { kind: string } }).act?.kind !== 'none') continue;
+    if (paramsOf(n, 'Dense', 'Conv').act.kind !== 'none') continue;
     const add = soleConsumer(g, n.outputs[0], cons);
     if (!add || add.op !== 'Add' || edits.removed(add)) continue;
     const other = add.inputs[0] === n.outputs[0] ? add.inputs[1] : add.inputs[0];

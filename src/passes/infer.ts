@@ -1,8 +1,11 @@
 /**
  * @fileoverview Import, shape inference and constant folding in one walk over the nodes in topological order.
- * Every node is checked against the op registry and its arity, and parsed (typed params); a node whose inputs are
- * all constant is evaluated with its float reference and replaced by its outputs as constants — this is what
- * removes the Shape → Gather → Unsqueeze → Concat → Reshape chains exporters write. Output shapes are inferred and
+ * Every node is checked against the op registry, the opset that introduced its op and its arity; a node in an older
+ * opset's form that params cannot express is first rewritten by its op's `upgrade` (legacy broadcasting along an
+ * axis, per-activation BatchNormalization) and the result imported in its place. Then it is parsed (typed params) in
+ * the form its opset defines; a node whose inputs are all constant is evaluated with its float reference and
+ * replaced by its outputs as constants — this is what removes the Shape → Gather → Unsqueeze → Concat → Reshape
+ * chains exporters write. Output shapes are inferred and
  * checked against the resource limits before anything is evaluated, so a node claiming a huge output is refused
  * before allocating it. All problems are collected, so the user sees every unsupported op at once.
  */
@@ -10,7 +13,8 @@ import type { Graph, Node, Tensor, ValueInfo } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { DiagnosticBag, DiagnosticError, type Diagnostic } from '../diagnostics.js';
 import { lookupOp } from '../ops/registry.js';
-import type { AnyOpDef, InputInfo, OutputInfo, ParseEnv } from '../ops/types.js';
+import type { AnyOpDef, FreshName, InputInfo, OutputInfo, ParseEnv, Upgrade } from '../ops/types.js';
+import { FLOAT_ENV } from '../reference.js';
 import { ConstantBudget, checkElements, count, limitError, resolveLimits, type Limits } from '../limits.js';
 
 export interface InferResult {
@@ -121,6 +125,12 @@ function checkArity(node: Node, def: AnyOpDef): void {
   if (outMin > 0 && !node.outputs[0]) throw problem('the first output has no name');
 }
 
+/** An op newer than the model's opset is not the op the model means (ONNX resolves ops by the imported opset). */
+function checkSince(node: Node, def: AnyOpDef, opset: number): void {
+  if (!def.since || opset >= def.since || !(node.domain === '' || node.domain === 'ai.onnx')) return;
+  throw new DiagnosticError([{ code: 'FPGAC002', node: node.name, op: node.op, message: `${node.op} exists from opset ${def.since}; the model imports opset ${opset}` }]);
+}
+
 /** The work folding the node would do, refused above the fold-ops limit before evaluate runs. */
 function checkFoldCost(def: AnyOpDef, params: unknown, ins: readonly (InputInfo | undefined)[], outs: readonly OutputInfo[], limits: Limits, node: Node): void {
   const linear = ins.reduce((a, i) => a + (i ? numel(i.shape) : 0), 0) + outs.reduce((a, o) => a + numel(o.shape), 0);
@@ -142,7 +152,7 @@ function checkShapes(node: Node, shapes: readonly (readonly number[])[], limits:
 export function inferAndFold(g: Graph, opts: InferOptions = {}): InferResult {
   const fold = opts.fold ?? true;
   const limits = resolveLimits(opts.limits);
-  const env: ParseEnv = { limits, loopDepth: opts.loopDepth ?? 0, enclosingTrips: opts.enclosingTrips ?? 1 };
+  const env: ParseEnv = { limits, loopDepth: opts.loopDepth ?? 0, enclosingTrips: opts.enclosingTrips ?? 1, inferSubgraph: (body, o) => inferAndFold(body, { ...o, fold: true }).graph };
   const bag = new DiagnosticBag();
   const constants = new Map(g.constants);
   // Constants held plus everything folding adds, as float64: refused above the limit before evaluating.
@@ -154,7 +164,26 @@ export function inferAndFold(g: Graph, opts: InferOptions = {}): InferResult {
   for (const n of g.nodes) for (const o of n.outputs) if (o) producer.set(o, n.name);
   const nodes: Node[] = [];
   let folded = 0;
-  for (const node of topoSort(g)) {
+  // Names an op's upgrade may not reuse: every value, constant and node name of the graph.
+  const names = new Set<string>([...constants.keys(), ...values.keys(), ...producer.keys(), ...g.nodes.map((n) => n.name)]);
+  const fresh: FreshName = (base) => {
+    let name = base;
+    for (let i = 1; names.has(name); i++) name = `${base}_${i}`;
+    names.add(name);
+    return name;
+  };
+  const order = topoSort(g);
+  const upgraded: Node[] = []; // nodes an op's upgrade made, imported next (a stack: pushed in reverse)
+  const adopt = (from: Node, up: Upgrade) => {
+    for (const [k, t] of up.constants ?? []) {
+      budget.charge(t.data.length, k, { node: from.name, op: from.op });
+      constants.set(k, t);
+    }
+    for (const n of up.nodes) for (const o of n.outputs) if (o) producer.set(o, n.name);
+    for (let k = up.nodes.length - 1; k >= 0; k--) upgraded.push(up.nodes[k]);
+  };
+  for (let next = 0; upgraded.length > 0 || next < order.length;) {
+    const node = upgraded.pop() ?? order[next++];
     const def = lookupOp(node.op, node.domain);
     if (!def) {
       bag.add({ code: 'FPGAC002', node: node.name, op: node.domain ? `${node.domain}:${node.op}` : node.op, message: 'unsupported op' });
@@ -167,6 +196,7 @@ export function inferAndFold(g: Graph, opts: InferOptions = {}): InferResult {
       continue;
     }
     try {
+      checkSince(node, def, g.opset);
       checkArity(node, def);
       const infos: (InputInfo | undefined)[] = [];
       for (const i of node.inputs) {
@@ -181,6 +211,11 @@ export function inferAndFold(g: Graph, opts: InferOptions = {}): InferResult {
           throw new DiagnosticError([{ code: 'FPGAC004', node: node.name, op: node.op, message: `input '${i}' ${why}` }]);
         }
       }
+      const up = def.upgrade?.(node, infos, g.opset, fresh);
+      if (up) {
+        adopt(node, up);
+        continue;
+      }
       const params = def.parse(node, infos, g.opset, constants, env);
       const parsed: Node = { ...node, params };
       const outInfos = def.infer(parsed, params, infos);
@@ -190,7 +225,7 @@ export function inferAndFold(g: Graph, opts: InferOptions = {}): InferResult {
         node.outputs.forEach((o, k) => { if (o && outInfos[k]) budget.charge(numel(outInfos[k].shape), o, { node: node.name, op: node.op }); });
         checkFoldCost(def, params, infos, outInfos, limits, node);
         const ins = infos.map((info) => info && (info.value ?? { dtype: info.dtype, shape: info.shape, data: new Float64Array(0) }));
-        const outs = def.evaluate(parsed, params, ins);
+        const outs = def.evaluate(parsed, params, ins, FLOAT_ENV);
         node.outputs.forEach((o, k) => { if (o && outs[k]) constants.set(o, outs[k]); });
         folded++;
         continue;

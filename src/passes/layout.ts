@@ -8,7 +8,7 @@
  */
 import type { Graph, Node } from '../ir/graph.js';
 import { consumers, numel, stridesOf, tensor } from '../ir/graph.js';
-import type { TransposeParams } from '../ops/shape.js';
+import { isOp } from '../ops/registry.js';
 import { freshName, mergedSources, NodeEdits, soleConsumer, type PassResult } from './util.js';
 
 /** For each position i of the flattened transposed tensor, the flat index it reads in the original tensor. */
@@ -39,15 +39,15 @@ export function absorbLayoutTranspose(g: Graph): PassResult {
   let cancelled = 0;
   const cons = consumers(g);
   for (const t of g.nodes) {
-    if (t.op !== 'Transpose' || edits.current(t) !== t) continue;
-    const perm = (t.params as TransposeParams).perm;
+    if (!isOp(t, 'Transpose') || edits.current(t) !== t) continue;
+    const perm = t.params.perm;
     const inShape = g.values.get(t.inputs[0])?.shape;
     const next = soleConsumer(g, t.outputs[0], cons);
     if (!inShape || !next || edits.current(next) !== next) continue;
     // Transpose → Transpose that compose to the identity (the second's output keeps its producer if the graph
     // outputs it).
-    if (next.op === 'Transpose') {
-      const p2 = (next.params as TransposeParams).perm;
+    if (isOp(next, 'Transpose')) {
+      const p2 = next.params.perm;
       if (p2.every((p, i) => perm[p] === i) && !outputs.has(next.outputs[0])) {
         edits.remove(t);
         edits.remove(next);

@@ -2,6 +2,7 @@
  * @fileoverview The ordered pass pipeline. Each pass is a pure Graph → Graph function; after each one that changed
  * the graph it is re-inferred (shapes, params) so later passes see consistent value infos. Order matters:
  * - removeIdentity first, so patterns below match across Keras' Identity/Dropout leftovers;
+ * - foldPad (zero Pads into Conv/pool padding) before fuseActivation, which would hide the Relu it checks;
  * - toDense before foldBatchNorm/foldBias, which then see Dense as well as Conv;
  * - absorbLayoutTranspose after toDense (it edits Dense weights);
  * - fuseActivation after the folds: folding needs layers without activations;
@@ -11,6 +12,8 @@
 import type { Graph } from '../ir/graph.js';
 import { inferAndFold, type InferOptions, type InferResult } from './infer.js';
 import { removeIdentity } from './identity.js';
+import { cancelTransposePairs } from './transpose-pairs.js';
+import { foldPad } from './padfold.js';
 import { divToMul } from './arith.js';
 import { toDense, foldBias } from './dense.js';
 import { foldBatchNorm } from './batchnorm.js';
@@ -22,6 +25,10 @@ import type { Pass } from './util.js';
 
 export const PIPELINE: readonly (readonly [string, Pass])[] = [
   ['removeIdentity', removeIdentity],
+  // Before the folds: channels-last ops import wrapped in NHWC ↔ NCHW Transposes; inverse pairs between them go.
+  ['cancelTransposePairs', cancelTransposePairs],
+  // Before fuseActivation: a MaxPool's fold needs the Relu that makes its input non-negative as a node.
+  ['foldPad', foldPad],
   ['divToMul', divToMul],
   ['toDense', toDense],
   ['foldBatchNorm', foldBatchNorm],
@@ -29,7 +36,8 @@ export const PIPELINE: readonly (readonly [string, Pass])[] = [
   ['absorbLayoutTranspose', absorbLayoutTranspose],
   ['fuseActivation', fuseActivation],
   ['pruneChannels', pruneChannels],
-  ['loopRegions', loopRegions],
+  // A Loop body is canonicalized by this same pipeline, handed in (regions.ts does not import this module).
+  ['loopRegions', (g) => loopRegions(g, (body, opts) => runPipeline(body, opts).graph)],
 ];
 
 export interface PipelineResult {

@@ -10,13 +10,12 @@
  */
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 import { consumers, tensor } from '../ir/graph.js';
-import type { FloatAct } from '../ops/activation.js';
-import { applyFloatAct } from '../ops/activation.js';
-import type { ConvParams } from '../ops/conv.js';
+import { applyFloatAct } from '../ops/act.js';
+import { isOp, paramsOf } from '../ops/registry.js';
 import { freshName, NodeEdits, type PassResult } from './util.js';
 
 function isMac(n: Node): boolean {
-  return n.op === 'Dense' || (n.op === 'Conv' && (n.params as ConvParams).group === 1);
+  return n.op === 'Dense' || (isOp(n, 'Conv') && n.params.group === 1);
 }
 
 /** Output channels of `w` ([outputs][...]) whose weights are all zero. */
@@ -68,7 +67,7 @@ export function pruneChannels(g: Graph): PassResult {
     // Readers must consume the channel axis as their reduction axis: Dense after Dense, Conv (group 1) after Conv.
     if (!readers.length || readers.some((r) => r.op !== n.op || !isMac(r) || r.inputs[0] !== current.outputs[0] || !constants.has(r.inputs[1]))) continue;
     const b = current.inputs[2] ? constants.get(current.inputs[2]) : undefined;
-    const act = (current.params as { act: FloatAct }).act;
+    const act = paramsOf(current, 'Conv', 'Dense').act;
     const value = (o: number) => applyFloatAct(b ? b.data[o] : 0, act);
     const dead = zeroRows(w).filter((o) => n.op === 'Dense' || value(o) === 0);
     if (!dead.length || dead.length === w.shape[0]) continue;

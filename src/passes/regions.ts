@@ -12,9 +12,16 @@
 import { createHash } from 'node:crypto';
 import type { Graph, Node, Tensor, ValueInfo } from '../ir/graph.js';
 import { consumers, producers } from '../ir/graph.js';
-import type { LoopParams, RegionParams } from '../ops/loop.js';
-import { runPipeline } from './pipeline.js';
+import type { RegionParams } from '../ops/loop.js';
+import { paramsOf } from '../ops/registry.js';
+import type { InferOptions } from './infer.js';
 import type { PassResult } from './util.js';
+
+/**
+ * Runs the whole pass pipeline on a Loop body (a body is canonicalized like the main graph). pipeline.ts hands it
+ * in, so this pass, which is in that pipeline, does not import it.
+ */
+export type BodyPipeline = (body: Graph, opts: InferOptions) => Graph;
 
 interface Step {
   readonly x: string; // state in
@@ -134,8 +141,8 @@ export function mergeUnrolledSteps(g: Graph): { graph: Graph; regions: string[] 
 }
 
 /** An ONNX Loop → LoopRegion when it has one carried tensor and its body ignores the counter and condition. */
-function loopToRegion(n: Node): { node?: Node; why?: string } {
-  const p = n.params as LoopParams;
+function loopToRegion(n: Node, pipeline: BodyPipeline): { node?: Node; why?: string } {
+  const p = paramsOf(n, 'Loop');
   const b = p.body;
   if (b.inputs.length !== 3) return { why: `'${n.name}': ${b.inputs.length - 2} carried tensors (one is supported)` };
   const [iter, cond, state] = b.inputs.map((i) => i.name);
@@ -151,20 +158,20 @@ function loopToRegion(n: Node): { node?: Node; why?: string } {
   const env = p.env;
   const params: RegionParams = {
     trips: p.trips, origin: 'Loop',
-    body: runPipeline(body, { limits: env.limits, loopDepth: env.loopDepth + 1, enclosingTrips: env.enclosingTrips * Math.max(1, p.trips) }).graph,
+    body: pipeline(body, { limits: env.limits, loopDepth: env.loopDepth + 1, enclosingTrips: env.enclosingTrips * Math.max(1, p.trips) }),
   };
   return { node: { name: n.name, op: 'LoopRegion', domain: 'fpgac', inputs: [n.inputs[2]], outputs: [n.outputs[0]], attrs: {}, params, sources: [n.name] } };
 }
 
-export function loopRegions(g: Graph): PassResult {
+export function loopRegions(g: Graph, pipeline: BodyPipeline): PassResult {
   const notes: string[] = [];
   let converted = 0;
   const nodes = g.nodes.map((n) => {
     if (n.op !== 'Loop') return n;
-    const r = loopToRegion(n);
+    const r = loopToRegion(n, pipeline);
     if (r.node) { converted++; return r.node; }
     notes.push(r.why!);
-    return { ...n, params: { ...(n.params as LoopParams), unsupported: r.why } };
+    return { ...n, params: { ...paramsOf(n, 'Loop'), unsupported: r.why } };
   });
   const merged = mergeUnrolledSteps({ ...g, nodes });
   const summary = `loopRegions: ${converted} Loop(s) and ${merged.regions.length} unrolled run(s) made regions${merged.regions.length ? ` (${merged.regions.join(', ')})` : ''}${notes.length ? `; kept: ${notes.join('; ')}` : ''}`;

@@ -10,11 +10,14 @@
  *   pipeline registers are not fabric FFs: the hls4ml csynth reports in ../shared/hls-reports show 4-13 FF per
  *   DSP for fully parallel layers, which have no accumulators); each layer adds ~60 LUT / ~80 FF of control;
  * - layers run one after another (no dataflow overlap), so the design's II equals its latency.
+ *
+ * This module holds the model's building blocks; each layer kind's formulas are in its definition (src/kinds/),
+ * which the planner calls through the kind table.
  */
 import { type FixedFormat } from '../../sim/fixed.js';
-import { eltwiseIsFlat, type ComputeLayer, type ConstData, type Conv2dLayer, type Design, type DenseLayer } from '../ir/design.js';
+import type { ConstData, Conv2dLayer, DenseLayer } from '../ir/design.js';
+import type { SparseCode } from './sparse.js';
 import { numel } from '../ir/graph.js';
-import { denseAccExact, sparseConv, sparseDense, sparsePointwise, type SparseCode } from './sparse.js';
 
 export const PIPELINE_DEPTH = 5;
 export const CONTROL_LUT = 60;
@@ -77,7 +80,7 @@ export function dspPerMultiplier(a: FixedFormat, b: FixedFormat): number {
  * A MAC layer with `p` multipliers: `trips` pipelined loop iterations in all, the pipeline filled `fills` times
  * (once per flat loop: see hw/fpgac/dense.h and conv.h).
  */
-function mac(trips: number, fills: number, p: number, products: number, x: FixedFormat, w: FixedFormat, acc: FixedFormat): ComputeEstimate {
+export function mac(trips: number, fills: number, p: number, products: number, x: FixedFormat, w: FixedFormat, acc: FixedFormat): ComputeEstimate {
   return {
     multipliers: p, reuse: products / p, dsp: p * dspPerMultiplier(x, w),
     lut: CONTROL_LUT + p * acc.width, ff: CONTROL_FF + p * (acc.width + x.width + w.width),
@@ -92,84 +95,36 @@ export interface Parallel {
   readonly sparse?: SparseCode;
 }
 
-/** The parallel factors a layer's kernel accepts, fewest multipliers first (see hw/fpgac/dense.h, conv.h). */
-export function parallelChoices(l: ComputeLayer): Parallel[] {
-  const divisors = (n: number) => Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
-  if (l.kind === 'dense') {
-    return [...divisors(l.nIn).map((d) => ({ pfIn: d, pfOut: 1 })), ...divisors(l.nOut).slice(1).map((d) => ({ pfIn: l.nIn, pfOut: d }))];
-  }
-  if (l.kind === 'conv2d' && (l.group === 1 || (l.group === l.c && l.c === l.oc))) return divisors(l.oc).map((d) => ({ pfIn: 1, pfOut: d }));
-  // Element-wise kernels: pf_out lanes, each a contiguous block of elements (hw/fpgac/eltwise.h); pools likewise by channel.
-  if (l.kind === 'unary') return divisors(l.n).map((d) => ({ pfIn: 1, pfOut: d }));
-  if (l.kind === 'pool2d') return divisors(l.c).map((d) => ({ pfIn: 1, pfOut: d })); // channel lanes
-  if (l.kind === 'eltwise' && eltwiseIsFlat(l)) return divisors(numel(l.outShape)).map((d) => ({ pfIn: 1, pfOut: d }));
-  return [{ pfIn: 1, pfOut: 1 }];
+/** The divisors of n, smallest first: the factors a kernel's loops split into evenly. */
+export function divisors(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
 }
 
+/** pf_out lanes over n elements (or channels): each lane a contiguous block (hw/fpgac/eltwise.h, pool.h). */
+export function laneChoices(n: number): Parallel[] {
+  return divisors(n).map((d) => ({ pfIn: 1, pfOut: d }));
+}
+
+/** Kernels without parallel factors. */
+export const SERIAL: readonly Parallel[] = [{ pfIn: 1, pfOut: 1 }];
+
 /** An element-wise kernel with `lanes` lanes: each lane its own datapath (~width LUTs and FFs). */
-function lanesOf(e: ComputeEstimate, lanes: number, width: number): ComputeEstimate {
+export function lanesOf(e: ComputeEstimate, lanes: number, width: number): ComputeEstimate {
   return { ...e, lut: e.lut + (lanes - 1) * width, ff: e.ff + (lanes - 1) * width };
 }
 
-function stream(n: number, perElement: number, width: number): ComputeEstimate {
+/** A kernel that takes `perElement` cycles for each of `n` elements in one pipelined loop. */
+export function stream(n: number, perElement: number, width: number): ComputeEstimate {
   return { multipliers: 0, reuse: 1, dsp: 0, lut: CONTROL_LUT + width, ff: CONTROL_FF + width, latency: n * perElement + PIPELINE_DEPTH };
 }
 
-export function estimateLayer(design: Design, l: ComputeLayer, par: Parallel = { pfIn: 1, pfOut: 1 }): ComputeEstimate {
-  const fmt = (t: string) => design.tensors[t].format;
-  const out = fmt(l.output);
-  switch (l.kind) {
-    case 'conv2d': {
-      const fanIn = (l.c / l.group) * l.kh * l.kw;
-      const groups = l.oc / par.pfOut;
-      const e = mac(groups * l.oh * l.ow * fanIn, groups, par.pfOut, fanIn * l.oc, fmt(l.inputs[0]), l.weight.format, l.acc);
-      return withStorage(e, l, convSparse(l, par));
-    }
-    case 'dense': {
-      const e = mac(l.rows * (l.nOut / par.pfOut) * (l.nIn / par.pfIn), 1, par.pfIn * par.pfOut, l.nIn * l.nOut, fmt(l.inputs[0]), l.weight.format, l.acc);
-      if (par.pfIn * par.pfOut !== l.nIn * l.nOut) return withStorage(e, l, denseSparse(l, par, fmt(l.inputs[0])));
-      // Fully parallel: every weight is its own multiplier with a constant operand (the partitioned ROM becomes
-      // constants), so HLS drops zero weights and turns ±2^k weights into shifts: only the rest need a DSP.
-      const c = constantWeightCounts(l.weight.raw);
-      const weights: WeightStorage = { storage: 'constant-folded', weights: l.weight.raw.length, zeros: c.zeros, stored: 0, why: `fully parallel: ${c.zeros} zero products dropped, ${c.powersOfTwo} are shifts` };
-      return { ...e, multipliers: c.general, dsp: c.general * dspPerMultiplier(fmt(l.inputs[0]), l.weight.format), constantSavings: c, weights };
-    }
-    case 'matmul':
-      return mac(l.batch * l.m * l.n * l.k, l.batch * l.m * l.n, 1, l.k, fmt(l.inputs[0]), fmt(l.inputs[1]), l.acc);
-    case 'eltwise': {
-      const lanes = par.pfOut;
-      const e = lanesOf(stream(numel(l.outShape) / lanes, 1, out.width), lanes, out.width);
-      const mul = l.op === 'mul';
-      const fa = 'tensor' in l.a ? fmt(l.a.tensor) : l.a.constant.format;
-      const fb = 'tensor' in l.b ? fmt(l.b.tensor) : l.b.constant.format;
-      return { ...e, multipliers: mul ? lanes : 0, dsp: mul ? lanes * dspPerMultiplier(fa, fb) : 0 };
-    }
-    case 'unary':
-      return lanesOf(stream(l.n / par.pfOut, 1, out.width), par.pfOut, out.width);
-    case 'transpose':
-      return stream(numel(design.tensors[l.output].shape), 1, out.width);
-    case 'lut':
-      return stream(l.n, 1, out.width);
-    case 'pool2d': {
-      const lanes = par.pfOut;
-      const e = lanesOf(stream((l.c / lanes) * l.oh * l.ow, l.kh * l.kw + PIPELINE_DEPTH, l.acc.width), lanes, l.acc.width);
-      return l.mode === 'avg' ? { ...e, multipliers: lanes, dsp: lanes * dspPerMultiplier(l.acc, l.recip) } : e;
-    }
-    case 'softmax': {
-      // Three passes over each vector (max, sum, scale); 1/s is a priority encoder, a shift and a table read.
-      const e = stream(l.outer * l.inner, 3 * l.len + 3 * PIPELINE_DEPTH + 2, l.recipTable.format.width);
-      return { ...e, multipliers: 1, dsp: dspPerMultiplier(l.expTable.format, l.recipTable.format) };
-    }
-  }
-}
-
 /** A sparse alternative: its encoding and latency, or why the layer stays dense. */
-type SparseOption = { code: SparseCode; latency: number } | { why: string };
+export type SparseOption = { code: SparseCode; latency: number } | { why: string };
 
 const zeroCounts = new WeakMap<ConstData, number>();
 
 /** Zero weights of a constant (cached: the planner estimates every layer at every trial). */
-function zerosOf(c: ConstData): number {
+export function zerosOf(c: ConstData): number {
   let z = zeroCounts.get(c);
   if (z === undefined) {
     z = 0;
@@ -180,13 +135,13 @@ function zerosOf(c: ConstData): number {
 }
 
 /** Sparse when it stores fewer values and saves cycles at the same multipliers; otherwise dense, saying why. */
-function withStorage(e: ComputeEstimate, l: DenseLayer | Conv2dLayer, s: SparseOption): ComputeEstimate {
+export function withStorage(e: ComputeEstimate, l: DenseLayer | Conv2dLayer, s: SparseOption): ComputeEstimate {
   const weights = l.weight.raw.length;
   const zeros = zerosOf(l.weight);
   if ('why' in s) return { ...e, weights: { storage: 'dense', weights, zeros, stored: weights, why: s.why } };
   const { code, latency } = s;
   // Sparse must hold fewer bits (values, indices and control together) and take fewer cycles than dense.
-  const bits = (c: ConstData) => c.raw.length * c.format.width;
+  const bits = (c: ConstData) => numel(c.shape) * c.format.width; // the shape: a candidate's raws are never built
   const sparseBits = bits(code.values) + bits(code.index) + bits(code.control);
   if (sparseBits >= bits(l.weight) || latency >= e.latency) {
     // Lanes that run together share their steps: zeros at different places save nothing.
@@ -198,21 +153,9 @@ function withStorage(e: ComputeEstimate, l: DenseLayer | Conv2dLayer, s: SparseO
   return { ...e, latency, sparse: code, weights: { storage: 'sparse', weights, zeros, stored: code.stored, why } };
 }
 
-function denseSparse(l: DenseLayer, par: Parallel, inF: FixedFormat): SparseOption {
-  if (!zerosOf(l.weight)) return { why: 'no zero weights' };
-  if (par.pfOut > 1) return { why: 'every input is read each cycle (pf_in = n_in): zeros cost no cycles' };
-  if (!denseAccExact(l, inF)) return { why: 'the accumulator is not exact, so the serial order is kept' };
-  const code = sparseDense(l, par.pfIn);
-  return { code, latency: l.rows * (code.steps + PIPELINE_DEPTH) };
-}
-
-function convSparse(l: Conv2dLayer, par: Parallel): SparseOption {
-  if (!zerosOf(l.weight)) return { why: 'no zero weights' };
-  // One flat pipelined loop per channel group (hw/fpgac/conv.h): pixels x that group's steps.
-  const latency = (code: SparseCode) => l.oh * l.ow * code.steps + (l.oc / par.pfOut) * PIPELINE_DEPTH;
-  const union = sparseConv(l, par.pfOut);
-  if (l.kh * l.kw !== 1 || l.group !== 1) return { code: union, latency: latency(union) };
-  // 1x1: gathering the pixel's channels into registers frees each engine's list.
-  const own = sparsePointwise(l, par.pfOut);
-  return latency(own) < latency(union) ? { code: own, latency: latency(own) } : { code: union, latency: latency(union) };
+/** Non-zero values of a constant (the terms of a fully unrolled sum). */
+export function nonZeroTerms(raw: readonly number[]): number {
+  let n = 0;
+  for (const r of raw) if (r !== 0) n++;
+  return n;
 }

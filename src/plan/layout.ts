@@ -4,18 +4,14 @@
  * where the array is declared (src/emit/block.ts), so an array touched by kernels of different parallelism gets one
  * partition serving all of them.
  */
-import type { ComputeLayer, ConstData, Design, Layer } from '../ir/design.js';
-import { computeLayers, layerConstants } from '../ir/design.js';
+import type { ComputeLayer, Design, Layer } from '../ir/design.js';
+import { computeLayers } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
+import { kindOf } from '../kinds/index.js';
+import type { Layout, StoredConstant, TensorLayout } from './banks.js';
 import type { ComputeEstimate, Parallel } from './estimate.js';
 
-/** 'cyclic': element i in bank i mod banks (consecutive lanes); 'block': contiguous runs (one per engine or lane). */
-export type Layout = 'cyclic' | 'block';
-
-export interface TensorLayout {
-  readonly banks: number;
-  readonly layout: Layout;
-}
+export type { Layout, StoredConstant, TensorLayout } from './banks.js';
 
 const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
 
@@ -33,42 +29,14 @@ export function mergeLayout(a: TensorLayout | undefined, banks: number, layout: 
   return { banks: Math.min((a.banks * banks) / gcd(a.banks, banks), words), layout };
 }
 
-/** Banks each kernel's accesses need on its input and output (hw/fpgac/*.h). */
-function bankNeeds(l: ComputeLayer, p: Parallel, e: ComputeEstimate): { input: number; output: number; layout: Layout } {
-  if (l.kind === 'dense') return { input: p.pfIn, output: p.pfOut, layout: 'cyclic' };
-  // A gathered sparse 1×1 conv reads every input channel of a pixel at once: one bank per channel.
-  if (l.kind === 'conv2d') return { input: e.sparse?.gather ? l.c : l.group === 1 ? 1 : p.pfOut, output: p.pfOut, layout: 'block' };
-  // Element-wise lanes take contiguous blocks (eltwise.h); pool lanes blocks of channels (pool.h).
-  if (l.kind === 'unary' || l.kind === 'eltwise' || l.kind === 'pool2d') return { input: p.pfOut, output: p.pfOut, layout: 'block' };
-  return { input: 1, output: 1, layout: 'cyclic' };
-}
-
-export interface StoredConstant {
-  readonly data: ConstData;
-  readonly role: 'weight' | 'table';
-  readonly banks: number;
-  readonly layout: Layout;
-}
-
 /**
  * The constants a layer's kernel reads as the plan stores them (a sparse layer's encoding instead of its weight
  * array), with the banks its accesses need: 'cyclic' when a cycle reads consecutive elements (the array may then
- * be reshaped into wide words instead), 'block' for one contiguous run per engine.
+ * be reshaped into wide words instead), 'block' for one contiguous run per engine. Each kind's rule is in its
+ * definition (src/kinds/).
  */
 export function storedConstants(l: ComputeLayer, p: Parallel, e: ComputeEstimate): StoredConstant[] {
-  const weightBanks = l.kind === 'dense' ? p.pfIn * p.pfOut : l.kind === 'conv2d' || l.kind === 'eltwise' ? p.pfOut : 1;
-  const layout: Layout = l.kind === 'conv2d' || l.kind === 'eltwise' ? 'block' : 'cyclic';
-  const all = layerConstants(l).map(({ data, role }): StoredConstant => ({ data, role: role === 'table' ? 'table' : 'weight', banks: weightBanks, layout }));
-  const s = e.sparse;
-  if (!s || (l.kind !== 'dense' && l.kind !== 'conv2d')) return all;
-  // Values (and dense or gathered indices) one bank per lane; the control array and conv tap codes one bank.
-  const lanes = l.kind === 'dense' ? p.pfIn : p.pfOut;
-  return [
-    { data: s.values, role: 'weight', banks: lanes, layout },
-    { data: s.index, role: 'weight', banks: l.kind === 'dense' || s.gather ? lanes : 1, layout },
-    { data: s.control, role: 'weight', banks: 1, layout },
-    ...all.filter((c) => c.data !== l.weight),
-  ];
+  return kindOf(l).sequential.stored(l, p, e);
 }
 
 /** The parallel factors the emitter renders: with the sparse encoding the estimate chose, if any. */
@@ -101,10 +69,10 @@ export function planLayouts(design: Design, parOf: (l: ComputeLayer) => Parallel
   };
   const wordsOf = (t: string) => numel(design.tensors[t].shape);
   for (const l of computeLayers(design.layers)) {
-    const b = bankNeeds(l, parOf(l), estOf(l));
+    const b = kindOf(l).sequential.banks(l, parOf(l), estOf(l));
     need(tensors, l.output, wordsOf(l.output), b.output, b.layout);
     for (const t of l.inputs) need(tensors, t, wordsOf(t), b.input, b.layout);
-    for (const c of storedOf(l)) need(constants, c.data.name, c.data.raw.length, c.banks, c.layout);
+    for (const c of storedOf(l)) need(constants, c.data.name, numel(c.data.shape), c.banks, c.layout);
   }
   const regions = (layers: readonly Layer[]): void => layers.forEach((l) => {
     if (l.kind !== 'loop') return;

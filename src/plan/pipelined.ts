@@ -8,87 +8,17 @@
  * - Tables are read by every lane at once: block-RAM tables are replicated, one copy per two reads (dual-port
  *   ROM, `rom_np` in the emitted pragmas); LUT ROM tables, one copy per read.
  */
-import type { ComputeLayer, ConstData, Design } from '../ir/design.js';
-import { computeLayers, layerConstants } from '../ir/design.js';
+import type { Design } from '../ir/design.js';
+import { computeLayers } from '../ir/design.js';
+import { kindOf, layerConstants, parallelChoices } from '../kinds/index.js';
 import type { Board } from './boards.js';
 import type { PlannedDesign } from './plan.js';
 import type { LayerEstimate, MemoryPlacement, Plan } from './types.js';
 import type { Parallel } from './estimate.js';
-import { parallelChoices } from './estimate.js';
 import { placeArray } from './memory.js';
 import { CLOCK_UNCERTAINTY, describeDelays, pipelineSchedule } from './timing.js';
 import { boardResources, packing, totalsOf } from './totals.js';
 import { numel } from '../ir/graph.js';
-import { CONTROL_LUT, constantWeightCounts, dspPerMultiplier, type ComputeEstimate } from './estimate.js';
-
-/** How many reads of table `c` one inference makes in parallel (0 if the layer does not read it). */
-export function tableReads(l: ComputeLayer, c: ConstData): number {
-  if (l.kind === 'lut' && l.table === c) return l.n;
-  if (l.kind === 'softmax') {
-    // The exponentials are looked up in the sum pass and again in the output pass.
-    if (l.expTable === c) return 2 * l.outer * l.inner * l.len;
-    if (l.recipTable === c) return l.outer * l.inner;
-  }
-  return 0;
-}
-
-function nonZeroTerms(raw: readonly number[]): number {
-  let n = 0;
-  for (const r of raw) if (r !== 0) n++;
-  return n;
-}
-
-export function estimatePipelinedLayer(design: Design, l: ComputeLayer): ComputeEstimate {
-  const fmt = (t: string) => design.tensors[t].format;
-  const outN = numel(design.tensors[l.output].shape);
-  const base = { reuse: 1, ff: 0, latency: 0 };
-  switch (l.kind) {
-    case 'dense':
-    case 'conv2d': {
-      // Each weight is used once per row (dense) or output position (conv), with its own multiplier.
-      const uses = l.kind === 'dense' ? l.rows : l.oh * l.ow;
-      const c = constantWeightCounts(l.weight.raw);
-      const perOut = l.kind === 'dense' ? l.nOut : l.oc;
-      const adders = Math.max(0, nonZeroTerms(l.weight.raw) + (l.bias ? perOut : 0) - perOut);
-      const scaled = { zeros: c.zeros * uses, powersOfTwo: c.powersOfTwo * uses, general: c.general * uses };
-      return {
-        ...base, multipliers: scaled.general, dsp: scaled.general * dspPerMultiplier(fmt(l.inputs[0]), l.weight.format),
-        lut: CONTROL_LUT + uses * adders * l.acc.width, constantSavings: scaled,
-      };
-    }
-    case 'matmul': {
-      const p = l.batch * l.m * l.n * l.k;
-      return { ...base, multipliers: p, dsp: p * dspPerMultiplier(fmt(l.inputs[0]), fmt(l.inputs[1])), lut: CONTROL_LUT + l.batch * l.m * l.n * (l.k - 1) * l.acc.width };
-    }
-    case 'eltwise': {
-      const general = (o: typeof l.a) => ('constant' in o ? constantWeightCounts(o.constant.raw).general > 0 : true);
-      const mul = l.op === 'mul' && general(l.a) && general(l.b);
-      const fa = 'tensor' in l.a ? fmt(l.a.tensor) : l.a.constant.format;
-      const fb = 'tensor' in l.b ? fmt(l.b.tensor) : l.b.constant.format;
-      return { ...base, multipliers: mul ? outN : 0, dsp: mul ? outN * dspPerMultiplier(fa, fb) : 0, lut: CONTROL_LUT + (mul ? 0 : outN * fmt(l.output).width) };
-    }
-    case 'unary':
-      return { ...base, multipliers: 0, dsp: 0, lut: l.act.kind === 'none' ? 0 : outN * fmt(l.output).width };
-    case 'transpose':
-      return { ...base, multipliers: 0, dsp: 0, lut: 0 };
-    case 'lut':
-      return { ...base, multipliers: 0, dsp: 0, lut: CONTROL_LUT + l.n * (fmt(l.inputs[0]).width + 2) };
-    case 'pool2d': {
-      const lanes = l.c * l.oh * l.ow;
-      const mults = l.mode === 'avg' ? lanes : 0;
-      return { ...base, multipliers: mults, dsp: mults * dspPerMultiplier(l.acc, l.recip), lut: CONTROL_LUT + lanes * (l.kh * l.kw - 1) * l.acc.width };
-    }
-    case 'softmax': {
-      const rows = l.outer * l.inner;
-      const p = rows * l.len;
-      const inW = fmt(l.inputs[0]).width;
-      const sumW = l.expTable.format.width + Math.ceil(Math.log2(Math.max(2, l.len)));
-      // Max tree, subtract and clamp per element, sum tree, leading one and shifts per row.
-      const lut = CONTROL_LUT + p * (3 * inW + sumW) + rows * 4 * sumW;
-      return { ...base, multipliers: p, dsp: p * dspPerMultiplier(l.expTable.format, l.recipTable.format), lut };
-    }
-  }
-}
 
 /** Every layer at its largest parallel factors (what the pipelined schedule runs). */
 export function fullParallel(design: Design): Map<string, Parallel> {
@@ -127,7 +57,7 @@ export function evaluatePipelined(design: Design, board: Board, clockMHz: number
         charge(l.name, { name: c.name, role: 'weight', kind: 'registers', words, bits, banks: words, blocks: 0, capacityBits: words * bits }, 0);
         continue;
       }
-      const reads = Math.max(1, ...layers.map((r) => tableReads(r, c)));
+      const reads = Math.max(1, ...layers.map((r) => kindOf(r).pipelined.tableReads(r, c)));
       const p = placeArray(words, bits, 1, hasUram, true);
       const copies = p.kind === 'bram18' ? Math.ceil(reads / 2) : p.kind === 'lutram' ? reads : 1;
       charge(l.name, { name: c.name, role: 'table', kind: p.kind, words, bits, banks: 1, blocks: p.blocks * copies, capacityBits: p.capacityBits * copies, ...(copies > 1 ? { copies } : {}) }, p.lut * copies);
@@ -141,9 +71,9 @@ export function evaluatePipelined(design: Design, board: Board, clockMHz: number
   });
   for (const g of groups) memories.push({ name: g.name, role: 'feature', kind: 'registers', words: g.words, bits: g.bits, banks: g.words, blocks: 0, capacityBits: g.words * g.bits });
   const inBram = (name: string) => memories.some((m) => m.name === name && m.kind === 'bram18');
-  const timing = pipelineSchedule(design, layers, board.part, clockMHz, inBram);
+  const timing = pipelineSchedule(design, layers, board.part, clockMHz, (l, d) => kindOf(l).pipelined.path(design, l, d, inBram));
   const rows: LayerEstimate[] = layers.map((l) => {
-    const e = estimatePipelinedLayer(design, l);
+    const e = kindOf(l).pipelined.resources(design, l);
     const extra = charges.get(l.name) ?? { lut: 0, bram18: 0 };
     const t = timing.perLayer.get(l.name)!;
     return {

@@ -20,7 +20,8 @@ import { evaluatePipelined, fullParallel } from './pipelined.js';
 import { boardResources, packing, totalsOf } from './totals.js';
 import { shareBuffers, type BufferGroup } from './buffers.js';
 import { copyLanes, planLayouts, storedConstants, withSparse, type TensorLayout } from './layout.js';
-import { estimateLayer, parallelChoices, PIPELINE_DEPTH, type Parallel } from './estimate.js';
+import { PIPELINE_DEPTH, type Parallel } from './estimate.js';
+import { estimateLayer, parallelChoices } from '../kinds/index.js';
 
 export interface PlanOptions {
   readonly clockMHz?: number;
@@ -83,9 +84,9 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
       if (seen.has(c.name)) continue;
       seen.add(c.name);
       const { banks, layout } = constLayouts.get(c.name) ?? { banks: 1, layout: 'cyclic' };
-      const p = placeConstant(c.raw.length, c.format.width, banks, layout === 'cyclic', hasUram);
+      const p = placeConstant(numel(c.shape), c.format.width, banks, layout === 'cyclic', hasUram);
       const shape = p.reshape ? { banks: 1, reshape: p.reshape } : { banks, ...(banks > 1 ? { layout } : {}) };
-      charge(l.name, { name: c.name, role, kind: p.kind, words: c.raw.length, bits: c.format.width, ...shape, blocks: p.blocks, capacityBits: p.capacityBits }, p.lut, p.ff);
+      charge(l.name, { name: c.name, role, kind: p.kind, words: numel(c.shape), bits: c.format.width, ...shape, blocks: p.blocks, capacityBits: p.capacityBits }, p.lut, p.ff);
     }
   }
   const buffers = new Map<string, BufferGroup[]>();

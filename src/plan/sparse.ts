@@ -20,7 +20,7 @@
  * multiplies a stored zero. With one engine that union is exactly the channel's non-zero taps.
  */
 import { fixed, type FixedFormat } from '../../sim/fixed.js';
-import { macInexact } from '../../sim/kernels/common.js';
+import { macInexact } from '../ir/exact.js';
 import type { ConstData, Conv2dLayer, DenseLayer } from '../ir/design.js';
 
 export interface SparseCode {
@@ -46,6 +46,15 @@ export interface SparseCode {
 const bitsFor = (n: number): number => Math.max(1, Math.ceil(Math.log2(Math.max(n, 2))));
 const uint = (bits: number): FixedFormat => fixed(bits, bits, { signed: false });
 
+/**
+ * A constant whose raws are computed when first read: the planner sizes every candidate encoding (its shape is
+ * enough) but the emitter reads the raws of the chosen one only.
+ */
+function lazyConst(name: string, shape: readonly number[], format: FixedFormat, make: () => number[]): ConstData {
+  let raw: number[] | undefined;
+  return { name, shape, format, get raw() { return (raw ??= make()); } };
+}
+
 const denseCache = new WeakMap<ConstData, Map<number, SparseCode>>();
 const convCache = new WeakMap<ConstData, Map<string, SparseCode>>();
 
@@ -61,32 +70,44 @@ function memo<K>(cache: WeakMap<ConstData, Map<K, SparseCode>>, c: ConstData, ke
 export function sparseDense(l: DenseLayer, pfIn: number): SparseCode {
   return memo(denseCache, l.weight, pfIn, () => {
     const { nIn, nOut, weight } = l;
+    const w = weight.raw;
     const depth = nIn / pfIn;
-    const vals: number[] = [];
-    const idx: number[] = [];
-    const last: number[] = [];
+    // Steps per output: the fullest lane's non-zero count (at least one step, which writes the bias).
+    const stepsOf: number[] = [];
+    const count = new Array<number>(pfIn);
     let nonzeros = 0;
     for (let o = 0; o < nOut; o++) {
-      const lanes: number[][] = Array.from({ length: pfIn }, () => []);
-      for (let i = 0; i < nIn; i++) if (weight.raw[o * nIn + i] !== 0) lanes[i % pfIn].push(i);
-      const steps = Math.max(1, ...lanes.map((q) => q.length));
-      for (let k = 0; k < steps; k++) {
-        for (let v = 0; v < pfIn; v++) {
-          const i = lanes[v][k];
-          vals.push(i === undefined ? 0 : weight.raw[o * nIn + i]);
-          idx.push(i === undefined ? 0 : (i - v) / pfIn);
-          if (i !== undefined) nonzeros++;
-        }
-        last.push(k === steps - 1 ? 1 : 0);
-      }
+      count.fill(0);
+      for (let i = 0; i < nIn; i++) if (w[o * nIn + i] !== 0) count[i % pfIn]++;
+      let most = 1;
+      for (let v = 0; v < pfIn; v++) { nonzeros += count[v]; if (count[v] > most) most = count[v]; }
+      stepsOf.push(most);
     }
-    const steps = last.length;
+    const steps = stepsOf.reduce((a, b) => a + b, 0);
+    // Values and indices lane-interleaved: step k of output o holds each lane's k-th non-zero (or a padding 0).
+    const layout = () => {
+      const vals: number[] = [];
+      const idx: number[] = [];
+      for (let o = 0; o < nOut; o++) {
+        const lanes: number[][] = Array.from({ length: pfIn }, () => []);
+        for (let i = 0; i < nIn; i++) if (w[o * nIn + i] !== 0) lanes[i % pfIn].push(i);
+        for (let k = 0; k < stepsOf[o]; k++) {
+          for (let v = 0; v < pfIn; v++) {
+            const i = lanes[v][k];
+            vals.push(i === undefined ? 0 : w[o * nIn + i]);
+            idx.push(i === undefined ? 0 : (i - v) / pfIn);
+          }
+        }
+      }
+      return { vals, idx };
+    };
+    let laid: { vals: number[]; idx: number[] } | undefined;
     const base = `${weight.name}_sp${pfIn}`;
     return {
-      values: { name: `${base}_v`, shape: [steps, pfIn], format: weight.format, raw: vals },
-      index: { name: `${base}_i`, shape: [steps, pfIn], format: uint(bitsFor(depth)), raw: idx },
-      control: { name: `${base}_l`, shape: [steps], format: uint(1), raw: last },
-      steps, stored: vals.length, nonzeros, denseWeights: nIn * nOut,
+      values: lazyConst(`${base}_v`, [steps, pfIn], weight.format, () => (laid ??= layout()).vals),
+      index: lazyConst(`${base}_i`, [steps, pfIn], uint(bitsFor(depth)), () => (laid ??= layout()).idx),
+      control: lazyConst(`${base}_l`, [steps], uint(1), () => stepsOf.flatMap((n) => Array.from({ length: n }, (_, k) => (k === n - 1 ? 1 : 0)))),
+      steps, stored: steps * pfIn, nonzeros, denseWeights: nIn * nOut,
     };
   });
 }
@@ -112,17 +133,14 @@ export function sparseConv(l: Conv2dLayer, pfOut: number): SparseCode {
       groups.push(taps.length ? taps : [0]);
     }
     const steps = groups.reduce((s, g) => s + g.length, 0);
-    const vals: number[] = [];
+    // Every non-zero weight lies on its group's tap union, so the stored non-zeros are all of them.
     let nonzeros = 0;
-    for (let u = 0; u < pfOut; u++) {
-      groups.forEach((taps, o1) => {
-        for (const t of taps) {
-          const r = weight.raw[(u * opb + o1) * fanIn + t];
-          vals.push(r);
-          if (r !== 0) nonzeros++;
-        }
-      });
-    }
+    for (const r of weight.raw) if (r !== 0) nonzeros++;
+    const values = () => {
+      const vals: number[] = [];
+      for (let u = 0; u < pfOut; u++) groups.forEach((taps, o1) => { for (const t of taps) vals.push(weight.raw[(u * opb + o1) * fanIn + t]); });
+      return vals;
+    };
     const code = (t: number) => {
       const ic = Math.floor(t / (kh * kw));
       const ky = Math.floor(t / kw) % kh;
@@ -131,8 +149,8 @@ export function sparseConv(l: Conv2dLayer, pfOut: number): SparseCode {
     };
     const base = `${weight.name}_sp${pfOut}`;
     return {
-      values: { name: `${base}_v`, shape: [pfOut, steps], format: weight.format, raw: vals },
-      index: { name: `${base}_i`, shape: [steps], format: uint(bitsFor(cpg) + kyBits + kxBits), raw: groups.flatMap((g) => g.map(code)) },
+      values: lazyConst(`${base}_v`, [pfOut, steps], weight.format, values),
+      index: lazyConst(`${base}_i`, [steps], uint(bitsFor(cpg) + kyBits + kxBits), () => groups.flatMap((g) => g.map(code))),
       control: { name: `${base}_n`, shape: [opb], format: uint(bitsFor(fanIn + 1)), raw: groups.map((g) => g.length) },
       steps, stored: pfOut * steps, nonzeros, denseWeights: oc * fanIn, kxBits, kyBits,
     };

@@ -10,11 +10,13 @@
  * a datasheet. They are calibrated so that a fully parallel dense layer of fan-in ≤ 64 with 16-bit operands takes
  * the 2 cycles at 5 ns that Vivado HLS reports for hls4ml's latency-strategy dense layers (a multiply register,
  * then the adder tree and activation); no HLS run of fpgac's own output has checked them yet.
+ *
+ * This module holds the operations and the chaining; each layer kind's critical path is in its definition
+ * (src/kinds/), which src/plan/pipelined.ts hands to pipelineSchedule.
  */
 import type { FixedFormat } from '../../sim/fixed.js';
 import type { ComputeLayer, Design } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
-import { constantWeightCounts } from './estimate.js';
 
 /** Share of the clock period HLS keeps free for place and route (set in build_prj.tcl). */
 export const CLOCK_UNCERTAINTY = 0.125;
@@ -47,7 +49,7 @@ const SEVEN_SERIES: FamilyDelays = {
   name: '7-series (-1)',
 };
 
-const addNs = (d: FamilyDelays, w: number) => d.addBase + d.addPerBit * w;
+export const addNs = (d: FamilyDelays, w: number) => d.addBase + d.addPerBit * w;
 
 /** The delays as the reports state them. */
 export function describeDelays(): string {
@@ -105,22 +107,29 @@ export function chain(ops: readonly TimedOp[], budget: number, start: Clock, liv
   return { end: { cycle, t }, ff };
 }
 
-const isPow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
-const log2ceil = (n: number) => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
+export const isPow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
+export const log2ceil = (n: number) => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
 
 /** The output cast: rounding is an adder, saturation a compare and a mux; truncate/wrap are wires. */
-function castOps(d: FamilyDelays, out: FixedFormat, bits: number): TimedOp[] {
+export function castOps(d: FamilyDelays, out: FixedFormat, bits: number): TimedOp[] {
   const ops: TimedOp[] = [];
   if (out.q !== 'AP_TRN') ops.push({ kind: 'logic', ns: addNs(d, out.width), bits });
   if (out.o !== 'AP_WRAP') ops.push({ kind: 'logic', ns: addNs(d, out.width) + d.mux, bits });
   return ops;
 }
 
-function activationOps(d: FamilyDelays, act: { kind: string }, bits: number): TimedOp[] {
-  return act.kind === 'none' ? [] : [{ kind: 'logic', ns: d.mux + (act.kind === 'clip' ? addNs(d, 8) : 0), bits }];
+/**
+ * A fused activation: a multiplexer level after a compare (clip: one more compare, costed as an 8-bit add; leaky:
+ * a constant multiply of the accumulator, costed as two adder levels of its width before the mux).
+ */
+export function activationOps(d: FamilyDelays, act: { kind: string }, bits: number): TimedOp[] {
+  if (act.kind === 'none') return [];
+  const extra = act.kind === 'clip' ? addNs(d, 8) : act.kind === 'leaky' ? 2 * addNs(d, Math.min(bits, 64)) : 0;
+  return [{ kind: 'logic', ns: d.mux + extra, bits }];
 }
 
-function tree(d: FamilyDelays, terms: number, width: number, lanes: number, kind: 'add' | 'max'): TimedOp[] {
+/** A balanced tree of 2-input adders (or max units) over `terms` values, in each of `lanes` lanes. */
+export function tree(d: FamilyDelays, terms: number, width: number, lanes: number, kind: 'add' | 'max'): TimedOp[] {
   const ops: TimedOp[] = [];
   let n = terms;
   for (let level = 0; level < log2ceil(terms); level++) {
@@ -130,102 +139,27 @@ function tree(d: FamilyDelays, terms: number, width: number, lanes: number, kind
   return ops;
 }
 
-function tableRead(d: FamilyDelays, entries: number, inBram: boolean, bits: number): TimedOp {
+/** A table read: registered in block RAM, combinational from LUT ROM. */
+export function tableRead(d: FamilyDelays, entries: number, inBram: boolean, bits: number): TimedOp {
   if (inBram) return { kind: 'reg', before: d.bramIn, after: d.bramOut, bits };
   return { kind: 'logic', ns: d.lutRom + d.romLevel * log2ceil(entries / 64), bits };
 }
 
-const MUL = (d: FamilyDelays, bits: number): TimedOp => ({ kind: 'reg', before: d.mulIn, after: d.mulOut, bits });
+/** A DSP multiply, ending in its product register. */
+export const MUL = (d: FamilyDelays, bits: number): TimedOp => ({ kind: 'reg', before: d.mulIn, after: d.mulOut, bits });
 
 /**
- * The critical path of one layer, fully unrolled. `inBram` says whether a table of the layer is in block RAM
- * (a registered read) or LUT ROM (logic).
+ * Cycles of every layer when the whole design is one pipeline, and the flip-flops of its pipeline registers.
+ * `path` is a layer's critical path, fully unrolled, with the family's delays.
  */
-export function layerOps(design: Design, l: ComputeLayer, d: FamilyDelays, inBram: (name: string) => boolean): TimedOp[] {
-  const fmt = (t: string) => design.tensors[t].format;
-  const out = fmt(l.output);
-  const outBits = numel(design.tensors[l.output].shape) * out.width;
-  switch (l.kind) {
-    case 'dense':
-    case 'conv2d': {
-      const fanIn = l.kind === 'dense' ? l.nIn : (l.c / l.group) * l.kh * l.kw;
-      const lanes = l.kind === 'dense' ? l.rows * l.nOut : l.oc * l.oh * l.ow;
-      const c = constantWeightCounts(l.weight.raw);
-      // The longest sum: the most non-zero weights of one output, plus the bias.
-      const perOut = l.kind === 'dense' ? l.nOut : l.oc;
-      let terms = 0;
-      for (let o = 0; o < perOut; o++) {
-        let nz = 0;
-        for (let i = 0; i < fanIn; i++) if (l.weight.raw[o * fanIn + i] !== 0) nz++;
-        terms = Math.max(terms, nz + (l.bias ? 1 : 0));
-      }
-      const prodBits = lanes * fanIn * (fmt(l.inputs[0]).width + l.weight.format.width);
-      return [
-        ...(c.general > 0 ? [MUL(d, prodBits)] : []),
-        ...tree(d, terms, l.acc.width, lanes, 'add'),
-        ...activationOps(d, l.act, lanes * l.acc.width),
-        ...castOps(d, out, outBits),
-      ];
-    }
-    case 'matmul':
-      return [MUL(d, l.batch * l.m * l.n * l.k * (fmt(l.inputs[0]).width + fmt(l.inputs[1]).width)), ...tree(d, l.k, l.acc.width, l.batch * l.m * l.n, 'add'), ...castOps(d, out, outBits)];
-    case 'eltwise': {
-      const isConstPow2 = (o: typeof l.a) => 'constant' in o && constantWeightCounts(o.constant.raw).general === 0;
-      const mul = l.op === 'mul' && !(isConstPow2(l.a) || isConstPow2(l.b));
-      const core: TimedOp = mul ? MUL(d, outBits * 2) : { kind: 'logic', ns: l.op === 'mul' ? 0 : addNs(d, out.width + 2), bits: outBits * 2 };
-      return [core, ...activationOps(d, l.act, outBits), ...castOps(d, out, outBits)];
-    }
-    case 'unary':
-      return [...activationOps(d, l.act, outBits), ...castOps(d, out, outBits)];
-    case 'transpose':
-      return [];
-    case 'lut':
-      return [
-        { kind: 'logic', ns: addNs(d, fmt(l.inputs[0]).width + 2) + d.mux, bits: l.n * (fmt(l.inputs[0]).width + 2) },
-        tableRead(d, l.table.raw.length, inBram(l.table.name), outBits),
-      ];
-    case 'pool2d': {
-      const lanes = l.c * l.oh * l.ow;
-      const ops = tree(d, l.kh * l.kw, l.acc.width, lanes, l.mode === 'max' ? 'max' : 'add');
-      if (l.mode === 'avg') ops.push(MUL(d, lanes * l.acc.width));
-      return [...ops, ...castOps(d, out, outBits)];
-    }
-    case 'softmax': {
-      const rows = l.outer * l.inner;
-      const inW = fmt(l.inputs[0]).width;
-      const eW = l.expTable.format.width;
-      const sumW = eW + log2ceil(l.len);
-      const rW = l.recipTable.format.width;
-      const eBits = rows * l.len * eW;
-      const positions = Math.floor(Math.log2(l.len)) + 1;
-      return [
-        ...tree(d, l.len, inW, rows, 'max'),
-        { kind: 'logic', ns: addNs(d, inW), bits: rows * l.len * inW }, // d = m − x
-        // Clamp to the table: with 2^n entries it is an OR of the high bits and a mux, otherwise a comparator.
-        { kind: 'logic', ns: (isPow2(l.expTable.raw.length) ? d.mux : addNs(d, inW)) + d.mux, bits: rows * l.len * inW },
-        tableRead(d, l.expTable.raw.length, inBram(l.expTable.name), eBits),
-        ...tree(d, l.len, sumW, rows, 'add').map((op) => ({ ...op, bits: op.bits + eBits })),
-        // Leading one and the shift that takes the R bits after it: s ≥ 2^Fe, so the one can only sit at one of
-        // floor(log2 len) + 1 positions: a small priority encoder and a multiplexer of that many inputs.
-        { kind: 'logic', ns: 2 * d.mux * Math.max(1, log2ceil(positions)), bits: rows * 32 + eBits },
-        tableRead(d, l.recipTable.raw.length, inBram(l.recipTable.name), rows * rW + eBits),
-        MUL(d, rows * l.len * (eW + rW)),
-        { kind: 'logic', ns: d.mux * Math.max(1, log2ceil(positions)), bits: outBits }, // the variable shift
-        ...castOps(d, out, outBits),
-      ];
-    }
-  }
-}
-
-/** Cycles of every layer when the whole design is one pipeline, and the flip-flops of its pipeline registers. */
-export function pipelineSchedule(design: Design, layers: readonly ComputeLayer[], part: string, clockMHz: number, inBram: (name: string) => boolean): { readonly latency: number; readonly perLayer: Map<string, { cycles: number; ff: number }>; readonly family: string; readonly budgetNs: number } {
+export function pipelineSchedule(design: Design, layers: readonly ComputeLayer[], part: string, clockMHz: number, path: (l: ComputeLayer, d: FamilyDelays) => readonly TimedOp[]): { readonly latency: number; readonly perLayer: Map<string, { cycles: number; ff: number }>; readonly family: string; readonly budgetNs: number } {
   const d = familyDelays(part);
   const budget = (1000 / clockMHz) * (1 - CLOCK_UNCERTAINTY);
   const perLayer = new Map<string, { cycles: number; ff: number }>();
   let clock: Clock = { cycle: 0, t: 0 };
   for (const l of layers) {
     const live = l.inputs.reduce((s, t) => s + numel(design.tensors[t].shape) * design.tensors[t].format.width, 0);
-    const r = chain(layerOps(design, l, d, inBram), budget, clock, live);
+    const r = chain(path(l, d), budget, clock, live);
     perLayer.set(l.name, { cycles: r.end.cycle - clock.cycle, ff: r.ff });
     clock = r.end;
   }

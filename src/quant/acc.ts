@@ -33,17 +33,29 @@ export function macAccFormat(
   biasRaws: readonly number[] | null,
   b: FixedFormat | null,
 ): FixedFormat {
+  return accFormatBy(groups.length, (i) => { let s = 0; for (const r of groups[i]) s += Math.abs(r); return s; }, w, x, biasRaws, b);
+}
+
+/** macAccFormat over C-order raws, `groupSize` to an output (no per-output copies: layers of millions of weights). */
+export function flatAccFormat(raws: ArrayLike<number>, groupSize: number, w: FixedFormat, x: FixedFormat, biasRaws: ArrayLike<number> | null, b: FixedFormat | null): FixedFormat {
+  return accFormatBy(raws.length / groupSize, (o) => {
+    let s = 0;
+    for (let t = o * groupSize; t < (o + 1) * groupSize; t++) s += Math.abs(raws[t]);
+    return s;
+  }, w, x, biasRaws, b);
+}
+
+/** The accumulator for `outputs` sums, output i's Σ|w| raws given by `absSum(i)`. */
+function accFormatBy(outputs: number, absSum: (i: number) => number, w: FixedFormat, x: FixedFormat, biasRaws: ArrayLike<number> | null, b: FixedFormat | null): FixedFormat {
   const fProd = fracBits(w) + fracBits(x);
   const frac = b ? Math.max(fProd, fracBits(b)) : fProd;
   const xMax = maxAbsRaw(x);
   let bound = 0;
-  groups.forEach((g, i) => {
-    let s = 0;
-    for (const r of g) s += Math.abs(r);
-    let v = s * xMax * 2 ** (frac - fProd);
+  for (let i = 0; i < outputs; i++) {
+    let v = absSum(i) * xMax * 2 ** (frac - fProd);
     if (biasRaws && b) v += Math.abs(biasRaws[i]) * 2 ** (frac - fracBits(b));
     bound = Math.max(bound, v);
-  });
+  }
   return signedFormatFor(bound, frac);
 }
 
@@ -78,8 +90,7 @@ export function macFormats(
   for (;;) {
     const bf = b ? paramFormat(opts, 'bias', b, fracBits(wf) + fracBits(x)) : null;
     const raws = Array.from(w, (v) => fromDouble(v, wf));
-    const groups = Array.from({ length: raws.length / groupSize }, (_, o) => raws.slice(o * groupSize, (o + 1) * groupSize));
-    const acc = macAccFormat(groups, wf, x, b && bf ? Array.from(b, (v) => fromDouble(v, bf)) : null, bf);
+    const acc = flatAccFormat(raws, groupSize, wf, x, b && bf ? Array.from(b, (v) => fromDouble(v, bf)) : null, bf);
     const excess = acc.width - MAX_ACC_WIDTH;
     if (excess <= 0 || !opts.constantsFromValues || wf.int > wf.width + 64) return { weight: wf, bias: bf, acc };
     wf = capFraction(wf, fracBits(wf) - excess);

@@ -19,10 +19,9 @@
 import { fixed, fracBits, type FixedFormat } from '../../sim/fixed.js';
 import type { Graph, Tensor } from '../ir/graph.js';
 import { numel, tensor } from '../ir/graph.js';
-import { lookupOp } from '../ops/registry.js';
-import { runFloat } from '../reference.js';
+import { FLOAT_ENV } from '../reference.js';
 import { formatForRange, maxAbsOf } from './range.js';
-import type { RegionParams } from '../ops/loop.js';
+import { isOp, lookupOp, paramsOf } from '../ops/registry.js';
 
 export { capFraction, formatForRange, maxAbsOf } from './range.js';
 
@@ -59,8 +58,8 @@ export function traceFloat(g: Graph, inputs: readonly ArrayLike<number>[], visit
   for (const node of g.nodes) {
     const ins = node.inputs.map((i) => (i ? env.get(i) : undefined));
     let outs: Tensor[];
-    if (node.op === 'LoopRegion') {
-      const p = node.params as RegionParams;
+    if (isOp(node, 'LoopRegion')) {
+      const p = node.params;
       let x = ins[0]!;
       for (let t = 0; t < p.trips; t++) {
         const y = traceFloat(p.body, [x.data], visit, `${prefix}${node.name}/`)[0];
@@ -70,7 +69,7 @@ export function traceFloat(g: Graph, inputs: readonly ArrayLike<number>[], visit
     } else {
       const def = lookupOp(node.op, node.domain);
       if (!def) throw new Error(`internal error: no op ${node.op}`);
-      outs = def.evaluate(node, node.params, ins);
+      outs = def.evaluate(node, node.params, ins, FLOAT_ENV);
     }
     node.outputs.forEach((o, k) => {
       if (!o) return;
@@ -96,7 +95,7 @@ export function calibrateFormats(g: Graph, ranges: ReadonlyMap<string, number>, 
   const visit = (graph: Graph, prefix: string) => {
     for (const n of graph.nodes) {
       if (n.op !== 'LoopRegion') continue;
-      const p = n.params as RegionParams;
+      const p = paramsOf(n, 'LoopRegion');
       const inner = `${prefix}${n.name}/`;
       const m = Math.max(
         ranges.get(prefix + n.inputs[0]) ?? 0, ranges.get(prefix + n.outputs[0]) ?? 0,

@@ -12,8 +12,9 @@ import { broadcastStrides, padShape } from '../ops/broadcast.js';
 import type { ConstData, Design, DTensor, Layer } from '../ir/design.js';
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 import { isFloatType } from '../ir/graph.js';
+import { intInputFormat, isIntInputType } from '../data.js';
 import { DiagnosticBag, DiagnosticError } from '../diagnostics.js';
-import { lookupOp } from '../ops/registry.js';
+import { isOp, lookupOp } from '../ops/registry.js';
 import { cIdent } from '../emit/cpp.js';
 import type { LowerContext, QuantOptions } from './context.js';
 
@@ -69,7 +70,8 @@ class Lowerer {
   }
 
   rawConst(hint: string, shape: readonly number[], raws: readonly number[], format: FixedFormat): ConstData {
-    const key = createHash('sha256').update(JSON.stringify([shape, format, raws])).digest('hex');
+    // Hashing the raws' bytes instead of their JSON: constants of millions of values are keyed in one pass.
+    const key = createHash('sha256').update(JSON.stringify([shape, format])).update(new Uint8Array(Float64Array.from(raws).buffer)).digest('hex');
     const hit = this.consts.get(key);
     if (hit) return hit;
     // Constants are declared at global scope: the `c_` prefix keeps them clear of keywords and library names.
@@ -153,7 +155,7 @@ class Lowerer {
     if (!def) throw new Error(`internal error: unregistered op ${node.op} after import`);
     if (!def.lower) {
       const nonConst = node.inputs.filter((i) => i && !g.constants.has(i));
-      const loopWhy = (node.params as { unsupported?: string } | undefined)?.unsupported;
+      const loopWhy = isOp(node, 'Loop') ? node.params.unsupported : undefined;
       const why = node.op === 'Loop' ? `this Loop cannot become one engine: ${loopWhy ?? 'unsupported form'}` : `supported only when constant folding removes it, but input '${nonConst[0]}' is computed at run time`;
       this.bag.add({ code: node.op === 'Loop' ? 'FPGAC009' : 'FPGAC002', node: node.name, op: node.op, message: why });
       return true;
@@ -178,7 +180,14 @@ export function lowerGraph(g: Graph, opts: LowerOptions): Design {
   const L = new Lowerer(opts);
   const scope = new Map<string, DTensor>();
   g.inputs.forEach((i) => {
-    if (!isFloatType(i.dtype)) L.bag.add({ code: 'FPGAC007', message: `graph input '${i.name}' has type ${i.dtype}; only float inputs are supported` });
+    // An integer image (uint8 pixels, int16 samples) is read exactly: its own ap_int/ap_uint format.
+    if (isIntInputType(i.dtype)) {
+      const t = L.declare(scope, i.name, i.shape, intInputFormat(i.dtype), 'in_');
+      L.all.set(t.name, { ...t, dtype: i.dtype });
+      scope.set(i.name, L.all.get(t.name)!);
+      return;
+    }
+    if (!isFloatType(i.dtype)) L.bag.add({ code: 'FPGAC007', message: `graph input '${i.name}' has type ${i.dtype}; only float inputs and int8, uint8, int16, uint16 are supported` });
     L.declare(scope, i.name, i.shape, opts.quant.valueFormats?.get(i.name) ?? opts.quant.activation, 'in_');
   });
   const layers: Layer[] = [];

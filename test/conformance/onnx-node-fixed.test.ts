@@ -16,12 +16,39 @@ import { simulateSample } from '../../sim/simulate.js';
 import { OPS } from '../../src/ops/registry.js';
 import { freezeInputs, isFloatType, type Tensor } from '../../src/ir/graph.js';
 import { DiagnosticError } from '../../src/diagnostics.js';
-import { SHARED_MODELS, testDataSets } from '../support/models.js';
+import { loaderPlaceholder, SHARED_MODELS, testDataSets } from '../support/models.js';
 
 const NODE_DIR = path.join(SHARED_MODELS, 'onnx-node');
-const HW_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Relu', 'Clip', 'Sigmoid', 'Softmax', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Flatten', 'Reshape', 'Transpose', 'BatchNormalization', 'Squeeze', 'Unsqueeze']);
+/** The activation zoo (src/ops/zoo-pwl.ts exact, src/ops/zoo-curve.ts by interpolated tables). */
+const ZOO_OPS = ['LeakyRelu', 'PRelu', 'Elu', 'Selu', 'Celu', 'ThresholdedRelu', 'HardSigmoid', 'HardSwish', 'Tanh', 'Softplus', 'Softsign', 'Mish', 'Gelu', 'Exp', 'Abs', 'Neg', 'Sign', 'Floor', 'Ceil', 'Round'];
+
+/**
+ * What a curve layer's table adds to the error, read from its data: interpolation ≤ max second difference of the
+ * knots / 8, entry rounding 1/2 LSB of the table format, the tails (1/16 output LSB), and for x·slope parts the
+ * slope's rounding times the largest input. Pwl layers are exact up to their constants' rounding (2^-(F+1)·|x|).
+ */
+function tableTolerance(design: ReturnType<typeof lowerGraph>, maxAbs: number): number {
+  let tol = 0;
+  for (const l of design.layers) {
+    if (l.kind === 'curve') {
+      const t = l.table.raw;
+      let d2 = 0;
+      for (let i = 1; i + 1 < t.length; i++) d2 = Math.max(d2, Math.abs(t[i + 1] - 2 * t[i] + t[i - 1]));
+      const ft = l.table.format.width - l.table.format.int;
+      const fo = design.tensors[l.output].format.width - design.tensors[l.output].format.int;
+      const slope = l.slopes ? 2 ** -(l.slopes.format.width - l.slopes.format.int + 1) * maxAbs : 0;
+      tol += (d2 / 8 + 0.5) * 2 ** -ft + 2 ** -(fo + 4) + slope;
+    }
+    if (l.kind === 'pwl') for (const c of [l.a, l.b]) if (c) tol += 2 ** -(c.format.width - c.format.int + 1) * maxAbs;
+  }
+  return tol;
+}
+const HW_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Relu', 'Clip', 'Sigmoid', 'Softmax', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Flatten', 'Reshape', 'Transpose', 'BatchNormalization', 'Squeeze', 'Unsqueeze',
+  'ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ArgMax', 'ArgMin', 'Max', 'Min', 'Mean', 'Sum',
+  ...ZOO_OPS,
+  'Concat', 'Split', 'Slice', 'Pad', 'DepthToSpace', 'SpaceToDepth', 'Resize', 'Upsample']);
 /** Inputs that are weights in a real model: frozen so the hardware stores them. */
-const WEIGHT_INPUTS: Record<string, number[]> = { Conv: [1, 2], Gemm: [1, 2], BatchNormalization: [1, 2, 3, 4] };
+const WEIGHT_INPUTS: Record<string, number[]> = { Conv: [1, 2], ConvTranspose: [1, 2], Gemm: [1, 2], BatchNormalization: [1, 2, 3, 4] };
 
 type Outcome = { test: string; op: string; status: 'pass' | 'rejected' | 'mismatch' | 'crash'; detail?: string };
 
@@ -32,6 +59,8 @@ function runCase(test: string): Outcome {
   const op = m.graph.nodes[0]?.op ?? '?';
   try {
     for (const ds of testDataSets(path.join('onnx-node', test))) {
+      const placeholder = loaderPlaceholder(m.graph.inputs, ds.inputs);
+      if (placeholder) return { test, op, status: 'rejected', detail: placeholder };
       const frozen = new Map<string, Tensor>();
       for (const n of m.graph.nodes) {
         for (const k of [...(OPS.get(n.op)?.constantInputs ?? []), ...(WEIGHT_INPUTS[n.op] ?? [])]) {
@@ -53,7 +82,8 @@ function runCase(test: string): Outcome {
         const got = out[k];
         if (got.length !== want.length) return { test, op, status: 'mismatch', detail: `output ${k}: ${got.length} values, ${want.length} expected` };
         // Each input and weight is rounded to 2^-15 at worst; a dot product of n terms then errs by ~n·|x|·2^-15.
-        const tol = 2 ** -FRAC * 4 * maxAbs * Math.max(1, ...design.layers.map((l) => ('nIn' in l ? l.nIn : 'kh' in l && 'c' in l ? (l.c * l.kh * l.kw) : 'k' in l ? l.k : 1)));
+        const tol = 2 ** -FRAC * 4 * maxAbs * Math.max(1, ...design.layers.map((l) => ('nIn' in l ? l.nIn : 'kh' in l && 'c' in l ? (l.c * l.kh * l.kw) : 'k' in l ? l.k : 1)))
+          + tableTolerance(design, maxAbs);
         for (let i = 0; i < want.length; i++) {
           if (!(Math.abs(got[i] - want[i]) <= tol + 1e-3 * Math.abs(want[i]))) return { test, op, status: 'mismatch', detail: `output ${k}[${i}]: ${got[i]} vs ${want[i]} (tol ${tol})` };
         }
@@ -75,11 +105,18 @@ describe.skipIf(!existsSync(NODE_DIR))('ONNX node tests through the fixed-point 
     expect(bad.map((o) => `${o.test} (${o.op}): ${o.status} ${o.detail}`)).toEqual([]);
   });
 
+  it('reductions, n-ary ops and pools: every node test passes through the fixed-point design (integer data aside)', () => {
+    const ops = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ArgMax', 'ArgMin', 'Max', 'Min', 'Mean', 'Sum', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool']);
+    // maxpool_2d_uint8 feeds integer data, which this harness does not quantize (the op itself is not refused).
+    const failing = outcomes.filter((o) => ops.has(o.op) && o.status !== 'pass' && !(o.status === 'rejected' && o.detail === 'integer data'));
+    expect(failing.map((o) => `${o.test}: ${o.status} ${o.detail}`)).toEqual([]);
+  });
+
   it('every hardware op passes node tests', () => {
     const byOp = new Map<string, Outcome[]>();
     for (const o of outcomes) byOp.set(o.op, [...(byOp.get(o.op) ?? []), o]);
     const lines = [...byOp].map(([op, os]) => `${op}: ${os.filter((o) => o.status === 'pass').length}/${os.length}${os.some((o) => o.status === 'rejected') ? ` (rejected: ${os.filter((o) => o.status === 'rejected').map((o) => `${o.test.replace('test_', '')}: ${o.detail}`).join(' | ')})` : ''}`);
     console.log(lines.join('\n'));
-    for (const [op, os] of byOp) expect(os.some((o) => o.status === 'pass'), op).toBe(true);
+    for (const [op, os] of byOp) if (!os.every((o) => o.detail?.startsWith('loader:'))) expect(os.some((o) => o.status === 'pass'), op).toBe(true);
   });
 });

@@ -196,7 +196,7 @@ describe('skip connection around the fabric', () => {
   });
 });
 
-// Two inputs, four outputs: b = relu(x2) (head), a = x1·k, c = a + b (fabric), e = c·b and d = -a (tail; Neg is an
+// Two inputs, four outputs: b = relu(x2) (head), a = x1·k, c = a + b (fabric), e = c·b and d = sin(a) (tail; Sin is an
 // op fpgac does not support: the tail is ONNX Runtime's), graph outputs e, d, c, b.
 const multiSpec: ModelSpec = {
   inputs: [{ name: 'x1', dims: ['N', 3] }, { name: 'x2', dims: ['N', 3] }],
@@ -207,7 +207,7 @@ const multiSpec: ModelSpec = {
     { op: 'Mul', inputs: ['x1', 'k'], outputs: ['a'], name: 'a' },
     { op: 'Add', inputs: ['a', 'b'], outputs: ['c'], name: 'c' },
     { op: 'Mul', inputs: ['c', 'b'], outputs: ['e'], name: 'e' },
-    { op: 'Neg', inputs: ['a'], outputs: ['d'], name: 'd' },
+    { op: 'Sin', inputs: ['a'], outputs: ['d'], name: 'd' },
   ],
 };
 
@@ -431,9 +431,9 @@ describe('constants, Loop bodies, external data, integer cuts', () => {
 
   it('a head op fpgac cannot infer: the model\'s value_info gives the cut, otherwise the op is reported', async () => {
     const spec = skipSpec();
-    spec.nodes[0] = { op: 'Neg', inputs: ['x'], outputs: ['h'], name: 'scale' };
+    spec.nodes[0] = { op: 'Sin', inputs: ['x'], outputs: ['h'], name: 'scale' };
     const bare = buildModel(spec);
-    expect(diagnostic(() => splitModel(bare, 'mm', 'relu'))).toBe("error FPGAC002: node 'scale' (op Neg): unsupported op");
+    expect(diagnostic(() => splitModel(bare, 'mm', 'relu'))).toBe("error FPGAC002: node 'scale' (op Sin): unsupported op");
     const m = decode(bare);
     m.graph!.valueInfo = [{ name: 'h', type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 4 }] } } } }];
     const declared = onnx.ModelProto.encode(m).finish();

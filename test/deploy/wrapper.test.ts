@@ -49,7 +49,7 @@ function simRaws(dir: string, d: Design, k: number): number[][] {
   return Array.from({ length: a.data.length / port.elements }, (_, s) => Array.from(a.data.subarray(s * port.elements, (s + 1) * port.elements), (v) => v * scale));
 }
 
-// axis, the default on the ZCU104, runs the same 360 samples in test/e2e/models.test.ts (default build, make csim).
+// axis, the default on the ZCU104, runs the same 360 samples in test/full/models.test.ts (default build, make csim; npm run test:full).
 describe.skipIf(!existsSync(TEST_X))('dsodenet-digits: all 360 test samples through each interface in one batch', () => {
   for (const kind of ['m_axi', 'memory'] as InterfaceKind[]) {
     it(`${kind}: make csim equals fpgac sim bit for bit on the 360 samples`, async () => {

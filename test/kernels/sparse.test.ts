@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { fixed, fracBits, maxRaw, minRaw, parseFormat, type FixedFormat } from '../../sim/fixed.js';
 import type { Activation, ConstData, Conv2dLayer, DenseLayer, DTensor, Layer } from '../../src/ir/design.js';
 import { sparseConv, sparseDense, sparsePointwise, denseAccExact } from '../../src/plan/sparse.js';
-import { estimateLayer } from '../../src/plan/estimate.js';
+import { estimateLayer } from '../../src/kinds/index.js';
 import type { EmitPlan } from '../../src/emit/block.js';
 import type { Parallelism } from '../../src/emit/render.js';
 import { constData, csimSamples, expectSameOutputs, itMatchesGxx, makeDesign, randomRaws, randomSamples, rng, simulateSamples } from '../support/harness.js';

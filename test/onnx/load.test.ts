@@ -129,7 +129,7 @@ describe('malformed input', () => {
     buildModel({
       inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y' }],
       nodes: [
-        { op: 'Tanh', inputs: ['x'], outputs: ['a'], name: 'first' },
+        { op: 'Sin', inputs: ['x'], outputs: ['a'], name: 'first' },
         { op: 'Relu', inputs: ['a'], outputs: ['b'] },
         { op: 'Erf', inputs: ['x'], outputs: ['c'], name: 'second' },
         { op: 'Add', inputs: ['b', 'c'], outputs: ['y'] },

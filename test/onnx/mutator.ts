@@ -191,7 +191,12 @@ export function mutant(bytes: Uint8Array, r: Rand): { bytes: Uint8Array; what: s
  * SqueezeNet-like fire modules: Conv → Relu → (1×1 Conv → Relu, 3×3 Conv → Relu) → Concat, `fires` times, then a
  * global average pool. The Concats join run-time tensors, which fpgac does not lower: one diagnostic each.
  */
-export function fireModel(file: string, fires = 8): void {
+/**
+ * SqueezeNet-style fire modules (squeeze, two expands, run-time Concat). `divide`: each module's output is also
+ * divided by itself, a Div fpgac only supports when constant folding removes it, so every module has a node that
+ * fails to lower.
+ */
+export function fireModel(file: string, fires = 8, divide = false): void {
   const C = 4;
   const inits = [{ name: 'w0', dims: [2 * C, 3, 3, 3], values: values(2 * C * 27, 1) }];
   const nodes: NodeSpec[] = [
@@ -211,7 +216,8 @@ export function fireModel(file: string, fires = 8): void {
       { op: 'Relu', inputs: [`a${i}`], outputs: [`ar${i}`], name: `fire${i}_expand1x1_relu` },
       { op: 'Conv', inputs: [`sr${i}`, `e3_${i}`], outputs: [`b${i}`], attrs: { pads: [1, 1, 1, 1] }, name: `fire${i}_expand3x3` },
       { op: 'Relu', inputs: [`b${i}`], outputs: [`br${i}`], name: `fire${i}_expand3x3_relu` },
-      { op: 'Concat', inputs: [`ar${i}`, `br${i}`], outputs: [`f${i}`], attrs: { axis: 1 }, name: `fire${i}_concat` },
+      { op: 'Concat', inputs: [`ar${i}`, `br${i}`], outputs: [divide ? `cat${i}` : `f${i}`], attrs: { axis: 1 }, name: `fire${i}_concat` },
+      ...(divide ? [{ op: 'Div', inputs: [`cat${i}`, `cat${i}`], outputs: [`f${i}`], name: `fire${i}_div` }] : []),
     );
   }
   nodes.push({ op: 'GlobalAveragePool', inputs: [`f${fires}`], outputs: ['y'], name: 'gap' });

@@ -62,20 +62,20 @@ describe('topoSort', () => {
 });
 
 describe('every unsupported op is listed', () => {
-  it('Tanh → LeakyRelu → Foo: all three, though each reads the one before', () => {
+  it('Sin → Erf → Foo: all three, though each reads the one before', () => {
     const file = path.join(dir, 'chain.onnx');
     buildModel({
       inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'y' }],
       nodes: [
-        { op: 'Tanh', inputs: ['x'], outputs: ['a'], name: 't' },
+        { op: 'Sin', inputs: ['x'], outputs: ['a'], name: 't' },
         { op: 'Relu', inputs: ['a'], outputs: ['b'], name: 'r' },
-        { op: 'LeakyRelu', inputs: ['b'], outputs: ['c'], name: 'l' },
+        { op: 'Erf', inputs: ['b'], outputs: ['c'], name: 'l' },
         { op: 'Foo', domain: 'com.example', inputs: ['c'], outputs: ['y'], name: 'f' },
       ],
     }, file);
     expect(lines(() => inferAndFold(loadModel(file).graph))).toEqual([
-      "error FPGAC002: node 't' (op Tanh): unsupported op",
-      "error FPGAC002: node 'l' (op LeakyRelu): unsupported op",
+      "error FPGAC002: node 't' (op Sin): unsupported op",
+      "error FPGAC002: node 'l' (op Erf): unsupported op",
       "error FPGAC002: node 'f' (op com.example:Foo): unsupported op",
     ]);
   });
@@ -83,21 +83,21 @@ describe('every unsupported op is listed', () => {
 
 describe('lowering lists every failing node', () => {
   it('a node that fails to lower still declares its outputs: the later failing nodes are reported too', () => {
-    // Two Concats of run-time tensors (not lowered) in series, with a Conv between them.
-    const file = path.join(dir, 'two-concats.onnx');
+    // Two Gathers of run-time tensors (not lowered) in series, with a Conv between them.
+    const file = path.join(dir, 'two-gathers.onnx');
     buildModel({
       inputs: [{ name: 'x', dims: ['N', 2, 4, 4] }], outputs: [{ name: 'y' }],
-      initializers: [{ name: 'w', dims: [2, 4, 1, 1], values: values(8, 3) }],
+      initializers: [{ name: 'w', dims: [2, 2, 1, 1], values: values(4, 3) }, { name: 'idx', dims: [2], values: [1, 0], type: 7 }],
       nodes: [
         { op: 'Relu', inputs: ['x'], outputs: ['r'], name: 'relu' },
-        { op: 'Concat', inputs: ['x', 'r'], outputs: ['c1'], attrs: { axis: 1 }, name: 'cat1' },
+        { op: 'Gather', inputs: ['r', 'idx'], outputs: ['c1'], attrs: { axis: 1 }, name: 'cat1' },
         { op: 'Conv', inputs: ['c1', 'w'], outputs: ['v'], name: 'conv' },
-        { op: 'Concat', inputs: ['v', 'r'], outputs: ['y'], attrs: { axis: 1 }, name: 'cat2' },
+        { op: 'Gather', inputs: ['v', 'idx'], outputs: ['y'], attrs: { axis: 1 }, name: 'cat2' },
       ],
     }, file);
     expect(lines(() => compileModel(file))).toEqual([
-      "error FPGAC002: node 'cat1' (op Concat): supported only when constant folding removes it, but input 'x' is computed at run time",
-      "error FPGAC002: node 'cat2' (op Concat): supported only when constant folding removes it, but input 'v' is computed at run time",
+      "error FPGAC002: node 'cat1' (op Gather): supported only when constant folding removes it, but input 'r' is computed at run time",
+      "error FPGAC002: node 'cat2' (op Gather): supported only when constant folding removes it, but input 'v' is computed at run time",
     ]);
   });
 });

@@ -11,7 +11,8 @@ import { bram18Blocks, uramBlocks, placeArray, placeConstant, MAX_RESHAPE_BITS }
 import { boards, resolveBoard } from '../../src/plan/boards.js';
 import { planDesign } from '../../src/plan/plan.js';
 import { compileModel } from '../../src/compile.js';
-import { computeLayers, layerConstants } from '../../src/ir/design.js';
+import { computeLayers } from '../../src/ir/design.js';
+import { layerConstants } from '../../src/kinds/index.js';
 import { buildProject } from '../../src/build.js';
 import { DiagnosticError } from '../../src/diagnostics.js';
 import { buildModel, values } from '../support/onnx-builder.js';

@@ -12,7 +12,7 @@ const execFileAsync = promisify(execFile);
 import os from 'node:os';
 import path from 'node:path';
 import { ELT_RANK, computeLayers, type Design, type DTensor, type Layer, type ConstData } from '../../src/ir/design.js';
-import { parallelChoices } from '../../src/plan/estimate.js';
+import { parallelChoices } from '../../src/kinds/index.js';
 import { numel } from '../../src/ir/graph.js';
 import { renderProject } from '../../src/emit/project.js';
 import { writeOutputDir } from '../../src/outdir.js';

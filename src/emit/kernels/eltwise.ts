@@ -2,14 +2,13 @@
  * @fileoverview Renders EltwiseLayer / UnaryLayer into config structs and calls of fpgac::eltwise /
  * fpgac::unary (hw/fpgac/eltwise.h).
  */
-import { ELT_RANK, eltwiseIsFlat, type EltwiseLayer, type Operand, type UnaryLayer } from '../../ir/design.js';
+import { ELT_RANK, eltwiseIsFlat, shiftedFormat, type EltwiseLayer, type Operand, type UnaryLayer } from '../../ir/design.js';
 import { numel } from '../../ir/graph.js';
-import { shiftedFormat } from '../../../sim/kernels/eltwise.js';
 import { formatToCpp } from '../../../sim/fixed.js';
 import { constLines } from '../cpp.js';
 import { actFields, configName, type RenderContext, type RenderedLayer } from '../render.js';
 
-const OP_CODES = { add: 'fpgac::ELT_ADD', sub: 'fpgac::ELT_SUB', mul: 'fpgac::ELT_MUL' } as const;
+const OP_CODES = { add: 'fpgac::ELT_ADD', sub: 'fpgac::ELT_SUB', mul: 'fpgac::ELT_MUL', max: 'fpgac::ELT_MAX', min: 'fpgac::ELT_MIN' } as const;
 
 /** Element count of an operand's array (the kernel's a_len / b_len). */
 function operandLength(op: Operand, ctx: RenderContext): number {

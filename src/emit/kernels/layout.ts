@@ -1,8 +1,7 @@
 /**
  * @fileoverview Renders TransposeLayer into a config struct and a call of fpgac::transpose (hw/fpgac/layout.h).
  */
-import { transposeWalk } from '../../../sim/kernels/layout.js';
-import type { TransposeLayer } from '../../ir/design.js';
+import { transposeWalk, type TransposeLayer } from '../../ir/design.js';
 import { numel } from '../../ir/graph.js';
 import { constLines } from '../cpp.js';
 import { configName, type RenderContext, type RenderedLayer } from '../render.js';

@@ -22,13 +22,18 @@ export function renderPool2d(layer: Pool2dLayer, ctx: RenderContext): RenderedLa
   const lines = [`struct ${cfg} {`, constLines({ c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, pf: ctx.parallel(layer.name).pfOut })];
   if (layer.mode === 'avg') {
     lines.push(
-      constLines({ count_all: layer.countIncludePad || windowsInside(layer) }),
+      constLines({
+        count_all: (layer.countIncludePad && layer.pb === undefined) || windowsInside(layer),
+        count_padded: layer.countIncludePad && layer.pb !== undefined && !windowsInside(layer),
+        pb: layer.pb ?? 0, pr: layer.pr ?? 0,
+      }),
       `  typedef ${formatToCpp(layer.acc)} acc_t; // exact window sum`,
       `  typedef ${formatToCpp(layer.recip)} recip_t; // 1/count, rounded from a double`,
     );
   }
   lines.push('};');
-  const fn = layer.mode === 'max' ? 'max_pool2d' : 'avg_pool2d';
+  if (layer.mode === 'argmax') lines.splice(lines.length - 1, 0, constLines({ storage_order: layer.storageOrder ?? 0 }));
+  const fn = layer.mode === 'max' ? 'max_pool2d' : layer.mode === 'argmax' ? 'argmax_pool2d' : 'avg_pool2d';
   return {
     config: lines.join('\n'),
     call: `fpgac::${fn}<${cfg}>(${ctx.varOf(layer.inputs[0])}, ${ctx.varOf(layer.output)});`,

@@ -1,0 +1,46 @@
+/**
+ * @fileoverview The kind table: every compute layer kind's definition, keyed by kind. Its type (KindTable) makes a
+ * kind without a definition, or a definition missing a part, a compile error; the planner, the pipelined schedule,
+ * the layout and the reports reach each kind's rules through `kindOf` and hold no switch over kinds.
+ */
+import type { ComputeLayer, Design, LayerConstant } from '../ir/design.js';
+import type { ComputeEstimate, Parallel } from '../plan/estimate.js';
+import { CONV2D } from './conv2d.js';
+import { CONVTRANSPOSE2D } from './convtranspose2d.js';
+import { DENSE } from './dense.js';
+import { GATHER } from './gather.js';
+import { CONCAT } from './concat.js';
+import { INTERP } from './interp.js';
+import { ELTWISE } from './eltwise.js';
+import { LUT } from './lut.js';
+import { MATMUL } from './matmul.js';
+import { POOL2D } from './pool2d.js';
+import { SOFTMAX } from './softmax.js';
+import { TRANSPOSE } from './transpose.js';
+import { UNARY } from './unary.js';
+import { PWL } from './pwl.js';
+import { CURVE } from './curve.js';
+import { REDUCE } from './reduce.js';
+import type { KindDef, KindTable } from './types.js';
+
+export const KINDS: KindTable = {
+  pwl: PWL, curve: CURVE,
+  conv2d: CONV2D, dense: DENSE, matmul: MATMUL, eltwise: ELTWISE, unary: UNARY, lut: LUT, softmax: SOFTMAX, pool2d: POOL2D, transpose: TRANSPOSE,
+  convtranspose2d: CONVTRANSPOSE2D,
+  gather: GATHER, concat: CONCAT, interp: INTERP,
+  reduce: REDUCE,
+};
+
+/** The definition of a layer's kind, typed for that layer (the table's entry for `l.kind`). */
+export function kindOf<L extends ComputeLayer>(l: L): KindDef<L> {
+  return KINDS[l.kind] as unknown as KindDef<L>;
+}
+
+/** Every constant a compute layer reads, with its role (its kind's `constants`). */
+export const layerConstants = (l: ComputeLayer): LayerConstant[] => kindOf(l).constants(l);
+
+/** The parallel factors a layer's kernel accepts, fewest multipliers first (its kind's rule). */
+export const parallelChoices = (l: ComputeLayer): readonly Parallel[] => kindOf(l).sequential.parallelChoices(l);
+
+/** Resources and latency of a layer at parallel factors `par` in the sequential schedule. */
+export const estimateLayer = (design: Design, l: ComputeLayer, par: Parallel = { pfIn: 1, pfOut: 1 }): ComputeEstimate => kindOf(l).sequential.estimate(design, l, par);
