@@ -64,6 +64,8 @@ export interface Finish {
   readonly half: number; // unit / 2
   readonly lo: number; readonly hi: number; // the combined clamp
   readonly accFrac: number; readonly out: FixedFormat; readonly act: Activation; // for FAST_GENERAL
+  /** A leaky activation: v < 0 takes finishAct (the exact product, then the cast); v ≥ 0 the fast cast. */
+  readonly leaky: boolean;
 }
 
 export function makeFinish(accFrac: number, out: FixedFormat, act: Activation = NO_ACT, maxAbs = 2 ** 53): Finish {
@@ -83,13 +85,13 @@ export function makeFinish(accFrac: number, out: FixedFormat, act: Activation = 
     hi = Math.min(hi, act.hi);
   }
   if (!(lo <= hi)) kind = FAST_GENERAL;
-  if (act.kind === 'leaky') kind = FAST_GENERAL; // a product on the negative side: finishAct's general path
   const unit = sh > 0 ? 2 ** sh : 1;
-  return { kind, scale: 2 ** -sh, unit, half: unit / 2, lo, hi, accFrac, out, act };
+  return { kind, scale: 2 ** -sh, unit, half: unit / 2, lo, hi, accFrac, out, act, leaky: act.kind === 'leaky' };
 }
 
 /** finishAct(v, f.accFrac, f.out, f.act) (castRaw(v, ...) when f.act is none), for a safe-integer v. */
 export function finishFast(v: number, f: Finish): number {
+  if (f.leaky && v < 0) return finishAct(v, f.accFrac, f.out, f.act);
   const k = f.kind;
   let r: number;
   if (k === FAST_RNE) r = v * f.scale + RNE_MAGIC - RNE_MAGIC;
@@ -115,7 +117,7 @@ export function finishRun(src: Float64Array, s0: number, dst: Float64Array, d0: 
       const r = src[s0 + i] * scale + m - m;
       dst[d0 + i] = r < lo ? lo : r > hi ? hi : r;
     }
-  } else if (f.kind === FAST_TRN) {
+  } else if (f.kind === FAST_TRN && !f.leaky) {
     const { scale, lo, hi } = f;
     for (let i = 0; i < n; i++) {
       const r = Math.floor(src[s0 + i] * scale);
@@ -138,7 +140,7 @@ const fusedCache = new WeakMap<Finish, Fused | null>();
 export function fusedOf(f: Finish): Fused | null {
   let r = fusedCache.get(f);
   if (r === undefined) {
-    r = f.kind === FAST_RNE || f.kind === FAST_SHIFT ? { scale: f.scale, m: f.kind === FAST_RNE ? RNE_MAGIC : 0, lo: f.lo, hi: f.hi } : null;
+    r = (f.kind === FAST_RNE || f.kind === FAST_SHIFT) && !f.leaky ? { scale: f.scale, m: f.kind === FAST_RNE ? RNE_MAGIC : 0, lo: f.lo, hi: f.hi } : null;
     fusedCache.set(f, r);
   }
   return r;

@@ -52,13 +52,8 @@ interface LayerBase {
   readonly output: string; // DTensor name written
 }
 
-/**
- * 2-D convolution (1-D convs are lowered with h = 1, kh = 1), any group count (depthwise: group = c = oc).
- * Input [c][h][w], output [oc][oh][ow], weight [oc][c/group][kh][kw], bias [oc]. Zero padding pt/pl at the
- * top/left; the bottom/right padding is implied by oh/ow. out = cast(act(bias + Σ w·x)) with the sum exact in acc.
- */
-export interface Conv2dLayer extends LayerBase {
-  readonly kind: 'conv2d';
+/** What a convolution and a transposed convolution hold: sizes, strides, pads, dilations, groups, constants. */
+interface ConvGeometry extends LayerBase {
   readonly c: number; readonly h: number; readonly w: number;
   readonly oc: number; readonly oh: number; readonly ow: number;
   readonly kh: number; readonly kw: number;
@@ -75,6 +70,15 @@ export interface Conv2dLayer extends LayerBase {
 }
 
 /**
+ * 2-D convolution (1-D convs are lowered with h = 1, kh = 1), any group count (depthwise: group = c = oc).
+ * Input [c][h][w], output [oc][oh][ow], weight [oc][c/group][kh][kw], bias [oc]. Zero padding pt/pl at the
+ * top/left; the bottom/right padding is implied by oh/ow. out = cast(act(bias + Σ w·x)) with the sum exact in acc.
+ */
+export interface Conv2dLayer extends ConvGeometry {
+  readonly kind: 'conv2d';
+}
+
+/**
  * Transposed 2-D convolution (ONNX ConvTranspose; 1-D with h = 1, kh = 1), any group count, written in gather form.
  * Input [c][h][w], output [oc][oh][ow], weight [oc][c/group][kh][kw] (the lowering transposes ONNX's
  * [c][oc/group][kh][kw] so each output channel's weights are contiguous, as conv2d's), bias [oc]:
@@ -84,21 +88,8 @@ export interface Conv2dLayer extends LayerBase {
  * pads and output_padding are implied by oh/ow. The sum is exact in acc (sized per output channel and tap phase:
  * the taps of one output are those with ky·dh ≡ y + pt (mod sh), likewise for kx).
  */
-export interface ConvTranspose2dLayer extends LayerBase {
+export interface ConvTranspose2dLayer extends ConvGeometry {
   readonly kind: 'convtranspose2d';
-  readonly c: number; readonly h: number; readonly w: number;
-  readonly oc: number; readonly oh: number; readonly ow: number;
-  readonly kh: number; readonly kw: number;
-  readonly sh: number; readonly sw: number;
-  readonly pt: number; readonly pl: number;
-  readonly dh: number; readonly dw: number;
-  readonly group: number;
-  readonly weight: ConstData;
-  readonly bias: ConstData | null;
-  readonly acc: FixedFormat;
-  readonly act: Activation;
-  /** Per-output-channel formats (see ChannelShift). */
-  readonly shift?: ChannelShift;
 }
 
 /**

@@ -68,6 +68,7 @@ const channelsLast = channelsLastUpgrade([0]);
 export const BatchNormalizationOp: OpDef<BatchNormParams, 'BatchNormalization'> = {
   op: 'BatchNormalization',
   family: 'batchnorm',
+  unsupported: [{ variant: 'training mode (training_mode = 1, or is_test = 0 before opset 7)', reason: 'inference hardware: batch statistics and running-mean updates have no place in it', diagnostic: /training-mode BatchNormalization is not supported|is_test/ }],
   arity: { inputs: [5, 5], outputs: [1, 5] },
   // QONNX's channels-last BatchNormalization: the standard one between Transposes (src/ops/channels-last.ts).
   domains: CHANNELS_LAST_DOMAINS,

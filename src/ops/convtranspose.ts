@@ -231,6 +231,7 @@ function lowerConvTranspose(node: Node, p: ConvTransposeParams, ctx: LowerContex
 export const ConvTransposeOp: OpDef<ConvTransposeParams, 'ConvTranspose'> = {
   op: 'ConvTranspose',
   family: 'convtranspose',
+  unsupported: [{ variant: '3-D (volumetric) transposed convolution', reason: 'no 3-D convolution kernel yet (1-D and 2-D are built)', diagnostic: /3-D transposed convolutions are not supported/ }],
   arity: { inputs: [2, 3], outputs: [1, 1] },
   parse: (node, ins) => parseConvTranspose(node, ins, earlierParams(node, ConvTransposeOp)),
   infer: (_n, p, ins) => [{ shape: outShapeOf(p, ins[0]!.shape[0], ins[1]!.shape[1] * p.group), dtype: ins[0]!.dtype }],

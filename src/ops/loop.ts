@@ -103,6 +103,7 @@ function runLoop(p: LoopParams, ins: readonly (Tensor | undefined)[], env: EvalE
 export const LoopOp: OpDef<LoopParams, 'Loop'> = {
   op: 'Loop',
   family: 'loop',
+  unsupported: [{ variant: 'a trip count computed at run time', reason: 'hardware loops need their trip count at build time (a constant, or one constant folding finds)', diagnostic: /trip count .* is computed at run time/ }],
   arity: { inputs: [2, Infinity], outputs: [0, Infinity] },
   // Once bound, the body carries its weights: reuse it (the outer graph drops constants only the body reads).
   parse: (node, ins, _opset, scope, env) => earlierParams(node, LoopOp) ?? bindBody(node, parseLoop(node, ins, env), scope),

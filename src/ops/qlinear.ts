@@ -159,6 +159,7 @@ export const QLinearMatMulOp: OpDef<QMatMulParams, 'QLinearMatMul'> = {
   op: 'QLinearMatMul',
   family: 'qlinear',
   since: 10,
+  unsupported: [{ variant: 'a batched (3-D or more) B matrix', reason: 'lowered as an exact integer dense layer, whose weights are one 2-D matrix', diagnostic: /b must be a 2-D matrix/ }],
   arity: { inputs: [8, 8], outputs: [1, 1] },
   parse(node, ins) {
     if (!ins[0] || !ins[3] || !ins[7]) bad(node, 'needs a, b and the output zero point');

@@ -66,10 +66,13 @@ function normAxes(node: Node, axes: readonly number[], rank: number): number[] {
 }
 
 export const IdentityOp = reshapeLike('Identity', noParams, (_n, _p, ins) => [...ins[0]!.shape]);
-export const DropoutOp = reshapeLike('Dropout', (node, ins, opset) => {
-  checkDropoutForm(node, ins, opset);
-  return {};
-}, (_n, _p, ins) => [...ins[0]!.shape], undefined, { inputs: [1, 3], outputs: [1, 2] });
+export const DropoutOp: OpDef<Record<string, never>, 'Dropout'> = {
+  ...reshapeLike('Dropout', (node, ins, opset) => {
+    checkDropoutForm(node, ins, opset);
+    return {};
+  }, (_n, _p, ins) => [...ins[0]!.shape], undefined, { inputs: [1, 3], outputs: [1, 2] }),
+  unsupported: [{ variant: 'the mask output', reason: 'in inference Dropout is the identity; a mask is only meaningful in training', diagnostic: /mask output of Dropout is not supported/ }],
+};
 
 export const FlattenOp = reshapeLike('Flatten', noParams, (node, _p, ins) => {
   const s = ins[0]!.shape;
@@ -79,7 +82,7 @@ export const FlattenOp = reshapeLike('Flatten', noParams, (node, _p, ins) => {
   return [numel(s.slice(0, axis)), numel(s.slice(axis))];
 });
 
-export const ReshapeOp = reshapeLike('Reshape', reshapeForm, (node, p, ins) => {
+const reshapeDef = reshapeLike('Reshape', reshapeForm, (node, p, ins) => {
   const x = ins[0]!;
   const { target: raw, allowZero } = p;
   if (raw.some((d) => d < -1) || raw.filter((d) => d === -1).length > 1) bad(node, `cannot reshape [${x.shape}] to [${raw}]: only one -1 and no other negative dimension are allowed`, 'FPGAC004');
@@ -90,6 +93,10 @@ export const ReshapeOp = reshapeLike('Reshape', reshapeForm, (node, p, ins) => {
   if (numel(res) !== n || res.some((d) => !Number.isSafeInteger(d) || d < 0)) bad(node, `cannot reshape [${x.shape}] to [${raw}]`, 'FPGAC004');
   return res;
 }, [1], { inputs: [1, 2], outputs: [1, 1] });
+export const ReshapeOp: typeof reshapeDef = {
+  ...reshapeDef,
+  unsupported: [{ variant: 'empty tensors (a dimension of 0, e.g. allowzero to a 0 size)', reason: 'a hardware array has at least one element', diagnostic: /cannot reshape \[[^\]]*\] to \[([^\]]*,)?0(,[^\]]*)?\]/ }],
+};
 
 /** The axes of Squeeze/Unsqueeze, from the attribute or the input as the opset spells them (forms.ts). */
 interface AxesParams {
@@ -237,6 +244,8 @@ export const ConstantOfShapeOp: OpDef<Record<string, never>, 'ConstantOfShape'> 
   family: 'shape',
   arity: ONE_TO_ONE,
   since: 9,
+  // The shape is an input; in a real model it is an initializer or folded shape arithmetic.
+  constantInputs: [0],
   parse: (node) => {
     fillValue(node);
     return {};

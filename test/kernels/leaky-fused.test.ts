@@ -1,10 +1,10 @@
-// A leaky activation fused into conv2d, dense, eltwise and unary layers (Activation 'leaky' in src/ir/design.ts):
+// A leaky activation fused into conv2d, convtranspose2d, dense, eltwise and unary layers (Activation 'leaky' in src/ir/design.ts):
 // the simulator (finishAct in sim/kernels/common.ts) against g++ running fpgac::finish, bit for bit; against the
 // same layer written to its exact accumulator followed by a separate `pwl` leaky layer with the same slope (the
 // semantics stated next to the Activation type); and against a float formula written here.
 // One design holds every variant (one g++ compile).
 import { describe, it, expect } from 'vitest';
-import type { Activation, Conv2dLayer, DTensor, DenseLayer, EltwiseLayer, Layer, PwlLayer, UnaryLayer } from '../../src/ir/design.js';
+import type { Activation, Conv2dLayer, ConvTranspose2dLayer, DTensor, DenseLayer, EltwiseLayer, Layer, PwlLayer, UnaryLayer } from '../../src/ir/design.js';
 import { fixed, fracBits, fromDouble, maxRaw, minRaw, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
 import { leakyAlphaFormat, lowerAct } from '../../src/ops/act.js';
 import {
@@ -86,6 +86,18 @@ conv('lk_shift', 5, 1, out('y_shift', [1, 5, 7, 8], OU8), leaky(0.3, OU8), { shi
 // A slope above 1 and a negative one (ONNX allows any α).
 conv('lk_big', 3, 1, out('y_big', [1, 3, 7, 8], DEF), leaky(1.7, DEF));
 conv('lk_neg', 3, 1, out('y_neg', [1, 3, 7, 8], DEF), leaky(-0.05, DEF));
+
+// A transposed convolution (stride 2, kernel 3, pads 1: 7×8 → 13×15) with the leaky fused, 8-bit saturating output.
+{
+  const wT = constData('lk_ct_w', [3, 4, 3, 3], W8, randomRaws(W8, 108, rand));
+  const o = out('y_ct', [1, 3, 13, 15], parseFormat('ap_fixed<8,3,AP_RND_CONV,AP_SAT>'));
+  const ct: ConvTranspose2dLayer = {
+    kind: 'convtranspose2d', name: 'lk_ct', sources: [], inputs: [x.name], output: o.name, c: 4, h: 7, w: 8, oc: 3, oh: 13, ow: 15,
+    kh: 3, kw: 3, sh: 2, sw: 2, pt: 1, pl: 1, dh: 1, dw: 1, group: 1, weight: wT, bias: constData('lk_ct_b', [3], B12, randomRaws(B12, 3, rand)),
+    acc: accFor(x.format, W8, B12, 4 * 9), act: leaky(0.15, o.format),
+  };
+  layers.push(ct);
+}
 
 /** A dense layer over v's rows. */
 function dense(name: string, nOut: number, o: DTensor, act: Activation): DenseLayer {
