@@ -17,17 +17,19 @@ import { driverFiles } from './deploy/driver.js';
 import { prepareSplit, type PreparedSplit } from './deploy/split-build.js';
 import { encodeNpy } from './npy.js';
 import { simulateBatch } from '../sim/simulate.js';
+import { stopBatchWorkers } from '../sim/batch.js';
 import { numel, type Graph } from './ir/graph.js';
 import { isOp } from './ops/registry.js';
 import { fail } from './diagnostics.js';
 import { readSamples, sampleDims } from './data.js';
-import { buildReport, flushedWeightWarnings, renderReportMd, type Report } from './report.js';
+import { buildReport, flushedWeights, flushedWeightWarnings, renderReportMd, type Report } from './report.js';
 import { parsePrecision } from './quant/precision.js';
 import { boards, resolveBoard, type Board } from './plan/boards.js';
 import { planDesign } from './plan/plan.js';
 import type { HlsTool } from './emit/pragmas.js';
 import type { EmitPlan } from './emit/block.js';
-import type { Schedule } from './plan/types.js';
+import type { Schedule, UtilizationBudget } from './plan/types.js';
+import { budgetWarnings } from './plan/totals.js';
 import { exampleModel } from './paths.js';
 import { externalDataFiles } from './onnx/load.js';
 import { VERSION } from './version.js';
@@ -63,6 +65,8 @@ export interface BuildOptions extends CompileOptions {
   /** `--fpga-from` / `--fpga-to`: the first and last nodes of the part the FPGA runs; the rest goes to host/. */
   readonly fpgaFrom?: readonly string[];
   readonly fpgaTo?: readonly string[];
+  /** Shares of each resource the planner may fill (`--max-utilization`); default src/plan/totals.ts defaultBudget. */
+  readonly maxUtilization?: Partial<UtilizationBudget>;
 }
 
 export interface BuildResult {
@@ -80,7 +84,7 @@ export interface BuildResult {
 /** With --precision auto: the widths tried and what the chosen one saves against the 16-bit default. */
 function precisionSearchReport(opts: BuildOptions, compiled: Compiled, plan: Plan, board: Board, clockMHz: number) {
   if (!compiled.search) return {};
-  const refPlan = planDesign(compiled.designAt(DEFAULT_PRECISION), board, { clockMHz, allowOverflow: true, targetFps: opts.targetFps, reuse: opts.reuse, schedule: opts.schedule }).plan;
+  const refPlan = planDesign(compiled.designAt(DEFAULT_PRECISION), board, { clockMHz, allowOverflow: true, targetFps: opts.targetFps, reuse: opts.reuse, schedule: opts.schedule, maxUtilization: opts.maxUtilization }).plan;
   const cost = (p: Plan) => ({ dsp: p.totals.dsp, bram18: p.totals.bram18, uram: p.totals.uram, lut: p.totals.lut, latencyCycles: p.totals.latencyCycles });
   return { precisionSearch: { ...compiled.search, chosenCost: cost(plan), defaultPrecision: DEFAULT_PRECISION, defaultCost: cost(refPlan) } };
 }
@@ -121,7 +125,7 @@ function floatWeightsOf(compiled: Compiled): (node: string) => ArrayLike<number>
 function buildWarnings(opts: BuildOptions, compiled: Compiled, plan: Plan): string[] {
   const out: string[] = compiled.loaded.warnings.map((w) => `${w.code}: ${w.message}`);
   if (opts.targetFps !== undefined && plan.totals.throughputFps < opts.targetFps) {
-    out.push(`--target-fps ${opts.targetFps} is not reached: the plan gives ${plan.totals.throughputFps.toFixed(1)} inferences/s (II ${plan.totals.iiCycles} cycles at ${plan.clockMHz} MHz) with every layer as parallel as ${plan.board.name} allows; a bigger --board, a higher --clock or a narrower --precision would raise it`);
+    out.push(`--target-fps ${opts.targetFps} is not reached: the plan gives ${plan.totals.throughputFps.toFixed(1)} inferences/s (II ${plan.totals.iiCycles} cycles at ${plan.clockMHz} MHz) with every layer as parallel as the utilization budget on ${plan.board.name} allows; a bigger --board, a higher --clock, a narrower --precision or a higher --max-utilization would raise it`);
   }
   const p = opts.precision && opts.precision !== 'auto' ? parsePrecision(opts.precision) : undefined;
   if (p && p.int > p.width) {
@@ -129,6 +133,7 @@ function buildWarnings(opts: BuildOptions, compiled: Compiled, plan: Plan): stri
     const [lo, hi] = p.signed ? [-(2 ** (p.int - 1)), 2 ** (p.int - 1) - step] : [0, 2 ** p.int - step];
     out.push(`--precision ${opts.precision} has more integer bits than bits: its step is 2^${p.int - p.width} = ${step}, so every value is a multiple of ${step} from ${lo} to ${hi}, and anything smaller in magnitude than half a step rounds to 0 (legal ap_fixed, rarely what a network needs)`);
   }
+  out.push(...budgetWarnings(plan));
   out.push(...flushedWeightWarnings(compiled.design, floatWeightsOf(compiled)));
   return out;
 }
@@ -179,7 +184,7 @@ function buildFrom(source: string, modelPath: string, outDir: string, board: Boa
   const compiled = compileModel(source, opts);
   const { design } = compiled;
   const clockMHz = opts.clockMHz ?? board.clockMHz;
-  const planned = planDesign(design, board, { clockMHz, allowOverflow: opts.allowOverflow, targetFps: opts.targetFps, reuse: opts.reuse, schedule: opts.schedule });
+  const planned = planDesign(design, board, { clockMHz, allowOverflow: opts.allowOverflow, targetFps: opts.targetFps, reuse: opts.reuse, schedule: opts.schedule, maxUtilization: opts.maxUtilization });
   const emitPlan: EmitPlan = {
     tool: opts.hlsTool ?? 'vitis',
     schedule: planned.plan.schedule,
@@ -204,8 +209,12 @@ function buildFrom(source: string, modelPath: string, outDir: string, board: Boa
     const shape = design.tensors[design.inputs[i]].shape;
     extra.set(inputPaths[i], encodeNpy({ shape: [samples, ...sampleDims(shape)], data: d.data.subarray(0, samples * d.per) }));
   });
-  // The simulator's outputs for the testbench data: one batch (fast kernels, worker threads for large ones).
-  const outs = simulateBatch(design, inputs.map((d) => d.data.subarray(0, samples * d.per)), samples);
+  // The simulator's outputs for the testbench data: one batch (fast kernels, worker threads for many samples).
+  // A few samples (the default testbench data) run on this thread: a worker's copy of a large design and its
+  // kernels' plans would cost more time and memory than it saves.
+  const outs = simulateBatch(design, inputs.map((d) => d.data.subarray(0, samples * d.per)), samples, samples < 16 ? { threads: 1 } : {});
+  // The batch's worker threads hold a copy of the design and its kernels' plans: free them before rendering.
+  stopBatchWorkers();
   design.outputs.forEach((name, k) => {
     const shape = design.tensors[name].shape;
     extra.set(k === 0 ? 'tb_data/sim_output.npy' : `tb_data/sim_output.${k}.npy`, encodeNpy({ shape: [samples, ...sampleDims(shape)], data: outs[k] }));
@@ -215,7 +224,8 @@ function buildFrom(source: string, modelPath: string, outDir: string, board: Boa
   const iface = interfaceReport(packing, clockMHz, planned.plan.totals.latencyCycles, planned.plan.totals.iiCycles);
   const base = { ...buildReport(design, compiled.log, `fpgac ${VERSION}`), interface: iface, ...(split ? { split: split.report } : {}) };
   const warnings = [...(base.warnings ?? []), ...buildWarnings(opts, compiled, planned.plan)];
-  const report: Report = { ...base, ...(warnings.length ? { warnings } : {}), plan: planned.plan, ...precisionSearchReport(opts, compiled, planned.plan, board, clockMHz) };
+  const flushed = flushedWeights(compiled.design, floatWeightsOf(compiled));
+  const report: Report = { ...base, ...(warnings.length ? { warnings } : {}), ...(flushed ? { flushedWeights: flushed } : {}), plan: planned.plan, ...precisionSearchReport(opts, compiled, planned.plan, board, clockMHz) };
   extra.set('report.json', JSON.stringify(report, null, 2) + '\n');
   extra.set('report.md', renderReportMd(report));
   extra.set('report.html', renderReportHtml(report));

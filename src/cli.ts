@@ -14,6 +14,8 @@ import { VERSION } from './version.js';
 import { parseLimits, type Limits } from './limits.js';
 import { terminalText } from './util/escape.js';
 import { readDesignFile } from './design-file.js';
+import { parseMaxUtilization } from './plan/totals.js';
+import type { UtilizationBudget } from './plan/types.js';
 
 interface Io {
   out(s: string): void;
@@ -52,6 +54,15 @@ function readReuseConfig(file: string): Map<string, number> {
     m.set(k, v.reuse as number);
   }
   return m;
+}
+
+/** --max-utilization as fractions per resource; a malformed one is a one-line FPGAC005. */
+function utilizationOf(spec: string): Partial<UtilizationBudget> {
+  try {
+    return parseMaxUtilization(spec);
+  } catch (e) {
+    throw new DiagnosticError([{ code: 'FPGAC005', message: (e as Error).message }]);
+  }
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -116,6 +127,7 @@ export function makeProgram(io: Io): Command {
     .option('--allow-overflow', 'write the project even when the estimate exceeds the board')
     .option('--hls-tool <tool>', 'vitis (Vitis HLS 2020.2+, BIND_STORAGE) or vivado (Vivado HLS 2019.x/2020.1, RESOURCE)', 'vitis')
     .option('--target-fps <n>', 'add parallelism only until this many inferences per second (default: the best throughput that fits)')
+    .option('--max-utilization <spec>', 'share of the device the planner may fill: a percentage for every resource (75) or per resource (dsp=80,lut=70; resources dsp, lut, ff, bram, uram); default 80% each, 70% LUT on parts under 100k LUTs')
     .option('--schedule <mode>', 'sequential (layers one after another), pipelined (the whole design one pipeline at II=1), or auto: pipelined when it fits', 'auto')
     .option('--config <file>', 'JSON configuration: {"layers": {"<layer or ONNX node>": {"reuse": N}}}')
     .option('--synth', 'run vitis_hls/vivado_hls csynth after writing the project and merge its report (needs the tool on PATH)')
@@ -133,12 +145,13 @@ export function makeProgram(io: Io): Command {
       if (o.interface !== undefined && !['axis', 'm_axi', 'memory'].includes(o.interface)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--interface '${o.interface}' is not one of axis, m_axi, memory` }]);
       const targetFps = o.targetFps === undefined ? undefined : Number(o.targetFps);
       if (targetFps !== undefined && !(targetFps > 0)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--target-fps '${o.targetFps}' is not a positive number` }]);
+      const maxUtilization = o.maxUtilization === undefined ? undefined : utilizationOf(o.maxUtilization);
       const r = buildProject(file, o.output, {
         precision: o.precision, board: o.board, part: o.part, clockMHz: clock, top: o.top, inputs: o.input.length ? o.input : undefined,
         calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights,
         allowOverflow: !!o.allowOverflow, hlsTool: o.hlsTool, targetFps, reuse: o.config ? readReuseConfig(o.config) : undefined, synth: !!o.synth,
         schedule: o.schedule, force: !!o.force, alsoReads: o.config ? [o.config] : [], limits: o.limit, interface: o.interface,
-        fpgaFrom: o.fpgaFrom, fpgaTo: o.fpgaTo,
+        fpgaFrom: o.fpgaFrom, fpgaTo: o.fpgaTo, maxUtilization,
       });
       for (const n of r.repaired) io.err(`fpgac: note: ${n}`);
       if (o.json) {
@@ -150,7 +163,7 @@ export function makeProgram(io: Io): Command {
       io.out(`  part ${r.board.part} (${r.board.name}), top function ${r.compiled.design.name}, precision ${r.compiled.design.precision}`);
       const p = r.report.plan!;
       const pct = (u: number) => `${(100 * u).toFixed(1)}%`;
-      io.out(`  estimate: ${p.totals.dsp} DSP (${pct(p.utilization.dsp)}), ${p.totals.bram18} BRAM18 (${pct(p.utilization.bram18)}), ${p.totals.uram} URAM, ${p.totals.lut} LUT (${pct(p.utilization.lut)}), ${p.totals.ff} FF; latency ${p.totals.latencyCycles} cycles = ${p.totals.latencyUs < 1 ? `${(1000 * p.totals.latencyUs).toFixed(0)} ns` : `${p.totals.latencyUs.toFixed(1)} us`} at ${p.clockMHz} MHz, II ${p.totals.iiCycles}${p.schedule === 'pipelined' ? ' (pipelined)' : ''}${p.fits ? '' : ' — DOES NOT FIT (--allow-overflow)'}`);
+      io.out(`  estimate: ${p.totals.dsp} DSP (${pct(p.utilization.dsp)}), ${p.totals.bram18} BRAM18 (${pct(p.utilization.bram18)}), ${p.totals.uram} URAM, ${p.totals.lut} LUT (${pct(p.utilization.lut)}), ${p.totals.ff} FF; latency ${p.totals.latencyCycles} cycles = ${p.totals.latencyUs < 1 ? `${(1000 * p.totals.latencyUs).toFixed(0)} ns` : `${p.totals.latencyUs.toFixed(1)} us`} at ${p.clockMHz} MHz, II ${p.totals.iiCycles}${p.schedule === 'pipelined' ? ' (pipelined)' : ''}${p.fits ? (p.verdict === 'over-budget' ? ' — over the --max-utilization budget' : '') : ' — DOES NOT FIT (--allow-overflow)'}`);
       const itf = r.report.interface;
       if (itf && itf.kind !== 'memory') io.out(`  interface: ${itf.kind}, ${itf.busBits}-bit words, ${itf.ports.map((q) => `${q.port} ${q.wordsPerSample}`).join(' + ')} words per sample; end to end ${itf.endToEndUs < 1 ? `${(1000 * itf.endToEndUs).toFixed(0)} ns` : `${itf.endToEndUs.toFixed(1)} us`} per sample (${itf.endToEndFps.toFixed(0)}/s; the core alone ${itf.computeFps.toFixed(0)}/s)`);
       io.out(`  HLS project: ${rel}/build_prj.tcl (vitis_hls -f build_prj.tcl)`);

@@ -331,7 +331,13 @@ function writeErrorHint(e: NodeJS.ErrnoException): string {
  * Writes `files` as the folder `dir` (see the file overview). `checkOutputDir` must have passed; it is checked
  * again here because time passed during the build.
  */
-export function writeOutputDir(dir: string, files: ReadonlyMap<string, string | Uint8Array>, opts: OutputOptions): WriteResult {
+/**
+ * A file's contents, or a function that renders them when the file is written (a weights header of millions of
+ * values is rendered, written and dropped one at a time instead of all of them held at once).
+ */
+export type FileContent = string | Uint8Array | (() => string | Uint8Array);
+
+export function writeOutputDir(dir: string, files: ReadonlyMap<string, FileContent>, opts: OutputOptions): WriteResult {
   if (dir.trim() === '') refuse(`-o '${dir}' names no folder; give -o DIR`);
   const target = realish(dir);
   return holdSignals(() => {
@@ -357,8 +363,9 @@ export function writeOutputDir(dir: string, files: ReadonlyMap<string, string | 
         if (!safeRelative(rel)) throw new Error(`internal error: project file path '${rel}'`);
         const p = path.join(fresh, ...rel.split('/'));
         mkdirSync(path.dirname(p), { recursive: true });
-        writeFileSync(p, content);
-        manifest[rel] = sha256(content);
+        const data = typeof content === 'function' ? content() : content;
+        writeFileSync(p, data);
+        manifest[rel] = sha256(data);
       }
       const m: Manifest = { tool: 'fpgac', version: opts.version, files: manifest };
       writeFileSync(path.join(fresh, MARKER), JSON.stringify(m, null, 2) + '\n');

@@ -13,6 +13,7 @@ const paramsOf = (l: ComputeLayer): ConstData[] => layerConstants(l).filter((e) 
 import { numel } from './ir/graph.js';
 import type { LayerEstimate, Plan } from './plan/types.js';
 import { markdownText as md } from './util/escape.js';
+import { DEFAULT_UTILIZATION, overBudget, RESOURCE_NAMES, RESOURCES, SMALL_PART_LUT_UTILIZATION, SMALL_PART_LUTS } from './plan/totals.js';
 
 export interface LayerReport {
   readonly name: string;
@@ -56,6 +57,8 @@ export interface Report {
   readonly interface?: import('./deploy/transfer.js').InterfaceReport;
   /** With --fpga-from/--fpga-to: what the CPU runs around the fabric, and the tensors crossing (src/deploy/split-build.ts). */
   readonly split?: import('./deploy/split-build.js').SplitReport;
+  /** More than half of the non-zero MAC weights round to 0: the plan's fit line says so (a "fit" may be why). */
+  readonly flushedWeights?: { readonly flushed: number; readonly nonzero: number };
   /** Things the user should know that do not stop the build (printed by the CLI, listed in report.md). */
   readonly warnings?: readonly string[];
   /** `--precision auto`: widths tried, the chosen one, and its cost against the default precision. */
@@ -91,6 +94,14 @@ export function zeroWeightWarnings(design: Design): string[] {
  * the canonical graph (the node each layer comes from; exact zeros of a pruned model are not counted).
  */
 export function flushedWeightWarnings(design: Design, floatWeights: (layerSource: string) => ArrayLike<number> | undefined): string[] {
+  const c = flushedWeights(design, floatWeights);
+  if (!c) return [];
+  const { flushed, nonzero } = c;
+  return [`${flushed} of the ${nonzero} non-zero weights of its MAC layers (${(100 * flushed / nonzero).toFixed(1)}%) round to 0 in their formats, so the design computes little of the trained model, whatever the resource estimate says: use --calibrate (weight formats from their values) or a --precision with more fraction bits, and check with fpgac verify`];
+}
+
+/** The counts behind flushedWeightWarnings: set when more than half of the non-zero MAC weights round to 0. */
+export function flushedWeights(design: Design, floatWeights: (layerSource: string) => ArrayLike<number> | undefined): { flushed: number; nonzero: number } | undefined {
   let nonzero = 0;
   let flushed = 0;
   for (const l of computeLayers(design.layers)) {
@@ -104,8 +115,7 @@ export function flushedWeightWarnings(design: Design, floatWeights: (layerSource
       if (weight.raw[i] === 0) flushed++;
     }
   }
-  if (!nonzero || flushed <= nonzero / 2) return [];
-  return [`${flushed} of the ${nonzero} non-zero weights of its MAC layers (${(100 * flushed / nonzero).toFixed(1)}%) round to 0 in their formats, so the design computes little of the trained model, whatever the resource estimate says: use --calibrate (weight formats from their values) or a --precision with more fraction bits, and check with fpgac verify`];
+  return !nonzero || flushed <= nonzero / 2 ? undefined : { flushed, nonzero };
 }
 
 export function buildReport(design: Design, passes: readonly string[], tool: string): Report {
@@ -194,7 +204,7 @@ export function renderReportMd(r: Report): string {
       `Cost against \`${r.precisionSearch.defaultPrecision}\` (same calibration and planning): DSP ${r.precisionSearch.chosenCost.dsp} vs ${r.precisionSearch.defaultCost.dsp}, BRAM18 ${r.precisionSearch.chosenCost.bram18} vs ${r.precisionSearch.defaultCost.bram18}, URAM ${r.precisionSearch.chosenCost.uram} vs ${r.precisionSearch.defaultCost.uram}, LUT ${r.precisionSearch.chosenCost.lut} vs ${r.precisionSearch.defaultCost.lut}, latency ${r.precisionSearch.chosenCost.latencyCycles} vs ${r.precisionSearch.defaultCost.latencyCycles} cycles.`,
       '',
     ] : []),
-    ...(r.plan ? planMd(r.plan) : []),
+    ...(r.plan ? planMd(r.plan, r.flushedWeights) : []),
     ...(r.interface ? interfaceMd(r.interface) : []),
     ...(r.split ? splitMd(r.split) : []),
     '## Passes',
@@ -272,13 +282,42 @@ function weightStorageMd(p: Plan): string[] {
   ];
 }
 
-function planMd(p: Plan): string[] {
+/** The fit verdict in words: within the budget, over it but within the device, or over the device. */
+export function fitText(p: Plan, flushed?: Report['flushedWeights']): string {
+  const verdict = !p.fits ? 'DOES NOT FIT'
+    : p.verdict === 'over-budget' ? `fits the device but exceeds the utilization budget (${overBudget(p).join('; ')}): place and route may fail`
+    : p.budget ? 'fits within the utilization budget' : 'fits';
+  // A design can "fit" only because most of its weights vanished: never say so without saying that.
+  const why = flushed && p.fits ? ` — but ${flushed.flushed} of ${flushed.nonzero} non-zero weights (${(100 * flushed.flushed / flushed.nonzero).toFixed(1)}%) round to 0, so it computes little of the model (see Warnings)` : '';
+  return verdict + why;
+}
+
+/** The budget per resource, what is used and the margin left (share of the device, and in units). */
+function budgetMd(p: Plan): string[] {
+  if (!p.budget || !p.margin) return [];
+  const u = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const rows = RESOURCES.filter((r) => p.board[r] > 0).map((r) => {
+    const left = Math.floor(p.budget![r] * p.board[r]) - p.totals[r];
+    return `| ${RESOURCE_NAMES[r]} | ${p.board[r]} | ${u(p.budget![r])} (${Math.floor(p.budget![r] * p.board[r])}) | ${p.totals[r]} (${u(p.utilization[r])}) | ${u(p.margin![r])} (${left}) |`;
+  });
+  return [
+    `Utilization budget (\`--max-utilization\`; default ${100 * DEFAULT_UTILIZATION}% of each resource, ${100 * SMALL_PART_LUT_UTILIZATION}% of the LUTs on parts under ${SMALL_PART_LUTS.toLocaleString('en-US')} LUTs): the planner adds parallelism only within it.`,
+    '',
+    '| resource | device | budget | estimate | margin left |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+  ];
+}
+
+function planMd(p: Plan, flushed?: Report['flushedWeights']): string[] {
   const u = (x: number) => `${(100 * x).toFixed(1)}%`;
   const t = p.totals;
   const savings = p.layers.filter((l) => l.constantWeights);
   return [
-    `## Hardware plan: ${md(p.board.name)} (${md(p.board.part)}) at ${p.clockMHz} MHz — ${p.fits ? 'fits' : 'DOES NOT FIT'}`,
+    `## Hardware plan: ${md(p.board.name)} (${md(p.board.part)}) at ${p.clockMHz} MHz — ${md(fitText(p, flushed))}`,
     '',
+    ...budgetMd(p),
     `Estimate: ${t.dsp} DSP (${u(p.utilization.dsp)}), ${t.bram18} BRAM18 (${u(p.utilization.bram18)}), ${t.uram} URAM (${u(p.utilization.uram)}), ${t.lut} LUT (${u(p.utilization.lut)}), ${t.ff} FF (${u(p.utilization.ff)}). Latency ${t.latencyCycles} cycles = ${t.latencyUs.toFixed(2)} us, II ${t.iiCycles} cycles, ${t.throughputFps.toFixed(0)} inferences/s. Weight packing efficiency (block memories): ${u(p.packingEfficiency)}.`,
     '',
     p.schedule === 'pipelined'

@@ -94,14 +94,14 @@ describe('structure-aware mutations', () => {
 });
 
 describe('every problem node is listed', () => {
-  it('8 SqueezeNet fire modules, each with a run-time Div: all 8 Divs are reported, one line each, exit 2 (lowering continues past a failed node)', async () => {
+  it('8 SqueezeNet fire modules, each with a run-time Pow: all 8 Pows are reported, one line each, exit 2 (lowering continues past a failed node)', async () => {
     const file = path.join(dir, 'fire8.onnx');
     fireModel(file, 8, true);
     const err: string[] = [];
     const code = await main(['node', 'fpgac', 'build', file, '-o', path.join(dir, 'fire-out')], { out: () => {}, err: (s) => err.push(s) });
     expect(code).toBe(2);
     expect(err).toEqual(Array.from({ length: 8 }, (_, i) =>
-      `error FPGAC002: node 'fire${i + 1}_div' (op Div): supported only when constant folding removes it, but input 'cat${i + 1}' is computed at run time`));
+      `error FPGAC002: node 'fire${i + 1}_pow' (op Pow): supported only when constant folding removes it, but input 'cat${i + 1}' is computed at run time`));
   });
 
   it('8 SqueezeNet fire modules with run-time Concats build (Concat is a hardware layer)', async () => {

@@ -115,6 +115,28 @@ inline acc_t acc_start(bool first, const acc_t &acc, const bias_t *b, int o) {
   return a;
 }
 
+// One product of a MAC kernel (dense.h, conv.h): ap_fixed's exact full-precision a * b, so the bits never depend on
+// how it is built. CFG::lut_mul (the plan's choice, src/plan/estimate.ts fabricProduct) selects the implementation
+// at compile time: false, a plain multiply (HLS picks DSPs); true, CFG::mul, which the generated config defines with
+// the tool's pragma binding its product to fabric LUTs (src/emit/pragmas.ts mulLutPragma).
+template <class CFG, bool LUT = CFG::lut_mul>
+struct product {
+  template <class A, class B>
+  static auto of(const A &a, const B &b) -> decltype(a * b) {
+#pragma HLS INLINE
+    return a * b;
+  }
+};
+
+template <class CFG>
+struct product<CFG, true> {
+  template <class A, class B>
+  static auto of(const A &a, const B &b) -> decltype(a * b) {
+#pragma HLS INLINE
+    return CFG::mul(a, b);
+  }
+};
+
 // Sets the N elements of a (completely partitioned) register array to zero in one cycle: the accumulators of a
 // kernel's parallel lanes.
 template <int N, class T>

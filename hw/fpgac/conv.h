@@ -7,7 +7,8 @@
 //   implied by oh/ow.
 //
 // CFG provides: static const int c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group; typedefs weight_t,
-// bias_t (only with a bias) and acc_t; act, clip_lo, clip_hi for fpgac::finish.
+// bias_t (only with a bias) and acc_t; act, clip_lo, clip_hi for fpgac::finish; lut_mul (and mul when it is true:
+// products bound to fabric LUTs, fpgac::product in common.h).
 // acc_t is the design's accumulator format, wide enough that every partial sum is exact: products of ap_fixed
 // values are exact and `acc += w * x` then never quantizes or overflows, so the only lossy step is finish().
 #ifndef FPGAC_CONV_H
@@ -67,7 +68,7 @@ conv_oc:
                 const int o = u * opb + o1;
                 const int g = o / opg;
                 acc_t a = acc_start<HAS_BIAS>(first, acc[u], b, o);
-                if (inside) a += wt[((o * cpg + ic) * CFG::kh + ky) * CFG::kw + kx] * in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
+                if (inside) a += product<CFG>::of(wt[((o * cpg + ic) * CFG::kh + ky) * CFG::kw + kx], in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix]);
                 acc[u] = a;
                 if (last) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
               }
@@ -141,8 +142,8 @@ sconv_oc:
         const int g = o / opg;
         acc_t a = acc_start<HAS_BIAS>(s == 0, acc[u], b, o);
         const typename CFG::weight_t wv = sv[u * CFG::taps + base + s];
-        if (CFG::gather) a += wv * xv[si[u * CFG::taps + base + s].to_int()];
-        else if (inside) a += wv * in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
+        if (CFG::gather) a += product<CFG>::of(wv, xv[si[u * CFG::taps + base + s].to_int()]);
+        else if (inside) a += product<CFG>::of(wv, in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix]);
         acc[u] = a;
         if (s == n - 1) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
       }

@@ -3,7 +3,8 @@
 // Semantics (src/ir/design.ts, DenseLayer / MatMulLayer; sim/kernels/dense.ts mirrors this file step for step):
 //   dense:  out[r][o] = finish(bias[o] + sum_i in[r][i] * w[o][i])      weight [n_out][n_in], bias [n_out]
 //   matmul: out[t][i][j] = (out_t)(sum_p a[t][i][p] * b[t][p][j])     a/b indexed with their batch strides
-// Products of ap_fixed values are exact (full-precision result type). The sum is kept in CFG::acc_t, which the
+// Products of ap_fixed values are exact (full-precision result type); fpgac::product (common.h) forms them, in
+// fabric LUTs when CFG::lut_mul says the plan made them LUT products (dense/matmul bits never depend on it). The sum is kept in CFG::acc_t, which the
 // compiler sizes so that it never overflows and holds every product's fraction bits: then `acc = acc + prod`
 // is exact and the only lossy step is the final cast to out_t. (If a design's acc_t were narrower, each
 // assignment to acc would quantize/overflow in acc_t's modes; the simulator mirrors that too, in this order.)
@@ -51,7 +52,7 @@ DenseRows:
         DenseMacIn:
           for (int v = 0; v < CFG::pf_in; v++) {
 #pragma HLS UNROLL
-            a = a + in[r * CFG::n_in + i0 + v] * w[(o0 + u) * CFG::n_in + i0 + v];
+            a = a + product<CFG>::of(in[r * CFG::n_in + i0 + v], w[(o0 + u) * CFG::n_in + i0 + v]);
           }
           acc[u] = a;
           if (i0 + CFG::pf_in == CFG::n_in) out[r * CFG::n_out + o0 + u] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o0 + u));
@@ -112,7 +113,7 @@ SparseRows:
     SparseLanes:
       for (int v = 0; v < CFG::pf_in; v++) {
 #pragma HLS UNROLL
-        sum = sum + in[r * CFG::n_in + si[s * CFG::pf_in + v].to_int() * CFG::pf_in + v] * sv[s * CFG::pf_in + v];
+        sum = sum + product<CFG>::of(in[r * CFG::n_in + si[s * CFG::pf_in + v].to_int() * CFG::pf_in + v], sv[s * CFG::pf_in + v]);
       }
       if (sl[s].to_int() != 0) {
         out[r * CFG::n_out + o] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(sum, sh, o));

@@ -13,11 +13,13 @@ import { simulateConcat, simulateGather, simulateInterp } from './movement.js';
 import { simulateLut, simulateSoftmax } from './nonlinear.js';
 import { simulatePwl } from './pwl.js';
 import { simulateCurve } from './curve.js';
+import { simulateOctave } from './octave.js';
 import { simulateReduce } from './reduce.js';
 
 export const SIM_KERNELS: SimKernelTable = {
   pwl: simulatePwl,
   curve: simulateCurve,
+  octave: simulateOctave,
   conv2d: simulateConv2d,
   pool2d: simulatePool2d,
   dense: simulateDense,

@@ -38,23 +38,13 @@ export function rawLiteral(raw: number, f: FixedFormat): string {
  * spaces, `perLine` to a line, one literal piece per line (adjacent literals concatenate). Only digits, '-' and
  * spaces appear, so nothing needs escaping and no trigraph or escape sequence can form.
  */
-export function rawsText(raws: readonly number[], f: FixedFormat, perLine = 16, indent = '  '): string {
-  if (!raws.length) return `${indent}""`;
+export function rawsText(raws: ArrayLike<number>, f: FixedFormat, perLine = 16, indent = '  '): Buffer {
+  if (!raws.length) return Buffer.from(`${indent}""`, 'latin1');
   const lo = minRaw(f);
   const hi = maxRaw(f);
-  const lines: string[] = [];
-  let line = '';
-  for (let i = 0; i < raws.length; i++) {
-    const r = raws[i];
-    // rawLiteral's check, with the format's range computed once (headers of millions of weights).
-    if (!Number.isSafeInteger(r) || r < lo || r > hi) rawLiteral(r, f);
-    line += i % perLine === 0 ? `${indent}"${r === 0 ? 0 : r}` : ` ${r === 0 ? 0 : r}`;
-    if (i % perLine === perLine - 1 || i === raws.length - 1) {
-      lines.push(`${line} "`);
-      line = '';
-    }
-  }
-  return lines.join('\n');
+  // rawLiteral's check, with the format's range computed once (headers of millions of weights).
+  const spell = (r: number) => (Number.isSafeInteger(r) && r >= lo && r <= hi ? String(r === 0 ? 0 : r) : rawLiteral(r, f));
+  return listBytes(raws, spell, { perLine, lineStart: `${indent}"`, sep: ' ', lineEnd: ' "', lineSep: '\n' });
 }
 
 /**
@@ -69,24 +59,48 @@ export function cIdent(name: string): string {
   return /^[A-Za-z]/.test(s) ? s : s ? `v_${s}` : 'v';
 }
 
-/** The constant literals of `raws` in format `f`, wrapped like wrapList (one pass: headers of millions of weights). */
-export function literalsText(raws: readonly number[], f: FixedFormat, perLine = 12, indent = '  '): string {
+/** The constant literals of `raws` in format `f`, wrapped like wrapList (headers of millions of weights). */
+export function literalsText(raws: ArrayLike<number>, f: FixedFormat, perLine = 12, indent = '  '): Buffer {
   const frac = fracBits(f);
-  // A layer of millions of weights holds at most 2^width distinct raws: each is spelled once.
+  return listBytes(raws, (r) => exactDecimal(r, frac), { perLine, lineStart: indent, sep: ', ', lineEnd: '', lineSep: ',\n' });
+}
+
+/** How listBytes lays out items: `perLine` to a line, each line lineStart item sep item ... lineEnd. */
+export interface ListLayout {
+  readonly perLine: number;
+  readonly lineStart: string;
+  readonly sep: string;
+  readonly lineEnd: string;
+  readonly lineSep: string;
+}
+
+/**
+ * The items `spell(raws[i])` laid out in lines, as ASCII bytes. Each distinct raw is spelled once (a layer of
+ * millions of weights holds at most 2^width of them) and the output is sized first and filled in place: no string
+ * of the whole list is ever built, so a header of tens of megabytes costs its bytes and little time.
+ */
+export function listBytes(raws: ArrayLike<number>, spell: (r: number) => string, l: ListLayout): Buffer {
   const spelled = new Map<number, string>();
-  const literal = (r: number) => {
+  const textOf = (r: number): string => {
     let t = spelled.get(r);
-    if (t === undefined) spelled.set(r, (t = exactDecimal(r, frac)));
+    if (t === undefined) spelled.set(r, (t = spell(r)));
     return t;
   };
-  const lines: string[] = [];
-  for (let i = 0; i < raws.length; i += perLine) {
-    let line = indent;
-    const end = Math.min(raws.length, i + perLine);
-    for (let k = i; k < end; k++) line += (k > i ? ', ' : '') + literal(raws[k]);
-    lines.push(line);
+  const n = raws.length;
+  const lines = Math.ceil(n / l.perLine);
+  let size = (n - lines) * l.sep.length + lines * (l.lineStart.length + l.lineEnd.length) + Math.max(0, lines - 1) * l.lineSep.length;
+  for (let i = 0; i < n; i++) size += textOf(raws[i]).length;
+  const out = Buffer.allocUnsafe(size);
+  let o = 0;
+  // One write a line: short strings joined by V8, copied into the buffer once (the literals are ASCII).
+  for (let i = 0; i < n; i += l.perLine) {
+    let line = i > 0 ? l.lineSep + l.lineStart : l.lineStart;
+    const end = Math.min(n, i + l.perLine);
+    for (let k = i; k < end; k++) line += (k > i ? l.sep : '') + textOf(raws[k]);
+    o += out.write(line + l.lineEnd, o, 'latin1');
   }
-  return lines.join(',\n');
+  if (o !== size) throw new Error(`internal error: listBytes wrote ${o} of ${size} bytes`);
+  return out;
 }
 
 /** Comma-separated literals, wrapped so emitted headers stay readable and diffable. */

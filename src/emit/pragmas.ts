@@ -44,3 +44,32 @@ export function layoutPragma(variable: string, m: Pick<MemoryPlacement, 'kind' |
   if (m.banks > 1) return `#pragma HLS ARRAY_PARTITION variable=${variable} ${m.layout ?? 'cyclic'} factor=${m.banks}`;
   return undefined;
 }
+
+/**
+ * Binds the multiply that writes `variable` to fabric LUTs (no DSP): the plan's low-bit products
+ * (src/plan/estimate.ts fabricProduct). Vitis HLS: `BIND_OP op=mul impl=fabric`; Vivado HLS: the `Mul_LUT` core.
+ */
+export function mulLutPragma(tool: HlsTool, variable: string): string {
+  return tool === 'vitis'
+    ? `#pragma HLS BIND_OP variable=${variable} op=mul impl=fabric`
+    : `#pragma HLS RESOURCE variable=${variable} core=Mul_LUT`;
+}
+
+/**
+ * Config-struct lines of a dense or conv layer's products (hw/fpgac/common.h fpgac::product): `lut_mul`, and when
+ * it is true the product function `mul` whose multiply the pragma binds to fabric. The product stays ap_fixed's
+ * exact full-precision a * b, so only the implementation differs, never the bits.
+ */
+export function productConfig(tool: HlsTool, lut: boolean): string[] {
+  if (!lut) return ['  static const bool lut_mul = false;'];
+  return [
+    '  static const bool lut_mul = true; // low-bit products in LUTs, no DSP (src/plan/estimate.ts fabricProduct)',
+    '  template <class A, class B>',
+    '  static auto mul(const A &a, const B &b) -> decltype(a * b) {',
+    '#pragma HLS INLINE',
+    '    decltype(a * b) p = a * b;',
+    mulLutPragma(tool, 'p'),
+    '    return p;',
+    '  }',
+  ];
+}

@@ -13,6 +13,7 @@ import { computeLayers } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { hwDir, templatesDir } from '../paths.js';
 import { literalsText, rawsText } from './cpp.js';
+import type { FileContent } from '../outdir.js';
 import type { RenderContext } from './render.js';
 import { featureLayoutPragma, renderBlock, scopeDeclarations, type EmitPlan } from './block.js';
 import { pipelineTopPragmas } from './pragmas.js';
@@ -26,7 +27,7 @@ import { kindOf } from '../kinds/index.js';
 
 export interface ProjectFiles {
   /** Relative path → contents, in a deterministic order. */
-  readonly files: Map<string, string | Uint8Array>;
+  readonly files: Map<string, FileContent>;
 }
 
 export interface EmitOptions {
@@ -74,6 +75,7 @@ export function makeRenderContext(design: Design, plan?: EmitPlan): RenderContex
     constVarOf: (c) => c.name,
     operandVar: (op: Operand) => ('tensor' in op ? alias.get(op.tensor) ?? op.tensor : op.constant.name),
     parallel: (layer) => plan?.parallel.get(layer) ?? { pfIn: 1, pfOut: 1 },
+    tool: plan?.tool,
   };
 }
 
@@ -86,26 +88,39 @@ export function makeRenderContext(design: Design, plan?: EmitPlan): RenderContex
  * -O2 optimizes as one huge function: minutes and gigabytes for a few thousand weights); a string costs it almost
  * nothing. The load's flag lives in namespace `fpgac::raws`, where no generated identifier can collide with it.
  */
-function weightHeader(c: ConstData): string {
+/**
+ * A decimal initializer passes through the type's overflow mode: AP_SAT_SYM turns its most negative code into
+ * -max, so the ROM would not hold the raw (lowering quantizes into such formats and never produces that code).
+ */
+function checkRomable(c: ConstData): void {
   const f = c.format;
-  const zeros = c.raw.reduce((n, r) => n + (r === 0 ? 1 : 0), 0);
-  // A decimal initializer passes through the type's overflow mode: AP_SAT_SYM turns its most negative code into
-  // -max, so the ROM would not hold the raw (lowering quantizes into such formats and never produces that code).
   if (f.signed && f.o === 'AP_SAT_SYM' && f.width > 1 && c.raw.includes(minRaw(f))) {
     throw new Error(`internal error: constant ${c.name} holds the most negative code of ${formatToCpp(f)}, which AP_SAT_SYM cannot hold`);
   }
-  return render('firmware/weight.h.hbs', {
+}
+
+/**
+ * A weights header (templates/firmware/weight.h.hbs) as bytes: the template is rendered around two markers, and
+ * the value lists, built as bytes (listBytes), go in their place.
+ */
+function weightHeader(c: ConstData): Buffer {
+  const f = c.format;
+  let zeros = 0;
+  for (const r of c.raw) if (r === 0) zeros++;
+  const [V, R] = ['\u0001FPGAC_VALUES\u0001', '\u0001FPGAC_RAWS\u0001'];
+  const text = render('firmware/weight.h.hbs', {
     version: VERSION, name: c.name, shapeText: c.shape.join('x'), count: c.raw.length, zeros,
     guard: `FPGAC_W_${c.name.toUpperCase()}_H`, cpp: formatToCpp(f), type: `${c.name}_t`,
-    values: literalsText(c.raw, f, 12),
-    rawExponent: -fracBits(f), raws: rawsText(c.raw, f),
+    values: V, rawExponent: -fracBits(f), raws: R,
   });
+  const [head, mid, tail] = [text.slice(0, text.indexOf(V)), text.slice(text.indexOf(V) + V.length, text.indexOf(R)), text.slice(text.indexOf(R) + R.length)];
+  return Buffer.concat([Buffer.from(head, 'latin1'), literalsText(c.raw, f, 12), Buffer.from(mid, 'latin1'), rawsText(c.raw, f), Buffer.from(tail, 'latin1')]);
 }
 
 /** Renders every generated text file of the project (no I/O). */
 export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
   const ctx = makeRenderContext(design, opts.plan);
-  const files = new Map<string, string | Uint8Array>();
+  const files = new Map<string, FileContent>();
   const guard = `FPGAC_${design.name.toUpperCase()}`;
   // The templates are compiled with noEscape: every text from the model is escaped here, for the language it lands
   // in. modelFile and onnxName only appear in C++ `//` comments (cppComment: printable ASCII, no backslash, so also
@@ -142,7 +157,11 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
   files.set('firmware/parameters.h', render('firmware/parameters.h.hbs', {
     ...common, pipelineTop, kernelHeaders, weightHeaders: [...constants.keys()].map((n) => `${n}.h`), configs: block.configs,
   }));
-  for (const c of constants.values()) files.set(`firmware/weights/${c.name}.h`, weightHeader(c));
+  // Rendered when written (src/outdir.ts FileContent): the headers of a large model are never all in memory.
+  for (const c of constants.values()) {
+    checkRomable(c);
+    files.set(`firmware/weights/${c.name}.h`, () => weightHeader(c));
+  }
   for (const h of ['common.h', ...kernelHeaders, 'npy.h']) files.set(`firmware/fpgac/${h}`, readFileSync(path.join(hwDir(), 'fpgac', h), 'utf8'));
   const apDir = path.join(hwDir(), 'include');
   for (const f of readdirSync(apDir).sort()) if (f.endsWith('.h')) files.set(`tb/ap_types/${f}`, readFileSync(path.join(apDir, f), 'utf8'));

@@ -7,6 +7,7 @@ import type { ConstData, Design, ComputeLayer, Layer, Operand, Activation } from
 import { constLines } from './cpp.js';
 import { formatToCpp } from '../../sim/fixed.js';
 import type { SparseCode } from '../plan/sparse.js';
+import type { HlsTool } from './pragmas.js';
 
 export interface RenderContext {
   readonly design: Design;
@@ -22,6 +23,8 @@ export interface RenderContext {
   operandVar(op: Operand): string;
   /** The plan's parallel factors for a layer (1 × 1 when unplanned): inputs and outputs per cycle. */
   parallel(layer: string): Parallelism;
+  /** The HLS tool the pragmas are spelled for (Vitis when unplanned). */
+  readonly tool?: HlsTool;
 }
 
 export interface Parallelism {

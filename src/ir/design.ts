@@ -240,6 +240,31 @@ export interface CurveLayer extends LayerBase {
   readonly slopes: { readonly pos: number; readonly neg: number; readonly format: FixedFormat } | null;
 }
 
+/** The functions of an `octave` layer (tables: src/quant/octave.ts). */
+export type OctaveFn = 'sqrt' | 'reciprocal' | 'log';
+
+/**
+ * A per-element function tabulated by octave of the input (src/kinds/octave.ts, src/quant/octave.ts), for Sqrt,
+ * Reciprocal and Log, whose knots must be relatively spaced. On the input raw R (Fx fraction bits), M = |R| when
+ * odd, else R; U = magBits, K = knotBits (K ≤ U − 1):
+ *   M ≤ 0 (odd: M = 0): out = the output raw `under`;
+ *   else e = the index of M's leading one (0 ≤ e < U); N = M · 2^(U−1−e) (leading one at bit U − 1);
+ *   j = bits [U−2, U−1−K] of N; r = bits [U−2−K, 0] of N read as a fraction in [0, 1) (U−1−K bits);
+ *   i = e·2^K + j;  v = table[i] + delta[i] · r (exact);  out = cast(odd && R < 0 ? −v : v).
+ * table and delta share one format; delta[i] = table[i + 1] − table[i], delta[last] = 0 (never read with r ≠ 0).
+ */
+export interface OctaveLayer extends LayerBase {
+  readonly kind: 'octave';
+  readonly fn: OctaveFn;
+  readonly n: number;
+  readonly magBits: number;
+  readonly knotBits: number;
+  readonly odd: boolean;
+  readonly under: number;
+  readonly table: ConstData;
+  readonly delta: ConstData;
+}
+
 /**
  * Softmax over an axis, viewed as [outer][len][inner], all in integers (raws):
  *   m = max_j x_j;  d_j = m - x_j ≥ 0 (raw, input fraction bits Fx);
@@ -401,6 +426,7 @@ export type ComputeLayer =
   | Conv2dLayer | DenseLayer | MatMulLayer | EltwiseLayer | UnaryLayer | LutLayer | SoftmaxLayer | Pool2dLayer
   | TransposeLayer
   | PwlLayer | CurveLayer
+  | OctaveLayer
   | ReduceLayer
   | ConvTranspose2dLayer
   | GatherLayer | ConcatLayer | InterpLayer;

@@ -38,7 +38,8 @@ export const CONV2D: KindDef<Conv2dLayer> = {
     estimate(design, l, par) {
       const fanIn = fanInOf(l);
       const groups = l.oc / par.pfOut;
-      const e = mac(groups * l.oh * l.ow * fanIn, groups, par.pfOut, fanIn * l.oc, inFormat(design, l), l.weight.format, l.acc);
+      // Products bound by operand widths: narrow ones in LUTs (hw/fpgac/conv.h lut_mul), the rest in DSPs.
+      const e = mac(groups * l.oh * l.ow * fanIn, groups, par.pfOut, fanIn * l.oc, inFormat(design, l), l.weight.format, l.acc, 'by-width');
       return withStorage(e, l, convSparse(l, par));
     },
     // A gathered sparse 1×1 conv reads every input channel of a pixel at once: one bank per channel.
@@ -47,7 +48,7 @@ export const CONV2D: KindDef<Conv2dLayer> = {
     stored: (l, p, e) => macStored(l, e, p.pfOut, 'block', p.pfOut, e.sparse?.gather ? p.pfOut : 1),
   },
   pipelined: {
-    resources: (design, l) => unrolledMac(design, l, l.oh * l.ow, l.oc),
+    resources: (design, l) => unrolledMac(design, l, l.oh * l.ow, l.oc, 'by-width'),
     path: (design, l, d) => macPath(design, l, d, fanInOf(l), l.oc * l.oh * l.ow, l.oc),
     tableReads: () => 0,
   },

@@ -33,7 +33,8 @@ function tripsPerGroup(l: ConvTranspose2dLayer): number {
 function estimate(design: Parameters<typeof inFormat>[0], l: ConvTranspose2dLayer, pfOut: number): ComputeEstimate {
   const groups = l.oc / pfOut;
   const weights = l.weight.raw.length;
-  const e = mac(groups * tripsPerGroup(l), groups * l.sh * l.sw, pfOut, weights, inFormat(design, l), l.weight.format, l.acc);
+  // 'dsp': the kernel (hw/fpgac/convtranspose.h) does not bind narrow products to fabric, so HLS may use DSPs.
+  const e = mac(groups * tripsPerGroup(l), groups * l.sh * l.sw, pfOut, weights, inFormat(design, l), l.weight.format, l.acc, 'dsp');
   return { ...e, weights: { storage: 'dense', weights, zeros: zerosOf(l.weight), stored: weights, why: 'convtranspose2d keeps its weights dense' } };
 }
 
@@ -54,7 +55,8 @@ export const CONVTRANSPOSE2D: KindDef<ConvTranspose2dLayer> = {
   },
   pipelined: {
     // Unrolled, each weight multiplies every input pixel once (the scatter view; edge products are dropped).
-    resources: (design, l) => unrolledMac(design, l, l.h * l.w, l.oc),
+    // Every product a DSP: hw/fpgac/convtranspose.h does not bind narrow products to fabric (dense/conv do).
+    resources: (design, l) => unrolledMac(design, l, l.h * l.w, l.oc, 'dsp'),
     path: (design, l, d) => macPath(design, l, d, (l.c / l.group) * l.kh * l.kw, l.oc * l.oh * l.ow, l.oc),
     tableReads: () => 0,
   },

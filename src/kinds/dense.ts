@@ -8,7 +8,7 @@ import type { DenseLayer } from '../ir/design.js';
 import { renderDense } from '../emit/kernels/dense.js';
 import type { FixedFormat } from '../../sim/fixed.js';
 import {
-  constantWeightCounts, divisors, dspPerMultiplier, mac, PIPELINE_DEPTH, withStorage, zerosOf, type Parallel, type SparseOption, type WeightStorage,
+  constantWeightCounts, divisors, mac, multiplierCost, PIPELINE_DEPTH, withStorage, zerosOf, type Parallel, type SparseOption, type WeightStorage,
 } from '../plan/estimate.js';
 import { denseAccExact, sparseDense } from '../plan/sparse.js';
 import { inFormat } from './common.js';
@@ -36,20 +36,24 @@ export const DENSE: KindDef<DenseLayer> = {
     parallelChoices: (l) => [...divisors(l.nIn).map((d) => ({ pfIn: d, pfOut: 1 })), ...divisors(l.nOut).slice(1).map((d) => ({ pfIn: l.nIn, pfOut: d }))],
     estimate(design, l, par) {
       const inF = inFormat(design, l);
-      const e = mac(l.rows * (l.nOut / par.pfOut) * (l.nIn / par.pfIn), 1, par.pfIn * par.pfOut, l.nIn * l.nOut, inF, l.weight.format, l.acc);
+      // Products bound by operand widths: narrow ones in LUTs (hw/fpgac/dense.h lut_mul), the rest in DSPs.
+      const e = mac(l.rows * (l.nOut / par.pfOut) * (l.nIn / par.pfIn), 1, par.pfIn * par.pfOut, l.nIn * l.nOut, inF, l.weight.format, l.acc, 'by-width');
       if (par.pfIn * par.pfOut !== l.nIn * l.nOut) return withStorage(e, l, denseSparse(l, par, inF));
       // Fully parallel: every weight is its own multiplier with a constant operand (the partitioned ROM becomes
-      // constants), so HLS drops zero weights and turns ±2^k weights into shifts: only the rest need a DSP.
+      // constants), so HLS drops zero weights and turns ±2^k weights into shifts: only the rest need a multiplier
+      // (a DSP, or LUTs for a narrow product).
       const c = constantWeightCounts(l.weight.raw);
+      const m = multiplierCost(inF, l.weight.format);
       const weights: WeightStorage = { storage: 'constant-folded', weights: l.weight.raw.length, zeros: c.zeros, stored: 0, why: `fully parallel: ${c.zeros} zero products dropped, ${c.powersOfTwo} are shifts` };
-      return { ...e, multipliers: c.general, dsp: c.general * dspPerMultiplier(inF, l.weight.format), constantSavings: c, weights };
+      const lut = e.lut - (e.multipliers - c.general) * m.lut;
+      return { ...e, multipliers: c.general, dsp: c.general * m.dsp, lut, constantSavings: c, weights };
     },
     banks: (_l, p) => ({ input: p.pfIn, output: p.pfOut, layout: 'cyclic' }),
     // Each cycle reads pf_in × pf_out consecutive weights; a sparse layer's values and indices one bank per lane.
     stored: (l, p, e) => macStored(l, e, p.pfIn * p.pfOut, 'cyclic', p.pfIn, p.pfIn),
   },
   pipelined: {
-    resources: (design, l) => unrolledMac(design, l, l.rows, l.nOut),
+    resources: (design, l) => unrolledMac(design, l, l.rows, l.nOut, 'by-width'),
     path: (design, l, d) => macPath(design, l, d, l.nIn, l.rows * l.nOut, l.nOut),
     tableReads: () => 0,
   },

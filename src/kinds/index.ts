@@ -20,11 +20,13 @@ import { TRANSPOSE } from './transpose.js';
 import { UNARY } from './unary.js';
 import { PWL } from './pwl.js';
 import { CURVE } from './curve.js';
+import { OCTAVE } from './octave.js';
 import { REDUCE } from './reduce.js';
 import type { KindDef, KindTable } from './types.js';
 
 export const KINDS: KindTable = {
   pwl: PWL, curve: CURVE,
+  octave: OCTAVE,
   conv2d: CONV2D, dense: DENSE, matmul: MATMUL, eltwise: ELTWISE, unary: UNARY, lut: LUT, softmax: SOFTMAX, pool2d: POOL2D, transpose: TRANSPOSE,
   convtranspose2d: CONVTRANSPOSE2D,
   gather: GATHER, concat: CONCAT, interp: INTERP,
@@ -40,7 +42,14 @@ export function kindOf<L extends ComputeLayer>(l: L): KindDef<L> {
 export const layerConstants = (l: ComputeLayer): LayerConstant[] => kindOf(l).constants(l);
 
 /** The parallel factors a layer's kernel accepts, fewest multipliers first (its kind's rule). */
-export const parallelChoices = (l: ComputeLayer): readonly Parallel[] => kindOf(l).sequential.parallelChoices(l);
+export function parallelChoices(l: ComputeLayer): readonly Parallel[] {
+  // The planner asks at every greedy step; a layer's choices never change.
+  let c = choicesOf.get(l);
+  if (!c) choicesOf.set(l, (c = kindOf(l).sequential.parallelChoices(l)));
+  return c;
+}
+
+const choicesOf = new WeakMap<ComputeLayer, readonly Parallel[]>();
 
 /** Resources and latency of a layer at parallel factors `par` in the sequential schedule. */
 export const estimateLayer = (design: Design, l: ComputeLayer, par: Parallel = { pfIn: 1, pfOut: 1 }): ComputeEstimate => kindOf(l).sequential.estimate(design, l, par);

@@ -5,7 +5,7 @@
 import type { FixedFormat } from '../../sim/fixed.js';
 import type { Conv2dLayer, ConvTranspose2dLayer, DenseLayer, Design, LayerConstant } from '../ir/design.js';
 import { storedAs, type Layout, type StoredConstant } from '../plan/banks.js';
-import { CONTROL_LUT, constantWeightCounts, dspPerMultiplier, nonZeroTerms, type ComputeEstimate } from '../plan/estimate.js';
+import { CONTROL_LUT, constantWeightCounts, multiplierCost, nonZeroTerms, type ComputeEstimate, type ProductBinding } from '../plan/estimate.js';
 import { activationOps, castOps, MUL, tree, type FamilyDelays, type TimedOp } from '../plan/timing.js';
 import { inFormat, outBits, outFormat, unrolled } from './common.js';
 
@@ -43,15 +43,22 @@ export function macStored(l: MacLayer, e: ComputeEstimate, banks: number, layout
 /**
  * Fully unrolled: each weight is used `uses` times (once per row or output position), each use its own multiplier
  * unless the weight is 0 or ±2^k; every output's sum is an adder tree over its non-zero terms (and the bias).
+ * `binding` 'by-width': narrow products are fabric multipliers (LUTs, no DSP; src/plan/estimate.ts multiplierCost).
  */
-export function unrolledMac(design: Design, l: MacLayer, uses: number, perOut: number): ComputeEstimate {
+export function unrolledMac(design: Design, l: MacLayer, uses: number, perOut: number, binding: ProductBinding): ComputeEstimate {
   const c = constantWeightCounts(l.weight.raw);
   const adders = Math.max(0, nonZeroTerms(l.weight.raw) + (l.bias ? perOut : 0) - perOut);
   const scaled = { zeros: c.zeros * uses, powersOfTwo: c.powersOfTwo * uses, general: c.general * uses };
+  const m = multiplierCost(inFormat(design, l), l.weight.format, binding);
   return unrolled({
-    multipliers: scaled.general, dsp: scaled.general * dspPerMultiplier(inFormat(design, l), l.weight.format),
-    lut: CONTROL_LUT + uses * adders * l.acc.width, constantSavings: scaled,
+    multipliers: scaled.general, dsp: scaled.general * m.dsp,
+    lut: CONTROL_LUT + uses * adders * l.acc.width + scaled.general * m.lut, constantSavings: scaled,
   });
+}
+
+/** Whether a MAC layer's products are fabric multipliers: what the plan costs and the kernels' `lut_mul` say. */
+export function lutProducts(design: Design, l: Conv2dLayer | DenseLayer): boolean {
+  return multiplierCost(inFormat(design, l), l.weight.format).dsp === 0;
 }
 
 /**

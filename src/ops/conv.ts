@@ -14,12 +14,16 @@ import { earlierParams, type InputInfo, type OpDef } from './types.js';
 import { as4d, checkOneSample, outShape, resolveWindow, type Window2d } from './window.js';
 import { macFormats } from '../quant/acc.js';
 import { applyFloatAct, lowerAct, type FloatAct } from './act.js';
+import { conv3dShape, depthColumns, evaluateConv3d, parseConv3d, slabPlan, slabRows } from './conv3d.js';
+import type { AxisWindow } from './pool3d.js';
 
 export interface ConvParams {
   readonly win: Window2d;
   readonly group: number;
   readonly inRank: number;
   readonly act: FloatAct;
+  /** 3-D Conv only: the depth axis (win is then the (H, W) window; lowering in src/ops/conv3d.ts). */
+  readonly depth?: AxisWindow;
 }
 
 function bad(node: Node, message: string): never {
@@ -30,7 +34,7 @@ export function parseConv(node: Node, ins: readonly (InputInfo | undefined)[], e
   const x = ins[0];
   const w = ins[1];
   if (!x || !w) bad(node, 'Conv needs an input and a weight');
-  if (x.shape.length !== 3 && x.shape.length !== 4) bad(node, `input of rank ${x.shape.length}: only 1-D and 2-D convolutions are supported`);
+  if (x.shape.length < 3 || x.shape.length > 5) bad(node, `input of rank ${x.shape.length}: only 1-D, 2-D and 3-D convolutions are supported`);
   if (w.shape.length !== x.shape.length) bad(node, `weight rank ${w.shape.length} does not match input rank ${x.shape.length}`);
   const group = attrInt(node, 'group', 1);
   const c = x.shape[1];
@@ -40,18 +44,24 @@ export function parseConv(node: Node, ins: readonly (InputInfo | undefined)[], e
   if (b && (b.shape.length !== 1 || b.shape[0] !== w.shape[0])) bad(node, `bias of shape [${b.shape}] does not match the ${w.shape[0]} output channels`);
   const kernel = attrInts(node, 'kernel_shape') ?? w.shape.slice(2);
   if (kernel.some((k, i) => k !== w.shape[2 + i])) bad(node, `kernel_shape [${kernel}] does not match the weight shape [${w.shape}]`);
+  if (x.shape.length === 5) {
+    const { depth, win } = parseConv3d(node, x.shape, kernel);
+    return { win, group, inRank: 5, act: existing?.act ?? { kind: 'none' }, depth };
+  }
   const win = resolveWindow(node, x.shape.slice(2), kernel, false);
   return { win, group, inRank: x.shape.length, act: existing?.act ?? { kind: 'none' } };
 }
 
 export function inferConv(_n: Node, p: ConvParams, ins: readonly (InputInfo | undefined)[]) {
   const x = ins[0]!;
+  if (p.depth) return [{ shape: conv3dShape(x.shape[0], ins[1]!.shape[0], p.depth, p.win), dtype: x.dtype }];
   return [{ shape: outShape(p.inRank, x.shape[0], ins[1]!.shape[0], p.win), dtype: x.dtype }];
 }
 
 /** Float reference: direct convolution in float64. */
 export function evaluateConv(_n: Node, p: ConvParams, ins: readonly (Tensor | undefined)[]): Tensor[] {
   const [x, w, b] = ins as [Tensor, Tensor, Tensor | undefined];
+  if (p.depth) return [evaluateConv3d(p.depth, p.win, p.group, p.act, x, w, b)];
   const [n, c, h, wd] = as4d(x.shape);
   const oc = w.shape[0];
   const { kh, kw, sh, sw, dh, dw, pt, pl, oh, ow } = p.win;
@@ -95,9 +105,13 @@ export const ConvOp: OpDef<ConvParams, 'Conv'> = {
   // QONNX's channels-last Conv: the standard Conv between Transposes (src/ops/channels-last.ts).
   domains: CHANNELS_LAST_DOMAINS,
   upgrade: channelsLastUpgrade([0, 1]),
-  unsupported: [{ variant: 'channels-last (QONNX) Conv of a 3-D image ([N, D, H, W, C])', reason: 'QONNX defines channels-last Conv for 1-D and 2-D data only', diagnostic: /channels-last Conv takes a 3-D or 4-D input/ }],
+  unsupported: [
+    { variant: 'channels-last (QONNX) Conv of a 3-D image ([N, D, H, W, C])', reason: 'QONNX defines channels-last Conv for 1-D and 2-D data only', diagnostic: /channels-last Conv takes a 3-D or 4-D input/ },
+    { variant: '3-D Conv with output depth × kernel depth above 256', reason: 'a 3-D Conv is one conv2d over depth columns (src/ops/conv3d.ts), whose column tensor holds that many depth slices of the input', diagnostic: /depth taps/ },
+  ],
   lower(node, p, ctx) {
     checkOneSample(node, ctx.shape(node.inputs[0]));
+    if (p.depth) return lowerConv3d(node, p, p.depth, ctx);
     const { x, out, base, weight, bias, acc, shift } = lowerMacNode(node, ctx, (xs, wT) => [wT.shape[0], as4d(xs)[1] / p.group, p.win.kh, p.win.kw]);
     const [, c, h, w] = as4d(x.shape);
     const oc = weight.shape[0];
@@ -109,6 +123,31 @@ export const ConvOp: OpDef<ConvParams, 'Conv'> = {
     });
   },
 };
+
+/**
+ * 3-D Conv as one conv2d over depth columns stacked in row slabs, its weights ONNX's own (src/ops/conv3d.ts): one
+ * exact accumulation and one cast per output.
+ */
+function lowerConv3d(node: Node, p: ConvParams, depth: AxisWindow, ctx: LowerContext): void {
+  const x = ctx.input(node.inputs[0]);
+  const out = ctx.output(node.outputs[0]);
+  const base = ctx.layerName(node);
+  const [, C, , H, W] = x.shape;
+  const wT = ctx.constant(node.inputs[1])!;
+  const bT = node.inputs[2] ? ctx.constant(node.inputs[2]) : undefined;
+  const oc = wT.shape[0];
+  const { kh, kw, sh, sw, dh, dw, pt, pl, ow } = p.win;
+  const plan = slabPlan(x.shape, depth, p.win);
+  const cols = plan.direct ? x : depthColumns(ctx, node, base, x, depth, p.win, plan.hs);
+  const { weight, bias, acc, shift } = lowerMacConstants(ctx, base, [oc, (C / p.group) * depth.k, kh, kw], wT, bT, x.format);
+  const y = plan.direct ? out : ctx.temp(`${base}_y`, [1, oc, plan.rows, ow], out.format);
+  ctx.add({
+    kind: 'conv2d', name: base, sources: sourcesOf(node), inputs: [cols.name], output: y.name,
+    c: C * depth.k, h: plan.direct ? H : depth.o * plan.hs, w: W, oc, oh: plan.rows, ow, kh, kw, sh, sw, pt: plan.direct ? pt : 0, pl, dh, dw,
+    group: p.group, weight, bias, acc, act: lowerAct(p.act, out.format), ...(shift ? { shift } : {}),
+  });
+  if (!plan.direct) slabRows(ctx, node, base, y, out, depth, p.win, plan);
+}
 
 /**
  * A multiply-accumulate node (Conv, Gemm/MatMul with a constant weight: X, W, optional B) lowered up to its layer:
@@ -144,7 +183,7 @@ function lowerMacConstants(ctx: LowerContext, base: string, shape: readonly numb
     accs: fixed(f.acc.width + k.reduce((a, b) => Math.max(a, b), 0), f.acc.int, { signed: true }),
   } : undefined;
   return {
-    weight: ctx.constData(`${base}_w`, shape, w, f.weight),
+    weight: ctx.rawData(`${base}_w`, shape, f.weightRaws, f.weight),
     // A shifted layer always has a bias array (zeros if the model has none): the kernel's shifted form takes one.
     bias: bias ?? (shift ? ctx.rawData(`${base}_b`, [outputs], new Array(outputs).fill(0), fixed(2, 2)) : null),
     acc: f.acc,

@@ -14,7 +14,8 @@ import { broadcastMap, broadcastShape, broadcastStrides, padShape } from './broa
 import { applyFloatAct, lowerAct, type FloatAct } from './act.js';
 import { paramFormat } from '../quant/context.js';
 import { checkBroadcastForm, upgradeLegacyBroadcast } from './opset.js';
-import { fracBits } from '../../sim/fixed.js';
+import { fixed, fracBits } from '../../sim/fixed.js';
+import { lowerReciprocal } from './arith-curve.js';
 
 export interface EltParams {
   readonly act: FloatAct;
@@ -118,7 +119,49 @@ function lowerPowerOfTwo(node: Node, p: EltParams, ctx: Parameters<NonNullable<O
 export const AddOp = makeBinary('Add', (a, b) => a + b, 'add');
 export const SubOp = makeBinary('Sub', (a, b) => a - b, 'sub');
 export const MulOp = makeBinary('Mul', (a, b) => a * b, 'mul');
-export const DivOp = makeBinary('Div', (a, b) => a / b, null);
+/** Division by a constant becomes a Mul (passes/arith.ts); by a run-time tensor, x · reciprocal(y) (lowerDiv). */
+export const DivOp: OpDef<EltParams, 'Div'> = {
+  ...makeBinary('Div', (a, b) => a / b, null),
+  lower: lowerDiv,
+  unsupported: [
+    { variant: 'integer Div of run-time tensors', reason: 'truncating integer division needs a divider; the reciprocal table gives real quotients', diagnostic: /integer division/ },
+  ],
+};
+
+/**
+ * x / y for a run-time y: an `octave` reciprocal of y (src/ops/arith-curve.ts) into R, then an exact `eltwise`
+ * product x · R cast once. R's format holds 1/y for every code of y (Fy + 2 integer bits: up to 2^Fy = 1/LSB) with
+ * Fr = Fo + Ix + 3 fraction bits, so R's cast and table rounding cost at most |x|·2^-(Fr+1)·(1 + 1/8) ≤
+ * 2^-(Fo+4)·1.125 (below 1/8 output LSB); Fr is capped so that x · R stays within 53 bits (with 16-bit x and y the
+ * cap does not bind; with 24-bit x and y it does, and the |x|·2^-(Fr+1) term grows accordingly); the table's interpolation is relative,
+ * ≤ 2^-2K/4 of 1/y (src/quant/octave.ts; K = 8 for a 16-bit y), so the error before the output cast is
+ * ≤ |x/y|·2^-2K/4 + 0.15 LSB. A zero divisor reads R's maximum: x/0 saturates with x's sign (0/0 = 0), where
+ * ONNX gives ±inf and NaN.
+ */
+function lowerDiv(node: Node, p: EltParams, ctx: LowerContext): void {
+  if (ctx.constant(node.inputs[1])) ctx.fail(node, 'division by a constant holding 0 or a non-finite value (any other constant divisor becomes a multiplication)');
+  const y = ctx.input(node.inputs[1]);
+  const xc = ctx.constant(node.inputs[0]);
+  const x = xc ? undefined : ctx.input(node.inputs[0]);
+  if (y.dtype || x?.dtype) ctx.fail(node, 'integer division (truncating) of run-time tensors is not supported');
+  const name = ctx.layerName(node);
+  const out = ctx.output(node.outputs[0]);
+  const xf = x ? x.format : paramFormat(ctx.opts, 'weight', xc!.data);
+  const int = Math.max(fracBits(y.format) + 2, 2);
+  // The exact product x · R must stay within 53 bits (the simulator's exact eltwise limit): Fr is capped there.
+  const fr = Math.min(fracBits(out.format) + Math.max(xf.int, 1) + 3, 53 - xf.width - int);
+  if (fr < 0) ctx.fail(node, `the reciprocal of a ${y.format.width}-bit divisor with ${fracBits(y.format)} fraction bits times a ${xf.width}-bit dividend exceeds 53 bits`);
+  const r = lowerReciprocal(ctx, node, `${name}_recip`, y, fixed(int + fr, int, { q: 'AP_RND_CONV', o: 'AP_SAT' }));
+  const a: Operand = xc ? { constant: ctx.constData(`${name}_a`, xc.shape, xc.data, xf) } : { tensor: x!.name };
+  const aShape = xc ? xc.shape : x!.shape;
+  const outShape = padShape(out.shape, ELT_RANK);
+  ctx.add({
+    kind: 'eltwise', op: 'mul', name, sources: sourcesOf(node), inputs: [...(x ? [x.name] : []), r.name], output: out.name,
+    a, b: { tensor: r.name }, outShape,
+    aStrides: broadcastStrides(aShape, outShape, ELT_RANK), bStrides: broadcastStrides(r.shape, outShape, ELT_RANK),
+    act: lowerAct(p.act, out.format),
+  });
+}
 /** Constant folding only (e.g. Brevitas' BatchNorm export computes sqrt(var + eps) as Pow(·, 0.5)). */
 export const PowOp = makeBinary('Pow', (a, b) => a ** b, null);
 

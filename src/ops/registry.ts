@@ -19,6 +19,7 @@ import { MaxOp, MeanOp, MinOp, SumOp } from './nary.js';
 import { SoftmaxOp } from './softmax.js';
 import { AbsOp, CeilOp, FloorOp, HardSigmoidOp, HardSwishOp, LeakyReluOp, NegOp, PReluOp, RoundOp, SignOp, ThresholdedReluOp } from './zoo-pwl.js';
 import { CeluOp, EluOp, ExpOp, GeluOp, MishOp, SeluOp, SoftplusOp, SoftsignOp, TanhOp } from './zoo-curve.js';
+import { LogOp, ReciprocalOp, SqrtOp } from './arith-curve.js';
 import { DepthToSpaceOp, PadOp, SpaceToDepthOp, SplitOp } from './movement.js';
 import { ResizeOp, UpsampleOp } from './resize.js';
 import { BatchNormalizationOp } from './batchnorm.js';
@@ -37,6 +38,7 @@ const ALL = [
   ReluOp, ClipOp, SigmoidOp, SoftmaxOp,
   LeakyReluOp, PReluOp, ThresholdedReluOp, HardSigmoidOp, HardSwishOp, AbsOp, NegOp, SignOp, FloorOp, CeilOp, RoundOp,
   TanhOp, SoftplusOp, SoftsignOp, MishOp, GeluOp, EluOp, SeluOp, CeluOp, ExpOp,
+  SqrtOp, ReciprocalOp, LogOp,
   MaxPoolOp, AveragePoolOp, GlobalAveragePoolOp, GlobalMaxPoolOp,
   ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceL1Op, ReduceL2Op, ReduceSumSquareOp, ReduceLogSumExpOp, ReduceProdOp,
   ArgMaxOp, ArgMinOp, MaxOp, MinOp, SumOp, MeanOp,

@@ -5,7 +5,8 @@
  * - latency of a pipelined loop of T iterations and depth D is T + D - 1; dense and conv kernels are one flat
  *   pipelined loop per row (dense) or channel group (conv), so latency = trips + fills × D; matmul re-enters its
  *   inner loop for every output, so latency = outputs × (k + D);
- * - a multiplier takes ceil(wa/27)·ceil(wb/18) DSP48E2 slices (1 for ≤ 27×18 operands), its adder ~acc-width
+ * - a dense or conv multiplier is built by operand widths (MULTIPLIER_MODEL, multiplierCost): narrow products in
+ *   LUTs, the rest as ceil(wa/27)·ceil(wb/18) DSP48E2 slices (1 for ≤ 27×18 operands); its adder ~acc-width
  *   LUTs, and in fabric flip-flops its accumulator and one register stage of its two operands (the DSP's own
  *   pipeline registers are not fabric FFs: the hls4ml csynth reports in ../shared/hls-reports show 4-13 FF per
  *   DSP for fully parallel layers, which have no accumulators); each layer adds ~60 LUT / ~80 FF of control;
@@ -71,19 +72,76 @@ export interface ComputeEstimate {
   readonly latency: number;
 }
 
+/** DSP48 slices of one multiplier built in DSPs: a 27×18 signed multiplier per slice, tiled for wider operands. */
 export function dspPerMultiplier(a: FixedFormat, b: FixedFormat): number {
   const [wa, wb] = a.width >= b.width ? [a.width, b.width] : [b.width, a.width];
   return Math.ceil(wa / 27) * Math.ceil(wb / 18);
 }
 
 /**
- * A MAC layer with `p` multipliers: `trips` pipelined loop iterations in all, the pipeline filled `fills` times
- * (once per flat loop: see hw/fpgac/dense.h and conv.h).
+ * Low-bit products in fabric. With n = the narrower operand's width and m = the wider one's, a product is built in
+ * LUTs (no DSP) when n ≤ 2 (binary, bipolar, ternary or 2-bit operands: the product is a select / add / subtract of
+ * the other operand) or when n ≤ 4 and m ≤ 8; every other product is a DSP multiplier. The LUT6 count of one
+ * fabric multiplier is (n − 1)·(m + 1), beyond the accumulator adder that every MAC has anyway: a shift-and-add
+ * array of n − 1 carry-chain rows, each m + 1 bits wide, where one LUT6 per bit takes two AND-gated
+ * partial-product bits (plus the carry) — the first row's partial product rides in the adder's LUT. Per pair:
+ *
+ *   n × m     LUT6   how
+ *   1 × m     0      x·b is 0/x (unsigned) or 0/−x (signed): an AND or an inversion with carry-in, folded into
+ *                    the accumulator adder's LUTs (free inputs of each LUT6)
+ *   2 × m     m + 1  x·b0 + 2x·b1 (b1 negative when signed): one m + 1-bit carry-chain adder of gated terms
+ *   3 × m≤8   2(m+1) two such rows (3×8: 18)
+ *   4 × m≤8   3(m+1) three rows (4×4: 15, 4×8: 27)
+ *   larger    DSP    ceil(wa/27)·ceil(wb/18) DSP48 slices (dspPerMultiplier), a fabric adder as before
+ *
+ * Why the cut at 4 × 8: such a product costs at most 27 LUTs, a small share of the LUTs each DSP slice stands for
+ * on the listed boards (PYNQ-Z2 53,200 / 220 ≈ 242, ZCU104 ≈ 133), while wider products grow as n·m and a 16-bit
+ * one would take hundreds of LUTs: those stay DSPs. Packing two ≤ 8 × 8 products that share an operand into one DSP48E2 (the
+ * INT8 packing trick) is not modelled and not emitted: HLS does not pack on its own, the kernels would need the
+ * packed arithmetic written out, and 7-series DSP48E1 (PYNQ-Z2) lacks the 27-bit pre-adder input it relies on.
+ * The HLS kernels are told: dense/conv configs carry `lut_mul` and a product function bound to fabric
+ * (src/emit/kernels/dense.ts, conv.ts; pragma spelled per tool in src/emit/pragmas.ts mulLutPragma).
  */
-export function mac(trips: number, fills: number, p: number, products: number, x: FixedFormat, w: FixedFormat, acc: FixedFormat): ComputeEstimate {
+export function fabricProduct(a: FixedFormat, b: FixedFormat): boolean {
+  const n = Math.min(a.width, b.width);
+  const m = Math.max(a.width, b.width);
+  return n <= 2 || (n <= 4 && m <= 8);
+}
+
+/** One multiplier's cost in DSP slices and LUT6s (the LUTs beyond its accumulator adder). */
+export interface MultiplierCost {
+  readonly dsp: number;
+  readonly lut: number;
+}
+
+/** How a kernel's products may be bound: by operand widths (dense, conv: kernels emit the fabric binding) or DSP only. */
+export type ProductBinding = 'by-width' | 'dsp';
+
+/** The cost of one multiplier of `a` × `b` operands under `binding` (see fabricProduct for the table). */
+export function multiplierCost(a: FixedFormat, b: FixedFormat, binding: ProductBinding = 'by-width'): MultiplierCost {
+  if (binding === 'dsp' || !fabricProduct(a, b)) return { dsp: dspPerMultiplier(a, b), lut: 0 };
+  const n = Math.min(a.width, b.width);
+  const m = Math.max(a.width, b.width);
+  return { dsp: 0, lut: (n - 1) * (m + 1) };
+}
+
+/** The multiplier model in words, for the reports' estimate-model text. */
+export const MULTIPLIER_MODEL =
+  'A dense or conv product of n-bit by m-bit operands (n <= m) is built in LUTs when n <= 2 or (n <= 4 and ' +
+  'm <= 8): (n-1)*(m+1) LUT6 beyond its accumulator adder (1-bit operands: the adder alone; 2-bit: m+1; 4x8: 27), ' +
+  'with HLS told to bind it to fabric; any other multiplier is ceil(wa/27)*ceil(wb/18) DSP48 slices. Two narrow ' +
+  'products are never packed into one DSP.';
+
+/**
+ * A MAC layer with `p` multipliers: `trips` pipelined loop iterations in all, the pipeline filled `fills` times
+ * (once per flat loop: see hw/fpgac/dense.h and conv.h). `binding`: whether the kernel builds narrow products in
+ * fabric ('by-width': dense and conv) or every product in DSPs.
+ */
+export function mac(trips: number, fills: number, p: number, products: number, x: FixedFormat, w: FixedFormat, acc: FixedFormat, binding: ProductBinding = 'dsp'): ComputeEstimate {
+  const m = multiplierCost(x, w, binding);
   return {
-    multipliers: p, reuse: products / p, dsp: p * dspPerMultiplier(x, w),
-    lut: CONTROL_LUT + p * acc.width, ff: CONTROL_FF + p * (acc.width + x.width + w.width),
+    multipliers: p, reuse: products / p, dsp: p * m.dsp,
+    lut: CONTROL_LUT + p * (acc.width + m.lut), ff: CONTROL_FF + p * (acc.width + x.width + w.width),
     latency: trips + fills * PIPELINE_DEPTH,
   };
 }
@@ -97,7 +155,15 @@ export interface Parallel {
 
 /** The divisors of n, smallest first: the factors a kernel's loops split into evenly. */
 export function divisors(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
+  // Pairs (d, n/d) up to √n: an element-wise layer of a feature map has n in the hundreds of thousands.
+  const low: number[] = [];
+  const high: number[] = [];
+  for (let d = 1; d * d <= n; d++) {
+    if (n % d) continue;
+    low.push(d);
+    if (d * d !== n) high.push(n / d);
+  }
+  return [...low, ...high.reverse()];
 }
 
 /** pf_out lanes over n elements (or channels): each lane a contiguous block (hw/fpgac/eltwise.h, pool.h). */

@@ -17,6 +17,7 @@ import type { LayerEstimate, MemoryPlacement, Plan } from './types.js';
 import type { Parallel } from './estimate.js';
 import { placeArray } from './memory.js';
 import { CLOCK_UNCERTAINTY, describeDelays, pipelineSchedule } from './timing.js';
+import { MULTIPLIER_MODEL } from './estimate.js';
 import { boardResources, packing, totalsOf } from './totals.js';
 import { numel } from '../ir/graph.js';
 
@@ -31,7 +32,8 @@ const PIPELINED_MODEL =
   '+-2^k; sums are adder trees (~1 LUT per accumulator bit per adder). Latency: operations chain within a cycle ' +
   `while their delays fit the clock period minus ${100 * CLOCK_UNCERTAINTY}% uncertainty; a DSP multiply and a ` +
   `block-RAM read end in a register. ${describeDelays()} Pipeline flip-flops are the bits alive where a register ` +
-  'is inserted. Tables read by many lanes are replicated: one block-RAM copy per two reads, one LUT ROM per read.';
+  'is inserted. Tables read by many lanes are replicated: one block-RAM copy per two reads, one LUT ROM per read. ' +
+  MULTIPLIER_MODEL;
 
 /** The pipelined schedule: every layer fully parallel, the whole design one pipeline at II = 1. */
 export function evaluatePipelined(design: Design, board: Board, clockMHz: number): PlannedDesign {

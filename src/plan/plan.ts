@@ -4,9 +4,11 @@
  * not fit unless overflow is allowed. The result drives the emitter (parallel factors, buffer sharing, storage
  * pragmas) and the reports.
  *
- * Parallelism, by default, is the best throughput that fits: starting from one multiplier per layer, the layer
- * that costs the most cycles per inference gets its next parallel factor as long as the whole design still fits
- * the board (DSP, BRAM18, URAM, LUT, FF) and that layer still costs at least 1% of the latency. With a target frame rate it stops as soon as the target is met. Layers
+ * Parallelism, by default, is the best throughput within the utilization budget (`--max-utilization`, default 80%
+ * of each resource, 70% of the LUTs of a small part: src/plan/totals.ts): starting from one multiplier per layer,
+ * the layer that costs the most cycles per inference gets its next parallel factor as long as the whole design
+ * stays within the budget (DSP, BRAM18, URAM, LUT, FF) and that layer still costs at least 1% of the latency; a
+ * device filled to 100% rarely places and routes. With a target frame rate it stops as soon as the target is met. Layers
  * named in the configuration keep the reuse factor given there.
  */
 import type { ComputeLayer, Design, Layer } from '../ir/design.js';
@@ -14,13 +16,13 @@ import { computeLayers } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { DiagnosticError, type Diagnostic } from '../diagnostics.js';
 import type { Board } from './boards.js';
-import type { LayerEstimate, MemoryPlacement, Plan, Schedule } from './types.js';
+import type { LayerEstimate, MemoryPlacement, Plan, Schedule, UtilizationBudget } from './types.js';
 import { placeArray, placeConstant } from './memory.js';
 import { evaluatePipelined, fullParallel } from './pipelined.js';
-import { boardResources, packing, totalsOf } from './totals.js';
+import { boardResources, packing, resolveBudget, RESOURCE_NAMES, RESOURCES, totalsOf, withBudget, withinBudget } from './totals.js';
 import { shareBuffers, type BufferGroup } from './buffers.js';
 import { copyLanes, planLayouts, storedConstants, withSparse, type TensorLayout } from './layout.js';
-import { PIPELINE_DEPTH, type Parallel } from './estimate.js';
+import { MULTIPLIER_MODEL, PIPELINE_DEPTH, type Parallel } from './estimate.js';
 import { estimateLayer, parallelChoices } from '../kinds/index.js';
 
 export interface PlanOptions {
@@ -32,6 +34,8 @@ export interface PlanOptions {
   readonly reuse?: ReadonlyMap<string, number>;
   /** 'auto' (default): pipelined when the whole design unrolled fits the board and no target says less is enough. */
   readonly schedule?: Schedule | 'auto';
+  /** Shares of each resource the planner may fill; missing ones take the board's default (defaultBudget). */
+  readonly maxUtilization?: Partial<UtilizationBudget>;
 }
 
 export interface PlannedDesign {
@@ -51,8 +55,8 @@ export const ESTIMATE_MODEL =
   '(zeros not stored, see src/plan/sparse.ts) a dense layer takes rows x (steps + 5) and a conv oh x ow x steps + ' +
   'groups x 5, steps counting the non-zero weights of the fullest lane of each group; matmul k + 5 per output; ' +
   'element-wise kernels and pools pf_out lanes (contiguous blocks of elements or channels) at one element per lane ' +
-  'and cycle; other kernels one element per cycle. A ' +
-  'multiplier is ceil(wa/27)*ceil(wb/18) DSP48E2; LUT/FF: ~60 LUT and ~80 FF of control per layer plus, per ' +
+  `and cycle; other kernels one element per cycle. ${MULTIPLIER_MODEL} ` +
+  'LUT/FF: ~60 LUT and ~80 FF of control per layer plus, per ' +
   'multiplier, an accumulator-width adder, and flip-flops for its accumulator and one stage of its two operands ' +
   '(DSP-internal pipeline registers are not fabric FFs); LUTRAM is 64x1 bits per LUT. Layers run ' +
   'one after another, so the initiation interval equals the latency. Memories use the primitives\' real shapes ' +
@@ -168,6 +172,8 @@ function configuredParallel(design: Design, reuse: ReadonlyMap<string, number>):
 
 export function planDesign(design: Design, board: Board, opts: PlanOptions = {}): PlannedDesign {
   const clockMHz = opts.clockMHz ?? board.clockMHz;
+  const budget = resolveBudget(board, opts.maxUtilization);
+  const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz); return { ...r, plan: withBudget(r.plan, budget) }; };
   const { fixed, problems } = configuredParallel(design, opts.reuse ?? new Map());
   if (problems.length) throw new DiagnosticError(problems);
   const parallel = new Map<string, Parallel>(fixed);
@@ -175,10 +181,10 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   const runsOf = new Map<string, number>();
   const walk = (ls: readonly Layer[], runs: number) => ls.forEach((l) => (l.kind === 'loop' ? walk(l.body, runs * l.trips) : runsOf.set(l.name, runs)));
   walk(design.layers, 1);
-  let current = evaluatePlan(design, board, parallel, clockMHz);
+  let current = evaluate(parallel);
   const exhausted = new Set<string>(fixed.keys());
   const met = () => opts.targetFps !== undefined && current.plan.totals.throughputFps >= opts.targetFps;
-  while (current.plan.fits && !met()) {
+  while (withinBudget(current.plan) && !met()) {
     // The layer that costs the most cycles per inference and can still grow.
     const candidates = layers
       .filter((l) => !exhausted.has(l.name) && parallelChoices(l).length > 1)
@@ -193,21 +199,22 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
     const next = choices[at + 1];
     if (!next) { exhausted.add(l.name); continue; }
     const trial = new Map(parallel).set(l.name, next);
-    const tried = evaluatePlan(design, board, trial, clockMHz);
-    if (!tried.plan.fits) { exhausted.add(l.name); continue; }
+    const tried = evaluate(trial);
+    if (!withinBudget(tried.plan)) { exhausted.add(l.name); continue; }
     parallel.set(l.name, next);
     current = tried;
   }
-  current = chooseSchedule(design, board, opts, clockMHz, fixed, current);
+  current = chooseSchedule(design, board, opts, clockMHz, fixed, current, budget);
   if (!current.plan.fits && !opts.allowOverflow) throw new DiagnosticError(fitDiagnostics(current.plan));
   return current;
 }
 
 /**
- * The pipelined schedule replaces the sequential plan when asked for, or (auto) when it fits and either no frame
- * rate was asked for or the sequential plan misses it: at II = 1 it has the best throughput there is.
+ * The pipelined schedule replaces the sequential plan when asked for, or (auto) when it stays within the budget
+ * and either no frame rate was asked for or the sequential plan misses it: at II = 1 it has the best throughput
+ * there is.
  */
-function chooseSchedule(design: Design, board: Board, opts: PlanOptions, clockMHz: number, fixed: ReadonlyMap<string, Parallel>, sequential: PlannedDesign): PlannedDesign {
+function chooseSchedule(design: Design, board: Board, opts: PlanOptions, clockMHz: number, fixed: ReadonlyMap<string, Parallel>, sequential: PlannedDesign, budget: UtilizationBudget): PlannedDesign {
   const mode = opts.schedule ?? 'auto';
   if (mode === 'sequential') return sequential;
   const full = fullParallel(design);
@@ -219,20 +226,20 @@ function chooseSchedule(design: Design, board: Board, opts: PlanOptions, clockMH
     return sequential;
   }
   if (mode === 'auto' && opts.targetFps !== undefined && sequential.plan.fits && sequential.plan.totals.throughputFps >= opts.targetFps) return sequential;
-  const pipelined = evaluatePipelined(design, board, clockMHz);
-  return mode === 'pipelined' || pipelined.plan.fits ? pipelined : sequential;
+  const raw = evaluatePipelined(design, board, clockMHz);
+  const pipelined = { ...raw, plan: withBudget(raw.plan, budget) };
+  return mode === 'pipelined' || withinBudget(pipelined.plan) ? pipelined : sequential;
 }
 
 function fitDiagnostics(plan: Plan): Diagnostic[] {
-  const budget = { dsp: plan.board.dsp, lut: plan.board.lut, ff: plan.board.ff, bram18: plan.board.bram18, uram: plan.board.uram };
-  const names = { dsp: 'DSP', lut: 'LUT', ff: 'FF', bram18: 'BRAM18', uram: 'URAM' };
-  return (Object.keys(budget) as (keyof typeof budget)[])
-    .filter((k) => plan.totals[k] > budget[k])
+  const device = { dsp: plan.board.dsp, lut: plan.board.lut, ff: plan.board.ff, bram18: plan.board.bram18, uram: plan.board.uram };
+  return RESOURCES
+    .filter((k) => plan.totals[k] > device[k])
     .map((k) => {
       const top = [...plan.layers].sort((a, b) => b[k] - a[k]).slice(0, 3).map((l) => `${l.name} (${l[k]})`).join(', ');
       return {
         code: 'FPGAC010' as const,
-        message: `the design does not fit ${plan.board.part} (${plan.board.name}): ${names[k]} needs ${plan.totals[k]}, the budget is ${budget[k]}; largest consumers: ${top}`,
+        message: `the design does not fit ${plan.board.part} (${plan.board.name}): ${RESOURCE_NAMES[k]} needs ${plan.totals[k]}, the device has ${device[k]}; largest consumers: ${top}`,
         hint: 'use a narrower --precision, a bigger --board, or --allow-overflow to build anyway',
       };
     });

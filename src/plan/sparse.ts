@@ -167,44 +167,59 @@ export function sparsePointwise(l: Conv2dLayer, pfOut: number): SparseCode {
   return memo(convCache, l.weight, `pw${pfOut}`, () => {
     const { oc, c, weight } = l;
     const opb = oc / pfOut;
+    const nnz = channelNonZeros(weight, oc, c);
     const counts: number[] = [];
     for (let o1 = 0; o1 < opb; o1++) {
       let most = 0;
-      for (let u = 0; u < pfOut; u++) {
-        let n = 0;
-        for (let ic = 0; ic < c; ic++) if (weight.raw[(u * opb + o1) * c + ic] !== 0) n++;
-        most = Math.max(most, n);
-      }
+      for (let u = 0; u < pfOut; u++) most = Math.max(most, nnz[u * opb + o1]);
       counts.push(Math.max(1, most)); // one (zero) step at least: the kernel writes each pixel's outputs there
     }
     const steps = counts.reduce((a, b) => a + b, 0);
     const width = steps;
-    const vals = new Array(pfOut * width).fill(0);
-    const idx = new Array(pfOut * width).fill(0);
     let nonzeros = 0;
-    for (let u = 0; u < pfOut; u++) {
-      let base = 0;
-      counts.forEach((n, o1) => {
-        let k = 0;
-        for (let ic = 0; ic < c; ic++) {
-          const r = weight.raw[(u * opb + o1) * c + ic];
-          if (r === 0) continue;
-          vals[u * width + base + k] = r;
-          idx[u * width + base + k] = ic;
-          k++;
-          nonzeros++;
-        }
-        base += n;
-      });
-    }
+    for (let o = 0; o < oc; o++) nonzeros += nnz[o];
+    // Engine u's list: its channels' non-zero weights (and their input channels), each group padded to its count.
+    const layout = () => {
+      const vals = new Array<number>(pfOut * width).fill(0);
+      const idx = new Array<number>(pfOut * width).fill(0);
+      for (let u = 0; u < pfOut; u++) {
+        let base = 0;
+        counts.forEach((n, o1) => {
+          let k = 0;
+          for (let ic = 0; ic < c; ic++) {
+            const r = weight.raw[(u * opb + o1) * c + ic];
+            if (r === 0) continue;
+            vals[u * width + base + k] = r;
+            idx[u * width + base + k] = ic;
+            k++;
+          }
+          base += n;
+        });
+      }
+      return { vals, idx };
+    };
+    let laid: { vals: number[]; idx: number[] } | undefined;
     const base = `${weight.name}_pw${pfOut}`;
     return {
-      values: { name: `${base}_v`, shape: [pfOut, width], format: weight.format, raw: vals },
-      index: { name: `${base}_i`, shape: [pfOut, width], format: uint(bitsFor(c)), raw: idx },
+      values: lazyConst(`${base}_v`, [pfOut, width], weight.format, () => (laid ??= layout()).vals),
+      index: lazyConst(`${base}_i`, [pfOut, width], uint(bitsFor(c)), () => (laid ??= layout()).idx),
       control: { name: `${base}_n`, shape: [opb], format: uint(bitsFor(c + 1)), raw: counts },
       steps, stored: pfOut * steps, nonzeros, denseWeights: oc * c, gather: true,
     };
   });
+}
+
+const nnzCache = new WeakMap<ConstData, number[]>();
+
+/** Non-zero weights of each of the `rows` rows of `per` weights (cached: every candidate pf_out reads them). */
+function channelNonZeros(weight: ConstData, rows: number, per: number): number[] {
+  let n = nnzCache.get(weight);
+  if (!n) {
+    n = new Array<number>(rows).fill(0);
+    for (let o = 0; o < rows; o++) for (let i = o * per; i < (o + 1) * per; i++) if (weight.raw[i] !== 0) n[o]++;
+    nnzCache.set(weight, n);
+  }
+  return n;
 }
 
 const exactCache = new WeakMap<DenseLayer, boolean>();

@@ -13,6 +13,18 @@ export type MemKind = 'registers' | 'lutram' | 'bram18' | 'bram36' | 'uram';
  */
 export type Schedule = 'sequential' | 'pipelined';
 
+/** The resources a plan counts against the device. */
+export type Resource = 'dsp' | 'lut' | 'ff' | 'bram18' | 'uram';
+
+/** Share of each resource (0..1] the planner may fill (`--max-utilization`; src/plan/totals.ts defaultBudget). */
+export type UtilizationBudget = Readonly<Record<Resource, number>>;
+
+/**
+ * The fit verdict: within the budget; over the budget but within the device (built, with a warning: place and
+ * route may fail); over the device (FPGAC010 unless --allow-overflow).
+ */
+export type FitVerdict = 'within-budget' | 'over-budget' | 'over-device';
+
 export interface BoardResources {
   readonly name: string;
   readonly part: string;
@@ -102,7 +114,13 @@ export interface Plan {
   readonly utilization: { readonly dsp: number; readonly lut: number; readonly ff: number; readonly bram18: number; readonly uram: number };
   /** Constant bits / bits of the block memories (BRAM18, URAM) allocated to constants (1 when none are). */
   readonly packingEfficiency: number;
+  /** Within the device (every utilization ≤ 1). */
   readonly fits: boolean;
+  /** The utilization budget the planner filled (set by planDesign; absent on a plan evaluated without one). */
+  readonly budget?: UtilizationBudget;
+  /** Budget minus utilization per resource, as a share of the device (negative: over the budget). */
+  readonly margin?: UtilizationBudget;
+  readonly verdict?: FitVerdict;
   /** How the estimate is computed, in one paragraph (shown in the reports). */
   readonly estimateModel: string;
   /** Results of an HLS run merged in (`--synth`), when one happened. */

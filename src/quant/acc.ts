@@ -85,14 +85,15 @@ export function macFormats(
   b: ArrayLike<number> | undefined,
   x: FixedFormat,
   groupSize: number,
-): { weight: FixedFormat; bias: FixedFormat | null; acc: FixedFormat } {
+): { weight: FixedFormat; bias: FixedFormat | null; acc: FixedFormat; weightRaws: number[] } {
   let wf = paramFormat(opts, 'weight', w);
   for (;;) {
     const bf = b ? paramFormat(opts, 'bias', b, fracBits(wf) + fracBits(x)) : null;
     const raws = Array.from(w, (v) => fromDouble(v, wf));
     const acc = flatAccFormat(raws, groupSize, wf, x, b && bf ? Array.from(b, (v) => fromDouble(v, bf)) : null, bf);
     const excess = acc.width - MAX_ACC_WIDTH;
-    if (excess <= 0 || !opts.constantsFromValues || wf.int > wf.width + 64) return { weight: wf, bias: bf, acc };
+    // The weights' raws come along, so that lowering does not convert millions of weights a second time.
+    if (excess <= 0 || !opts.constantsFromValues || wf.int > wf.width + 64) return { weight: wf, bias: bf, acc, weightRaws: raws };
     wf = capFraction(wf, fracBits(wf) - excess);
   }
 }

@@ -11,6 +11,7 @@ import {
   simulateSamples,
 } from '../support/harness.js';
 import { expectSameOutputs, itMatchesGxx, lanesPlan } from '../support/harness.js';
+import { sparseConv } from '../../src/plan/sparse.js';
 
 const DEFAULT = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const rand = rng(20240601);
@@ -99,6 +100,11 @@ const specs: ConvSpec[] = [
     name: 'dw1d', input: x1, oc: 3, kh: 1, kw: 5, dw: 2, pl: 4, pr: 1, group: 3, wFormat: parseFormat('ap_fixed<8,2>'),
     bFormat: null, out: parseFormat('ap_fixed<8,1,AP_TRN_ZERO,AP_WRAP>'), act: { kind: 'clip', lo: -100, hi: 90 },
   },
+  // Low-bit products, which the plan builds in LUTs (config lut_mul, product bound to fabric): 2-bit weights x 16-bit
+  // input, 4-bit weights x unsigned 8-bit input, 1-bit signed weights {-1, 0} depthwise. The bits must not change.
+  { name: 'w2', input: x, oc: 4, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1, wFormat: parseFormat('ap_fixed<2,1>'), bFormat: b12, out: DEFAULT, act: { kind: 'relu' } },
+  { name: 'w4a8', input: xu, oc: 3, kh: 2, kw: 2, sh: 1, sw: 2, wFormat: parseFormat('ap_fixed<4,2>'), bFormat: null, out: parseFormat('ap_fixed<8,3,AP_RND,AP_SAT>') },
+  { name: 'w1_dw', input: x1, oc: 3, kh: 1, kw: 3, pl: 1, pr: 1, group: 3, wFormat: fixed(1, 1), bFormat: b12, out: parseFormat('ap_fixed<8,3,AP_TRN,AP_WRAP>') },
 ];
 
 const built = specs.map(conv);
@@ -175,7 +181,11 @@ describe('conv2d kernel', () => {
   itMatchesGxx(async (inc) => expectSame(await csimSamples(design, samples, { apTypesInclude: inc })));
 
   it('with several engines (the plan\'s parallel factors), g++ still gives the simulator\'s bits', async () => {
-    const plan = lanesPlan(design);
+    const lanes = lanesPlan(design);
+    // A low-bit layer with sparse weights too (conv2d_sparse reads its products through the same fabric binding).
+    const w2 = built[specs.findIndex((sp) => sp.name === 'w2')].layer;
+    expect(w2.weight.raw.filter((r) => r === 0).length).toBeGreaterThan(0);
+    const plan = { ...lanes, parallel: new Map([...lanes.parallel, ['w2', { pfIn: 1, pfOut: 2, sparse: sparseConv(w2, 2) }]]) };
     expect([...plan.parallel.values()].filter((p) => p.pfOut > 1).length).toBeGreaterThan(3);
     expectSame(await csimSamples(design, samples, { plan }));
   });

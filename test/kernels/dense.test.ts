@@ -8,6 +8,7 @@ import {
   simulateSamples,
 } from '../support/harness.js';
 import { expectSameOutputs, itMatchesGxx, lanesPlan } from '../support/harness.js';
+import { sparseDense } from '../../src/plan/sparse.js';
 
 const DEF = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const W8 = parseFormat('ap_fixed<8,2>');
@@ -52,6 +53,8 @@ const u = tensor('u', [1, 6], parseFormat('ap_ufixed<8,4,AP_RND,AP_SAT>'));
 const ma = tensor('ma', [1, 2, 3, 4], parseFormat('ap_fixed<10,3,AP_RND,AP_SAT>'));
 const mb = tensor('mb', [1, 4, 5], parseFormat('ap_fixed<9,2>'));
 const mc = tensor('mc', [1, 2, 4, 5], DEF);
+// A 2-bit activation (as QONNX's W2A2 networks carry between layers).
+const q2 = tensor('q2', [1, 12], parseFormat('ap_fixed<2,1,AP_RND,AP_SAT>'));
 
 const O8W = parseFormat('ap_fixed<8,3,AP_TRN,AP_WRAP>');
 const O8S = parseFormat('ap_fixed<8,3,AP_RND,AP_SAT>');
@@ -87,6 +90,14 @@ const layers: Layer[] = [
   dense('fc_shift_clip', u, 1, 6, 4, out('y_shift_clip', [1, 4], OU8), { shift: [4, 0, 2, 1], act: { kind: 'clip', lo: 3, hi: 90 } }),
   // Wide output: checked against float math below.
   dense('fc_ref', x, 3, 10, 3, out('y_ref', [1, 3, 3], WIDE)),
+  // Low-bit products, which the plan builds in LUTs (config lut_mul, product bound to fabric): 2-bit weights x 16-bit
+  // input (ternary-like), 1-bit signed weights {-1, 0} x unsigned 8-bit, 4-bit x 8-bit, and 2-bit x 2-bit with a
+  // 2-bit relu output. The bits must not change.
+  dense('fc_w2', x, 3, 10, 6, out('y_w2', [1, 3, 6], DEF), { w: parseFormat('ap_fixed<2,1>'), act: { kind: 'relu' } }),
+  dense('fc_w1', u, 1, 6, 5, out('y_w1', [1, 5], O8S), { w: fixed(1, 1), bias: null }),
+  dense('fc_w4a8', u, 1, 6, 4, out('y_w4a8', [1, 4], DEF), { w: parseFormat('ap_fixed<4,2>') }),
+  dense('fc_w2a2', q2, 1, 12, 7, out('y_w2a2', [1, 7], parseFormat('ap_ufixed<2,1,AP_RND,AP_SAT>')),
+    { w: parseFormat('ap_fixed<2,0>'), bias: parseFormat('ap_fixed<4,1>'), act: { kind: 'relu' } }),
   // MatMul [2,3,4] x [4,5]: B broadcast over the batch.
   matmul('mm_bcast_b', ma, mb, out('z_bb', [1, 2, 3, 5], O8S), { batch: 2, m: 3, k: 4, n: 5 }, { a: 12, b: 0 }),
   // A broadcast (stride 0): every batch reads ma's first [3][4] matrix.
@@ -96,7 +107,7 @@ const layers: Layer[] = [
     parseFormat('ap_fixed<16,5,AP_TRN,AP_WRAP>')),
 ];
 
-const design = makeDesign('dense_test', [x, u, ma, mb, mc, ...outs], layers, outs.map((t) => t.name));
+const design = makeDesign('dense_test', [x, u, ma, mb, mc, q2, ...outs], layers, outs.map((t) => t.name));
 const samples = randomSamples(design, 12, rng(7));
 const sim = simulateSamples(design, samples);
 
@@ -106,7 +117,11 @@ describe('dense and matmul kernels', () => {
   itMatchesGxx(async (inc) => expectSame(sim, await csimSamples(design, samples, { apTypesInclude: inc })));
 
   it('with several multipliers (the plan\'s parallel factors), g++ still gives the simulator\'s bits', async () => {
-    const plan = lanesPlan(design);
+    const lanes = lanesPlan(design);
+    // A low-bit layer with sparse weights too (dense_sparse reads its products through the same fabric binding).
+    const w2 = layers.find((l) => l.name === 'fc_w2') as DenseLayer;
+    expect(w2.weight.raw.filter((r) => r === 0).length).toBeGreaterThan(0);
+    const plan = { ...lanes, parallel: new Map([...lanes.parallel, ['fc_w2', { pfIn: 2, pfOut: 1, sparse: sparseDense(w2, 2) }]]) };
     expect([...plan.parallel.values()].filter((p) => p.pfIn > 1).length).toBeGreaterThan(5);
     expectSame(sim, await csimSamples(design, samples, { plan }));
   });

@@ -193,8 +193,8 @@ export function mutant(bytes: Uint8Array, r: Rand): { bytes: Uint8Array; what: s
  */
 /**
  * SqueezeNet-style fire modules (squeeze, two expands, run-time Concat). `divide`: each module's output is also
- * divided by itself, a Div fpgac only supports when constant folding removes it, so every module has a node that
- * fails to lower.
+ * raised to its own power, a Pow fpgac only supports when constant folding removes it (a run-time Div builds since
+ * the octave reciprocal), so every module has a node that fails to lower.
  */
 export function fireModel(file: string, fires = 8, divide = false): void {
   const C = 4;
@@ -217,7 +217,7 @@ export function fireModel(file: string, fires = 8, divide = false): void {
       { op: 'Conv', inputs: [`sr${i}`, `e3_${i}`], outputs: [`b${i}`], attrs: { pads: [1, 1, 1, 1] }, name: `fire${i}_expand3x3` },
       { op: 'Relu', inputs: [`b${i}`], outputs: [`br${i}`], name: `fire${i}_expand3x3_relu` },
       { op: 'Concat', inputs: [`ar${i}`, `br${i}`], outputs: [divide ? `cat${i}` : `f${i}`], attrs: { axis: 1 }, name: `fire${i}_concat` },
-      ...(divide ? [{ op: 'Div', inputs: [`cat${i}`, `cat${i}`], outputs: [`f${i}`], name: `fire${i}_div` }] : []),
+      ...(divide ? [{ op: 'Pow', inputs: [`cat${i}`, `cat${i}`], outputs: [`f${i}`], name: `fire${i}_pow` }] : []),
     );
   }
   nodes.push({ op: 'GlobalAveragePool', inputs: [`f${fires}`], outputs: ['y'], name: 'gap' });

@@ -5,6 +5,8 @@ import { formatToCpp } from '../../../sim/fixed.js';
 import type { Conv2dLayer } from '../../ir/design.js';
 import { constLines } from '../cpp.js';
 import { actFields, configName, shiftTypes, type RenderContext, type RenderedLayer } from '../render.js';
+import { productConfig } from '../pragmas.js';
+import { lutProducts } from '../../kinds/mac.js';
 
 export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLayer {
   const cfg = configName(layer);
@@ -18,6 +20,8 @@ export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLa
     ...(layer.bias ? [`  typedef ${ctx.constTypeOf(layer.bias)} bias_t;`] : []),
     `  typedef ${formatToCpp(layer.acc)} acc_t; // exact: no partial sum is quantized or overflows`,
     ...shiftTypes(layer, ctx),
+    // The plan's product binding: low-bit products in LUTs (the same rule the estimate charges).
+    ...productConfig(ctx.tool ?? 'vitis', lutProducts(ctx.design, layer)),
   ];
   const sparseFields: Record<string, number | boolean> = !sp ? {} : {
     taps: sp.values.shape[1], index_len: sp.index.raw.length, gather: !!sp.gather, kx_bits: sp.kxBits ?? 0, ky_bits: sp.kyBits ?? 0,

@@ -6,6 +6,8 @@ import { formatToCpp } from '../../../sim/fixed.js';
 import type { DenseLayer, MatMulLayer } from '../../ir/design.js';
 import { constLines } from '../cpp.js';
 import { actFields, configName, shiftTypes, type RenderContext, type RenderedLayer } from '../render.js';
+import { productConfig } from '../pragmas.js';
+import { lutProducts } from '../../kinds/mac.js';
 
 export function renderDense(layer: DenseLayer, ctx: RenderContext): RenderedLayer {
   const cfg = configName(layer);
@@ -19,6 +21,8 @@ export function renderDense(layer: DenseLayer, ctx: RenderContext): RenderedLaye
     ...(layer.bias ? [`  typedef ${ctx.constTypeOf(layer.bias)} bias_t;`] : []),
     `  typedef ${formatToCpp(layer.acc)} acc_t;`,
     ...shiftTypes(layer, ctx),
+    // The plan's product binding: low-bit products in LUTs (the same rule the estimate charges).
+    ...productConfig(ctx.tool ?? 'vitis', lutProducts(ctx.design, layer)),
     actFields(layer.act),
     '};',
   ];
