@@ -5,8 +5,6 @@
  * same random inputs write identical arrays; and the fixed-point output stays close to ORT's.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,11 +12,11 @@ import * as ort from 'onnxruntime-node';
 import { main } from '../../src/cli.js';
 import { compileModel } from '../../src/compile.js';
 import { runFloat } from '../../src/reference.js';
-import { readNpy, writeNpy } from '../../src/npy.js';
+import { writeNpy } from '../../src/npy.js';
 import { toleranceRatio } from '../support/models.js';
+import { expectCsimEqualsSim } from '../support/csim.js';
 import { buildModel, values, type ModelSpec } from '../support/onnx-builder.js';
 
-const execFileAsync = promisify(execFile);
 const quiet = { out: () => {}, err: (s: string) => process.stderr.write(s + '\n') };
 
 let tmp: string;
@@ -78,16 +76,7 @@ describe('U-Net-style segmenter with ConvTranspose and a skip connection', () =>
     expect(await main(['node', 'fpgac', 'build', model, '-o', dir], quiet)).toBe(0);
     const input = path.join(tmp, 'x.npy');
     writeNpy(input, { shape: [samples.length, ...X.slice(1)], data: Float64Array.from(samples.flat()) });
-    const csimOut = path.join(tmp, 'csim.npy');
-    await execFileAsync('make', ['-s', '-C', dir, 'csim', `INPUTS=${input}`, `OUTPUT=${csimOut}`], { maxBuffer: 64 << 20 });
-    const simOut = path.join(tmp, 'sim.npy');
-    expect(await main(['node', 'fpgac', 'sim', dir, '--input', input, '-o', simOut], quiet)).toBe(0);
-    const a = readNpy(csimOut);
-    const b = readNpy(simOut);
-    expect(a.shape).toEqual(b.shape);
-    let diff = 0;
-    for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) diff++;
-    expect(diff, `${diff} of ${a.data.length} values differ between make csim and fpgac sim`).toBe(0);
+    const [b] = await expectCsimEqualsSim(dir, [input], { work: tmp });
 
     // The default precision (ap_fixed<16,6>) keeps the segmentation scores close to ORT's.
     const per = 3 * 8 * 8;

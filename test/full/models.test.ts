@@ -4,10 +4,8 @@
  * design keeps top-1 accuracy within 0.5 points of the float model (97.5%).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { expectCsimEqualsSim } from '../support/csim.js';
 
-const execFileAsync = promisify(execFile);
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,18 +32,7 @@ function argmax(row: Float64Array): number {
 async function buildAndCompare(name: string, model: string, inputs: string[], apInclude?: string, buildArgs: string[] = []): Promise<{ data: Float64Array; shape: number[] }> {
   const dir = path.join(tmp, name);
   expect(await main(['node', 'fpgac', 'build', model, '-o', dir, ...buildArgs], quiet)).toBe(0);
-  const csimOut = path.join(tmp, `${name}-csim.npy`);
-  const vars = [`INPUTS=${inputs.join(' ')}`, `OUTPUT=${csimOut}`];
-  if (apInclude) vars.push(`AP_TYPES_INCLUDE=${apInclude}`);
-  await execFileAsync('make', ['-s', '-C', dir, 'csim', ...vars], { maxBuffer: 64 << 20 });
-  const simOut = path.join(tmp, `${name}-sim.npy`);
-  expect(await main(['node', 'fpgac', 'sim', dir, ...inputs.flatMap((i) => ['--input', i]), '-o', simOut], quiet)).toBe(0);
-  const a = readNpy(csimOut);
-  const b = readNpy(simOut);
-  expect(a.shape).toEqual(b.shape);
-  let diff = 0;
-  for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) diff++;
-  expect(diff, `${diff} of ${a.data.length} values differ between make csim and fpgac sim`).toBe(0);
+  const [b] = await expectCsimEqualsSim(dir, inputs, { work: tmp, name, apInclude });
   return b;
 }
 

@@ -6,8 +6,6 @@
  * g++ `make csim` = `fpgac sim` bit for bit. The node tests have no 3-D Conv. Expected values come from ORT and g++.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,12 +13,12 @@ import * as ort from 'onnxruntime-node';
 import { main } from '../../src/cli.js';
 import { compileModel } from '../../src/compile.js';
 import { runFloat } from '../../src/reference.js';
-import { readNpy, writeNpy } from '../../src/npy.js';
+import { writeNpy } from '../../src/npy.js';
 import { simulateSample } from '../../sim/simulate.js';
 import { toleranceRatio } from '../support/models.js';
+import { expectCsimEqualsSim } from '../support/csim.js';
 import { buildModel, values, type ModelSpec, type NodeSpec } from '../support/onnx-builder.js';
 
-const execFileAsync = promisify(execFile);
 const quiet = { out: () => {}, err: (s: string) => process.stderr.write(s + '\n') };
 
 let dir: string;
@@ -154,15 +152,6 @@ describe('3-D Conv end to end', () => {
     expect(await main(['node', 'fpgac', 'build', model, '-o', prj], quiet)).toBe(0);
     const input = path.join(dir, 'x.npy');
     writeNpy(input, { shape: [samples.length, ...X.slice(1)], data: Float64Array.from(samples.flat()) });
-    const csimOut = path.join(dir, 'csim.npy');
-    await execFileAsync('make', ['-s', '-C', prj, 'csim', `INPUTS=${input}`, `OUTPUT=${csimOut}`], { maxBuffer: 64 << 20 });
-    const simOut = path.join(dir, 'sim.npy');
-    expect(await main(['node', 'fpgac', 'sim', prj, '--input', input, '-o', simOut], quiet)).toBe(0);
-    const a = readNpy(csimOut);
-    const b = readNpy(simOut);
-    expect(a.shape).toEqual(b.shape);
-    let diff = 0;
-    for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) diff++;
-    expect(diff, `${diff} of ${a.data.length} values differ between make csim and fpgac sim`).toBe(0);
+    await expectCsimEqualsSim(prj, [input], { work: dir });
   }, 300_000);
 });

@@ -6,8 +6,6 @@
  * ONNX's node tests hold no Sqrt/Reciprocal/Log (checked); their test_div* are in test/conformance.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,11 +18,11 @@ import { runFloat } from '../../src/reference.js';
 import { simulateSample } from '../../sim/simulate.js';
 import { constData, makeDesign, simulateSamples } from '../support/harness.js';
 import { toleranceRatio } from '../support/models.js';
+import { expectCsimEqualsSim } from '../support/csim.js';
 import { buildModel, values, type ModelSpec } from '../support/onnx-builder.js';
 import { main } from '../../src/cli.js';
-import { readNpy, writeNpy } from '../../src/npy.js';
+import { writeNpy } from '../../src/npy.js';
 
-const execFileAsync = promisify(execFile);
 const quiet = { out: () => {}, err: (s: string) => process.stderr.write(s + '\n') };
 
 const F = parseFormat;
@@ -190,19 +188,7 @@ describe('Sqrt, Div, Reciprocal, Log end to end', () => {
         writeNpy(file, { shape: [samples.length, ...X2.slice(1)], data: Float64Array.from(samples.flatMap((s) => s[k])) });
         return file;
       });
-      const csimOut = path.join(dir, `${schedule}_csim.npy`);
-      await execFileAsync('make', ['-s', '-C', prj, 'csim', `INPUTS=${inputs.join(' ')}`, `OUTPUT=${csimOut}`], { maxBuffer: 64 << 20 });
-      const simOut = path.join(dir, `${schedule}_sim.npy`);
-      expect(await main(['node', 'fpgac', 'sim', prj, ...inputs.flatMap((f) => ['--input', f]), '-o', simOut], quiet)).toBe(0);
-      for (const k of [0, 1]) {
-        const suffix = (f: string) => (k === 0 ? f : f.replace(/\.npy$/, `.${k}.npy`));
-        const a = readNpy(suffix(csimOut));
-        const b = readNpy(suffix(simOut));
-        expect(a.shape).toEqual(b.shape);
-        let diff = 0;
-        for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) diff++;
-        expect(diff, `output ${k}: ${diff} of ${a.data.length} values differ between make csim and fpgac sim`).toBe(0);
-      }
+      await expectCsimEqualsSim(prj, inputs, { work: dir, name: schedule, outputs: 2 });
     }, 300_000);
   }
 });
