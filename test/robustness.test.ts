@@ -101,7 +101,7 @@ describe('every problem node is listed', () => {
     const code = await main(['node', 'fpgac', 'build', file, '-o', path.join(dir, 'fire-out')], { out: () => {}, err: (s) => err.push(s) });
     expect(code).toBe(2);
     expect(err).toEqual(Array.from({ length: 8 }, (_, i) =>
-      `error FPGAC002: node 'fire${i + 1}_pow' (op Pow): supported only when constant folding removes it, but input 'cat${i + 1}' is computed at run time`));
+      `error FPGAC003: node 'fire${i + 1}_pow' (op Pow): the exponent 'cat${i + 1}' is computed at run time; a run-time base needs a constant exponent (only 2, 1, 0.5 and -1 build)`));
   });
 
   it('8 SqueezeNet fire modules with run-time Concats build (Concat is a hardware layer)', async () => {

@@ -1,5 +1,5 @@
 /**
- * @fileoverview Add, Sub, Mul (and Div, Pow: constant folding only) with multidirectional broadcasting, between two
+ * @fileoverview Add, Sub, Mul, Div and Pow with multidirectional broadcasting, between two
  * tensors or a tensor and a constant. Lowers to an `eltwise` layer whose exact result is cast once. Before opset 7
  * these ops broadcast B onto A only, along `axis` (ops/opset.ts turns that into NumPy broadcasting).
  */
@@ -15,7 +15,7 @@ import { applyFloatAct, lowerAct, type FloatAct } from './act.js';
 import { paramFormat } from '../quant/context.js';
 import { checkBroadcastForm, upgradeLegacyBroadcast } from './opset.js';
 import { fixed, fracBits } from '../../sim/fixed.js';
-import { lowerReciprocal } from './arith-curve.js';
+import { addOctave, lowerReciprocal } from './arith-curve.js';
 
 export interface EltParams {
   readonly act: FloatAct;
@@ -162,7 +162,47 @@ function lowerDiv(node: Node, p: EltParams, ctx: LowerContext): void {
     act: lowerAct(p.act, out.format),
   });
 }
-/** Constant folding only (e.g. Brevitas' BatchNorm export computes sqrt(var + eps) as Pow(·, 0.5)). */
-export const PowOp = makeBinary('Pow', (a, b) => a ** b, null);
+/**
+ * Pow folds away on constants (Brevitas' BatchNorm export computes sqrt(var + eps) as Pow(·, 0.5)); on a run-time
+ * base with a constant scalar exponent it builds as what that exponent means (lowerPow).
+ */
+export const PowOp: OpDef<EltParams, 'Pow'> = {
+  ...makeBinary('Pow', (a, b) => a ** b, null),
+  lower: lowerPow,
+  unsupported: [
+    { variant: 'a run-time base with an exponent other than 2, 1, 0.5 or -1, or a run-time exponent', reason: 'x^y in general needs exp and log of run-time values; the four exponents exporters write (LayerNorm, RMSNorm, L2 normalization) are exact or table-based layers', diagnostic: /exponent .*(only 2, 1, 0\.5 and -1 build|is computed at run time)/ },
+  ],
+};
+
+/**
+ * x^e for a run-time x and a constant scalar e: e = 2 is the exact product x · x (one eltwise layer, one cast),
+ * e = 1 a copy, e = 0.5 and e = -1 the Sqrt and Reciprocal tables (src/ops/arith-curve.ts, bounds there); what
+ * exporters write for LayerNorm and RMSNorm spelled out as separate ops. Anything else is refused.
+ */
+function lowerPow(node: Node, p: EltParams, ctx: LowerContext): void {
+  const e = ctx.constant(node.inputs[1]);
+  if (!e) ctx.fail(node, `the exponent '${node.inputs[1]}' is computed at run time; a run-time base needs a constant exponent (only 2, 1, 0.5 and -1 build)`);
+  const x = ctx.input(node.inputs[0]);
+  const out = ctx.output(node.outputs[0]);
+  const v = e.data.length === 1 ? e.data[0] : NaN;
+  if (![2, 1, 0.5, -1].includes(v)) ctx.fail(node, `exponent ${e.data.length === 1 ? v : `[${e.shape}]`} on a run-time tensor: only 2, 1, 0.5 and -1 build (x·x, a copy, Sqrt, Reciprocal)`);
+  if (numel(x.shape) !== numel(out.shape)) ctx.fail(node, 'the exponent must not broadcast the base to a larger shape');
+  const name = ctx.layerName(node);
+  if (v === 0.5 || v === -1) {
+    if (p.act.kind !== 'none') ctx.fail(node, 'an activation fused into a table-based Pow');
+    addOctave(ctx, node, name, v === 0.5 ? 'sqrt' : 'reciprocal', x, out);
+    return;
+  }
+  if (v === 1) {
+    ctx.add({ kind: 'unary', name, sources: sourcesOf(node), inputs: [x.name], output: out.name, n: numel(x.shape), act: lowerAct(p.act, out.format) });
+    return;
+  }
+  const outShape = padShape(out.shape, ELT_RANK);
+  const strides = broadcastStrides(x.shape, outShape, ELT_RANK);
+  ctx.add({
+    kind: 'eltwise', op: 'mul', name, sources: sourcesOf(node), inputs: [x.name], output: out.name,
+    a: { tensor: x.name }, b: { tensor: x.name }, outShape, aStrides: strides, bStrides: strides, act: lowerAct(p.act, out.format),
+  });
+}
 
 export type { Node };

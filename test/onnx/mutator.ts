@@ -193,8 +193,8 @@ export function mutant(bytes: Uint8Array, r: Rand): { bytes: Uint8Array; what: s
  */
 /**
  * SqueezeNet-style fire modules (squeeze, two expands, run-time Concat). `divide`: each module's output is also
- * raised to its own power, a Pow fpgac only supports when constant folding removes it (a run-time Div builds since
- * the octave reciprocal), so every module has a node that fails to lower.
+ * raised to its own power, a Pow with a run-time exponent, which fpgac refuses (a constant exponent of 2, 1, 0.5 or
+ * -1 builds), so every module has a node that fails to lower.
  */
 export function fireModel(file: string, fires = 8, divide = false): void {
   const C = 4;
