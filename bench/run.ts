@@ -7,19 +7,19 @@
  * N − 1 so process start-up and file loading do not count. Single-threaded throughout. Models that are not
  * present are skipped; a missing g++/make shows as "n/a". Always exits 0: this is a report, not a test.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildProject } from '../src/build.js';
 import { compileModel } from '../src/compile.js';
 import type { Design } from '../src/ir/design.js';
 import { numel } from '../src/ir/graph.js';
-import { readNpy, writeNpy } from '../src/npy.js';
+import { readNpy } from '../src/npy.js';
 import { packageRoot } from '../src/paths.js';
 import { runFloat } from '../src/reference.js';
 import { simulateBatch, simulateSample } from '../sim/simulate.js';
 import { seededGrid } from '../src/util/random.js';
+import { csimRate } from './csim-rate.js';
 
 interface ModelSpec { readonly name: string; readonly model: string; readonly inputs?: string }
 
@@ -66,44 +66,6 @@ function inputData(design: Design, spec: ModelSpec): { data: Float64Array[]; sam
   return { data: design.inputs.map((n, i) => seeded(samples * numel(design.tensors[n].shape), 1 + i)), samples };
 }
 
-function timeRun(bin: string, cwd: string, args: string[]): number {
-  const t0 = performance.now();
-  execFileSync(bin, args, { cwd, stdio: 'ignore' });
-  return (performance.now() - t0) / 1000;
-}
-
-/** g++ C-simulation inferences/s of a built project: (t(N) − t(1)) / (N − 1), N grown until t(N) ≥ 1 s. */
-function gppRate(dir: string, design: Design, data: Float64Array[], samples: number): { rate: number | null; note: string } {
-  try {
-    execFileSync('make', ['-s', '-C', dir, 'csim'], { stdio: 'ignore' });
-  } catch (e) {
-    return { rate: null, note: `make csim failed: ${(e as Error).message.split('\n')[0]}` };
-  }
-  const built = path.join(dir, 'build');
-  const tb = existsSync(built) ? readdirSync(built).find((f) => f.startsWith('tb_')) : undefined;
-  if (!tb) return { rate: null, note: 'no tb binary after make csim' };
-  const bin = path.join(built, tb);
-  const write = (n: number): string[] => design.inputs.map((name, i) => {
-    const shape = design.tensors[name].shape;
-    const per = numel(shape);
-    const out = new Float64Array(n * per);
-    for (let s = 0; s < n; s++) out.set(data[i].subarray((s % samples) * per, (s % samples + 1) * per), s * per);
-    const f = path.join(dir, `bench_in${i}_${n}.npy`);
-    writeNpy(f, { shape: [n, ...shape.slice(1)], data: out });
-    return f;
-  });
-  const outFile = path.join(dir, 'bench_out.npy');
-  const one = write(1);
-  const t1 = Math.min(...[0, 1, 2].map(() => timeRun(bin, dir, [outFile, ...one])));
-  let n = Math.max(samples, 64);
-  for (;;) {
-    const files = write(n);
-    const tn = Math.min(timeRun(bin, dir, [outFile, ...files]), timeRun(bin, dir, [outFile, ...files]));
-    if (tn >= MIN_SECONDS || n >= 2_000_000) return { rate: (n - 1) / Math.max(tn - t1, 1e-9), note: `${n} samples` };
-    n = Math.min(2_000_000, Math.ceil(n * Math.min(50, (1.2 * MIN_SECONDS) / Math.max(tn - t1, 1e-3))));
-  }
-}
-
 function benchModel(spec: ModelSpec, tmp: string): Row {
   const dirs = [0, 1, 2].map((k) => path.join(tmp, `${spec.name}-${k}`));
   const builds = dirs.map((d) => buildProject(spec.model, d).seconds);
@@ -126,7 +88,7 @@ function benchModel(spec: ModelSpec, tmp: string): Row {
     runFloat(reference, sampleOf(k));
     return 1;
   });
-  const g = gppRate(dirs[0], design, data, samples);
+  const g = csimRate(dirs[0], design, data, samples, MIN_SECONDS, 900);
   return { name: spec.name, samples, buildS, buildFirstS: builds[0], simBatch, simSample, float, gpp: g.rate, gppNote: g.note };
 }
 

@@ -30,6 +30,7 @@ import { denseSpec } from './models.js';
 import { writeResNet18 } from './resnet.js';
 import { buildModel } from '../test/support/onnx-builder.js';
 import { seededGrid } from '../src/util/random.js';
+import { csimRate } from './csim-rate.js';
 
 interface Spec { readonly name: string; readonly model: string; readonly inputs?: string }
 
@@ -77,56 +78,6 @@ function inputData(design: Design, spec: Spec, samples: number): { data: Float64
   return { data: design.inputs.map((n, i) => seeded(samples * numel(design.tensors[n].shape), 1 + i)), samples };
 }
 
-/**
- * Runs a command with the stack limit lifted where the shell allows it: the emitted C-simulation keeps a large
- * network's feature maps on the stack (ResNet18 needs more than the usual 8 MB).
- */
-function run(bin: string, args: string[], cwd?: string): void {
-  execFileSync('sh', ['-c', 'ulimit -s unlimited 2>/dev/null; exec "$0" "$@"', bin, ...args], { cwd, stdio: 'ignore', timeout: CSIM_TIMEOUT_S * 1000 });
-}
-
-function timeRun(bin: string, cwd: string, args: string[]): number {
-  const t0 = performance.now();
-  run(bin, args, cwd);
-  return (performance.now() - t0) / 1000;
-}
-
-/** `make csim` inferences/s of a built project: (t(N) − t(1)) / (N − 1), N grown until t(N) − t(1) ≥ 1 s. */
-function csimRate(dir: string, design: Design, data: Float64Array[], samples: number): { rate: number | null; note: string } {
-  try {
-    run('make', ['-s', '-C', dir, 'csim']);
-  } catch (e) {
-    return { rate: null, note: `make csim failed: ${(e as Error).message.split('\n')[0]}` };
-  }
-  const built = path.join(dir, 'build');
-  const tb = existsSync(built) ? readdirSync(built).find((f) => f.startsWith('tb_')) : undefined;
-  if (!tb) return { rate: null, note: 'no tb binary after make csim' };
-  const bin = path.join(built, tb);
-  const write = (n: number): string[] => design.inputs.map((name, i) => {
-    const shape = design.tensors[name].shape;
-    const per = numel(shape);
-    const out = new Float64Array(n * per);
-    for (let s = 0; s < n; s++) out.set(data[i].subarray((s % samples) * per, (s % samples + 1) * per), s * per);
-    const f = path.join(dir, `bench_in${i}_${n}.npy`);
-    writeNpy(f, { shape: [n, ...shape.slice(1)], data: out });
-    return f;
-  });
-  const outFile = path.join(dir, 'bench_out.npy');
-  try {
-    const one = write(1);
-    const t1 = Math.min(timeRun(bin, dir, [outFile, ...one]), timeRun(bin, dir, [outFile, ...one]));
-    let n = 2;
-    for (;;) {
-      const files = write(n);
-      const tn = Math.min(timeRun(bin, dir, [outFile, ...files]), ...(n > 8 ? [timeRun(bin, dir, [outFile, ...files])] : []));
-      if (tn - t1 >= MIN_SECONDS || n >= 2_000_000) return { rate: (n - 1) / Math.max(tn - t1, 1e-9), note: `${n} samples` };
-      n = Math.min(2_000_000, Math.ceil(n * Math.min(50, Math.max(2, (1.3 * MIN_SECONDS) / Math.max(tn - t1, 1e-3)))));
-    }
-  } catch (e) {
-    return { rate: null, note: `tb run failed: ${(e as Error).message.split('\n')[0]}` };
-  }
-}
-
 interface Row {
   readonly name: string; readonly macs: number;
   readonly batch1: number; readonly batchN: number | null; readonly sample: number;
@@ -164,7 +115,7 @@ async function benchModel(spec: Spec, tmp: string, threads: boolean): Promise<Ro
   if (design.inputs.length === 0) csim = { rate: null, note: 'make csim not timed: the model has no inputs, so its testbench runs one sample whatever N' };
   else try {
     buildProject(spec.model, dir, { allowOverflow: true });
-    csim = csimRate(dir, design, data, samples);
+    csim = csimRate(dir, design, data, samples, MIN_SECONDS, CSIM_TIMEOUT_S);
   } catch (e) {
     csim = { rate: null, note: `build failed: ${(e as Error).message.split('\n')[0]}` };
   }

@@ -28,6 +28,19 @@ inline T from_raw(long long raw) {
   return t;
 }
 
+// The BITS low bits of v read as an unsigned fraction in [0, 1) of type R (0 when BITS is 0): the interpolation
+// weight of the table kernels (curve.h, octave.h). W = max(BITS, 1) keeps the ap_uint width legal.
+template <class R, int BITS, int W, class T>
+inline R low_fraction(const T &v) {
+#pragma HLS INLINE
+  R r = 0;
+  if (BITS > 0) {
+    const ap_uint<W> low = v;  // the assignment keeps the low bits
+    r.range() = low;
+  }
+  return r;
+}
+
 #ifndef __SYNTHESIS__
 // C-simulation only. A generated weights header (firmware/weights/) spells one constant array twice: for HLS
 // synthesis a `static const` ap_fixed array with exact decimal initializers (a ROM), for C-simulation a same-named

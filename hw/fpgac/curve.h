@@ -34,11 +34,7 @@ CurveLoop:
     typename CFG::idx_acc_t v = raw;
     v = curve_shift<CFG::shift>(v);
     v += CFG::offset;
-    typename CFG::r_t r = 0;
-    if (CFG::r_bits > 0) {
-      const ap_uint<CFG::r_width> low = raw;  // the low bits (assignment keeps them)
-      r.range() = low;
-    }
+    typename CFG::r_t r = low_fraction<typename CFG::r_t, CFG::r_bits, CFG::r_width>(raw);
     int idx;
     if (v < 0) {
       idx = 0;

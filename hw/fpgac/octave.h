@@ -39,11 +39,7 @@ OctaveLoop:
     const ap_uint<CFG::u> nrm = m << (CFG::u - 1 - e);
     const ap_uint<CFG::u> top = nrm >> CFG::fr;  // the leading one and j
     const int idx = e * (1 << CFG::k) + (top.to_int() - (1 << CFG::k));
-    typename CFG::r_t r = 0;
-    if (CFG::fr > 0) {
-      const ap_uint<CFG::fr_width> low = nrm;  // the low bits (assignment keeps them)
-      r.range() = low;
-    }
+    const typename CFG::r_t r = low_fraction<typename CFG::r_t, CFG::fr, CFG::fr_width>(nrm);
     const typename CFG::table_t t = table[idx];
     const typename CFG::table_t d = delta[idx];
     if (neg) {
