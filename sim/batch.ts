@@ -83,14 +83,35 @@ function poolFor(design: Design, n: number): Pool | null {
 }
 
 const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-const secondsPerSample = new WeakMap<Design, number>();
+const costs = new WeakMap<Design, { perSample: number; setup: number }>();
 
-/** Threads worth using for this batch: 1 (sequential) unless the work is large enough to pay for them. */
+/**
+ * Threads worth using for this batch: 1 (sequential) unless splitting it saves time. A worker first receives a
+ * copy of the design (~4·10^-8 s a constant value) and builds its kernels' plans during its first chunk (about
+ * one sample's time), so a few samples of a large network (a build's testbench data) stay on this thread, which
+ * also spares the worker's copy of every weight.
+ */
 export function autoThreads(design: Design, samples: number): number {
   if (cpus < 2 || samples < 2) return 1;
-  let perSample = secondsPerSample.get(design);
-  if (perSample === undefined) secondsPerSample.set(design, (perSample = estimate(design)));
-  return samples * perSample < 0.2 ? 1 : Math.min(cpus, samples);
+  let cost = costs.get(design);
+  if (cost === undefined) costs.set(design, (cost = { perSample: estimate(design), setup: constantValues(design) * 4e-8 }));
+  const sequential = samples * cost.perSample;
+  const threads = Math.min(cpus, samples);
+  const parallel = cost.setup + cost.perSample + sequential / threads;
+  return sequential < 0.2 || parallel > 0.8 * sequential ? 1 : threads;
+}
+
+/** Values of every constant the layers hold (weights, tables): what a worker's copy of the design costs. */
+function constantValues(design: Design): number {
+  let n = 0;
+  const walk = (layers: Design['layers']): void => {
+    for (const l of layers) {
+      if (l.kind === 'loop') { walk(l.body); continue; }
+      for (const v of Object.values(l)) if (v && typeof v === 'object' && Array.isArray((v as { raw?: unknown }).raw)) n += (v as { raw: unknown[] }).raw.length;
+    }
+  };
+  walk(design.layers);
+  return n;
 }
 
 /** Rough sequential seconds per sample: MACs at ~2·10^9/s plus every layer output at ~2·10^8 values/s. */

@@ -210,9 +210,7 @@ function buildFrom(source: string, modelPath: string, outDir: string, board: Boa
     extra.set(inputPaths[i], encodeNpy({ shape: [samples, ...sampleDims(shape)], data: d.data.subarray(0, samples * d.per) }));
   });
   // The simulator's outputs for the testbench data: one batch (fast kernels, worker threads for many samples).
-  // A few samples (the default testbench data) run on this thread: a worker's copy of a large design and its
-  // kernels' plans would cost more time and memory than it saves.
-  const outs = simulateBatch(design, inputs.map((d) => d.data.subarray(0, samples * d.per)), samples, samples < 16 ? { threads: 1 } : {});
+  const outs = simulateBatch(design, inputs.map((d) => d.data.subarray(0, samples * d.per)), samples);
   // The batch's worker threads hold a copy of the design and its kernels' plans: free them before rendering.
   stopBatchWorkers();
   design.outputs.forEach((name, k) => {
