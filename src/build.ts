@@ -192,7 +192,7 @@ function buildFrom(source: string, modelPath: string, outDir: string, board: Boa
     groups: planned.buffers,
     kinds: new Map(planned.plan.memories.map((m) => [m.name, m.kind])),
     constants: new Map(planned.plan.memories.filter((m) => m.role !== 'feature').map((m) => [m.name, m])),
-    ...(planned.plan.schedule === 'sequential' && planned.layouts ? { layouts: planned.layouts } : {}),
+    ...(planned.plan.schedule !== 'pipelined' && planned.layouts ? { layouts: planned.layouts } : {}),
   };
   const files = opts.inputs ?? (split ? undefined : defaultInputFiles(modelPath));
   const inputs = design.inputs.map((name, i) => {
@@ -219,7 +219,7 @@ function buildFrom(source: string, modelPath: string, outDir: string, board: Boa
   });
   const kind = opts.interface ?? defaultInterface(board);
   const packing = designPacking(design, kind, busBitsFor(board, kind));
-  const iface = interfaceReport(packing, clockMHz, planned.plan.totals.latencyCycles, planned.plan.totals.iiCycles);
+  const iface = interfaceReport(packing, clockMHz, planned.plan.totals.latencyCycles, planned.plan.totals.iiCycles, planned.plan.schedule === 'dataflow');
   const base = { ...buildReport(design, compiled.log, `fpgac ${VERSION}`), interface: iface, ...(split ? { split: split.report } : {}) };
   const warnings = [...(base.warnings ?? []), ...buildWarnings(opts, compiled, planned.plan)];
   const flushed = flushedWeights(compiled.design, floatWeightsOf(compiled));

@@ -128,7 +128,7 @@ export function makeProgram(io: Io): Command {
     .option('--hls-tool <tool>', 'vitis (Vitis HLS 2020.2+, BIND_STORAGE) or vivado (Vivado HLS 2019.x/2020.1, RESOURCE)', 'vitis')
     .option('--target-fps <n>', 'add parallelism only until this many inferences per second (default: the best throughput that fits)')
     .option('--max-utilization <spec>', 'share of the device the planner may fill: a percentage for every resource (75) or per resource (dsp=80,lut=70; resources dsp, lut, ff, bram, uram); default 80% each, 70% LUT on parts under 100k LUTs')
-    .option('--schedule <mode>', 'sequential (layers one after another), pipelined (the whole design one pipeline at II=1), or auto: pipelined when it fits', 'auto')
+    .option('--schedule <mode>', 'sequential (layers one after another), pipelined (the whole design one pipeline at II=1), dataflow (layers and loop regions as concurrent processes: II = the slowest), or auto: pipelined when it fits', 'auto')
     .option('--config <file>', 'JSON configuration: {"layers": {"<layer or ONNX node>": {"reuse": N}}}')
     .option('--synth', 'run vitis_hls/vivado_hls csynth after writing the project and merge its report (needs the tool on PATH)')
     .option('--force', 'replace the output folder even when fpgac did not write it, or its files were changed since')
@@ -141,7 +141,7 @@ export function makeProgram(io: Io): Command {
       if (o.hlsTool !== 'vitis' && o.hlsTool !== 'vivado') throw new DiagnosticError([{ code: 'FPGAC005', message: `--hls-tool '${o.hlsTool}' is not one of vitis, vivado` }]);
       const clock = o.clock === undefined ? undefined : Number(o.clock);
       if (clock !== undefined && !(clock >= 1 && clock <= 1000)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--clock '${o.clock}' is not a clock frequency from 1 to 1000 MHz` }]);
-      if (!['auto', 'sequential', 'pipelined'].includes(o.schedule)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--schedule '${o.schedule}' is not one of auto, sequential, pipelined` }]);
+      if (!['auto', 'sequential', 'pipelined', 'dataflow'].includes(o.schedule)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--schedule '${o.schedule}' is not one of auto, sequential, pipelined, dataflow` }]);
       if (o.interface !== undefined && !['axis', 'm_axi', 'memory'].includes(o.interface)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--interface '${o.interface}' is not one of axis, m_axi, memory` }]);
       const targetFps = o.targetFps === undefined ? undefined : Number(o.targetFps);
       if (targetFps !== undefined && !(targetFps > 0)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--target-fps '${o.targetFps}' is not a positive number` }]);
@@ -163,9 +163,9 @@ export function makeProgram(io: Io): Command {
       io.out(`  part ${r.board.part} (${r.board.name}), top function ${r.compiled.design.name}, precision ${r.compiled.design.precision}`);
       const p = r.report.plan!;
       const pct = (u: number) => `${(100 * u).toFixed(1)}%`;
-      io.out(`  estimate: ${p.totals.dsp} DSP (${pct(p.utilization.dsp)}), ${p.totals.bram18} BRAM18 (${pct(p.utilization.bram18)}), ${p.totals.uram} URAM, ${p.totals.lut} LUT (${pct(p.utilization.lut)}), ${p.totals.ff} FF; latency ${p.totals.latencyCycles} cycles = ${p.totals.latencyUs < 1 ? `${(1000 * p.totals.latencyUs).toFixed(0)} ns` : `${p.totals.latencyUs.toFixed(1)} us`} at ${p.clockMHz} MHz, II ${p.totals.iiCycles}${p.schedule === 'pipelined' ? ' (pipelined)' : ''}${p.fits ? (p.verdict === 'over-budget' ? ' — over the --max-utilization budget' : '') : ' — DOES NOT FIT (--allow-overflow)'}`);
+      io.out(`  estimate: ${p.totals.dsp} DSP (${pct(p.utilization.dsp)}), ${p.totals.bram18} BRAM18 (${pct(p.utilization.bram18)}), ${p.totals.uram} URAM, ${p.totals.lut} LUT (${pct(p.utilization.lut)}), ${p.totals.ff} FF; latency ${p.totals.latencyCycles} cycles = ${p.totals.latencyUs < 1 ? `${(1000 * p.totals.latencyUs).toFixed(0)} ns` : `${p.totals.latencyUs.toFixed(1)} us`} at ${p.clockMHz} MHz, II ${p.totals.iiCycles}${p.schedule === 'sequential' ? '' : ` (${p.schedule})`}${p.fits ? (p.verdict === 'over-budget' ? ' — over the --max-utilization budget' : '') : ' — DOES NOT FIT (--allow-overflow)'}`);
       const itf = r.report.interface;
-      if (itf && itf.kind !== 'memory') io.out(`  interface: ${itf.kind}, ${itf.busBits}-bit words, ${itf.ports.map((q) => `${q.port} ${q.wordsPerSample}`).join(' + ')} words per sample; end to end ${itf.endToEndUs < 1 ? `${(1000 * itf.endToEndUs).toFixed(0)} ns` : `${itf.endToEndUs.toFixed(1)} us`} per sample (${itf.endToEndFps.toFixed(0)}/s; the core alone ${itf.computeFps.toFixed(0)}/s)`);
+      if (itf && itf.kind !== 'memory') io.out(`  interface: ${itf.kind}, ${itf.busBits}-bit words, ${itf.ports.map((q) => `${q.port} ${q.wordsPerSample}`).join(' + ')} words per sample; end to end ${itf.endToEndUs < 1 ? `${(1000 * itf.endToEndUs).toFixed(0)} ns` : `${itf.endToEndUs.toFixed(1)} us`} a sample, ${itf.endToEndFps.toFixed(0)} samples/s (the core alone ${itf.computeFps.toFixed(0)}/s)`);
       io.out(`  HLS project: ${rel}/build_prj.tcl (vitis_hls -f build_prj.tcl)`);
       io.out(`  C-simulation: make -C ${rel} csim`);
       io.out(`  report:      ${rel}/report.md, ${rel}/report.html, ${rel}/report.json`);

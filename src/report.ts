@@ -260,6 +260,13 @@ export { numel };
 const sumOf = (ls: readonly { constantWeights?: { zeros: number; powersOfTwo: number; general: number } }[], k: 'zeros' | 'powersOfTwo' | 'general') =>
   ls.reduce((n, l) => n + (l.constantWeights?.[k] ?? 0), 0);
 
+/** The dataflow process with the largest interval (a top-level layer, loop region or fan-out). */
+function slowest(p: Plan): string {
+  const top = p.layers.filter((l) => l.runs === 1);
+  const s = top.reduce((a, b) => (b.ii > a.ii ? b : a), top[0]);
+  return s ? `${md(s.name)}, ${s.ii} cycles` : 'none';
+}
+
 /** A layer's parallel factors as the report shows them: pf_in x pf_out for dense, one number otherwise. */
 function parallelText(l: LayerEstimate): string {
   if (!l.parallel) return '';
@@ -322,7 +329,9 @@ function planMd(p: Plan, flushed?: Report['flushedWeights']): string[] {
     '',
     p.schedule === 'pipelined'
       ? `Schedule: pipelined — the top function is one pipeline at II = 1 (every layer fully parallel); latency from the ${p.timing!.family} delay model with ${p.timing!.budgetNs.toFixed(3)} ns of logic a cycle (${100 * p.timing!.uncertainty}% clock uncertainty).`
-      : 'Schedule: sequential — layers run one after another, each a pipelined loop at its parallel factors.',
+      : p.schedule === 'dataflow'
+        ? `Schedule: dataflow — every top-level layer and loop region is a process of one DATAFLOW region, connected by ping-pong buffers; the slowest process (${slowest(p)}) sets the II, and back-to-back samples overlap.`
+        : 'Schedule: sequential — layers run one after another, each a pipelined loop at its parallel factors.',
     '',
     `Board figures: ${md(p.board.source)}.`,
     '',

@@ -6,7 +6,7 @@
 //   with g = o / (oc/group); taps outside the input are zero padding (skipped). The bottom/right padding is
 //   implied by oh/ow.
 //
-// CFG provides: static const int c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group; typedefs weight_t,
+// CFG provides: static const int c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group, pf_out, pf_px; typedefs weight_t,
 // bias_t (only with a bias) and acc_t; act, clip_lo, clip_hi for fpgac::finish; lut_mul (and mul when it is true:
 // products bound to fabric LUTs, fpgac::product in common.h).
 // acc_t is the design's accumulator format, wide enough that every partial sum is exact: products of ap_fixed
@@ -21,10 +21,16 @@ namespace fpgac {
 // Shared body of both conv2d overloads; HAS_BIAS is a compile-time constant, so without a bias the read of b
 // disappears (b is then a stand-in array that is never read: a null pointer would trouble HLS interfaces).
 //
-// Parallelism is the plan's: CFG::pf_out output channels are computed side by side (pf_out engines, each one
-// multiply-accumulate per cycle; reuse factor = fan-in). Engine u handles channels u*opb .. u*opb + opb - 1, so
-// block-partitioned weights, outputs and (for depthwise) inputs give every engine its own bank. pf_out divides oc
-// and is 1 unless group is 1 or depthwise. acc_t is exact, so the order of additions never changes a bit.
+// Parallelism is the plan's, in two dimensions (src/kinds/conv2d.ts):
+// - CFG::pf_out output channels side by side (engines, each one multiply-accumulate per cycle). Engine u handles
+//   channels u*opb .. u*opb + opb - 1. pf_out divides oc and is 1 unless group is 1 or depthwise.
+// - CFG::pf_px output pixels side by side (pixel lanes of every engine, sharing its weight read): lane k computes
+//   the output rows k*(oh/pf_px) .. (k+1)*(oh/pf_px) - 1, or for a one-row output (1-D convs) the columns
+//   k*(ow/pf_px) ... pf_px divides oh (or ow).
+// The plan partitions the arrays so that the pf_out x pf_px accesses of one cycle fall in different banks (block
+// partitions written where the arrays are declared, src/emit/block.ts; src/plan/layout.ts): weights in pf_out
+// blocks, outputs in runs of whole rows per channel, inputs in runs of rows no longer than a lane's stride. acc_t
+// is exact, so the order of additions never changes a bit.
 template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
 void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
                  const typename CFG::weight_t wt[CFG::oc * (CFG::c / CFG::group) * CFG::kh * CFG::kw],
@@ -34,20 +40,21 @@ void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CF
   const int cpg = CFG::c / CFG::group;   // input channels per group
   const int opg = CFG::oc / CFG::group;  // output channels per group
   const int opb = CFG::oc / CFG::pf_out; // output channels per engine
-  // Banks are the plan's, written where the arrays are declared (src/emit/block.ts): wt and out in pf_out block
-  // banks (one per engine); in has one bank, or pf_out when depthwise (one per engine).
+  const bool rows = CFG::oh > 1;         // pixel lanes split the rows, or (one row) the columns
+  const int ohl = rows ? CFG::oh / CFG::pf_px : CFG::oh;
+  const int owl = rows ? CFG::ow : CFG::ow / CFG::pf_px;
   // One pipelined loop per channel group: the pixel and tap loops form a perfect nest (the accumulators start and
   // finish inside the innermost body), which HLS flattens, so the pipeline fills once per group rather than once
   // per output pixel.
 conv_oc:
   for (int o1 = 0; o1 < opb; o1++) {
-    acc_t acc[CFG::pf_out];
+    acc_t acc[CFG::pf_out * CFG::pf_px];
 #pragma HLS ARRAY_PARTITION variable=acc complete
-    clear<CFG::pf_out>(acc);
+    clear<CFG::pf_out * CFG::pf_px>(acc);
   conv_oy:
-    for (int oy = 0; oy < CFG::oh; oy++) {
+    for (int oy1 = 0; oy1 < ohl; oy1++) {
     conv_ox:
-      for (int ox = 0; ox < CFG::ow; ox++) {
+      for (int ox1 = 0; ox1 < owl; ox1++) {
       conv_ic:
         for (int ic = 0; ic < cpg; ic++) {
         conv_ky:
@@ -59,18 +66,24 @@ conv_oc:
 #endif
               const bool first = ic == 0 && ky == 0 && kx == 0;
               const bool last = ic == cpg - 1 && ky == CFG::kh - 1 && kx == CFG::kw - 1;
-              int iy, ix;
-              // Padding taps contribute zero: skipping them is the same exact sum.
-              const bool inside = window_tap<CFG>(oy, ox, ky, kx, iy, ix);
-            conv_engines:
-              for (int u = 0; u < CFG::pf_out; u++) {
+            conv_pixels:
+              for (int k = 0; k < CFG::pf_px; k++) {
 #pragma HLS UNROLL
-                const int o = u * opb + o1;
-                const int g = o / opg;
-                acc_t a = acc_start<HAS_BIAS>(first, acc[u], b, o);
-                if (inside) a += product<CFG>::of(wt[((o * cpg + ic) * CFG::kh + ky) * CFG::kw + kx], in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix]);
-                acc[u] = a;
-                if (last) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
+                const int oy = rows ? k * ohl + oy1 : oy1;
+                const int ox = rows ? ox1 : k * owl + ox1;
+                int iy, ix;
+                // Padding taps contribute zero: skipping them is the same exact sum.
+                const bool inside = window_tap<CFG>(oy, ox, ky, kx, iy, ix);
+              conv_engines:
+                for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+                  const int o = u * opb + o1;
+                  const int g = o / opg;
+                  acc_t a = acc_start<HAS_BIAS>(first, acc[u * CFG::pf_px + k], b, o);
+                  if (inside) a += product<CFG>::of(wt[((o * cpg + ic) * CFG::kh + ky) * CFG::kw + kx], in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix]);
+                  acc[u * CFG::pf_px + k] = a;
+                  if (last) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
+                }
               }
             }
           }
@@ -88,7 +101,8 @@ conv_oc:
 // - CFG::gather = true (1x1, one group): the first step of each pixel loads its c channels into registers (the
 //   input has one bank per channel), and engine u reads channel si[u * taps + base + s] of them: each engine
 //   steps through its own channel's non-zero weights.
-// Pixel and step are counters of one flat pipelined loop per group. CFG: the conv2d fields plus taps (steps of all
+// Pixel and step are counters of one flat pipelined loop per group. Pixel lanes (CFG::pf_px) as in conv2d_core:
+// every lane of an engine uses the engine's weight of the step. CFG: the conv2d fields plus taps (steps of all
 // groups), index_len (taps, or pf_out * taps when gathering), gather, kx_bits, ky_bits; index_t, count_t.
 template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
 void conv2d_sparse_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
@@ -99,21 +113,22 @@ void conv2d_sparse_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::
   const int cpg = CFG::c / CFG::group;
   const int opg = CFG::oc / CFG::group;
   const int opb = CFG::oc / CFG::pf_out;
-  const int most = CFG::oh * CFG::ow * cpg * CFG::kh * CFG::kw;  // trips of a group needing every tap
-  // Banks (written by the plan where the arrays are declared): sv, out and, when gathering, si in pf_out blocks
-  // (one per engine); in in one bank, pf_out (depthwise) or c (gathering).
-  in_t xv[CFG::c];
-#pragma HLS ARRAY_PARTITION variable=xv complete
+  const bool rows = CFG::oh > 1;
+  const int ohl = rows ? CFG::oh / CFG::pf_px : CFG::oh;
+  const int owl = rows ? CFG::ow : CFG::ow / CFG::pf_px;
+  const int most = ohl * owl * cpg * CFG::kh * CFG::kw;  // trips of a group needing every tap
+  in_t xv[CFG::pf_px][CFG::c];
+#pragma HLS ARRAY_PARTITION variable=xv complete dim=0
   int base = 0;
 sconv_oc:
   for (int o1 = 0; o1 < opb; o1++) {
     const int n = sn[o1].to_int();
-    acc_t acc[CFG::pf_out];
+    acc_t acc[CFG::pf_out * CFG::pf_px];
 #pragma HLS ARRAY_PARTITION variable=acc complete
-    clear<CFG::pf_out>(acc);
-    int s = 0, oy = 0, ox = 0;
+    clear<CFG::pf_out * CFG::pf_px>(acc);
+    int s = 0, oy1 = 0, ox1 = 0;
   sconv_steps:
-    for (int q = 0; q < CFG::oh * CFG::ow * n; q++) {
+    for (int q = 0; q < ohl * owl * n; q++) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=most
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
@@ -125,33 +140,39 @@ sconv_oc:
         ky = (t >> CFG::kx_bits) & ((1 << CFG::ky_bits) - 1);
         ic = t >> (CFG::kx_bits + CFG::ky_bits);
       }
-      int iy, ix;
-      const bool inside = window_tap<CFG>(oy, ox, ky, kx, iy, ix);
-      if (CFG::gather && s == 0) {
-      sconv_gather:
-        for (int c = 0; c < CFG::c; c++) {
+    sconv_pixels:
+      for (int k = 0; k < CFG::pf_px; k++) {
 #pragma HLS UNROLL
-          xv[c] = 0;
-          if (inside) xv[c] = in[(c * CFG::h + iy) * CFG::w + ix];
+        const int oy = rows ? k * ohl + oy1 : oy1;
+        const int ox = rows ? ox1 : k * owl + ox1;
+        int iy, ix;
+        const bool inside = window_tap<CFG>(oy, ox, ky, kx, iy, ix);
+        if (CFG::gather && s == 0) {
+        sconv_gather:
+          for (int c = 0; c < CFG::c; c++) {
+#pragma HLS UNROLL
+            xv[k][c] = 0;
+            if (inside) xv[k][c] = in[(c * CFG::h + iy) * CFG::w + ix];
+          }
         }
-      }
-    sconv_engines:
-      for (int u = 0; u < CFG::pf_out; u++) {
+      sconv_engines:
+        for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
-        const int o = u * opb + o1;
-        const int g = o / opg;
-        acc_t a = acc_start<HAS_BIAS>(s == 0, acc[u], b, o);
-        const typename CFG::weight_t wv = sv[u * CFG::taps + base + s];
-        if (CFG::gather) a += product<CFG>::of(wv, xv[si[u * CFG::taps + base + s].to_int()]);
-        else if (inside) a += product<CFG>::of(wv, in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix]);
-        acc[u] = a;
-        if (s == n - 1) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
+          const int o = u * opb + o1;
+          const int g = o / opg;
+          acc_t a = acc_start<HAS_BIAS>(s == 0, acc[u * CFG::pf_px + k], b, o);
+          const typename CFG::weight_t wv = sv[u * CFG::taps + base + s];
+          if (CFG::gather) a += product<CFG>::of(wv, xv[k][si[u * CFG::taps + base + s].to_int()]);
+          else if (inside) a += product<CFG>::of(wv, in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix]);
+          acc[u * CFG::pf_px + k] = a;
+          if (s == n - 1) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
+        }
       }
       if (++s == n) {
         s = 0;
-        if (++ox == CFG::ow) {
-          ox = 0;
-          oy++;
+        if (++ox1 == owl) {
+          ox1 = 0;
+          oy1++;
         }
       }
     }

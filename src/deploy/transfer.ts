@@ -35,7 +35,12 @@ export interface InterfaceReport {
   readonly model: string;
 }
 
-export function interfaceReport(p: Packing, clockMHz: number, latency: number, ii: number): InterfaceReport {
+/**
+ * `dataflow` (the core is a dataflow region, and so is the wrapper's sample loop): reading, computing and writing
+ * overlap across samples, so a sample leaves every max(input transfer, II, output transfer) cycles; the latency of
+ * one sample is still transfer + the core's latency.
+ */
+export function interfaceReport(p: Packing, clockMHz: number, latency: number, ii: number, dataflow = false): InterfaceReport {
   const ports = p.ports.map((q) => ({
     port: `${q.direction}${q.index}`, onnxName: q.onnxName, format: q.cpp, elements: q.elements, fieldBits: q.fieldBits,
     perWord: q.perWord, wordsPerSample: q.wordsPerSample, bytesPerSample: q.wordsPerSample * p.busBits / 8,
@@ -44,13 +49,19 @@ export function interfaceReport(p: Packing, clockMHz: number, latency: number, i
   const bursts = p.interface === 'm_axi' ? ports.reduce((a, q) => a + Math.ceil(q.wordsPerSample / BURST_WORDS), 0) : 0;
   const transferCycles = p.interface === 'memory' ? 0 : words + bursts * DDR_LATENCY;
   const endToEndCycles = p.interface === 'memory' ? ii : transferCycles + latency;
+  const side = (dir: string) => {
+    const qs = p.ports.filter((q) => q.direction === dir);
+    const w = qs.reduce((a, q) => a + q.wordsPerSample, 0);
+    return w + (p.interface === 'm_axi' ? qs.reduce((a, q) => a + Math.ceil(q.wordsPerSample / BURST_WORDS), 0) * DDR_LATENCY : 0);
+  };
+  const interval = p.interface === 'memory' ? ii : dataflow ? Math.max(ii, side('in'), side('out')) : endToEndCycles;
   const us = (c: number) => c / clockMHz;
   const model = p.interface === 'memory'
     ? 'memory ports: the surrounding design moves the data; only the core is estimated'
-    : `the ${p.interface} wrapper handles one sample at a time: input words (one per cycle), the core's latency, output words${p.interface === 'm_axi' ? `, plus ${DDR_LATENCY} cycles of memory latency per burst of up to ${BURST_WORDS} words (an assumption)` : ''}`;
+    : `the ${p.interface} wrapper ${dataflow ? 'overlaps samples (its sample loop is a dataflow region: reading sample s+1, the core on s, writing s-1), so a sample leaves every max(input words, the core\'s II, output words) cycles; one sample takes' : 'handles one sample at a time:'} input words (one per cycle), the core's latency, output words${p.interface === 'm_axi' ? `, plus ${DDR_LATENCY} cycles of memory latency per burst of up to ${BURST_WORDS} words (an assumption)` : ''}`;
   return {
     kind: p.interface, busBits: p.busBits, ports, transferCycles, transferUs: us(transferCycles),
     computeLatency: latency, computeII: ii, endToEndCycles, endToEndUs: us(endToEndCycles),
-    endToEndFps: (clockMHz * 1e6) / endToEndCycles, computeFps: (clockMHz * 1e6) / ii, model,
+    endToEndFps: (clockMHz * 1e6) / interval, computeFps: (clockMHz * 1e6) / ii, model,
   };
 }

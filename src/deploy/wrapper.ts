@@ -45,6 +45,8 @@ export interface WrapperView {
   readonly bus_t: string;
   readonly keepAll: string;
   readonly tripMax: number;
+  /** The core is a dataflow region: the sample loop is one too (read, core, write as processes), so samples overlap. */
+  readonly dataflow: boolean;
   readonly ports: readonly WrapperPort[];
   readonly inputs: readonly WrapperPort[];
   readonly outputs: readonly WrapperPort[];
@@ -59,6 +61,8 @@ export interface WrapperOptions {
   readonly portPragmas: (tensor: string, variable: string) => readonly string[];
   readonly sampleDims: (shape: readonly number[]) => readonly number[];
   readonly comment: (s: string) => string;
+  /** The core's schedule is dataflow (src/plan/dataflow.ts). */
+  readonly dataflow?: boolean;
 }
 
 export function wrapperView(design: Design, packing: Packing, opts: WrapperOptions): WrapperView {
@@ -85,6 +89,6 @@ export function wrapperView(design: Design, packing: Packing, opts: WrapperOptio
   return {
     interface: packing.interface, isAxis, wrapper, upper: wrapper.toUpperCase(), bus: packing.busBits, word,
     bus_t: `ap_uint<${packing.busBits}>`, keepAll: `ap_uint<${packing.busBits / 8}>(-1)`,
-    tripMax: Math.max(1, opts.tbSamples), ports: [...inputs, ...outputs], inputs, outputs,
+    tripMax: Math.max(1, opts.tbSamples), dataflow: !!opts.dataflow, ports: [...inputs, ...outputs], inputs, outputs,
   };
 }

@@ -16,6 +16,7 @@ import type { MemKind, MemoryPlacement, Schedule } from '../plan/types.js';
 import { layoutPragma, storagePragma, type HlsTool } from './pragmas.js';
 import { copyLanes, type TensorLayout } from '../plan/layout.js';
 import { cppComment } from '../util/escape.js';
+import { fanoutCopy, fanouts, fanoutSource, type Fanout } from '../plan/dataflow.js';
 
 /** What the plan decided that the C++ must say: shared buffers and where each memory lives. */
 export interface EmitPlan {
@@ -96,7 +97,11 @@ export function bufferDecl(design: Design, ctx: RenderContext, tensor: string, i
   return `${indent}${ctx.typeOf(tensor)} ${ctx.varOf(tensor)}[${numel(t.shape)}]; // ${cppComment(t.onnxName)}`;
 }
 
-function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block, plan?: EmitPlan): Statement {
+/**
+ * `asProcess` (dataflow schedule): the region's entry copy and step loop go into a function of their own, so that
+ * the region is one process of the top's DATAFLOW region (a bare loop of calls would not be one).
+ */
+function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block, plan?: EmitPlan, asProcess = false): Statement {
   const d = ctx.design;
   const inner = renderBlock(l.body, ctx, plan);
   out.functions.push(...inner.functions);
@@ -133,7 +138,86 @@ function renderLoop(l: LoopLayer, ctx: RenderContext, out: Block, plan?: EmitPla
     '}',
   ].join('\n');
   const src = l.sources.length > 3 ? `${l.sources.length} ONNX nodes, ${l.sources[0]} ... ${l.sources[l.sources.length - 1]}` : l.sources.join(', ');
-  return statement(l.name, `loop x${l.trips}`, src, call);
+  if (!asProcess) return statement(l.name, `loop x${l.trips}`, src, call);
+  const x = ctx.varOf(l.inputs[0]);
+  const run = `${l.name}_run`;
+  out.functions.push([
+    `// ${cppComment(l.name)}: the whole region (entry copy and ${l.trips} steps), one process of the dataflow region.`,
+    `static void ${run}(const ${ctx.typeOf(l.inputs[0])} ${x}[${numel(d.tensors[l.inputs[0]].shape)}], ${ctx.typeOf(l.output)} ${y}[${n}]) {`,
+    '#pragma HLS INLINE off',
+    ...featureLayoutPragma(plan, l.inputs[0], x),
+    ...featureLayoutPragma(plan, l.output, y),
+    ...call.split('\n').map((line) => `  ${line}`),
+    '}',
+  ].join('\n'));
+  return statement(l.name, `loop x${l.trips}`, src, `${run}(${x}, ${y});`);
+}
+
+/**
+ * The top's layers as processes of one DATAFLOW region (src/plan/dataflow.ts): loop regions wrapped as functions,
+ * and a fan-out process after the producer of every feature map more than one process reads, each reader then
+ * reading its own copy. Returns the block and the declarations of the copies (and of a fanned-out output's source).
+ */
+export function renderDataflow(layers: readonly Layer[], ctx: RenderContext, plan: EmitPlan): { block: Block; buffers: string[] } {
+  const d = ctx.design;
+  const fans = new Map(fanouts(d).map((f) => [f.tensor, f]));
+  const block: Block = { statements: [], functions: [], configs: [], constants: [] };
+  const buffers: string[] = [];
+  const declare = (tensor: string, name: string) => {
+    buffers.push(`${ctx.typeOf(tensor)} ${name}[${numel(d.tensors[tensor].shape)}]; // ${cppComment(d.tensors[tensor].onnxName)}: a dataflow copy`);
+    buffers.push(...featureLayoutPragma(plan, tensor, name));
+    const kind = plan.kinds.get(name);
+    if (kind) buffers.push(storagePragma(plan.tool, name, kind, false));
+  };
+  const fanout = (f: Fanout) => {
+    const n = numel(d.tensors[f.tensor].shape);
+    const lanes = copyLanes(plan.layouts, f.tensor);
+    const src = f.toPort ? fanoutSource(f.tensor) : ctx.varOf(f.tensor);
+    const outs = [...f.consumers.map((c) => fanoutCopy(f.tensor, c)), ...(f.toPort ? [ctx.varOf(f.tensor)] : [])];
+    for (const c of f.consumers) declare(f.tensor, fanoutCopy(f.tensor, c));
+    if (f.toPort) declare(f.tensor, src);
+    const fn = `${f.tensor}_fanout`;
+    const t = ctx.typeOf(f.tensor);
+    block.functions.push([
+      `// ${cppComment(d.tensors[f.tensor].onnxName)}: copied once per reader (a dataflow channel has one consumer).`,
+      `static void ${fn}(const ${t} in[${n}], ${outs.map((o, k) => `${t} out${k}[${n}]`).join(', ')}) {`,
+      '#pragma HLS INLINE off',
+      ...featureLayoutPragma(plan, f.tensor, 'in'),
+      ...outs.flatMap((_, k) => featureLayoutPragma(plan, f.tensor, `out${k}`)),
+      `${fn}_loop:`,
+      `  for (int i = 0; i < ${n / lanes}; i++) {`,
+      '#pragma HLS PIPELINE II=1',
+      `    for (int u = 0; u < ${lanes}; u++) {`,
+      '#pragma HLS UNROLL',
+      `      const int j = u * ${n / lanes} + i;`,
+      ...outs.map((_, k) => `      out${k}[j] = in[j];`),
+      '    }',
+      '  }',
+      '}',
+    ].join('\n'));
+    block.statements.push(statement(fn, 'fanout', d.tensors[f.tensor].onnxName, `${fn}(${[src, ...outs].join(', ')});`));
+  };
+  for (const t of d.inputs) { const f = fans.get(t); if (f) fanout(f); }
+  for (const l of layers) {
+    const own = new Map<string, string>();
+    for (const t of l.inputs) if (fans.has(t)) own.set(t, fanoutCopy(t, l.name));
+    if (fans.get(l.output)?.toPort) own.set(l.output, fanoutSource(l.output));
+    const lctx: RenderContext = own.size === 0 ? ctx : {
+      ...ctx,
+      varOf: (t) => own.get(t) ?? ctx.varOf(t),
+      operandVar: (op) => ('tensor' in op && own.has(op.tensor) ? own.get(op.tensor)! : ctx.operandVar(op)),
+    };
+    if (l.kind === 'loop') block.statements.push(renderLoop(l, lctx, block, plan, true));
+    else {
+      const r = renderLayer(l, lctx);
+      block.configs.push(r.config);
+      block.constants.push(...r.constants);
+      block.statements.push(statement(l.name, l.kind, l.sources.join(', '), r.call));
+    }
+    const f = fans.get(l.output);
+    if (f) fanout(f);
+  }
+  return { block, buffers };
 }
 
 export function renderBlock(layers: readonly Layer[], ctx: RenderContext, plan?: EmitPlan): Block {

@@ -15,7 +15,7 @@ import { hwDir, templatesDir } from '../paths.js';
 import { literalsText, rawsText } from './cpp.js';
 import type { FileContent } from '../outdir.js';
 import type { RenderContext } from './render.js';
-import { featureLayoutPragma, renderBlock, scopeDeclarations, type EmitPlan } from './block.js';
+import { featureLayoutPragma, renderBlock, renderDataflow, scopeDeclarations, type EmitPlan } from './block.js';
 import { pipelineTopPragmas } from './pragmas.js';
 import { VERSION } from '../version.js';
 import { cppComment, tclQuote } from '../util/escape.js';
@@ -126,7 +126,8 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
   // in. modelFile and onnxName only appear in C++ `//` comments (cppComment: printable ASCII, no backslash, so also
   // inert in a Makefile or top-level Tcl comment); identifiers (name, types, variables) are generated, never copied.
   const common = { version: VERSION, modelFile: cppComment(path.basename(design.model.file)), guard, name: design.name };
-  const block = renderBlock(design.layers, ctx, opts.plan);
+  const dataflow = opts.plan?.schedule === 'dataflow' ? renderDataflow(design.layers, ctx, opts.plan) : undefined;
+  const block = dataflow?.block ?? renderBlock(design.layers, ctx, opts.plan);
   const constants = new Map<string, ConstData>();
   for (const c of block.constants) constants.set(c.name, c);
   const tensors = Object.values(design.tensors).map((t) => ({
@@ -141,11 +142,11 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
     ...outputs.map((t) => ({ decl: `${t.type} ${t.var}[${t.size}]` })),
   ];
   const ioNames = new Set([...design.inputs, ...design.outputs]);
-  const buffers = scopeDeclarations(design, ctx, 'top', design.layers, ioNames, opts.plan);
+  const buffers = [...scopeDeclarations(design, ctx, 'top', design.layers, ioNames, opts.plan), ...(dataflow?.buffers ?? [])];
   const pipelineTop = opts.plan?.schedule === 'pipelined';
   // Sequential: ports read or written in parallel get the plan's partition (the pipelined top reshapes them whole).
   const topPragmas = pipelineTop ? pipelineTopPragmas([...inputs, ...outputs].map((t) => t.var))
-    : [...design.inputs, ...design.outputs].flatMap((t) => featureLayoutPragma(opts.plan, t, ctx.varOf(t)));
+    : [...(dataflow ? ['#pragma HLS DATAFLOW'] : []), ...[...design.inputs, ...design.outputs].flatMap((t) => featureLayoutPragma(opts.plan, t, ctx.varOf(t)))];
   const kernelHeaders = [...new Set(computeLayers(design.layers).map((l) => `${kindOf(l).family}.h`))].sort();
 
   files.set('firmware/defines.h', render('firmware/defines.h.hbs', { ...common, tensors, inputs, outputs }));
@@ -168,7 +169,7 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
   files.set('firmware/fpgac/tb.h', readFileSync(path.join(hwDir(), 'fpgac', 'tb.h'), 'utf8'));
   const axi = opts.packing && opts.packing.interface !== 'memory'
     ? wrapperView(design, opts.packing, {
-      tbSamples: opts.tbSamples ?? 1, typeOf: ctx.typeOf, sampleDims, comment: cppComment,
+      tbSamples: opts.tbSamples ?? 1, typeOf: ctx.typeOf, sampleDims, comment: cppComment, dataflow: !!dataflow,
       // The core partitions its ports where it declares them; the wrapper's arrays get the same layout.
       portPragmas: (t, v) => (pipelineTop ? [] : featureLayoutPragma(opts.plan, t, v)),
     })

@@ -30,6 +30,8 @@ export interface RenderContext {
 export interface Parallelism {
   readonly pfIn: number;
   readonly pfOut: number;
+  /** Pixel lanes of a conv's engines (1 when absent). */
+  readonly pfPx?: number;
   /** The sparse encoding the layer reads (src/plan/sparse.ts), when the plan chose one. */
   readonly sparse?: SparseCode;
 }

@@ -146,7 +146,7 @@ function totals(r: Report): string {
       cards.push(card(label, fmtInt(p.totals[key]), `of ${fmtInt(avail)} (${pct(u)})${budget}`, u > (b ?? 1)));
     }
     cards.push(card('latency', `${fmtInt(p.totals.latencyCycles)} cycles`, `${+p.totals.latencyUs.toPrecision(4)} µs at ${+p.clockMHz.toFixed(3)} MHz`));
-    cards.push(card('initiation interval', `${fmtInt(p.totals.iiCycles)} cycles`, `${si(+p.totals.throughputFps.toPrecision(4))} inferences/s, ${p.schedule === 'pipelined' ? 'one pipeline' : 'layers in sequence'}`));
+    cards.push(card('initiation interval', `${fmtInt(p.totals.iiCycles)} cycles`, `${si(+p.totals.throughputFps.toPrecision(4))} inferences/s, ${p.schedule === 'pipelined' ? 'one pipeline' : p.schedule === 'dataflow' ? 'concurrent processes (dataflow)' : 'layers in sequence'}`));
     cards.push(card('weight packing', pct(p.packingEfficiency), 'weight bits / bits of their blocks'));
   }
   return `<h2>Totals</h2>\n<div class="cards">${cards.join('')}</div>`;

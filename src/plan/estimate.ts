@@ -149,6 +149,11 @@ export function mac(trips: number, fills: number, p: number, products: number, x
 export interface Parallel {
   readonly pfIn: number;
   readonly pfOut: number;
+  /**
+   * Output pixels computed side by side by every engine (conv2d only; 1 when absent): lanes over the output rows,
+   * or over the columns of a one-row output (hw/fpgac/conv.h).
+   */
+  readonly pfPx?: number;
   /** Set by the plan (never an input): the sparse encoding the estimate chose (see sparse.ts). */
   readonly sparse?: SparseCode;
 }

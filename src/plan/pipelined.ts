@@ -23,7 +23,8 @@ import { numel } from '../ir/graph.js';
 
 /** Every layer at its largest parallel factors (what the pipelined schedule runs). */
 export function fullParallel(design: Design): Map<string, Parallel> {
-  return new Map(computeLayers(design.layers).map((l) => { const c = parallelChoices(l); return [l.name, c[c.length - 1]]; }));
+  // Unrolled, a conv's every output channel has its own engine; pixel lanes (sequential only) do not apply.
+  return new Map(computeLayers(design.layers).map((l) => { const c = parallelChoices(l).filter((p) => (p.pfPx ?? 1) === 1); return [l.name, c[c.length - 1]]; }));
 }
 
 const PIPELINED_MODEL =

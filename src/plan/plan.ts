@@ -20,7 +20,9 @@ import type { LayerEstimate, MemoryPlacement, Plan, Schedule, UtilizationBudget 
 import { placeArray, placeConstant } from './memory.js';
 import { evaluatePipelined, fullParallel } from './pipelined.js';
 import { boardResources, packing, resolveBudget, RESOURCE_NAMES, RESOURCES, totalsOf, withBudget, withinBudget } from './totals.js';
-import { shareBuffers, type BufferGroup } from './buffers.js';
+import { scopeBuffers, shareBuffers, type BufferGroup } from './buffers.js';
+import { DATAFLOW_MODEL, dataflowTiming, fanoutCopy, fanouts, fanoutLatency, fanoutSource } from './dataflow.js';
+import { formatToCpp } from '../../sim/fixed.js';
 import { copyLanes, planLayouts, storedConstants, withSparse, type TensorLayout } from './layout.js';
 import { MULTIPLIER_MODEL, PIPELINE_DEPTH, type Parallel } from './estimate.js';
 import { estimateLayer, parallelChoices } from '../kinds/index.js';
@@ -50,9 +52,9 @@ export interface PlannedDesign {
 
 export const ESTIMATE_MODEL =
   'Each MAC layer has the multipliers its parallel factors give (dense: pf_in x pf_out per cycle; conv: pf_out ' +
-  'output-channel engines), working in flat pipelined loops at II=1 (depth 5): a dense layer takes rows x ' +
-  '(n_out/pf_out) x (n_in/pf_in) + 5 cycles, a conv (oc/pf_out) x (oh x ow x fan-in + 5); with sparse weights ' +
-  '(zeros not stored, see src/plan/sparse.ts) a dense layer takes rows x (steps + 5) and a conv oh x ow x steps + ' +
+  'output-channel engines x pf_px pixel lanes, each lane its own output rows), working in flat pipelined loops at II=1 (depth 5): a dense layer takes rows x ' +
+  '(n_out/pf_out) x (n_in/pf_in) + 5 cycles, a conv (oc/pf_out) x (oh x ow / pf_px x fan-in + 5); with sparse weights ' +
+  '(zeros not stored, see src/plan/sparse.ts) a dense layer takes rows x (steps + 5) and a conv oh x ow / pf_px x steps + ' +
   'groups x 5, steps counting the non-zero weights of the fullest lane of each group; matmul k + 5 per output; ' +
   'element-wise kernels and pools pf_out lanes (contiguous blocks of elements or channels) at one element per lane ' +
   `and cycle; other kernels one element per cycle. ${MULTIPLIER_MODEL} ` +
@@ -65,8 +67,14 @@ export const ESTIMATE_MODEL =
 
 const ONE: Parallel = { pfIn: 1, pfOut: 1 };
 
-/** Estimates the design, sequential schedule, with the given parallel factors (no fit check). */
-export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap<string, Parallel>, clockMHz = board.clockMHz): PlannedDesign {
+const sameParallel = (a: Parallel, b: Parallel): boolean => a.pfIn === b.pfIn && a.pfOut === b.pfOut && (a.pfPx ?? 1) === (b.pfPx ?? 1);
+
+/**
+ * Estimates the design, sequential or dataflow schedule (src/plan/dataflow.ts), with the given parallel factors
+ * (no fit check).
+ */
+export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap<string, Parallel>, clockMHz = board.clockMHz, schedule: 'sequential' | 'dataflow' = 'sequential'): PlannedDesign {
+  const dataflow = schedule === 'dataflow';
   const hasUram = board.uram > 0;
   const parOf = (l: ComputeLayer) => parallel.get(l.name) ?? ONE;
   const est = new Map(computeLayers(design.layers).map((l) => [l.name, estimateLayer(design, l, parOf(l))]));
@@ -95,19 +103,24 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   }
   const buffers = new Map<string, BufferGroup[]>();
   const bankKey = new Map([...tensorLayouts].map(([k, v]) => [k, `${v.layout} ${v.banks}`]));
+  // A feature map between dataflow processes is a ping-pong pair: two copies, and no sharing (all live at once).
+  const placeFeature = (owner: string, name: string, tensor: string, words: number, bits: number, copies: number, sharedWith: readonly string[] = []) => {
+    const t = tensorLayouts.get(tensor);
+    const banks = t?.banks ?? 1;
+    const p = placeArray(words, bits, banks, hasUram);
+    charge(owner, {
+      name, role: 'feature', kind: p.kind, words, bits, banks, ...(t ? { layout: t.layout } : {}), blocks: copies * p.blocks, capacityBits: copies * p.capacityBits,
+      ...(copies > 1 ? { copies } : {}), ...(sharedWith.length ? { sharedWith } : {}),
+    }, copies * p.lut, copies * p.ff);
+  };
   const placeScope = (scope: string, layers: readonly Layer[], params: ReadonlySet<string>) => {
-    const groups = shareBuffers(design, layers, params, bankKey);
+    const top = dataflow && scope === 'top';
+    const groups = top
+      ? scopeBuffers(layers, params).map((t) => ({ name: t, members: [t], words: numel(design.tensors[t].shape), bits: design.tensors[t].format.width, cpp: formatToCpp(design.tensors[t].format) }))
+      : shareBuffers(design, layers, params, bankKey);
     buffers.set(scope, groups);
     const producer = new Map(layers.map((l) => [l.output, l.name]));
-    for (const g of groups) {
-      const t = tensorLayouts.get(g.name);
-      const banks = t?.banks ?? 1;
-      const p = placeArray(g.words, g.bits, banks, hasUram);
-      charge(producer.get(g.name)!, {
-        name: g.name, role: 'feature', kind: p.kind, words: g.words, bits: g.bits, banks, ...(t ? { layout: t.layout } : {}), blocks: p.blocks, capacityBits: p.capacityBits,
-        ...(g.members.length > 1 ? { sharedWith: g.members.slice(1) } : {}),
-      }, p.lut, p.ff);
-    }
+    for (const g of groups) placeFeature(producer.get(g.name)!, g.name, g.name, g.words, g.bits, top ? 2 : 1, g.members.slice(1));
     for (const l of layers) {
       if (l.kind !== 'loop') continue;
       const n = numel(design.tensors[l.stateIn].shape);
@@ -120,6 +133,13 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     }
   };
   placeScope('top', design.layers, new Set([...design.inputs, ...design.outputs]));
+  const fans = dataflow ? fanouts(design) : [];
+  for (const f of fans) {
+    const words = numel(design.tensors[f.tensor].shape);
+    const bits = design.tensors[f.tensor].format.width;
+    for (const c of f.consumers) placeFeature(`${f.tensor}_fanout`, fanoutCopy(f.tensor, c), f.tensor, words, bits, 2);
+    if (f.toPort) placeFeature(`${f.tensor}_fanout`, fanoutSource(f.tensor), f.tensor, words, bits, 2);
+  }
 
   const rows: LayerEstimate[] = [];
   const blocksOf = (name: string, kind: 'bram18' | 'uram') => memories.filter((m) => owner.get(m) === name && m.kind === kind).reduce((s, m) => s + m.blocks, 0);
@@ -133,17 +153,26 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     }
     const e = est.get(l.name)!;
     rows.push({
-      name: l.name, kind: l.kind, reuse: e.reuse, parallel: { pfIn: parOf(l).pfIn, pfOut: parOf(l).pfOut }, multipliers: e.multipliers, dsp: e.dsp, lut: e.lut + e2.lut, ff: e.ff + e2.ff,
+      name: l.name, kind: l.kind, reuse: e.reuse, parallel: { pfIn: parOf(l).pfIn, pfOut: parOf(l).pfOut, ...((parOf(l).pfPx ?? 1) > 1 ? { pfPx: parOf(l).pfPx } : {}) }, multipliers: e.multipliers, dsp: e.dsp, lut: e.lut + e2.lut, ff: e.ff + e2.ff,
       bram18: blocksOf(l.name, 'bram18'), uram: blocksOf(l.name, 'uram'), latency: e.latency, ii: e.latency, runs,
       ...(e.constantSavings ? { constantWeights: e.constantSavings } : {}),
       ...(e.weights ? { weights: e.weights } : {}),
     });
     return sum + e.latency;
   }, 0);
-  const latency = latencyOf(design.layers, 1);
+  const sequentialLatency = latencyOf(design.layers, 1);
+  const fanStages = new Map<string, number>();
+  for (const f of fans) {
+    const lat = fanoutLatency(design, f, copyLanes(tensorLayouts, f.tensor));
+    fanStages.set(f.tensor, lat);
+    const e2 = extra.get(`${f.tensor}_fanout`) ?? { lut: 0, ff: 0 };
+    rows.push({ name: `${f.tensor}_fanout`, kind: 'fanout', reuse: 1, multipliers: 0, dsp: 0, lut: 60 + e2.lut, ff: 80 + e2.ff, bram18: blocksOf(`${f.tensor}_fanout`, 'bram18'), uram: blocksOf(`${f.tensor}_fanout`, 'uram'), latency: lat, ii: lat, runs: 1 });
+  }
+  const stageOf = (l: Layer) => rows.find((r) => r.name === l.name)!.latency;
+  const { latency, ii } = dataflow ? dataflowTiming(design, stageOf, fanStages) : { latency: sequentialLatency, ii: sequentialLatency };
   const plan: Plan = {
-    board: boardResources(board), clockMHz, schedule: 'sequential', layers: rows, memories, ...totalsOf(rows, board, latency, latency, clockMHz),
-    packingEfficiency: packing(memories), estimateModel: ESTIMATE_MODEL,
+    board: boardResources(board), clockMHz, schedule, layers: rows, memories, ...totalsOf(rows, board, latency, ii, clockMHz),
+    packingEfficiency: packing(memories), estimateModel: dataflow ? `${ESTIMATE_MODEL} ${DATAFLOW_MODEL}` : ESTIMATE_MODEL,
   };
   // The emitter learns from the parallel factors which layers read sparse weights.
   const planned = new Map(computeLayers(design.layers).map((l) => [l.name, withSparse(parOf(l), est.get(l.name)!)]));
@@ -173,7 +202,8 @@ function configuredParallel(design: Design, reuse: ReadonlyMap<string, number>):
 export function planDesign(design: Design, board: Board, opts: PlanOptions = {}): PlannedDesign {
   const clockMHz = opts.clockMHz ?? board.clockMHz;
   const budget = resolveBudget(board, opts.maxUtilization);
-  const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz); return { ...r, plan: withBudget(r.plan, budget) }; };
+  const dataflow = opts.schedule === 'dataflow';
+  const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz, dataflow ? 'dataflow' : 'sequential'); return { ...r, plan: withBudget(r.plan, budget) }; };
   const { fixed, problems } = configuredParallel(design, opts.reuse ?? new Map());
   if (problems.length) throw new DiagnosticError(problems);
   const parallel = new Map<string, Parallel>(fixed);
@@ -181,21 +211,28 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   const runsOf = new Map<string, number>();
   const walk = (ls: readonly Layer[], runs: number) => ls.forEach((l) => (l.kind === 'loop' ? walk(l.body, runs * l.trips) : runsOf.set(l.name, runs)));
   walk(design.layers, 1);
+  // Dataflow: the top-level process (layer or whole loop region) each layer belongs to; the slowest sets the II.
+  const stageOf = new Map<string, string>();
+  const inStage = (ls: readonly Layer[], stage: string | undefined) => ls.forEach((l) => (l.kind === 'loop' ? inStage(l.body, stage ?? l.name) : stageOf.set(l.name, stage ?? l.name)));
+  inStage(design.layers, undefined);
+  const latencyOfRow = (name: string) => current.plan.layers.find((r) => r.name === name)?.latency ?? 0;
   let current = evaluate(parallel);
   const exhausted = new Set<string>(fixed.keys());
   const met = () => opts.targetFps !== undefined && current.plan.totals.throughputFps >= opts.targetFps;
   while (withinBudget(current.plan) && !met()) {
     // The layer that costs the most cycles per inference and can still grow.
+    // Dataflow: first the layers of the slowest process; once its layers cannot grow, nothing raises the throughput.
     const candidates = layers
       .filter((l) => !exhausted.has(l.name) && parallelChoices(l).length > 1)
-      .map((l) => ({ l, cost: (current.plan.layers.find((r) => r.name === l.name)?.latency ?? 0) * (runsOf.get(l.name) ?? 1) }))
-      .sort((a, b) => b.cost - a.cost);
+      .map((l) => ({ l, cost: latencyOfRow(l.name) * (runsOf.get(l.name) ?? 1), stage: dataflow ? latencyOfRow(stageOf.get(l.name)!) : 0 }))
+      .sort((a, b) => b.stage - a.stage || b.cost - a.cost);
     if (!candidates.length) break;
+    if (dataflow && candidates[0].stage < current.plan.totals.iiCycles) break;
     // A layer under 1% of the latency cannot change the throughput noticeably: spending multipliers on it is waste.
-    if (candidates[0].cost < 0.01 * current.plan.totals.latencyCycles) break;
+    if (candidates[0].cost < 0.01 * (dataflow ? candidates[0].stage : current.plan.totals.latencyCycles)) break;
     const { l } = candidates[0];
     const choices = parallelChoices(l);
-    const at = choices.findIndex((p) => { const c = parallel.get(l.name) ?? ONE; return p.pfIn === c.pfIn && p.pfOut === c.pfOut; });
+    const at = choices.findIndex((p) => sameParallel(p, parallel.get(l.name) ?? ONE));
     const next = choices[at + 1];
     if (!next) { exhausted.add(l.name); continue; }
     const trial = new Map(parallel).set(l.name, next);
@@ -216,11 +253,11 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
  */
 function chooseSchedule(design: Design, board: Board, opts: PlanOptions, clockMHz: number, fixed: ReadonlyMap<string, Parallel>, sequential: PlannedDesign, budget: UtilizationBudget): PlannedDesign {
   const mode = opts.schedule ?? 'auto';
-  if (mode === 'sequential') return sequential;
+  if (mode === 'sequential' || mode === 'dataflow') return sequential;
   const full = fullParallel(design);
   const why = design.layers.some((l) => l.kind === 'loop')
     ? 'the design has loop regions, whose steps share one engine'
-    : [...fixed].filter(([n, p]) => p.pfIn !== full.get(n)!.pfIn || p.pfOut !== full.get(n)!.pfOut).map(([n]) => `the configuration gives layer '${n}' a reuse factor above 1`)[0];
+    : [...fixed].filter(([n, p]) => !sameParallel(p, full.get(n)!)).map(([n]) => `the configuration gives layer '${n}' a reuse factor above 1`)[0];
   if (why) {
     if (mode === 'pipelined') throw new DiagnosticError([{ code: 'FPGAC005', message: `a pipelined schedule is not possible: ${why}`, hint: 'use --schedule sequential or auto' }]);
     return sequential;

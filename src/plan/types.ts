@@ -9,9 +9,11 @@ export type MemKind = 'registers' | 'lutram' | 'bram18' | 'bram36' | 'uram';
 /**
  * How the layers run. 'sequential': one after another, each kernel a pipelined loop at its parallel factors, so
  * the design's II is its latency. 'pipelined': the whole top function is one pipeline at II = 1 (every layer fully
- * parallel, every loop unrolled, every array partitioned), for designs small enough to unroll.
+ * parallel, every loop unrolled, every array partitioned), for designs small enough to unroll. 'dataflow': every
+ * top-level layer and loop region a concurrent process connected by ping-pong buffers, so the II is the slowest
+ * process (src/plan/dataflow.ts).
  */
-export type Schedule = 'sequential' | 'pipelined';
+export type Schedule = 'sequential' | 'pipelined' | 'dataflow';
 
 /** The resources a plan counts against the device. */
 export type Resource = 'dsp' | 'lut' | 'ff' | 'bram18' | 'uram';
@@ -67,8 +69,11 @@ export interface LayerEstimate {
   readonly kind: string;
   /** Multipliers time-shared per cycle: 1 is fully parallel, n means each multiplier does n products. */
   readonly reuse: number;
-  /** The kernel's parallel factors: dense pf_in x pf_out, conv engines, element-wise and pool lanes (pf_out). */
-  readonly parallel?: { readonly pfIn: number; readonly pfOut: number };
+  /**
+   * The kernel's parallel factors: dense pf_in x pf_out, conv engines (pf_out) x pixel lanes (pf_px), element-wise
+   * and pool lanes (pf_out).
+   */
+  readonly parallel?: { readonly pfIn: number; readonly pfOut: number; readonly pfPx?: number };
   readonly multipliers: number;
   readonly dsp: number;
   readonly lut: number;

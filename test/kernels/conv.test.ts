@@ -12,6 +12,7 @@ import {
 } from '../support/harness.js';
 import { expectSameOutputs, itMatchesGxx, lanesPlan } from '../support/harness.js';
 import { sparseConv } from '../../src/plan/sparse.js';
+import { parallelChoices } from '../../src/kinds/index.js';
 
 const DEFAULT = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const rand = rng(20240601);
@@ -187,6 +188,17 @@ describe('conv2d kernel', () => {
     expect(w2.weight.raw.filter((r) => r === 0).length).toBeGreaterThan(0);
     const plan = { ...lanes, parallel: new Map([...lanes.parallel, ['w2', { pfIn: 1, pfOut: 2, sparse: sparseConv(w2, 2) }]]) };
     expect([...plan.parallel.values()].filter((p) => p.pfOut > 1).length).toBeGreaterThan(3);
+    expectSame(await csimSamples(design, samples, { plan }));
+  });
+
+  it('with pixel lanes (pf_px: engines x output rows, or x columns of 1-D convs), g++ still gives the simulator\'s bits', async () => {
+    // Every layer at its most parallel choice that has pixel lanes: engines and lanes together.
+    const parallel = new Map(built.map(({ layer }) => [layer.name, parallelChoices(layer).filter((p) => (p.pfPx ?? 1) > 1).at(-1)!]));
+    expect([...parallel.values()].every((p) => p !== undefined)).toBe(true);
+    expect([...parallel.values()].filter((p) => p.pfOut > 1).length).toBeGreaterThan(3);
+    const w2 = built[specs.findIndex((sp) => sp.name === 'w2')].layer;
+    parallel.set('w2', { pfIn: 1, pfOut: 2, pfPx: 7, sparse: sparseConv(w2, 2) });
+    const plan = { ...lanesPlan(design), parallel };
     expectSame(await csimSamples(design, samples, { plan }));
   });
 });

@@ -47,7 +47,7 @@ function dense(name: string, nOut: number, pfIn: number, zeros: number, o: { bia
   return layer;
 }
 
-interface ConvOpts { kh: number; kw: number; pad?: number; stride?: number; group?: number; bias?: boolean; act?: Activation; shift?: number[]; zeroRows?: number[]; gather?: boolean; input?: DTensor }
+interface ConvOpts { px?: number; kh: number; kw: number; pad?: number; stride?: number; group?: number; bias?: boolean; act?: Activation; shift?: number[]; zeroRows?: number[]; gather?: boolean; input?: DTensor }
 function conv(name: string, oc: number, pfOut: number, zeros: number, o: ConvOpts): Conv2dLayer {
   const input = o.input ?? img;
   const [, c, h, w] = input.shape;
@@ -65,7 +65,7 @@ function conv(name: string, oc: number, pfOut: number, zeros: number, o: ConvOpt
     kind: 'conv2d', name, sources: [name], inputs: [input.name], output: out.name, c, h, w, oc, oh, ow, kh, kw,
     sh: stride, sw: stride, pt: pad, pl: pad, dh: 1, dw: 1, group, weight, bias, acc, act: o.act ?? { kind: 'none' }, ...(shift ? { shift } : {}),
   };
-  parallel.set(name, { pfIn: 1, pfOut, sparse: o.gather ? sparsePointwise(layer, pfOut) : sparseConv(layer, pfOut) });
+  parallel.set(name, { pfIn: 1, pfOut, ...(o.px ? { pfPx: o.px } : {}), sparse: o.gather ? sparsePointwise(layer, pfOut) : sparseConv(layer, pfOut) });
   return layer;
 }
 
@@ -87,6 +87,11 @@ const layers: Layer[] = [
   conv('pw_all', 6, 6, 0.6, { kh: 1, kw: 1, gather: true, act: { kind: 'relu' }, input: wide }),
   conv('pw_pad', 6, 3, 0.5, { kh: 1, kw: 1, pad: 1, gather: true, zeroRows: [4], shift: [2, 0, 1, 3, 0, 5], input: wide }),
   conv('pw_one', 3, 1, 0.7, { kh: 1, kw: 1, stride: 2, bias: false, gather: true, input: wide }),
+  // Pixel lanes (pf_px): 7 output rows on 7 lanes x 2 engines; 4 rows of a stride-2 conv on 2 lanes; a gathered 1x1
+  // conv with 4 lanes over its rows (each lane loads its own pixel's channels).
+  conv('px_plain', 6, 2, 0.6, { kh: 3, kw: 3, pad: 1, px: 7 }),
+  conv('px_stride', 4, 4, 0.5, { kh: 3, kw: 3, pad: 1, stride: 2, px: 2, group: 4 }),
+  conv('px_gather', 6, 3, 0.6, { kh: 1, kw: 1, gather: true, input: wide, px: 4 }),
 ];
 
 const design = makeDesign('sparse_test', [x, img, wide, ...outs], layers, outs.map((t) => t.name));

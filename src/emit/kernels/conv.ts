@@ -28,7 +28,7 @@ export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLa
   };
   const config = [
     `struct ${cfg} {`,
-    constLines({ c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group, pf_out: par.pfOut, ...sparseFields }),
+    constLines({ c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group, pf_out: par.pfOut, pf_px: par.pfPx ?? 1, ...sparseFields }),
     ...types,
     actFields(layer.act),
     '};',
