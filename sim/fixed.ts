@@ -383,6 +383,15 @@ export function fromDoubleBig(x: number, to: FixedFormat): bigint {
   return castRawBig(BigInt(mant), frac, to);
 }
 
+/** fromDouble of every value, the target's constants computed once (millions of weights at compile time). */
+export function rawsOf(src: ArrayLike<number>, to: FixedFormat): number[] {
+  if (to.width > 53) throw new Error(`rawsOf: target ${formatToCpp(to)} is wider than 53 bits`);
+  const c = numTarget(to);
+  const out = new Array<number>(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = fromDoubleNum(src[i], c);
+  return out;
+}
+
 export function quantizeArray(src: ArrayLike<number>, to: FixedFormat, out: Float64Array): Float64Array {
   if (out.length < src.length) throw new Error(`quantizeArray: out has ${out.length} slots for ${src.length} values`);
   if (to.width > 53) throw new Error(`quantizeArray: target ${formatToCpp(to)} is wider than 53 bits`);

@@ -80,13 +80,18 @@ export interface ListLayout {
  * of the whole list is ever built, so a header of tens of megabytes costs its bytes and little time.
  */
 export function listBytes(raws: ArrayLike<number>, spell: (r: number) => string, l: ListLayout): Buffer {
-  const spelled = new Map<number, string>();
-  const textOf = (r: number): string => {
-    let t = spelled.get(r);
-    if (t === undefined) spelled.set(r, (t = spell(r)));
-    return t;
-  };
   const n = raws.length;
+  // Spellings cached in an array indexed by raw − min when the raws span a small range (any format up to ~20 bits):
+  // an array index is several times cheaper than a Map lookup, and a header spells each raw twice.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) { const r = raws[i]; if (r < lo) lo = r; if (r > hi) hi = r; }
+  const dense = n > 0 && Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && hi - lo <= 1 << 20;
+  const table: (string | undefined)[] = dense ? new Array(hi - lo + 1) : [];
+  const spelled = new Map<number, string>();
+  const textOf = dense
+    ? (r: number): string => { const k = r - lo; let t = table[k]; if (t === undefined) table[k] = t = spell(r); return t; }
+    : (r: number): string => { let t = spelled.get(r); if (t === undefined) spelled.set(r, (t = spell(r))); return t; };
   const lines = Math.ceil(n / l.perLine);
   let size = (n - lines) * l.sep.length + lines * (l.lineStart.length + l.lineEnd.length) + Math.max(0, lines - 1) * l.lineSep.length;
   for (let i = 0; i < n; i++) size += textOf(raws[i]).length;

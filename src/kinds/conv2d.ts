@@ -6,7 +6,7 @@
 import { simulateConv2d } from '../../sim/kernels/conv.js';
 import type { Conv2dLayer } from '../ir/design.js';
 import { renderConv2d } from '../emit/kernels/conv.js';
-import { divisors, mac, PIPELINE_DEPTH, withStorage, zerosOf, type Parallel, type SparseOption } from '../plan/estimate.js';
+import { divisors, mac, PIPELINE_DEPTH, sparseCannotSave, withStorage, zerosOf, type Parallel, type SparseOption } from '../plan/estimate.js';
 import { sparseConv, sparsePointwise, type SparseCode } from '../plan/sparse.js';
 import { inFormat } from './common.js';
 import { macConstants, macFormats, macPath, macStored, unrolledMac } from './mac.js';
@@ -61,6 +61,8 @@ function pixelBanks(l: Conv2dLayer, p: Parallel): { input: number; output: numbe
 
 function convSparse(l: Conv2dLayer, par: Parallel): SparseOption {
   if (!zerosOf(l.weight)) return { why: 'no zero weights' };
+  const cannot = sparseCannotSave(l, fanInOf(l));
+  if (cannot) return { why: cannot };
   // One flat pipelined loop per channel group (hw/fpgac/conv.h): pixels x that group's steps.
   const latency = (code: SparseCode) => pixelsPerLane(l, par) * code.steps + (l.oc / par.pfOut) * PIPELINE_DEPTH;
   const union = sparseConv(l, par.pfOut);

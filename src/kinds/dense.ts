@@ -8,7 +8,7 @@ import type { DenseLayer } from '../ir/design.js';
 import { renderDense } from '../emit/kernels/dense.js';
 import type { FixedFormat } from '../../sim/fixed.js';
 import {
-  constantWeightCounts, divisors, mac, multiplierCost, PIPELINE_DEPTH, withStorage, zerosOf, type Parallel, type SparseOption, type WeightStorage,
+  constantWeightCounts, divisors, mac, multiplierCost, PIPELINE_DEPTH, sparseCannotSave, withStorage, zerosOf, type Parallel, type SparseOption, type WeightStorage,
 } from '../plan/estimate.js';
 import { denseAccExact, sparseDense } from '../plan/sparse.js';
 import { inFormat } from './common.js';
@@ -19,6 +19,8 @@ function denseSparse(l: DenseLayer, par: Parallel, inF: FixedFormat): SparseOpti
   if (!zerosOf(l.weight)) return { why: 'no zero weights' };
   if (par.pfOut > 1) return { why: 'every input is read each cycle (pf_in = n_in): zeros cost no cycles' };
   if (!denseAccExact(l, inF)) return { why: 'the accumulator is not exact, so the serial order is kept' };
+  const cannot = sparseCannotSave(l, l.nIn / par.pfIn);
+  if (cannot) return { why: cannot };
   const code = sparseDense(l, par.pfIn);
   return { code, latency: l.rows * (code.steps + PIPELINE_DEPTH) };
 }

@@ -51,5 +51,19 @@ export function parallelChoices(l: ComputeLayer): readonly Parallel[] {
 
 const choicesOf = new WeakMap<ComputeLayer, readonly Parallel[]>();
 
-/** Resources and latency of a layer at parallel factors `par` in the sequential schedule. */
-export const estimateLayer = (design: Design, l: ComputeLayer, par: Parallel = { pfIn: 1, pfOut: 1 }): ComputeEstimate => kindOf(l).sequential.estimate(design, l, par);
+/**
+ * Resources and latency of a layer at parallel factors `par` in the sequential schedule. Memoized per design, layer
+ * and factors: the planner re-evaluates the whole design at every greedy step while only one layer changed.
+ */
+export function estimateLayer(design: Design, l: ComputeLayer, par: Parallel = { pfIn: 1, pfOut: 1 }): ComputeEstimate {
+  let byLayer = estimates.get(design);
+  if (!byLayer) estimates.set(design, (byLayer = new WeakMap()));
+  let byPar = byLayer.get(l);
+  if (!byPar) byLayer.set(l, (byPar = new Map()));
+  const key = `${par.pfIn}x${par.pfOut}x${par.pfPx ?? 1}`;
+  let e = byPar.get(key);
+  if (!e) byPar.set(key, (e = kindOf(l).sequential.estimate(design, l, par)));
+  return e;
+}
+
+const estimates = new WeakMap<Design, WeakMap<ComputeLayer, Map<string, ComputeEstimate>>>();

@@ -205,6 +205,20 @@ export function zerosOf(c: ConstData): number {
   return z;
 }
 
+/**
+ * Why no sparse encoding of a layer with `fanIn` weights per output can hold fewer bits than dense, or null when one
+ * might: every non-zero is stored with an index of at least one bit once a lane has two or more inputs to choose
+ * from. Checked before building an encoding (the planner would otherwise count lanes for every parallel factor of
+ * layers with a few scattered zeros).
+ */
+export function sparseCannotSave(l: DenseLayer | Conv2dLayer, fanIn: number): string | null {
+  if (fanIn < 2) return null;
+  const total = l.weight.raw.length;
+  const bits = l.weight.format.width;
+  const least = (total - zerosOf(l.weight)) * (bits + 1);
+  return least >= total * bits ? `sparse cannot hold fewer bits: ${total - zerosOf(l.weight)} non-zero values need at least ${least} bits with their indices, dense ${total * bits}` : null;
+}
+
 /** Sparse when it stores fewer values and saves cycles at the same multipliers; otherwise dense, saying why. */
 export function withStorage(e: ComputeEstimate, l: DenseLayer | Conv2dLayer, s: SparseOption): ComputeEstimate {
   const weights = l.weight.raw.length;

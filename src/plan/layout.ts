@@ -83,6 +83,7 @@ export function planLayouts(design: Design, parOf: (l: ComputeLayer) => Parallel
     if (u) for (const t of names) tensors.set(t, u);
     need(tensors, l.inputs[0], wordsOf(l.inputs[0]), copyLanes(tensors, l.stateIn), 'block');
   });
+  if (!design.layers.some((l) => l.kind === 'loop')) return { tensors, constants };
   for (let before = '', after = '-'; before !== after;) {
     before = JSON.stringify([...tensors]);
     regions(design.layers);

@@ -77,8 +77,9 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   const dataflow = schedule === 'dataflow';
   const hasUram = board.uram > 0;
   const parOf = (l: ComputeLayer) => parallel.get(l.name) ?? ONE;
-  const est = new Map(computeLayers(design.layers).map((l) => [l.name, estimateLayer(design, l, parOf(l))]));
-  const storedBy = new Map(computeLayers(design.layers).map((l) => [l.name, storedConstants(l, parOf(l), est.get(l.name)!)]));
+  const compute = computeLayers(design.layers);
+  const est = new Map(compute.map((l) => [l.name, estimateLayer(design, l, parOf(l))]));
+  const storedBy = new Map(compute.map((l) => [l.name, storedConstants(l, parOf(l), est.get(l.name)!)]));
   const stored = (l: ComputeLayer) => storedBy.get(l.name)!;
   const { tensors: tensorLayouts, constants: constLayouts } = planLayouts(design, parOf, (l) => est.get(l.name)!, stored);
   const memories: MemoryPlacement[] = [];
@@ -91,7 +92,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     extra.set(layer, { lut: e.lut + lut, ff: e.ff + ff });
   };
   const seen = new Set<string>();
-  for (const l of computeLayers(design.layers)) {
+  for (const l of compute) {
     for (const { data: c, role } of stored(l)) {
       if (seen.has(c.name)) continue;
       seen.add(c.name);
@@ -142,7 +143,15 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   }
 
   const rows: LayerEstimate[] = [];
-  const blocksOf = (name: string, kind: 'bram18' | 'uram') => memories.filter((m) => owner.get(m) === name && m.kind === kind).reduce((s, m) => s + m.blocks, 0);
+  // Blocks per owning layer, summed once (a filter over every memory per layer is quadratic in large designs).
+  const blocks = new Map<string, { bram18: number; uram: number }>();
+  for (const m of memories) {
+    if (m.kind !== 'bram18' && m.kind !== 'uram') continue;
+    const b = blocks.get(owner.get(m)!) ?? { bram18: 0, uram: 0 };
+    b[m.kind] += m.blocks;
+    blocks.set(owner.get(m)!, b);
+  }
+  const blocksOf = (name: string, kind: 'bram18' | 'uram') => blocks.get(name)?.[kind] ?? 0;
   const latencyOf = (layers: readonly Layer[], runs: number): number => layers.reduce((sum, l) => {
     const e2 = extra.get(l.name) ?? { lut: 0, ff: 0 };
     if (l.kind === 'loop') {
@@ -168,14 +177,15 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     const e2 = extra.get(`${f.tensor}_fanout`) ?? { lut: 0, ff: 0 };
     rows.push({ name: `${f.tensor}_fanout`, kind: 'fanout', reuse: 1, multipliers: 0, dsp: 0, lut: 60 + e2.lut, ff: 80 + e2.ff, bram18: blocksOf(`${f.tensor}_fanout`, 'bram18'), uram: blocksOf(`${f.tensor}_fanout`, 'uram'), latency: lat, ii: lat, runs: 1 });
   }
-  const stageOf = (l: Layer) => rows.find((r) => r.name === l.name)!.latency;
+  const rowLatency = new Map(rows.map((r) => [r.name, r.latency]));
+  const stageOf = (l: Layer) => rowLatency.get(l.name)!;
   const { latency, ii } = dataflow ? dataflowTiming(design, stageOf, fanStages) : { latency: sequentialLatency, ii: sequentialLatency };
   const plan: Plan = {
     board: boardResources(board), clockMHz, schedule, layers: rows, memories, ...totalsOf(rows, board, latency, ii, clockMHz),
     packingEfficiency: packing(memories), estimateModel: dataflow ? `${ESTIMATE_MODEL} ${DATAFLOW_MODEL}` : ESTIMATE_MODEL,
   };
   // The emitter learns from the parallel factors which layers read sparse weights.
-  const planned = new Map(computeLayers(design.layers).map((l) => [l.name, withSparse(parOf(l), est.get(l.name)!)]));
+  const planned = new Map(compute.map((l) => [l.name, withSparse(parOf(l), est.get(l.name)!)]));
   return { plan, buffers, parallel: planned, layouts: tensorLayouts };
 }
 
@@ -215,8 +225,9 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   const stageOf = new Map<string, string>();
   const inStage = (ls: readonly Layer[], stage: string | undefined) => ls.forEach((l) => (l.kind === 'loop' ? inStage(l.body, stage ?? l.name) : stageOf.set(l.name, stage ?? l.name)));
   inStage(design.layers, undefined);
-  const latencyOfRow = (name: string) => current.plan.layers.find((r) => r.name === name)?.latency ?? 0;
   let current = evaluate(parallel);
+  let rowLatency = new Map(current.plan.layers.map((r) => [r.name, r.latency]));
+  const latencyOfRow = (name: string) => rowLatency.get(name) ?? 0;
   const exhausted = new Set<string>(fixed.keys());
   const met = () => opts.targetFps !== undefined && current.plan.totals.throughputFps >= opts.targetFps;
   while (withinBudget(current.plan) && !met()) {
@@ -235,11 +246,11 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
     const at = choices.findIndex((p) => sameParallel(p, parallel.get(l.name) ?? ONE));
     const next = choices[at + 1];
     if (!next) { exhausted.add(l.name); continue; }
-    const trial = new Map(parallel).set(l.name, next);
-    const tried = evaluate(trial);
+    const tried = evaluate(new Map(parallel).set(l.name, next));
     if (!withinBudget(tried.plan)) { exhausted.add(l.name); continue; }
     parallel.set(l.name, next);
     current = tried;
+    rowLatency = new Map(current.plan.layers.map((r) => [r.name, r.latency]));
   }
   current = chooseSchedule(design, board, opts, clockMHz, fixed, current, budget);
   if (!current.plan.fits && !opts.allowOverflow) throw new DiagnosticError(fitDiagnostics(current.plan));

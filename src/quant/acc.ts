@@ -3,7 +3,7 @@
  * values: for each output, |acc| ≤ Σ|w|·max|x| + |b|, which is never larger than the worst case from widths and
  * fan-in and usually several bits smaller (pruned and small weights), so the adders are no wider than needed.
  */
-import { fixed, fracBits, fromDouble, type FixedFormat } from '../../sim/fixed.js';
+import { fixed, fracBits, rawsOf, type FixedFormat } from '../../sim/fixed.js';
 import { paramFormat, type QuantOptions } from './context.js';
 import { capFraction } from './range.js';
 
@@ -89,8 +89,8 @@ export function macFormats(
   let wf = paramFormat(opts, 'weight', w);
   for (;;) {
     const bf = b ? paramFormat(opts, 'bias', b, fracBits(wf) + fracBits(x)) : null;
-    const raws = Array.from(w, (v) => fromDouble(v, wf));
-    const acc = flatAccFormat(raws, groupSize, wf, x, b && bf ? Array.from(b, (v) => fromDouble(v, bf)) : null, bf);
+    const raws = rawsOf(w, wf);
+    const acc = flatAccFormat(raws, groupSize, wf, x, b && bf ? rawsOf(b, bf) : null, bf);
     const excess = acc.width - MAX_ACC_WIDTH;
     // The weights' raws come along, so that lowering does not convert millions of weights a second time.
     if (excess <= 0 || !opts.constantsFromValues || wf.int > wf.width + 64) return { weight: wf, bias: bf, acc, weightRaws: raws };
