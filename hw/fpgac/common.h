@@ -150,6 +150,38 @@ struct product<CFG, true> {
   }
 };
 
+// The bits of an ap_fixed value as a signed integer: its raw (a signed format), or its raw widened by one zero bit
+// (an unsigned one). S is the format's signedness, given by the generated config (both header sets agree on it).
+template <class T, bool S>
+struct raw_int {
+  typedef ap_int<T::width + (S ? 0 : 1)> type;
+  static type of(const T &v) {
+#pragma HLS INLINE
+    const ap_uint<T::width> bits = v.range(T::width - 1, 0);
+    if (S) {
+      const ap_int<T::width> s = bits;  // same width: the bits read as two's complement
+      return s;
+    }
+    return bits;
+  }
+};
+
+// Two exact products sharing the operand s, from one multiply: s * (a1 + a2 * 2^18), the pre-adder packing of a
+// DSP48E2 (27 x 18 bits; src/plan/packing.ts decides when it applies). The plan packs only when a2 * 2^18 + a1
+// fits 27 signed bits, s fits 18, and s * a1 fits 18 signed bits (from the formats' raw ranges): then the low 18
+// bits of the 45-bit result are s * a1 exactly, and the rest is s * a2 less the borrow a negative low part took.
+// P is the exact product type decltype(a * s); its bits are set from the integers, so p1, p2 equal a1 * s, a2 * s.
+template <bool S_SIGNED, bool A_SIGNED, class SV, class AV, class P>
+inline void product_pair(const SV &s, const AV &a1, const AV &a2, P &p1, P &p2) {
+#pragma HLS INLINE
+  const ap_int<27> packed = (ap_int<27>(raw_int<AV, A_SIGNED>::of(a2)) << 18) + ap_int<27>(raw_int<AV, A_SIGNED>::of(a1));
+  const ap_int<45> prod = packed * ap_int<18>(raw_int<SV, S_SIGNED>::of(s));
+  const ap_int<18> lo = prod.range(17, 0);
+  const ap_int<27> hi = (prod >> 18) + ap_int<27>(lo < 0 ? 1 : 0);
+  p1.range(P::width - 1, 0) = lo;
+  p2.range(P::width - 1, 0) = hi;
+}
+
 // Sets the N elements of a (completely partitioned) register array to zero in one cycle: the accumulators of a
 // kernel's parallel lanes.
 template <int N, class T>

@@ -18,6 +18,56 @@
 
 namespace fpgac {
 
+// The products of one cycle of conv2d_core: p[u * pf_px + k] = w(engine u) * x(engine u, lane k), with x = 0 for a
+// padding tap (its product then adds nothing; the read is skipped). CFG::pack (src/plan/packing.ts) builds two
+// products in one DSP48E2 (common.h product_pair): 1, pairs of engines sharing their input (one group: every
+// engine reads the same tap); 2, pairs of pixel lanes sharing their engine's weight; 0, one multiply each.
+template <class CFG, class in_t, class prod_t>
+inline void conv_products(const typename CFG::weight_t wt[], const in_t in[], int o1, int ic, int ky, int kx, int oy1, int ox1,
+                          prod_t p[CFG::pf_out * CFG::pf_px]) {
+#pragma HLS INLINE
+  const int cpg = CFG::c / CFG::group;
+  const int opg = CFG::oc / CFG::group;
+  const int opb = CFG::oc / CFG::pf_out;
+  const bool rows = CFG::oh > 1;
+  const int ohl = rows ? CFG::oh / CFG::pf_px : CFG::oh;
+  const int owl = rows ? CFG::ow : CFG::ow / CFG::pf_px;
+  in_t xk[CFG::pf_out * CFG::pf_px];
+#pragma HLS ARRAY_PARTITION variable=xk complete
+  typename CFG::weight_t wk[CFG::pf_out];
+#pragma HLS ARRAY_PARTITION variable=wk complete
+conv_reads:
+  for (int k = 0; k < CFG::pf_px; k++) {
+#pragma HLS UNROLL
+    const int oy = rows ? k * ohl + oy1 : oy1;
+    const int ox = rows ? ox1 : k * owl + ox1;
+    int iy, ix;
+    const bool inside = window_tap<CFG>(oy, ox, ky, kx, iy, ix);
+    for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+      const int g = (u * opb + o1) / opg;
+      xk[u * CFG::pf_px + k] = 0;
+      if (inside) xk[u * CFG::pf_px + k] = in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix];
+    }
+  }
+conv_weights:
+  for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+    wk[u] = wt[(((u * opb + o1) * cpg + ic) * CFG::kh + ky) * CFG::kw + kx];
+  }
+conv_mul:
+  for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+    for (int k = 0; k < CFG::pf_px; k++) {
+#pragma HLS UNROLL
+      const int i = u * CFG::pf_px + k;
+      if (CFG::pack == 1 && u % 2 == 0) product_pair<CFG::pack_s_signed, CFG::pack_a_signed>(xk[i], wk[u], wk[u + 1], p[i], p[i + CFG::pf_px]);
+      else if (CFG::pack == 2 && k % 2 == 0) product_pair<CFG::pack_s_signed, CFG::pack_a_signed>(wk[u], xk[i], xk[i + 1], p[i], p[i + 1]);
+      else if (CFG::pack == 0) p[i] = product<CFG>::of(wk[u], xk[i]);
+    }
+  }
+}
+
 // Shared body of both conv2d overloads; HAS_BIAS is a compile-time constant, so without a bias the read of b
 // disappears (b is then a stand-in array that is never read: a null pointer would trouble HLS interfaces).
 //
@@ -37,8 +87,8 @@ void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CF
                  const bias_t b[], const shift_t sh[]) {
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
+  typedef decltype(typename CFG::weight_t() * in_t()) prod_t;  // exact: ap_fixed products never round
   const int cpg = CFG::c / CFG::group;   // input channels per group
-  const int opg = CFG::oc / CFG::group;  // output channels per group
   const int opb = CFG::oc / CFG::pf_out; // output channels per engine
   const bool rows = CFG::oh > 1;         // pixel lanes split the rows, or (one row) the columns
   const int ohl = rows ? CFG::oh / CFG::pf_px : CFG::oh;
@@ -66,21 +116,21 @@ conv_oc:
 #endif
               const bool first = ic == 0 && ky == 0 && kx == 0;
               const bool last = ic == cpg - 1 && ky == CFG::kh - 1 && kx == CFG::kw - 1;
+              // Padding taps contribute zero products: adding them is the same exact sum.
+              prod_t p[CFG::pf_out * CFG::pf_px];
+#pragma HLS ARRAY_PARTITION variable=p complete
+              conv_products<CFG>(wt, in, o1, ic, ky, kx, oy1, ox1, p);
             conv_pixels:
               for (int k = 0; k < CFG::pf_px; k++) {
 #pragma HLS UNROLL
                 const int oy = rows ? k * ohl + oy1 : oy1;
                 const int ox = rows ? ox1 : k * owl + ox1;
-                int iy, ix;
-                // Padding taps contribute zero: skipping them is the same exact sum.
-                const bool inside = window_tap<CFG>(oy, ox, ky, kx, iy, ix);
               conv_engines:
                 for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
                   const int o = u * opb + o1;
-                  const int g = o / opg;
                   acc_t a = acc_start<HAS_BIAS>(first, acc[u * CFG::pf_px + k], b, o);
-                  if (inside) a += product<CFG>::of(wt[((o * cpg + ic) * CFG::kh + ky) * CFG::kw + kx], in[((g * cpg + ic) * CFG::h + iy) * CFG::w + ix]);
+                  a += p[u * CFG::pf_px + k];
                   acc[u * CFG::pf_px + k] = a;
                   if (last) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
                 }

@@ -8,6 +8,7 @@ import { constLines } from './cpp.js';
 import { formatToCpp } from '../../sim/fixed.js';
 import type { SparseCode } from '../plan/sparse.js';
 import type { HlsTool } from './pragmas.js';
+import type { PackMode } from '../plan/packing.js';
 
 export interface RenderContext {
   readonly design: Design;
@@ -32,6 +33,8 @@ export interface Parallelism {
   readonly pfOut: number;
   /** Pixel lanes of a conv's engines (1 when absent). */
   readonly pfPx?: number;
+  /** Two products a DSP slice (src/plan/packing.ts), when the plan packs. */
+  readonly pack?: PackMode;
   /** The sparse encoding the layer reads (src/plan/sparse.ts), when the plan chose one. */
   readonly sparse?: SparseCode;
 }

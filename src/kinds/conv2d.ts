@@ -11,6 +11,7 @@ import { sparseConv, sparsePointwise, type SparseCode } from '../plan/sparse.js'
 import { inFormat } from './common.js';
 import { macConstants, macFormats, macPath, macStored, unrolledMac } from './mac.js';
 import type { KindDef } from './types.js';
+import { convPacking } from '../plan/packing.js';
 
 const fanInOf = (l: Conv2dLayer) => (l.c / l.group) * l.kh * l.kw;
 const pxOf = (p: Parallel) => p.pfPx ?? 1;
@@ -98,6 +99,7 @@ export const CONV2D: KindDef<Conv2dLayer> = {
     },
     // Each engine reads its own contiguous run of weights; tap codes are shared unless the pixel is gathered.
     stored: (l, p, e) => macStored(l, e, p.pfOut, 'block', p.pfOut, e.sparse?.gather ? p.pfOut : 1),
+    packing: (design, l, p, e, part) => convPacking(inFormat(design, l), l, p, e, part),
   },
   pipelined: {
     resources: (design, l) => unrolledMac(design, l, l.oh * l.ow, l.oc, 'by-width'),

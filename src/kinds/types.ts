@@ -15,6 +15,7 @@ import type { LayerRenderer } from '../emit/render.js';
 import type { BankNeeds, StoredConstant } from '../plan/banks.js';
 import type { ComputeEstimate, Parallel } from '../plan/estimate.js';
 import type { FamilyDelays, TimedOp } from '../plan/timing.js';
+import type { PackMode } from '../plan/packing.js';
 
 /** The sequential schedule (src/plan/plan.ts): each layer a pipelined loop at its parallel factors. */
 export interface SequentialRules<L extends ComputeLayer> {
@@ -26,6 +27,11 @@ export interface SequentialRules<L extends ComputeLayer> {
   banks(l: L, p: Parallel, e: ComputeEstimate): BankNeeds;
   /** The constants as the kernel reads them (a sparse encoding instead of the weights), with their banks. */
   stored(l: L, p: Parallel, e: ComputeEstimate): StoredConstant[];
+  /**
+   * Two products in one DSP slice on `part` (src/plan/packing.ts), when the kernel can pack them at these factors;
+   * kinds whose kernels never pack leave it out.
+   */
+  packing?(design: Design, l: L, p: Parallel, e: ComputeEstimate, part: string): PackMode | undefined;
 }
 
 /** The pipelined schedule (src/plan/pipelined.ts): the whole design one pipeline at II = 1, every loop unrolled. */

@@ -18,6 +18,7 @@
 import { type FixedFormat } from '../../sim/fixed.js';
 import type { ConstData, Conv2dLayer, DenseLayer } from '../ir/design.js';
 import type { SparseCode } from './sparse.js';
+import type { PackMode } from './packing.js';
 import { numel } from '../ir/graph.js';
 
 export const PIPELINE_DEPTH = 5;
@@ -96,9 +97,9 @@ export function dspPerMultiplier(a: FixedFormat, b: FixedFormat): number {
  *
  * Why the cut at 4 × 8: such a product costs at most 27 LUTs, a small share of the LUTs each DSP slice stands for
  * on the listed boards (PYNQ-Z2 53,200 / 220 ≈ 242, ZCU104 ≈ 133), while wider products grow as n·m and a 16-bit
- * one would take hundreds of LUTs: those stay DSPs. Packing two ≤ 8 × 8 products that share an operand into one DSP48E2 (the
- * INT8 packing trick) is not modelled and not emitted: HLS does not pack on its own, the kernels would need the
- * packed arithmetic written out, and 7-series DSP48E1 (PYNQ-Z2) lacks the 27-bit pre-adder input it relies on.
+ * one would take hundreds of LUTs: those stay DSPs. Two narrow products that share an operand may share one DSP48E2 in a conv
+ * (src/plan/packing.ts, applied by the plan on UltraScale(+) parts; the kernels write the packed arithmetic out);
+ * 7-series DSP48E1 (PYNQ-Z2) lacks the 27-bit pre-adder input it relies on.
  * The HLS kernels are told: dense/conv configs carry `lut_mul` and a product function bound to fabric
  * (src/emit/kernels/dense.ts, conv.ts; pragma spelled per tool in src/emit/pragmas.ts mulLutPragma).
  */
@@ -130,7 +131,7 @@ export const MULTIPLIER_MODEL =
   'A dense or conv product of n-bit by m-bit operands (n <= m) is built in LUTs when n <= 2 or (n <= 4 and ' +
   'm <= 8): (n-1)*(m+1) LUT6 beyond its accumulator adder (1-bit operands: the adder alone; 2-bit: m+1; 4x8: 27), ' +
   'with HLS told to bind it to fabric; any other multiplier is ceil(wa/27)*ceil(wb/18) DSP48 slices. Two narrow ' +
-  'products are never packed into one DSP.';
+  'conv products sharing an operand may share one DSP48E2 (see below).';
 
 /**
  * A MAC layer with `p` multipliers: `trips` pipelined loop iterations in all, the pipeline filled `fills` times
@@ -154,6 +155,8 @@ export interface Parallel {
    * or over the columns of a one-row output (hw/fpgac/conv.h).
    */
   readonly pfPx?: number;
+  /** Set by the plan (never an input): two products a DSP slice (src/plan/packing.ts). */
+  readonly pack?: PackMode;
   /** Set by the plan (never an input): the sparse encoding the estimate chose (see sparse.ts). */
   readonly sparse?: SparseCode;
 }

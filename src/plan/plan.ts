@@ -25,7 +25,8 @@ import { DATAFLOW_MODEL, dataflowTiming, fanoutCopy, fanouts, fanoutLatency, fan
 import { formatToCpp } from '../../sim/fixed.js';
 import { copyLanes, planLayouts, storedConstants, withSparse, type TensorLayout } from './layout.js';
 import { MULTIPLIER_MODEL, PIPELINE_DEPTH, type Parallel } from './estimate.js';
-import { estimateLayer, parallelChoices } from '../kinds/index.js';
+import { estimateLayer, kindOf, parallelChoices } from '../kinds/index.js';
+import { packedEstimate, PACKING_MODEL, type PackMode } from './packing.js';
 
 export interface PlanOptions {
   readonly clockMHz?: number;
@@ -63,7 +64,7 @@ export const ESTIMATE_MODEL =
   '(DSP-internal pipeline registers are not fabric FFs); LUTRAM is 64x1 bits per LUT. Layers run ' +
   'one after another, so the initiation interval equals the latency. Memories use the primitives\' real shapes ' +
   '(BRAM18 1Kx18 ... 16Kx1, URAM 4Kx72) and the banks the partitioning needs; buffers whose lifetimes do not overlap ' +
-  'share one array.';
+  `share one array. ${PACKING_MODEL}`;
 
 const ONE: Parallel = { pfIn: 1, pfOut: 1 };
 
@@ -78,7 +79,15 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   const hasUram = board.uram > 0;
   const parOf = (l: ComputeLayer) => parallel.get(l.name) ?? ONE;
   const compute = computeLayers(design.layers);
-  const est = new Map(compute.map((l) => [l.name, estimateLayer(design, l, parOf(l))]));
+  // Kernels that can put two products in one DSP slice on this part do (src/plan/packing.ts).
+  const packs = new Map<string, PackMode>();
+  const est = new Map(compute.map((l) => {
+    const e = estimateLayer(design, l, parOf(l));
+    const mode = kindOf(l).sequential.packing?.(design, l, parOf(l), e, board.part);
+    if (!mode) return [l.name, e];
+    packs.set(l.name, mode);
+    return [l.name, packedEstimate(e)];
+  }));
   const storedBy = new Map(compute.map((l) => [l.name, storedConstants(l, parOf(l), est.get(l.name)!)]));
   const stored = (l: ComputeLayer) => storedBy.get(l.name)!;
   const { tensors: tensorLayouts, constants: constLayouts } = planLayouts(design, parOf, (l) => est.get(l.name)!, stored);
@@ -185,7 +194,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     packingEfficiency: packing(memories), estimateModel: dataflow ? `${ESTIMATE_MODEL} ${DATAFLOW_MODEL}` : ESTIMATE_MODEL,
   };
   // The emitter learns from the parallel factors which layers read sparse weights.
-  const planned = new Map(compute.map((l) => [l.name, withSparse(parOf(l), est.get(l.name)!)]));
+  const planned = new Map(compute.map((l) => { const m = packs.get(l.name); const p = withSparse(parOf(l), est.get(l.name)!); return [l.name, m ? { ...p, pack: m } : p]; }));
   return { plan, buffers, parallel: planned, layouts: tensorLayouts };
 }
 
