@@ -27,6 +27,7 @@ void dense_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG:
                 const typename CFG::weight_t w[CFG::n_out * CFG::n_in], const bias_t *b, const shift_t *sh) {
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
+  typedef decltype(in_t() * typename CFG::weight_t()) prod_t;  // exact: ap_fixed products never round
   // Banks are the plan's: in needs pf_in cyclic banks, out pf_out, the weights pf_in*pf_out (or words reshaped from
   // a multiple of that many weights). The emitter writes those pragmas where the arrays are declared
   // (src/emit/block.ts), so an array shared by layers of different parallelism gets one partition serving all.
@@ -45,6 +46,24 @@ DenseRows:
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
 #endif
+        // The cycle's products; CFG::pack = 1 (src/plan/packing.ts): outputs u, u + 1 share input v, so their two
+        // products come from one DSP48E2 (common.h product_pair); the bits are the plain products'.
+        prod_t p[CFG::pf_out * CFG::pf_in];
+#pragma HLS ARRAY_PARTITION variable=p complete
+      DenseMul:
+        for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+          for (int v = 0; v < CFG::pf_in; v++) {
+#pragma HLS UNROLL
+            const in_t &x = in[r * CFG::n_in + i0 + v];
+            if (CFG::pack == 1 && u % 2 == 0) {
+              product_pair<CFG::pack_s_signed, CFG::pack_a_signed>(x, w[(o0 + u) * CFG::n_in + i0 + v], w[(o0 + u + 1) * CFG::n_in + i0 + v],
+                                                                   p[u * CFG::pf_in + v], p[(u + 1) * CFG::pf_in + v]);
+            } else if (CFG::pack == 0) {
+              p[u * CFG::pf_in + v] = product<CFG>::of(x, w[(o0 + u) * CFG::n_in + i0 + v]);
+            }
+          }
+        }
       DenseMacOut:
         for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
@@ -52,7 +71,7 @@ DenseRows:
         DenseMacIn:
           for (int v = 0; v < CFG::pf_in; v++) {
 #pragma HLS UNROLL
-            a = a + product<CFG>::of(in[r * CFG::n_in + i0 + v], w[(o0 + u) * CFG::n_in + i0 + v]);
+            a = a + p[u * CFG::pf_in + v];
           }
           acc[u] = a;
           if (i0 + CFG::pf_in == CFG::n_in) out[r * CFG::n_out + o0 + u] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o0 + u));

@@ -14,6 +14,7 @@ import { denseAccExact, sparseDense } from '../plan/sparse.js';
 import { inFormat } from './common.js';
 import { macConstants, macFormats, macPath, macStored, unrolledMac } from './mac.js';
 import type { KindDef } from './types.js';
+import { densePacking } from '../plan/packing.js';
 
 function denseSparse(l: DenseLayer, par: Parallel, inF: FixedFormat): SparseOption {
   if (!zerosOf(l.weight)) return { why: 'no zero weights' };
@@ -53,6 +54,7 @@ export const DENSE: KindDef<DenseLayer> = {
     banks: (_l, p) => ({ input: p.pfIn, output: p.pfOut, layout: 'cyclic' }),
     // Each cycle reads pf_in × pf_out consecutive weights; a sparse layer's values and indices one bank per lane.
     stored: (l, p, e) => macStored(l, e, p.pfIn * p.pfOut, 'cyclic', p.pfIn, p.pfIn),
+    packing: (design, l, p, e, part) => densePacking(inFormat(design, l), l, p, e, part),
   },
   pipelined: {
     resources: (design, l) => unrolledMac(design, l, l.rows, l.nOut, 'by-width'),

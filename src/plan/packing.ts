@@ -11,10 +11,10 @@
  * not packed. The rule works on the formats' raw ranges, so unsigned operands are judged by their real range.
  */
 import { maxRaw, minRaw, type FixedFormat } from '../../sim/fixed.js';
-import type { Conv2dLayer, Design } from '../ir/design.js';
+import type { Conv2dLayer, DenseLayer, Design } from '../ir/design.js';
 import type { ComputeEstimate, Parallel } from './estimate.js';
 
-/** 'engines': pairs of output-channel engines share their input; 'pixels': pairs of pixel lanes share a weight. */
+/** 'engines': pairs of engines (conv) or outputs (dense) share their input; 'pixels': pairs of pixel lanes share a weight. */
 export type PackMode = 'engines' | 'pixels';
 
 /** Parts whose DSP slices are DSP48E2 (27 x 18 multiplier behind a 27-bit pre-adder). */
@@ -51,14 +51,29 @@ export function packedEstimate(e: ComputeEstimate): ComputeEstimate {
   return { ...e, dsp: pairs, lut: e.lut + pairs * PACKED_PAIR_LUT };
 }
 
-/** The signedness flags the kernel's product_pair needs: of the shared operand s and of the packed a1, a2. */
-export function packSigns(design: Design, l: Conv2dLayer, mode: PackMode): { s: boolean; a: boolean } {
+/**
+ * A dense layer with outputs in parallel (pf_out >= 2, hence every input read each cycle) packs pairs of outputs
+ * sharing an input; a fully parallel one keeps its constant products (zeros and powers of two fold away).
+ */
+export function densePacking(x: FixedFormat, l: DenseLayer, par: Parallel, e: ComputeEstimate, part: string): PackMode | undefined {
+  if (!hasDsp48e2(part) || e.sparse || e.dsp === 0 || e.dsp !== e.multipliers) return undefined;
+  if (par.pfIn * par.pfOut === l.nIn * l.nOut) return undefined;
+  return par.pfOut % 2 === 0 && packable(x, l.weight.format) ? 'engines' : undefined;
+}
+
+/**
+ * The kernel config fields of a MAC layer's packing (hw/fpgac/conv.h, dense.h): `pack` 0 none, 1 pairs sharing
+ * the input, 2 pairs of pixel lanes sharing the weight; the signedness of the shared operand s and of the packed
+ * a1, a2 (product_pair reads raws through them: the official headers have no signedness trait).
+ */
+export function packConfig(design: Design, l: Conv2dLayer | DenseLayer, mode: PackMode | undefined): Record<string, number | boolean> {
   const x = design.tensors[l.inputs[0]].format;
   const w = l.weight.format;
-  return mode === 'engines' ? { s: x.signed, a: w.signed } : { s: w.signed, a: x.signed };
+  if (!mode) return { pack: 0, pack_s_signed: false, pack_a_signed: false };
+  return mode === 'engines' ? { pack: 1, pack_s_signed: x.signed, pack_a_signed: w.signed } : { pack: 2, pack_s_signed: w.signed, pack_a_signed: x.signed };
 }
 
 export const PACKING_MODEL =
-  'On UltraScale and UltraScale+ parts (DSP48E2), a conv whose products are narrow enough (a2 * 2^18 + a1 within ' +
+  'On UltraScale and UltraScale+ parts (DSP48E2), a conv or a dense layer with parallel outputs whose products are narrow enough (a2 * 2^18 + a1 within ' +
   '27 signed bits, the shared operand and each product within 18) computes two products sharing an operand in one ' +
-  `DSP slice (pairs of engines sharing an input, or pairs of pixel lanes sharing a weight), plus ~${PACKED_PAIR_LUT} LUTs a pair.`;
+  `DSP slice (pairs of engines or outputs sharing an input, or pairs of pixel lanes sharing a weight), plus ~${PACKED_PAIR_LUT} LUTs a pair.`;

@@ -3,7 +3,8 @@
  * 1. The arithmetic: compiled with g++, product_pair gives exactly the two plain ap_fixed products for every raw of
  *    the shared operand, every raw of the first packed operand, and a spread of the second (the extremes included),
  *    for format pairs at the edge of the packing rule (8 x 8, 10 x 8, unsigned operands), with both header sets.
- * 2. The kernel: convs planned with packed engine pairs and packed pixel pairs give the simulator's bits in g++.
+ * 2. The kernels: convs planned with packed engine pairs and packed pixel pairs, and a dense layer with packed output
+ *    pairs, give the simulator's bits in g++.
  * 3. The plan: on a DSP48E2 part an 8-bit conv with an even number of engines packs and takes half the DSPs of the
  *    same plan unpacked; a DSP48E1 part (PYNQ-Z2) and 16-bit operands never pack. Expected DSPs are the multipliers
  *    the parallel factors give, halved, counted here.
@@ -14,10 +15,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fixed, parseFormat, type FixedFormat, formatToCpp, minRaw, maxRaw } from '../../sim/fixed.js';
-import type { Conv2dLayer, Design, DTensor } from '../../src/ir/design.js';
+import type { Conv2dLayer, DenseLayer, Design, DTensor } from '../../src/ir/design.js';
 import { constData, csimSamples, expectSameOutputs, itMatchesGxx, makeDesign, officialApInclude, randomRaws, randomSamples, REPO, rng, simulateSamples } from '../support/harness.js';
 import type { EmitPlan } from '../../src/emit/block.js';
-import { convPacking, hasDsp48e2, packable } from '../../src/plan/packing.js';
+import { convPacking, densePacking, hasDsp48e2, packable } from '../../src/plan/packing.js';
 import { evaluatePlan } from '../../src/plan/plan.js';
 import { resolveBoard } from '../../src/plan/boards.js';
 import { estimateLayer } from '../../src/kinds/index.js';
@@ -114,13 +115,22 @@ const layers = [
   conv('pix', xu, 4, 4, parseFormat('ap_fixed<10,4,AP_RND,AP_SAT>')), // depthwise: pixel lanes share the weight
   conv('engu', xu, 4, 1, parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>')), // unsigned shared operand
 ];
-const design: Design = makeDesign('pack_test', [x, xu, ...layers.map((l) => l.y)], layers.map((l) => l.layer), layers.map((l) => l.y.name));
+// A dense layer with 4 outputs in parallel (every input read each cycle): output pairs share the input.
+const xd: DTensor = { name: 'xd', onnxName: 'xd', shape: [2, 12], format: X8 };
+const yd: DTensor = { name: 'fc_y', onnxName: 'fc_y', shape: [2, 8], format: parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>') };
+const fc: DenseLayer = {
+  kind: 'dense', name: 'fc', sources: ['fc'], inputs: ['xd'], output: 'fc_y', rows: 2, nIn: 12, nOut: 8,
+  weight: constData('fc_w', [8, 12], W8, randomRaws(W8, 96, rand).map((r, i) => (i % 5 === 0 ? -128 : r || 1))),
+  bias: constData('fc_b', [8], fixed(12, 4), randomRaws(fixed(12, 4), 8, rand)), acc: fixed(32, 12), act: { kind: 'none' },
+};
+const design: Design = makeDesign('pack_test', [x, xu, xd, ...layers.map((l) => l.y), yd], [...layers.map((l) => l.layer), fc], [...layers.map((l) => l.y.name), 'fc_y']);
 const plan: EmitPlan = {
   tool: 'vitis', schedule: 'sequential', groups: new Map(), kinds: new Map(),
   parallel: new Map([
     ['eng', { pfIn: 1, pfOut: 6, pfPx: 2, pack: 'engines' as const }],
     ['pix', { pfIn: 1, pfOut: 2, pfPx: 6, pack: 'pixels' as const }],
     ['engu', { pfIn: 1, pfOut: 2, pack: 'engines' as const }],
+    ['fc', { pfIn: 12, pfOut: 4, pack: 'engines' as const }],
   ]),
 };
 
@@ -151,12 +161,16 @@ describe('packed products: the plan', () => {
     expect(e7.dsp).toBe(6 * 2);
   });
 
-  it('a depthwise 8-bit conv packs pixel pairs; odd engines and 16-bit operands do not pack', () => {
+  it('a depthwise 8-bit conv packs pixel pairs, a dense layer output pairs; odd engines, input lanes, fully parallel layers and 16-bit operands do not pack', () => {
     const e = (l: Conv2dLayer, p: { pfIn: number; pfOut: number; pfPx?: number }) => convPacking(design.tensors[l.inputs[0]].format, l, p, estimateLayer(design, l, p), zcu.part);
     expect(e(layers[1].layer, { pfIn: 1, pfOut: 2, pfPx: 6 })).toBe('pixels');
     expect(e(layers[1].layer, { pfIn: 1, pfOut: 2, pfPx: 3 })).toBeUndefined(); // no lane pairs, and depthwise engines read different inputs
     expect(e(layers[2].layer, { pfIn: 1, pfOut: 2 })).toBe('engines'); // the unsigned input shared by two engines
     expect(e(layers[0].layer, { pfIn: 1, pfOut: 3 })).toBeUndefined();
+    const d = (p: { pfIn: number; pfOut: number }) => densePacking(X8, fc, p, estimateLayer(design, fc, p), zcu.part);
+    expect(d({ pfIn: 12, pfOut: 2 })).toBe('engines');
+    expect(d({ pfIn: 4, pfOut: 1 })).toBeUndefined(); // lanes read different inputs
+    expect(d({ pfIn: 12, pfOut: 8 })).toBeUndefined(); // fully parallel: constant products fold instead
     const wide: Conv2dLayer = { ...layers[0].layer, weight: { ...layers[0].layer.weight, format: parseFormat('ap_fixed<16,6>') } };
     expect(e(wide, { pfIn: 1, pfOut: 6 })).toBeUndefined();
   });

@@ -7,7 +7,7 @@ import { constLines } from '../cpp.js';
 import { actFields, configName, shiftTypes, type RenderContext, type RenderedLayer } from '../render.js';
 import { productConfig } from '../pragmas.js';
 import { lutProducts } from '../../kinds/mac.js';
-import { packSigns } from '../../plan/packing.js';
+import { packConfig } from '../../plan/packing.js';
 
 export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLayer {
   const cfg = configName(layer);
@@ -24,15 +24,12 @@ export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLa
     // The plan's product binding: low-bit products in LUTs (the same rule the estimate charges).
     ...productConfig(ctx.tool ?? 'vitis', lutProducts(ctx.design, layer)),
   ];
-  // Two products a DSP slice (src/plan/packing.ts): 1 pairs of engines, 2 pairs of pixel lanes; signs of s and a.
-  const signs = par.pack ? packSigns(ctx.design, layer, par.pack) : { s: false, a: false };
-  const packFields = { pack: par.pack === 'engines' ? 1 : par.pack === 'pixels' ? 2 : 0, pack_s_signed: signs.s, pack_a_signed: signs.a };
   const sparseFields: Record<string, number | boolean> = !sp ? {} : {
     taps: sp.values.shape[1], index_len: sp.index.raw.length, gather: !!sp.gather, kx_bits: sp.kxBits ?? 0, ky_bits: sp.kyBits ?? 0,
   };
   const config = [
     `struct ${cfg} {`,
-    constLines({ c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group, pf_out: par.pfOut, pf_px: par.pfPx ?? 1, ...packFields, ...sparseFields }),
+    constLines({ c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group, pf_out: par.pfOut, pf_px: par.pfPx ?? 1, ...packConfig(ctx.design, layer, par.pack), ...sparseFields }),
     ...types,
     actFields(layer.act),
     '};',

@@ -8,6 +8,7 @@ import { constLines } from '../cpp.js';
 import { actFields, configName, shiftTypes, type RenderContext, type RenderedLayer } from '../render.js';
 import { productConfig } from '../pragmas.js';
 import { lutProducts } from '../../kinds/mac.js';
+import { packConfig } from '../../plan/packing.js';
 
 export function renderDense(layer: DenseLayer, ctx: RenderContext): RenderedLayer {
   const cfg = configName(layer);
@@ -15,7 +16,7 @@ export function renderDense(layer: DenseLayer, ctx: RenderContext): RenderedLaye
   const sp = par.sparse;
   const lines = [
     `struct ${cfg} {`,
-    constLines({ rows: layer.rows, n_in: layer.nIn, n_out: layer.nOut, pf_in: par.pfIn, pf_out: par.pfOut, ...(sp ? { steps: sp.steps } : {}) }),
+    constLines({ rows: layer.rows, n_in: layer.nIn, n_out: layer.nOut, pf_in: par.pfIn, pf_out: par.pfOut, ...packConfig(ctx.design, layer, par.pack), ...(sp ? { steps: sp.steps } : {}) }),
     `  typedef ${ctx.constTypeOf(sp ? sp.values : layer.weight)} weight_t;`,
     ...(sp ? [`  typedef ${ctx.constTypeOf(sp.index)} index_t;`, `  typedef ${ctx.constTypeOf(sp.control)} last_t;`] : []),
     ...(layer.bias ? [`  typedef ${ctx.constTypeOf(layer.bias)} bias_t;`] : []),
