@@ -1,9 +1,13 @@
 /**
- * @fileoverview foldBatchNorm: y = s·x + t per channel. When BN's input comes from a Conv or Dense whose output
- * nothing else reads, scale that layer's weights per output channel and fold t into its bias (exact in float; the
- * quantizer then sees the folded weights). Otherwise rewrite BN as Mul(s) then Add(t) with [C,1,...] constants.
+ * @fileoverview foldBatchNorm: y = s·x + t per channel. When BN's input comes from a Conv, ConvTranspose or Dense
+ * whose output nothing else reads, scale that layer's weights per output channel and fold t into its bias (exact in
+ * float; the quantizer then sees the folded weights). Otherwise rewrite BN as Mul(s) then Add(t) with [C,1,...]
+ * constants.
  *
  *   Conv(W, b) → BN(γ, β, μ, σ²)      becomes      Conv(W·s, b·s + t)
+ *
+ * Conv and Dense weights hold each output channel's weights contiguously ([C_out, ...]); ConvTranspose's are
+ * [C_in, C_out/group, k...], so output channel g·(C_out/group) + j owns slice j of every input channel of group g.
  */
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 import { consumers, producers, tensor } from '../ir/graph.js';
@@ -27,12 +31,11 @@ export function foldBatchNorm(g: Graph): PassResult {
     const { scale, shift } = batchNormAffine(bn.params, g_, b_, m_, v_);
     const src = prod.get(bn.inputs[0]);
     const current = src && edits.current(src);
-    const foldable = current && isOp(current, 'Conv', 'Dense') && (cons.get(bn.inputs[0])?.length ?? 0) === 1
+    const foldable = current && isOp(current, 'Conv', 'Dense', 'ConvTranspose') && (cons.get(bn.inputs[0])?.length ?? 0) === 1
       && !g.outputs.some((o) => o.name === bn.inputs[0]) && constants.has(current.inputs[1]) && current.params.act.kind === 'none';
     if (foldable && current) {
       const w = constants.get(current.inputs[1])!;
-      const per = w.data.length / w.shape[0];
-      const wNew = w.data.map((v, i) => v * scale[Math.floor(i / per)]);
+      const wNew = w.data.map((v, i) => v * scale[outputChannelOf(current, w.shape, i)]);
       const b = current.inputs[2] ? constants.get(current.inputs[2]) : undefined;
       const bNew = Float64Array.from(scale, (s, o) => (b ? b.data[o] * s : 0) + shift[o]);
       const wName = freshName(g, `${current.inputs[1]}_bn`, taken);
@@ -61,6 +64,17 @@ export function foldBatchNorm(g: Graph): PassResult {
   }
   const summary = `foldBatchNorm: ${folded} folded${kept.length ? `, ${kept.length} kept as scale+shift (${kept.join('; ')})` : ''}`;
   return { graph: { ...g, nodes: edits.apply(g.nodes), constants, values }, summary };
+}
+
+/** The output channel weight element i belongs to (see the file comment). */
+function outputChannelOf(node: Node, shape: readonly number[], i: number): number {
+  const per = shape.slice(1).reduce((a, b) => a * b, 1);
+  if (!isOp(node, 'ConvTranspose')) return Math.floor(i / per);
+  const taps = shape.slice(2).reduce((a, b) => a * b, 1);
+  const opg = shape[1];
+  const ci = Math.floor(i / per);
+  const j = Math.floor(i / taps) % opg;
+  return Math.floor(ci / (shape[0] / node.params.group)) * opg + j;
 }
 
 export type { Tensor };

@@ -56,6 +56,8 @@ interface Variant {
   w: number[]; // ONNX weight shape [C_in, C_out/group, k...]
   bias?: boolean;
   relu?: boolean;
+  /** A BatchNormalization after the ConvTranspose (before the Relu): folded into its weights and bias. */
+  bn?: boolean;
   attrs: NodeSpec['attrs'];
 }
 
@@ -71,6 +73,11 @@ const VARIANTS: Variant[] = [
   { name: 'stride 2 kernel 2 (U-Net upsampling)', x: [1, 4, 3, 3], w: [4, 2, 2, 2], bias: true, relu: true, attrs: { strides: [2, 2] } },
   { name: '1-D: stride 3, dilation 2, pads, output_padding, bias', x: [1, 2, 7], w: [2, 3, 4], bias: true, attrs: { strides: [3], dilations: [2], pads: [2, 1], output_padding: [1] } },
   { name: '1-D depthwise, SAME_UPPER', x: [1, 2, 6], w: [2, 1, 3], attrs: { group: 2, strides: [2], auto_pad: 'SAME_UPPER' } },
+  // BatchNormalization folded into the ConvTranspose: the per-output-channel scale follows the [C_in, C_out/group]
+  // weight layout (groups 2 with 3 outputs each; a depthwise multiplier; no bias of its own).
+  { name: 'groups 2 + BatchNormalization + relu (folded)', x: [1, 4, 3, 4], w: [4, 3, 3, 3], bias: true, bn: true, relu: true, attrs: { group: 2, strides: [2, 2], pads: [1, 1, 1, 1] } },
+  { name: 'depthwise multiplier 2 + BatchNormalization, no bias (folded)', x: [1, 2, 4, 3], w: [2, 2, 2, 2], bn: true, attrs: { group: 2, strides: [2, 2] } },
+  { name: '1-D + BatchNormalization (folded)', x: [1, 3, 5], w: [3, 2, 3], bias: true, bn: true, attrs: { strides: [2] } },
 ];
 
 function modelOf(v: Variant): ModelSpec {
@@ -78,7 +85,12 @@ function modelOf(v: Variant): ModelSpec {
   const n = (s: number[]) => s.reduce((a, b) => a * b, 1);
   const inits = [{ name: 'W', dims: v.w, values: values(n(v.w), 7 + v.w.length, 0.8) }];
   if (v.bias) inits.push({ name: 'B', dims: [oc], values: values(oc, 3, 0.5) });
-  const nodes: NodeSpec[] = [{ op: 'ConvTranspose', inputs: ['x', 'W', ...(v.bias ? ['B'] : [])], outputs: [v.relu ? 't' : 'y'], attrs: v.attrs }];
+  const nodes: NodeSpec[] = [{ op: 'ConvTranspose', inputs: ['x', 'W', ...(v.bias ? ['B'] : [])], outputs: [v.bn ? 'c' : v.relu ? 't' : 'y'], attrs: v.attrs }];
+  if (v.bn) {
+    inits.push({ name: 'gamma', dims: [oc], values: values(oc, 11, 0.6).map((g) => 1 + g) }, { name: 'beta', dims: [oc], values: values(oc, 12, 0.5) },
+      { name: 'mean', dims: [oc], values: values(oc, 13, 0.3) }, { name: 'var', dims: [oc], values: values(oc, 14, 0.4).map((s) => 0.5 + Math.abs(s)) });
+    nodes.push({ op: 'BatchNormalization', inputs: ['c', 'gamma', 'beta', 'mean', 'var'], outputs: [v.relu ? 't' : 'y'] });
+  }
   if (v.relu) nodes.push({ op: 'Relu', inputs: ['t'], outputs: ['y'] });
   return { inputs: [{ name: 'x', dims: v.x }], outputs: [{ name: 'y' }], initializers: inits, nodes, opset: 17 };
 }
@@ -90,7 +102,7 @@ describe('ConvTranspose variants vs ONNX Runtime', () => {
       buildModel(modelOf(v), file);
       const session = await ort.InferenceSession.create(file, { graphOptimizationLevel: 'disabled' });
       const c = compileModel(file, { precision: 'ap_fixed<24,8,AP_RND_CONV,AP_SAT>' });
-      if (v.relu) expect(c.design.layers.map((l) => l.kind)).toEqual(['convtranspose2d']); // Relu fused
+      if (v.relu || v.bn) expect(c.design.layers.map((l) => l.kind)).toEqual(['convtranspose2d']); // Relu fused, BN folded
       const n = v.x.reduce((a, b) => a * b, 1);
       for (let s = 0; s < 3; s++) {
         const x = values(n, 100 + s, 2).map((t) => Math.fround(t));
