@@ -11,41 +11,47 @@
 
 namespace fpgac {
 
-// fpgac::octave<cfg>(in, out, table, delta): one element per cycle, two table reads in parallel.
+// One element: the octave index, two table reads and the interpolation.
+template <class CFG, class in_t, class out_t>
+inline out_t octave_one(const in_t &x, const typename CFG::table_t table[CFG::size], const typename CFG::table_t delta[CFG::size]) {
+#pragma HLS INLINE
+  const typename CFG::in_raw_t raw = x.range();
+  const bool neg = CFG::odd && raw < 0;
+  ap_int<CFG::raw_bits + 1> s = raw;  // room for -(-2^(W-1))
+  if (neg) s = -s;
+  if (s <= 0) return from_raw<out_t>(CFG::under);
+  const ap_uint<CFG::u> m = s;
+  int e = 0;
+OctaveLead:
+  for (int b = 0; b < CFG::u; b++) {
+#pragma HLS UNROLL
+    if (m[b]) e = b;
+  }
+  const ap_uint<CFG::u> nrm = m << (CFG::u - 1 - e);
+  const ap_uint<CFG::u> top = nrm >> CFG::fr;  // the leading one and j
+  const int idx = e * (1 << CFG::k) + (top.to_int() - (1 << CFG::k));
+  const typename CFG::r_t r = low_fraction<typename CFG::r_t, CFG::fr, CFG::fr_width>(nrm);
+  const typename CFG::table_t t = table[idx];
+  const typename CFG::table_t d = delta[idx];
+  if (neg) return -(t + d * r);
+  return t + d * r;
+}
+
+// fpgac::octave<cfg>(in, out, table, delta): CFG::pf lanes over contiguous blocks of the elements, one element a
+// lane and cycle; every lane reads both tables (the plan gives them the read ports: copies).
 template <class CFG, class in_t, class out_t>
 void octave(const in_t in[CFG::n], out_t out[CFG::n], const typename CFG::table_t table[CFG::size],
             const typename CFG::table_t delta[CFG::size]) {
 OctaveLoop:
-  for (int i = 0; i < CFG::n; i++) {
+  for (int j = 0; j < CFG::n / CFG::pf; j++) {
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II = 1
 #endif
-    const in_t x = in[i];
-    const typename CFG::in_raw_t raw = x.range();
-    const bool neg = CFG::odd && raw < 0;
-    ap_int<CFG::raw_bits + 1> s = raw;  // room for -(-2^(W-1))
-    if (neg) s = -s;
-    if (s <= 0) {
-      out[i] = from_raw<out_t>(CFG::under);
-      continue;
-    }
-    const ap_uint<CFG::u> m = s;
-    int e = 0;
-  OctaveLead:
-    for (int b = 0; b < CFG::u; b++) {
+  OctaveLanes:
+    for (int u = 0; u < CFG::pf; u++) {
 #pragma HLS UNROLL
-      if (m[b]) e = b;
-    }
-    const ap_uint<CFG::u> nrm = m << (CFG::u - 1 - e);
-    const ap_uint<CFG::u> top = nrm >> CFG::fr;  // the leading one and j
-    const int idx = e * (1 << CFG::k) + (top.to_int() - (1 << CFG::k));
-    const typename CFG::r_t r = low_fraction<typename CFG::r_t, CFG::fr, CFG::fr_width>(nrm);
-    const typename CFG::table_t t = table[idx];
-    const typename CFG::table_t d = delta[idx];
-    if (neg) {
-      out[i] = -(t + d * r);
-    } else {
-      out[i] = t + d * r;
+      const int i = u * (CFG::n / CFG::pf) + j;
+      out[i] = octave_one<CFG, in_t, out_t>(in[i], table, delta);
     }
   }
 }

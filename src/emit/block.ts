@@ -63,7 +63,8 @@ export function scopeDeclarations(design: Design, ctx: RenderContext, scope: str
       const layout = placed && layoutPragma(c, placed);
       if (layout) lines.push(layout);
       const kind = plan.kinds.get(c);
-      if (kind) lines.push(storagePragma(plan.tool, c, kind, true, plan.schedule === 'pipelined'));
+      // Several reads a cycle (the pipelined top, or a table its lanes all read): HLS builds the ports from copies.
+      if (kind) lines.push(storagePragma(plan.tool, c, kind, true, plan.schedule === 'pipelined' || (placed?.copies ?? 1) > 1));
     }
     return lines;
   }

@@ -1,13 +1,13 @@
 /**
  * @fileoverview The `curve` layer kind (CurveLayer in src/ir/design.ts): a smooth per-element function (Tanh,
  * Softplus, Softsign, Mish, Gelu, Elu, Selu, Celu, Exp) as an exact linear part plus a linearly interpolated table,
- * one element a cycle (two table reads and one or two multipliers).
+ * pf lanes of one element a cycle each (two table reads and one or two multipliers a lane).
  */
 import { simulateCurve } from '../../sim/kernels/curve.js';
 import type { CurveLayer, Design } from '../ir/design.js';
 import { renderCurve } from '../emit/kernels/curve.js';
-import { ONE_BANK, storedAs } from '../plan/banks.js';
-import { CONTROL_LUT, dspPerMultiplier, SERIAL, stream } from '../plan/estimate.js';
+import { laneBanks, storedAs } from '../plan/banks.js';
+import { CONTROL_LUT, dspPerMultiplier, laneChoices, lanesOf, stream } from '../plan/estimate.js';
 import { addNs, castOps, MUL, tableRead } from '../plan/timing.js';
 import { inFormat, lanesText, noMacs, noMacWeight, outBits, outFormat, unrolled } from './common.js';
 import type { KindDef } from './types.js';
@@ -32,10 +32,14 @@ export const CURVE: KindDef<CurveLayer> = {
   simulate: simulateCurve,
   render: renderCurve,
   sequential: {
-    parallelChoices: () => SERIAL,
-    estimate: (design, l) => ({ ...stream(l.n, 1, outFormat(design, l).width), multipliers: multipliers(l), dsp: dsp(design, l) }),
-    banks: () => ONE_BANK,
-    stored: (l) => storedAs(constants(l), 1, 'cyclic'),
+    // pf lanes over contiguous blocks of elements (hw/fpgac/curve.h), each reading both tables every cycle.
+    parallelChoices: (l) => laneChoices(l.n),
+    estimate(design, l, par) {
+      const w = outFormat(design, l).width;
+      return { ...lanesOf(stream(l.n / par.pfOut, 1, w), par.pfOut, w), multipliers: par.pfOut * multipliers(l), dsp: par.pfOut * dsp(design, l) };
+    },
+    banks: (l, p) => laneBanks(p),
+    stored: (l, p) => storedAs(constants(l), 1, 'cyclic').map((c) => ({ ...c, reads: p.pfOut })),
   },
   pipelined: {
     resources: (design, l) => unrolled({ multipliers: l.n * multipliers(l), dsp: l.n * dsp(design, l), lut: CONTROL_LUT + l.n * (inFormat(design, l).width + 2) }),

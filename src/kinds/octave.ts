@@ -6,8 +6,8 @@
 import { simulateOctave } from '../../sim/kernels/octave.js';
 import type { Design, OctaveLayer } from '../ir/design.js';
 import { renderOctave } from '../emit/kernels/octave.js';
-import { ONE_BANK, storedAs } from '../plan/banks.js';
-import { CONTROL_LUT, dspPerMultiplier, SERIAL, stream } from '../plan/estimate.js';
+import { laneBanks, storedAs } from '../plan/banks.js';
+import { CONTROL_LUT, dspPerMultiplier, laneChoices, lanesOf, stream } from '../plan/estimate.js';
 import { addNs, castOps, MUL, tableRead } from '../plan/timing.js';
 import { inFormat, lanesText, noMacs, noMacWeight, outBits, outFormat, unrolled } from './common.js';
 import type { KindDef } from './types.js';
@@ -28,10 +28,14 @@ export const OCTAVE: KindDef<OctaveLayer> = {
   simulate: simulateOctave,
   render: renderOctave,
   sequential: {
-    parallelChoices: () => SERIAL,
-    estimate: (design, l) => ({ ...stream(l.n, 1, outFormat(design, l).width), multipliers: 1, dsp: dsp(design, l) }),
-    banks: () => ONE_BANK,
-    stored: (l) => storedAs(constants(l), 1, 'cyclic'),
+    // pf lanes over contiguous blocks of elements (hw/fpgac/octave.h), each reading both tables every cycle.
+    parallelChoices: (l) => laneChoices(l.n),
+    estimate(design, l, par) {
+      const w = outFormat(design, l).width;
+      return { ...lanesOf(stream(l.n / par.pfOut, 1, w), par.pfOut, w), multipliers: par.pfOut, dsp: par.pfOut * dsp(design, l) };
+    },
+    banks: (l, p) => laneBanks(p),
+    stored: (l, p) => storedAs(constants(l), 1, 'cyclic').map((c) => ({ ...c, reads: p.pfOut })),
   },
   pipelined: {
     resources: (design, l) => unrolled({ multipliers: l.n, dsp: l.n * dsp(design, l), lut: CONTROL_LUT + l.n * normalizeLut(l) }),

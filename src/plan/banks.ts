@@ -34,6 +34,8 @@ export interface StoredConstant {
   readonly role: 'weight' | 'table';
   readonly banks: number;
   readonly layout: Layout;
+  /** A table every lane reads at any index in the same cycle: this many reads a cycle (copies give the ports). */
+  readonly reads?: number;
 }
 
 /** The layer's constants stored as they are, each split into `banks` of the given layout (tables keep their role). */

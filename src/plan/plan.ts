@@ -58,7 +58,7 @@ export const ESTIMATE_MODEL =
   '(zeros not stored, see src/plan/sparse.ts) a dense layer takes rows x (steps + 5) and a conv oh x ow / pf_px x steps + ' +
   'groups x 5, steps counting the non-zero weights of the fullest lane of each group; matmul k + 5 per output; ' +
   'element-wise kernels and pools pf_out lanes (contiguous blocks of elements or channels) at one element per lane ' +
-  `and cycle; other kernels one element per cycle. ${MULTIPLIER_MODEL} ` +
+  `and cycle (a table every lane reads is replicated: a block RAM serves two reads a cycle, a LUT ROM one); other kernels one element per cycle. ${MULTIPLIER_MODEL} ` +
   'LUT/FF: ~60 LUT and ~80 FF of control per layer plus, per ' +
   'multiplier, an accumulator-width adder, and flip-flops for its accumulator and one stage of its two operands ' +
   '(DSP-internal pipeline registers are not fabric FFs); LUTRAM is 64x1 bits per LUT. Layers run ' +
@@ -102,13 +102,19 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   };
   const seen = new Set<string>();
   for (const l of compute) {
-    for (const { data: c, role } of stored(l)) {
+    for (const { data: c, role, reads = 1 } of stored(l)) {
       if (seen.has(c.name)) continue;
       seen.add(c.name);
       const { banks, layout } = constLayouts.get(c.name) ?? { banks: 1, layout: 'cyclic' };
       const p = placeConstant(numel(c.shape), c.format.width, banks, layout === 'cyclic', hasUram);
       const shape = p.reshape ? { banks: 1, reshape: p.reshape } : { banks, ...(banks > 1 ? { layout } : {}) };
-      charge(l.name, { name: c.name, role, kind: p.kind, words: numel(c.shape), bits: c.format.width, ...shape, blocks: p.blocks, capacityBits: p.capacityBits }, p.lut, p.ff);
+      // A table read by several lanes at once is replicated (as in the pipelined schedule): a block RAM serves two
+      // reads a cycle, a LUT ROM one; registers any number.
+      const copies = reads <= 1 ? 1 : p.kind === 'bram18' || p.kind === 'uram' ? Math.ceil(reads / 2) : p.kind === 'lutram' ? reads : 1;
+      charge(l.name, {
+        name: c.name, role, kind: p.kind, words: numel(c.shape), bits: c.format.width, ...shape, blocks: p.blocks * copies, capacityBits: p.capacityBits * copies,
+        ...(copies > 1 ? { copies } : {}),
+      }, p.lut * copies, p.ff);
     }
   }
   const buffers = new Map<string, BufferGroup[]>();

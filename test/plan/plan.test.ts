@@ -271,3 +271,33 @@ describe('parallelism', () => {
     }
   });
 });
+
+describe('table kernels with lanes (curve, octave)', () => {
+  it('a Tanh and a Sqrt on a 16x16x16 map get lanes; their tables get enough read ports, and HLS is told so', () => {
+    const file = path.join(dir, 'tables.onnx');
+    buildModel({
+      inputs: [{ name: 'x', dims: [1, 16, 16, 16] }], outputs: [{ name: 'y' }],
+      nodes: [
+        { op: 'Tanh', inputs: ['x'], outputs: ['t'] },
+        { op: 'Abs', inputs: ['t'], outputs: ['a'] },
+        { op: 'Sqrt', inputs: ['a'], outputs: ['y'] },
+      ],
+    }, file);
+    const out = path.join(dir, 'tables-prj');
+    const r = buildProject(file, out, { board: 'zcu104', schedule: 'sequential' });
+    const plan = r.report.plan!;
+    const top = readFileSync(path.join(out, 'firmware', 'top.cpp'), 'utf8');
+    for (const kind of ['curve', 'octave']) {
+      const l = computeLayers(r.compiled.design.layers).find((x) => x.kind === kind)!;
+      const lanes = plan.layers.find((x) => x.name === l.name)!.parallel!.pfOut;
+      expect(lanes, `${kind} lanes`).toBeGreaterThan(1);
+      for (const { data } of layerConstants(l)) {
+        const m = plan.memories.find((x) => x.name === data.name)!;
+        // Ports a copy offers each cycle: a block RAM two, a LUT ROM one, registers any number.
+        const ports = m.kind === 'registers' ? Infinity : m.kind === 'lutram' ? 1 : 2;
+        expect((m.copies ?? 1) * ports, `${data.name} (${m.kind})`).toBeGreaterThanOrEqual(lanes);
+        if (m.kind !== 'registers') expect(top).toMatch(new RegExp(`BIND_STORAGE variable=${data.name} type=rom_np`));
+      }
+    }
+  });
+});

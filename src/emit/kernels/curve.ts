@@ -21,7 +21,7 @@ export function renderCurve(layer: CurveLayer, ctx: RenderContext): RenderedLaye
   const sl = layer.slopes;
   const lines = [
     `struct ${cfg} {`,
-    constLines({ n: layer.n, size, shift, offset: layer.offset, r_bits: rBits, r_width: Math.max(rBits, 1), has_p: sl !== null }),
+    constLines({ n: layer.n, pf: ctx.parallel(layer.name).pfOut, size, shift, offset: layer.offset, r_bits: rBits, r_width: Math.max(rBits, 1), has_p: sl !== null }),
     `  static const long long pos = ${sl ? sl.pos : 0}LL;`,
     `  static const long long neg = ${sl ? sl.neg : 0}LL;`,
     `  typedef ${inF.signed ? 'ap_int' : 'ap_uint'}<${inF.width}> in_raw_t;`,

@@ -15,7 +15,7 @@ export function renderOctave(layer: OctaveLayer, ctx: RenderContext): RenderedLa
   if (fracBits(layer.table.format) < 0) throw new Error(`octave ${layer.name}: table format without fraction bits`);
   const lines = [
     `struct ${cfg} {`,
-    constLines({ n: layer.n, size, u: layer.magBits, k: layer.knotBits, fr, fr_width: Math.max(fr, 1), raw_bits: inF.width, odd: layer.odd }),
+    constLines({ n: layer.n, pf: ctx.parallel(layer.name).pfOut, size, u: layer.magBits, k: layer.knotBits, fr, fr_width: Math.max(fr, 1), raw_bits: inF.width, odd: layer.odd }),
     `  static const long long under = ${layer.under}LL;`,
     `  typedef ${inF.signed ? 'ap_int' : 'ap_uint'}<${inF.width}> in_raw_t;`,
     `  typedef ap_ufixed<${Math.max(fr, 1)}, 0> r_t;`,
