@@ -18,6 +18,17 @@
 
 namespace fpgac {
 
+// Pixel lane k's output pixel at the lane-local position (oy1, ox1) (lanes split the rows, or a one-row output's
+// columns), and the input position its tap (ky, kx) reads: false for a padding tap.
+template <class CFG>
+inline bool lane_tap(int k, int oy1, int ox1, int ky, int kx, int &oy, int &ox, int &iy, int &ix) {
+#pragma HLS INLINE
+  const bool rows = CFG::oh > 1;
+  oy = rows ? k * (CFG::oh / CFG::pf_px) + oy1 : oy1;
+  ox = rows ? ox1 : k * (CFG::ow / CFG::pf_px) + ox1;
+  return window_tap<CFG>(oy, ox, ky, kx, iy, ix);
+}
+
 // The products of one cycle of conv2d_core: p[u * pf_px + k] = w(engine u) * x(engine u, lane k), with x = 0 for a
 // padding tap (its product then adds nothing; the read is skipped). CFG::pack (src/plan/packing.ts) builds two
 // products in one DSP48E2 (common.h product_pair): 1, pairs of engines sharing their input (one group: every
@@ -29,9 +40,6 @@ inline void conv_products(const typename CFG::weight_t wt[], const in_t in[], in
   const int cpg = CFG::c / CFG::group;
   const int opg = CFG::oc / CFG::group;
   const int opb = CFG::oc / CFG::pf_out;
-  const bool rows = CFG::oh > 1;
-  const int ohl = rows ? CFG::oh / CFG::pf_px : CFG::oh;
-  const int owl = rows ? CFG::ow : CFG::ow / CFG::pf_px;
   in_t xk[CFG::pf_out * CFG::pf_px];
 #pragma HLS ARRAY_PARTITION variable=xk complete
   typename CFG::weight_t wk[CFG::pf_out];
@@ -39,10 +47,8 @@ inline void conv_products(const typename CFG::weight_t wt[], const in_t in[], in
 conv_reads:
   for (int k = 0; k < CFG::pf_px; k++) {
 #pragma HLS UNROLL
-    const int oy = rows ? k * ohl + oy1 : oy1;
-    const int ox = rows ? ox1 : k * owl + ox1;
-    int iy, ix;
-    const bool inside = window_tap<CFG>(oy, ox, ky, kx, iy, ix);
+    int oy, ox, iy, ix;
+    const bool inside = lane_tap<CFG>(k, oy1, ox1, ky, kx, oy, ox, iy, ix);
     for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
       const int g = (u * opb + o1) / opg;
@@ -123,8 +129,8 @@ conv_oc:
             conv_pixels:
               for (int k = 0; k < CFG::pf_px; k++) {
 #pragma HLS UNROLL
-                const int oy = rows ? k * ohl + oy1 : oy1;
-                const int ox = rows ? ox1 : k * owl + ox1;
+                int oy, ox, iy, ix;
+                lane_tap<CFG>(k, oy1, ox1, 0, 0, oy, ox, iy, ix);
               conv_engines:
                 for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
@@ -193,10 +199,8 @@ sconv_oc:
     sconv_pixels:
       for (int k = 0; k < CFG::pf_px; k++) {
 #pragma HLS UNROLL
-        const int oy = rows ? k * ohl + oy1 : oy1;
-        const int ox = rows ? ox1 : k * owl + ox1;
-        int iy, ix;
-        const bool inside = window_tap<CFG>(oy, ox, ky, kx, iy, ix);
+        int oy, ox, iy, ix;
+        const bool inside = lane_tap<CFG>(k, oy1, ox1, ky, kx, oy, ox, iy, ix);
         if (CFG::gather && s == 0) {
         sconv_gather:
           for (int c = 0; c < CFG::c; c++) {
