@@ -14,7 +14,7 @@ import { broadcastMap, broadcastShape, broadcastStrides, padShape } from './broa
 import { applyFloatAct, lowerAct, type FloatAct } from './act.js';
 import { paramFormat } from '../quant/context.js';
 import { checkBroadcastForm, upgradeLegacyBroadcast } from './opset.js';
-import { fixed, fracBits } from '../../sim/fixed.js';
+import { fixed, fracBits, mulFormat } from '../../sim/fixed.js';
 import { addOctave, lowerReciprocal } from './arith-curve.js';
 
 export interface EltParams {
@@ -170,14 +170,17 @@ export const PowOp: OpDef<EltParams, 'Pow'> = {
   ...makeBinary('Pow', (a, b) => a ** b, null),
   lower: lowerPow,
   unsupported: [
-    { variant: 'a run-time base with an exponent other than 2, 1, 0.5 or -1, or a run-time exponent', reason: 'x^y in general needs exp and log of run-time values; the four exponents exporters write (LayerNorm, RMSNorm, L2 normalization) are exact or table-based layers', diagnostic: /exponent .*(only 2, 1, 0\.5 and -1 build|is computed at run time)/ },
+    { variant: 'a run-time base with an exponent other than a positive integer, 0.5 or -1, or a run-time exponent', reason: 'x^y in general needs exp and log of run-time values; the exponents exporters write (LayerNorm, RMSNorm, L2 normalization, the tanh form of GELU\'s x^3) are exact products or table-based layers', diagnostic: /exponent .*(only positive integers, 0\.5 and -1 build|is computed at run time)/ },
+    { variant: 'an integer exponent n whose exact product x^n needs more than 52 bits (n times the base\'s width)', reason: 'the chain of exact products keeps every bit, and the simulator is exact up to 52 bits; a narrower --precision brings it within', diagnostic: /exact product .* needs \d+ bits/ },
   ],
 };
 
 /**
  * x^e for a run-time x and a constant scalar e: e = 2 is the exact product x · x (one eltwise layer, one cast),
  * e = 1 a copy, e = 0.5 and e = -1 the Sqrt and Reciprocal tables (src/ops/arith-curve.ts, bounds there); what
- * exporters write for LayerNorm and RMSNorm spelled out as separate ops. Anything else is refused.
+ * exporters write for LayerNorm and RMSNorm spelled out as separate ops. An integer e ≥ 3 (GELU's tanh form writes
+ * x^3) is a chain of e − 1 products, each intermediate the exact product (mulFormat), so only the last is cast:
+ * e·W bits must stay within 52. Anything else is refused.
  */
 function lowerPow(node: Node, p: EltParams, ctx: LowerContext): void {
   const e = ctx.constant(node.inputs[1]);
@@ -185,7 +188,7 @@ function lowerPow(node: Node, p: EltParams, ctx: LowerContext): void {
   const x = ctx.input(node.inputs[0]);
   const out = ctx.output(node.outputs[0]);
   const v = e.data.length === 1 ? e.data[0] : NaN;
-  if (![2, 1, 0.5, -1].includes(v)) ctx.fail(node, `exponent ${e.data.length === 1 ? v : `[${e.shape}]`} on a run-time tensor: only 2, 1, 0.5 and -1 build (x·x, a copy, Sqrt, Reciprocal)`);
+  if (!(Number.isInteger(v) && v >= 1) && v !== 0.5 && v !== -1) ctx.fail(node, `exponent ${e.data.length === 1 ? v : `[${e.shape}]`} on a run-time tensor: only positive integers, 0.5 and -1 build (exact products, a copy, Sqrt, Reciprocal)`);
   if (numel(x.shape) !== numel(out.shape)) ctx.fail(node, 'the exponent must not broadcast the base to a larger shape');
   const name = ctx.layerName(node);
   if (v === 0.5 || v === -1) {
@@ -199,10 +202,18 @@ function lowerPow(node: Node, p: EltParams, ctx: LowerContext): void {
   }
   const outShape = padShape(out.shape, ELT_RANK);
   const strides = broadcastStrides(x.shape, outShape, ELT_RANK);
-  ctx.add({
-    kind: 'eltwise', op: 'mul', name, sources: sourcesOf(node), inputs: [x.name], output: out.name,
-    a: { tensor: x.name }, b: { tensor: x.name }, outShape, aStrides: strides, bStrides: strides, act: lowerAct(p.act, out.format),
-  });
+  if (v * x.format.width > 52) ctx.fail(node, `exponent ${v}: the exact product x^${v} of ${x.format.width}-bit values needs ${v * x.format.width} bits, at most 52 build (a narrower --precision brings it within)`);
+  // x^(k+1) = x^k · x, exact for k < v − 1 (a temp of the full product format), the last one cast to the output.
+  let prev = x;
+  for (let k = 2; k <= v; k++) {
+    const last = k === v;
+    const to = last ? out : ctx.temp(`${name}_p${k}`, x.shape, mulFormat(prev.format, x.format));
+    ctx.add({
+      kind: 'eltwise', op: 'mul', name: last ? name : `${name}_p${k}`, sources: sourcesOf(node), inputs: prev === x ? [x.name] : [prev.name, x.name], output: to.name,
+      a: { tensor: prev.name }, b: { tensor: x.name }, outShape, aStrides: strides, bStrides: strides, act: last ? lowerAct(p.act, out.format) : { kind: 'none' },
+    });
+    prev = to;
+  }
 }
 
 export type { Node };
