@@ -56,17 +56,24 @@ GaD0:
   }
 }
 
-// fpgac::concat_part<cfg>(in, out): out[o * total + off + j] = in[o * len + j].
+// fpgac::concat_part<cfg>(in, out): out[o * total + off + j] = in[o * len + j]. CFG::pf lanes, lane u copying the
+// run u * (len / pf) ... of each outer slice: lanes read and write addresses len / pf apart, which the plan's block
+// banks (runs of at most len / pf words, src/kinds/concat.ts) keep in different banks.
 template <class CFG, class in_t, class out_t>
 void concat_part(const in_t in[CFG::outer * CFG::len], out_t out[CFG::n_out]) {
+  const int run = CFG::len / CFG::pf;
 CcOuter:
   for (int o = 0; o < CFG::outer; o++) {
   CcCopy:
-    for (int j = 0; j < CFG::len; j++) {
+    for (int j = 0; j < run; j++) {
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
 #endif
-      out[o * CFG::total + CFG::off + j] = in[o * CFG::len + j];
+    CcLanes:
+      for (int u = 0; u < CFG::pf; u++) {
+#pragma HLS UNROLL
+        out[o * CFG::total + CFG::off + u * run + j] = in[o * CFG::len + u * run + j];
+      }
     }
   }
 }

@@ -57,7 +57,7 @@ export const ESTIMATE_MODEL =
   '(n_out/pf_out) x (n_in/pf_in) + 5 cycles, a conv (oc/pf_out) x (oh x ow / pf_px x fan-in + 5); with sparse weights ' +
   '(zeros not stored, see src/plan/sparse.ts) a dense layer takes rows x (steps + 5) and a conv oh x ow / pf_px x steps + ' +
   'groups x 5, steps counting the non-zero weights of the fullest lane of each group; matmul k + 5 per output; ' +
-  'element-wise kernels and pools pf_out lanes (contiguous blocks of elements or channels) at one element per lane ' +
+  'element-wise kernels, concatenations and pools pf_out lanes (contiguous blocks of elements or channels) at one element per lane ' +
   `and cycle (a table every lane reads is replicated: a block RAM serves two reads a cycle, a LUT ROM one); other kernels one element per cycle. ${MULTIPLIER_MODEL} ` +
   'LUT/FF: ~60 LUT and ~80 FF of control per layer plus, per ' +
   'multiplier, an accumulator-width adder, and flip-flops for its accumulator and one stage of its two operands ' +

@@ -7,7 +7,11 @@
 import { describe, it, expect } from 'vitest';
 import { fixed, fromDouble, parseFormat, type FixedFormat } from '../../sim/fixed.js';
 import { ELT_RANK, type ConcatLayer, type DTensor, type GatherLayer, type InterpLayer, type Layer } from '../../src/ir/design.js';
+import type { EmitPlan } from '../../src/emit/block.js';
 import { constData, csimSamples, expectSameOutputs, itMatchesGxx, makeDesign, randomRaws, randomSamples, rng, simulateSamples } from '../support/harness.js';
+import { parallelChoices } from '../../src/kinds/index.js';
+import { evaluatePlan } from '../../src/plan/plan.js';
+import { resolveBoard } from '../../src/plan/boards.js';
 
 const DEF = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const tensor = (name: string, shape: number[], format: FixedFormat): DTensor => ({ name, onnxName: name, shape, format });
@@ -162,6 +166,36 @@ describe('gather, concat and interp kernels', () => {
       expect(Array.from(sim[si][7])).toEqual(want);
       expect(Array.from(sim[si][8]).filter((_, k) => k % 4 === 0)).toEqual(new Array(14).fill(0.75));
     });
+  });
+
+  it('concat with lanes: every cycle\'s distinct addresses in distinct planned banks, and g++ = simulator', async () => {
+    // Lanes must divide every part's slice: gcd(3, 2, 3) · 30 = 30 elements, so up to 30 lanes.
+    const best = parallelChoices(cat).at(-1)!;
+    expect(best.pfOut).toBe(30);
+    const planned = evaluatePlan(design, resolveBoard('zcu104'), new Map([['cat', best]]));
+    const banksOf = (name: string) => planned.layouts?.get(name)?.banks ?? planned.plan.memories.find((m) => m.name === name)?.banks ?? 1;
+    const bank = (a: number, words: number, banks: number) => Math.floor(a / Math.ceil(words / banks));
+    const total = 8 * 30;
+    let off = 0;
+    cat.lens.forEach((n, k) => {
+      const len = n * 30;
+      const run = len / best.pfOut;
+      const src = 'tensor' in cat.parts[k] ? cat.parts[k].tensor : cat.parts[k].constant.name;
+      for (let j = 0; j < run; j++) {
+        const reads = new Set(Array.from({ length: best.pfOut }, (_, u) => bank(u * run + j, len, banksOf(src))));
+        const writes = new Set(Array.from({ length: best.pfOut }, (_, u) => bank(off + u * run + j, total, banksOf('cat_out'))));
+        expect(reads.size, `part ${k} reads at ${j}`).toBe(best.pfOut);
+        expect(writes.size, `part ${k} writes at ${j}`).toBe(best.pfOut);
+      }
+      off += len;
+    });
+    // The project as a build emits it from this plan (buffers, partitions, storage).
+    const plan: EmitPlan = {
+      tool: 'vitis', schedule: 'sequential', parallel: planned.parallel, groups: planned.buffers, layouts: planned.layouts,
+      kinds: new Map(planned.plan.memories.map((m) => [m.name, m.kind])),
+      constants: new Map(planned.plan.memories.filter((m) => m.role !== 'feature').map((m) => [m.name, m])),
+    };
+    expectSameOutputs(design, await csimSamples(design, samples, { plan }), sim);
   });
 
   it('pads read the pad value cast to the output format', () => {

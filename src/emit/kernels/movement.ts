@@ -31,7 +31,7 @@ export function renderConcat(layer: ConcatLayer, ctx: RenderContext): RenderedLa
   let off = 0;
   layer.parts.forEach((part, k) => {
     const len = layer.lens[k] * layer.inner;
-    structs.push(`  struct p${k} {`, constLines({ outer: layer.outer, len, total, off, n_out: layer.outer * total }).replace(/^/gm, '  '), '  };');
+    structs.push(`  struct p${k} {`, constLines({ outer: layer.outer, len, total, off, n_out: layer.outer * total, pf: ctx.parallel(layer.name).pfOut }).replace(/^/gm, '  '), '  };');
     calls.push(`fpgac::concat_part<${cfg}::p${k}>(${ctx.operandVar(part)}, ${ctx.varOf(layer.output)});`);
     off += len;
   });
