@@ -77,6 +77,32 @@ const powModel = (e: number[], eDims: number[] = []): ModelSpec => ({
   nodes: [{ op: 'Pow', inputs: ['x', 'e'], outputs: ['y'], name: 'p' }],
 });
 
+/**
+ * A model written out as ops, on two seeded inputs of magnitude ≤ 3: the float reference within (rtol, atol) of ONNX
+ * Runtime, the fixed-point simulator within `worst` of it, and the built project's make csim equal to fpgac sim.
+ */
+async function expectOpsModel(name: string, spec: ModelSpec, seed: number, rtol: number, atol: number, worst: number): Promise<ReturnType<typeof compileModel>> {
+  const file = path.join(dir, `${name}.onnx`);
+  buildModel(spec, file);
+  const session = await ort.InferenceSession.create(file);
+  const samples = [0, 1].map((s) => values(n, seed + s, 3).map(Math.fround));
+  const c = compileModel(file);
+  for (const x of samples) {
+    const want = (await session.run({ x: new ort.Tensor('float32', Float32Array.from(x), X) }))[session.outputNames[0]].data as Float32Array;
+    expect(toleranceRatio(runFloat(c.reference, [x]).outputs[0].data, want, rtol, atol)).toBeLessThanOrEqual(1);
+    const got = simulateSample(c.design, [x]).outputs[0];
+    let w = 0;
+    for (let i = 0; i < n; i++) w = Math.max(w, Math.abs(got[i] - want[i]));
+    expect(w).toBeLessThan(worst);
+  }
+  const prj = path.join(dir, `${name}-prj`);
+  expect(await main(['node', 'fpgac', 'build', file, '-o', prj], quiet)).toBe(0);
+  const input = path.join(dir, `${name}-x.npy`);
+  writeNpy(input, { shape: [samples.length, ...X.slice(1)], data: Float64Array.from(samples.flat()) });
+  await expectCsimEqualsSim(prj, [input], { work: dir, name });
+  return c;
+}
+
 describe('Pow of a run-time tensor', () => {
   it('exponents 2, 3, 1, 0.5 and -1 build as x·x, x·x·x, a copy, Sqrt and Reciprocal, near ONNX Runtime', async () => {
     // Positive inputs (Sqrt, Reciprocal) between 1/4 and 4; for the cube inputs of either sign with |x|³ < 32.
@@ -122,47 +148,13 @@ describe('Pow of a run-time tensor', () => {
   });
 
   it('GELU (tanh form) spelled out with Pow 3: float = ONNX Runtime, fixed point near it, make csim = fpgac sim', async () => {
-    const file = path.join(dir, 'gelu.onnx');
-    buildModel(geluTanh(), file);
-    const session = await ort.InferenceSession.create(file);
-    const samples = [0, 1].map((s) => values(n, 40 + s, 3).map(Math.fround));
-    const c = compileModel(file);
+    // |x| ≤ 3 in ap_fixed<16,6>: a handful of casts of 2^-11 and the Tanh table (< 1 LSB) scaled by |x|/2.
+    const c = await expectOpsModel('gelu', geluTanh(), 40, 1e-5, 1e-6, 0.02);
     expect(c.design.layers.filter((l) => l.kind === 'eltwise').length).toBeGreaterThanOrEqual(2);
-    for (const x of samples) {
-      const want = (await session.run({ x: new ort.Tensor('float32', Float32Array.from(x), X) }))[session.outputNames[0]].data as Float32Array;
-      expect(toleranceRatio(runFloat(c.reference, [x]).outputs[0].data, want, 1e-5, 1e-6)).toBeLessThanOrEqual(1);
-      const got = simulateSample(c.design, [x]).outputs[0];
-      let worst = 0;
-      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
-      // |x| ≤ 3 in ap_fixed<16,6>: a handful of casts of 2^-11 and the Tanh table (< 1 LSB) scaled by |x|/2.
-      expect(worst).toBeLessThan(0.02);
-    }
-    const prj = path.join(dir, 'gelu-prj');
-    expect(await main(['node', 'fpgac', 'build', file, '-o', prj], quiet)).toBe(0);
-    const input = path.join(dir, 'gx.npy');
-    writeNpy(input, { shape: [samples.length, ...X.slice(1)], data: Float64Array.from(samples.flat()) });
-    await expectCsimEqualsSim(prj, [input], { work: dir, name: 'gelu' });
   }, 300_000);
 
   it('a LayerNorm spelled out as ops builds: float = ONNX Runtime, fixed point near it, make csim = fpgac sim', async () => {
-    const file = path.join(dir, 'layernorm.onnx');
-    buildModel(layerNorm(), file);
-    const session = await ort.InferenceSession.create(file);
-    const samples = [0, 1].map((s) => values(n, 20 + s, 3).map(Math.fround));
-    const c = compileModel(file);
-    for (const x of samples) {
-      const want = (await session.run({ x: new ort.Tensor('float32', Float32Array.from(x), X) }))[session.outputNames[0]].data as Float32Array;
-      expect(toleranceRatio(runFloat(c.reference, [x]).outputs[0].data, want, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
-      const got = simulateSample(c.design, [x]).outputs[0];
-      let worst = 0;
-      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
-      // Normalized values of magnitude ≤ ~3 in ap_fixed<16,6> (10 fraction bits) through two tables and three casts.
-      expect(worst).toBeLessThan(0.05);
-    }
-    const prj = path.join(dir, 'prj');
-    expect(await main(['node', 'fpgac', 'build', file, '-o', prj], quiet)).toBe(0);
-    const input = path.join(dir, 'x.npy');
-    writeNpy(input, { shape: [samples.length, ...X.slice(1)], data: Float64Array.from(samples.flat()) });
-    await expectCsimEqualsSim(prj, [input], { work: dir });
+    // Normalized values of magnitude ≤ ~3 in ap_fixed<16,6> (10 fraction bits) through two tables and three casts.
+    await expectOpsModel('layernorm', layerNorm(), 20, 1e-4, 1e-5, 0.05);
   }, 300_000);
 });
