@@ -23,59 +23,27 @@
 
 namespace fpgac {
 
-// Both pools: CFG::pf channel lanes side by side; lane u takes channels u*cpl .. u*cpl + cpl - 1 (cpl = c / pf), so
-// block-partitioned input and output arrays give every lane its own bank. All lanes visit the same window taps.
-template <class CFG, class in_t, class out_t>
-void max_pool2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::c * CFG::oh * CFG::ow]) {
-#pragma HLS INLINE off
-  const int cpl = CFG::c / CFG::pf;
-pool_c:
-  for (int c1 = 0; c1 < cpl; c1++) {
-  pool_oy:
-    for (int oy = 0; oy < CFG::oh; oy++) {
-    pool_ox:
-      for (int ox = 0; ox < CFG::ow; ox++) {
-        in_t m[CFG::pf];
-#pragma HLS ARRAY_PARTITION variable=m complete
-        bool seen = false;  // padding never wins: m starts at the first in-bounds tap
-        // Perfect nest: HLS flattens the window into one pipelined loop, one input read and compare per cycle.
-      pool_ky:
-        for (int ky = 0; ky < CFG::kh; ky++) {
-        pool_kx:
-          for (int kx = 0; kx < CFG::kw; kx++) {
-#ifndef FPGAC_PIPELINE_TOP
-#pragma HLS PIPELINE II=1
-#endif
-            int iy, ix;
-            if (window_tap<CFG>(oy, ox, ky, kx, iy, ix)) {
-            pool_lanes:
-              for (int u = 0; u < CFG::pf; u++) {
-#pragma HLS UNROLL
-                const in_t v = in[((u * cpl + c1) * CFG::h + iy) * CFG::w + ix];
-                if (!seen || v > m[u]) m[u] = v;
-              }
-              seen = true;
-            }
-          }
-        }
-      pool_store:
-        for (int u = 0; u < CFG::pf; u++) {
-#pragma HLS UNROLL
-          out_t r = 0;  // no in-bounds tap at all (impossible with valid ONNX pads): 0
-          if (seen) r = m[u];  // the layer's one cast: quantization then overflow mode of out_t
-          out[((u * cpl + c1) * CFG::oh + oy) * CFG::ow + ox] = r;
-        }
-      }
-    }
+// The flat input index argmax_pool2d reports: (ch*h + iy)*w + ix, or with CFG::storage_order 1 (ch*w + ix)*h + iy.
+// max_pool2d's configs have no storage_order: its specialization never names it.
+template <class CFG, bool INDEX>
+struct pool_index {
+  static int of(int, int, int) { return 0; }
+};
+template <class CFG>
+struct pool_index<CFG, true> {
+  static int of(int ch, int iy, int ix) {
+#pragma HLS INLINE
+    return CFG::storage_order == 1 ? (ch * CFG::w + ix) * CFG::h + iy : (ch * CFG::h + iy) * CFG::w + ix;
   }
-}
+};
 
-// argmax_pool2d (MaxPool's Indices): the flat input index of each window's first largest in-bounds tap (taps in
-// order ky, kx; a later tap must be strictly larger to win), (ch*h + iy)*w + ix, or with CFG::storage_order 1
-// (ch*w + ix)*h + iy; out = (out_t) index. Same lanes and loop nest as max_pool2d.
-template <class CFG, class in_t, class out_t>
-void argmax_pool2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::c * CFG::oh * CFG::ow]) {
-#pragma HLS INLINE off
+// Both max pools: CFG::pf channel lanes side by side; lane u takes channels u*cpl .. u*cpl + cpl - 1 (cpl = c / pf),
+// so block-partitioned input and output arrays give every lane its own bank. All lanes visit the same window taps.
+// Each lane keeps the window's first largest in-bounds tap (taps in order ky, kx; a later tap must be strictly
+// larger to win) and, when INDEX, where it was; it writes the value (max_pool2d) or the index (argmax_pool2d).
+template <class CFG, bool INDEX, class in_t, class out_t>
+void max_pool_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::c * CFG::oh * CFG::ow]) {
+#pragma HLS INLINE
   const int cpl = CFG::c / CFG::pf;
 pool_c:
   for (int c1 = 0; c1 < cpl; c1++) {
@@ -87,7 +55,8 @@ pool_c:
         int arg[CFG::pf];
 #pragma HLS ARRAY_PARTITION variable=m complete
 #pragma HLS ARRAY_PARTITION variable=arg complete
-        bool seen = false;
+        bool seen = false;  // padding never wins: m starts at the first in-bounds tap
+        // Perfect nest: HLS flattens the window into one pipelined loop, one input read and compare per cycle.
       pool_ky:
         for (int ky = 0; ky < CFG::kh; ky++) {
         pool_kx:
@@ -104,7 +73,7 @@ pool_c:
                 const in_t v = in[(ch * CFG::h + iy) * CFG::w + ix];
                 if (!seen || v > m[u]) {
                   m[u] = v;
-                  arg[u] = CFG::storage_order == 1 ? (ch * CFG::w + ix) * CFG::h + iy : (ch * CFG::h + iy) * CFG::w + ix;
+                  arg[u] = pool_index<CFG, INDEX>::of(ch, iy, ix);
                 }
               }
               seen = true;
@@ -114,13 +83,30 @@ pool_c:
       pool_store:
         for (int u = 0; u < CFG::pf; u++) {
 #pragma HLS UNROLL
-          out_t r = 0;
-          if (seen) r = arg[u];
+          out_t r = 0;  // no in-bounds tap at all (impossible with valid ONNX pads): 0
+          if (seen) {
+            if (INDEX) r = arg[u];
+            else r = m[u];  // the layer's one cast: quantization then overflow mode of out_t
+          }
           out[((u * cpl + c1) * CFG::oh + oy) * CFG::ow + ox] = r;
         }
       }
     }
   }
+}
+
+template <class CFG, class in_t, class out_t>
+void max_pool2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::c * CFG::oh * CFG::ow]) {
+#pragma HLS INLINE off
+  max_pool_core<CFG, false>(in, out);
+}
+
+// argmax_pool2d (MaxPool's Indices): the flat input index of each window's first largest in-bounds tap
+// (pool_index), out = (out_t) index.
+template <class CFG, class in_t, class out_t>
+void argmax_pool2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::c * CFG::oh * CFG::ow]) {
+#pragma HLS INLINE off
+  max_pool_core<CFG, true>(in, out);
 }
 
 template <class CFG, class in_t, class out_t>
