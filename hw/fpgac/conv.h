@@ -18,14 +18,22 @@
 
 namespace fpgac {
 
-// Pixel lane k's output pixel at the lane-local position (oy1, ox1) (lanes split the rows, or a one-row output's
-// columns), and the input position its tap (ky, kx) reads: false for a padding tap.
+// Pixel lane k's output pixel at the lane-local position (oy1, ox1): lanes split the rows, or a one-row output's
+// columns.
 template <class CFG>
-inline bool lane_tap(int k, int oy1, int ox1, int ky, int kx, int &oy, int &ox, int &iy, int &ix) {
+inline void lane_pixel(int k, int oy1, int ox1, int &oy, int &ox) {
 #pragma HLS INLINE
   const bool rows = CFG::oh > 1;
   oy = rows ? k * (CFG::oh / CFG::pf_px) + oy1 : oy1;
   ox = rows ? ox1 : k * (CFG::ow / CFG::pf_px) + ox1;
+}
+
+// That pixel's tap (ky, kx): the input position it reads, false for a padding tap.
+template <class CFG>
+inline bool lane_tap(int k, int oy1, int ox1, int ky, int kx, int &iy, int &ix) {
+#pragma HLS INLINE
+  int oy, ox;
+  lane_pixel<CFG>(k, oy1, ox1, oy, ox);
   return window_tap<CFG>(oy, ox, ky, kx, iy, ix);
 }
 
@@ -47,8 +55,8 @@ inline void conv_products(const typename CFG::weight_t wt[], const in_t in[], in
 conv_reads:
   for (int k = 0; k < CFG::pf_px; k++) {
 #pragma HLS UNROLL
-    int oy, ox, iy, ix;
-    const bool inside = lane_tap<CFG>(k, oy1, ox1, ky, kx, oy, ox, iy, ix);
+    int iy, ix;
+    const bool inside = lane_tap<CFG>(k, oy1, ox1, ky, kx, iy, ix);
     for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
       const int g = (u * opb + o1) / opg;
@@ -129,8 +137,8 @@ conv_oc:
             conv_pixels:
               for (int k = 0; k < CFG::pf_px; k++) {
 #pragma HLS UNROLL
-                int oy, ox, iy, ix;
-                lane_tap<CFG>(k, oy1, ox1, 0, 0, oy, ox, iy, ix);
+                int oy, ox;
+                lane_pixel<CFG>(k, oy1, ox1, oy, ox);
               conv_engines:
                 for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
@@ -200,7 +208,8 @@ sconv_oc:
       for (int k = 0; k < CFG::pf_px; k++) {
 #pragma HLS UNROLL
         int oy, ox, iy, ix;
-        const bool inside = lane_tap<CFG>(k, oy1, ox1, ky, kx, oy, ox, iy, ix);
+        lane_pixel<CFG>(k, oy1, ox1, oy, ox);
+        const bool inside = window_tap<CFG>(oy, ox, ky, kx, iy, ix);
         if (CFG::gather && s == 0) {
         sconv_gather:
           for (int c = 0; c < CFG::c; c++) {

@@ -45,15 +45,11 @@ export function interfaceReport(p: Packing, clockMHz: number, latency: number, i
     port: `${q.direction}${q.index}`, onnxName: q.onnxName, format: q.cpp, elements: q.elements, fieldBits: q.fieldBits,
     perWord: q.perWord, wordsPerSample: q.wordsPerSample, bytesPerSample: q.wordsPerSample * p.busBits / 8,
   }));
-  const words = ports.reduce((a, q) => a + q.wordsPerSample, 0);
-  const bursts = p.interface === 'm_axi' ? ports.reduce((a, q) => a + Math.ceil(q.wordsPerSample / BURST_WORDS), 0) : 0;
-  const transferCycles = p.interface === 'memory' ? 0 : words + bursts * DDR_LATENCY;
+  // Cycles moving one direction's words: a word a cycle, plus each m_axi burst's memory latency.
+  const side = (dir: 'in' | 'out') => p.ports.filter((q) => q.direction === dir)
+    .reduce((a, q) => a + q.wordsPerSample + (p.interface === 'm_axi' ? Math.ceil(q.wordsPerSample / BURST_WORDS) * DDR_LATENCY : 0), 0);
+  const transferCycles = p.interface === 'memory' ? 0 : side('in') + side('out');
   const endToEndCycles = p.interface === 'memory' ? ii : transferCycles + latency;
-  const side = (dir: string) => {
-    const qs = p.ports.filter((q) => q.direction === dir);
-    const w = qs.reduce((a, q) => a + q.wordsPerSample, 0);
-    return w + (p.interface === 'm_axi' ? qs.reduce((a, q) => a + Math.ceil(q.wordsPerSample / BURST_WORDS), 0) * DDR_LATENCY : 0);
-  };
   const interval = p.interface === 'memory' ? ii : dataflow ? Math.max(ii, side('in'), side('out')) : endToEndCycles;
   const us = (c: number) => c / clockMHz;
   const model = p.interface === 'memory'
