@@ -20,7 +20,7 @@
  * fit int16 (preconditions in int16.ts), im2col and an int16 matrix product in WebAssembly SIMD (conv-gemm.ts)
  * give the same exact sums; depthwise layers and dot products shorter than 8 keep the double kernels.
  */
-import { formatToCpp, fracBits, maxRaw, minRaw, type FixedFormat } from '../fixed.js';
+import { fracBits, type FixedFormat } from '../fixed.js';
 import type { Conv2dLayer } from '../../src/ir/design.js';
 import { finishRun, fusedOf, makeFinish, RAW, runShifted, type Finish, type Fused, type KernelIO } from './common.js';
 import { accRange, macInexact } from '../../src/ir/exact.js';

@@ -3,7 +3,7 @@
  * SoftmaxLayer in src/ir/design.ts). All arithmetic is on raw integers held in doubles: scalings by powers of two
  * are exact, and the single division (1/s) is an exact integer floor division.
  */
-import { castRaw, formatToCpp, fracBits, maxRaw, type FixedFormat } from '../fixed.js';
+import { castRaw, fracBits, type FixedFormat } from '../fixed.js';
 import type { LutLayer, SoftmaxLayer } from '../../src/ir/design.js';
 import { finishFast, makeFinish, type Finish, type KernelIO } from './common.js';
 

@@ -10,7 +10,6 @@
  * padded with zero fields. With AXI4-Stream, TLAST marks the last word of each sample; with m_axi, the samples of a
  * batch follow each other word by word in memory.
  */
-import type { FixedFormat } from '../../sim/fixed.js';
 import { formatToCpp } from '../../sim/fixed.js';
 import type { Design } from '../ir/design.js';
 import type { InterfaceKind, Packing, PortPacking } from '../ir/io.js';

@@ -5,7 +5,9 @@
 import type { FixedFormat } from '../../sim/fixed.js';
 import type { ComputeLayer, Design, LayerConstant } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
-import type { ComputeEstimate, Parallel } from '../plan/estimate.js';
+import { laneChoices, lanesOf, stream, type ComputeEstimate, type Parallel } from '../plan/estimate.js';
+import { laneBanks, storedAs } from '../plan/banks.js';
+import type { SequentialRules } from './types.js';
 
 /** Format of input k / of the output. */
 export const inFormat = (design: Design, l: ComputeLayer, k = 0): FixedFormat => design.tensors[l.inputs[k]].format;
@@ -27,3 +29,24 @@ export const noMacWeight = (): null => null;
 export const noFormats = (): Readonly<Record<string, FixedFormat>> => ({});
 /** Kernels with lanes (or engines) only: pf_out. */
 export const lanesText = (p: Parallel): string => String(p.pfOut);
+
+/**
+ * Sequential rules of a per-element table kernel (curve, octave): pf lanes over contiguous blocks of the n elements
+ * (block banks), each lane reading every table each cycle (`reads`: the plan replicates them), with `perLane`
+ * multipliers and DSPs a lane.
+ */
+export function tableLaneRules<L extends ComputeLayer & { readonly n: number }>(
+  constants: (l: L) => readonly LayerConstant[],
+  perLane: (design: Design, l: L) => { readonly multipliers: number; readonly dsp: number },
+): SequentialRules<L> {
+  return {
+    parallelChoices: (l) => laneChoices(l.n),
+    estimate(design, l, par) {
+      const w = outFormat(design, l).width;
+      const m = perLane(design, l);
+      return { ...lanesOf(stream(l.n / par.pfOut, 1, w), par.pfOut, w), multipliers: par.pfOut * m.multipliers, dsp: par.pfOut * m.dsp };
+    },
+    banks: (_l, p) => laneBanks(p),
+    stored: (l, p) => storedAs(constants(l), 1, 'cyclic').map((c) => ({ ...c, reads: p.pfOut })),
+  };
+}

@@ -6,10 +6,9 @@
 import { simulateCurve } from '../../sim/kernels/curve.js';
 import type { CurveLayer, Design } from '../ir/design.js';
 import { renderCurve } from '../emit/kernels/curve.js';
-import { laneBanks, storedAs } from '../plan/banks.js';
-import { CONTROL_LUT, dspPerMultiplier, laneChoices, lanesOf, stream } from '../plan/estimate.js';
+import { CONTROL_LUT, dspPerMultiplier } from '../plan/estimate.js';
 import { addNs, castOps, MUL, tableRead } from '../plan/timing.js';
-import { inFormat, lanesText, noMacs, noMacWeight, outBits, outFormat, unrolled } from './common.js';
+import { inFormat, lanesText, noMacs, noMacWeight, outBits, outFormat, tableLaneRules, unrolled } from './common.js';
 import type { KindDef } from './types.js';
 
 const constants = (l: CurveLayer) => [{ data: l.table, role: 'table' as const }, { data: l.delta, role: 'table' as const }];
@@ -31,16 +30,8 @@ export const CURVE: KindDef<CurveLayer> = {
   macs: noMacs,
   simulate: simulateCurve,
   render: renderCurve,
-  sequential: {
-    // pf lanes over contiguous blocks of elements (hw/fpgac/curve.h), each reading both tables every cycle.
-    parallelChoices: (l) => laneChoices(l.n),
-    estimate(design, l, par) {
-      const w = outFormat(design, l).width;
-      return { ...lanesOf(stream(l.n / par.pfOut, 1, w), par.pfOut, w), multipliers: par.pfOut * multipliers(l), dsp: par.pfOut * dsp(design, l) };
-    },
-    banks: (l, p) => laneBanks(p),
-    stored: (l, p) => storedAs(constants(l), 1, 'cyclic').map((c) => ({ ...c, reads: p.pfOut })),
-  },
+  // pf lanes (hw/fpgac/curve.h), one or two multipliers a lane.
+  sequential: tableLaneRules(constants, (design, l) => ({ multipliers: multipliers(l), dsp: dsp(design, l) })),
   pipelined: {
     resources: (design, l) => unrolled({ multipliers: l.n * multipliers(l), dsp: l.n * dsp(design, l), lut: CONTROL_LUT + l.n * (inFormat(design, l).width + 2) }),
     path: (design, l, d, inBram) => [

@@ -6,10 +6,9 @@
 import { simulateOctave } from '../../sim/kernels/octave.js';
 import type { Design, OctaveLayer } from '../ir/design.js';
 import { renderOctave } from '../emit/kernels/octave.js';
-import { laneBanks, storedAs } from '../plan/banks.js';
-import { CONTROL_LUT, dspPerMultiplier, laneChoices, lanesOf, stream } from '../plan/estimate.js';
+import { CONTROL_LUT, dspPerMultiplier } from '../plan/estimate.js';
 import { addNs, castOps, MUL, tableRead } from '../plan/timing.js';
-import { inFormat, lanesText, noMacs, noMacWeight, outBits, outFormat, unrolled } from './common.js';
+import { inFormat, lanesText, noMacs, noMacWeight, outBits, outFormat, tableLaneRules, unrolled } from './common.js';
 import type { KindDef } from './types.js';
 
 const constants = (l: OctaveLayer) => [{ data: l.table, role: 'table' as const }, { data: l.delta, role: 'table' as const }];
@@ -27,16 +26,8 @@ export const OCTAVE: KindDef<OctaveLayer> = {
   macs: noMacs,
   simulate: simulateOctave,
   render: renderOctave,
-  sequential: {
-    // pf lanes over contiguous blocks of elements (hw/fpgac/octave.h), each reading both tables every cycle.
-    parallelChoices: (l) => laneChoices(l.n),
-    estimate(design, l, par) {
-      const w = outFormat(design, l).width;
-      return { ...lanesOf(stream(l.n / par.pfOut, 1, w), par.pfOut, w), multipliers: par.pfOut, dsp: par.pfOut * dsp(design, l) };
-    },
-    banks: (l, p) => laneBanks(p),
-    stored: (l, p) => storedAs(constants(l), 1, 'cyclic').map((c) => ({ ...c, reads: p.pfOut })),
-  },
+  // pf lanes (hw/fpgac/octave.h), one multiplier a lane.
+  sequential: tableLaneRules(constants, (design, l) => ({ multipliers: 1, dsp: dsp(design, l) })),
   pipelined: {
     resources: (design, l) => unrolled({ multipliers: l.n, dsp: l.n * dsp(design, l), lut: CONTROL_LUT + l.n * normalizeLut(l) }),
     path: (design, l, d, inBram) => [

@@ -8,7 +8,7 @@ import { renderReduce } from '../emit/kernels/reduce.js';
 import { ONE_BANK } from '../plan/banks.js';
 import { CONTROL_LUT, dspPerMultiplier, PIPELINE_DEPTH, SERIAL, stream } from '../plan/estimate.js';
 import { castOps, MUL, tree } from '../plan/timing.js';
-import { inFormat, lanesText, noConstants, noMacs, noMacWeight, noTables, outBits, outElements, outFormat, unrolled } from './common.js';
+import { inFormat, lanesText, noConstants, noMacWeight, noTables, outBits, outElements, outFormat, unrolled } from './common.js';
 import type { KindDef } from './types.js';
 
 const squares = (l: ReduceLayer) => l.mode === 'l2' || l.mode === 'sumsq';

@@ -11,7 +11,7 @@ import type { Node, Tensor } from '../ir/graph.js';
 import { numel, sourcesOf, tensor } from '../ir/graph.js';
 import { DiagnosticError } from '../diagnostics.js';
 import type { DTensor } from '../ir/design.js';
-import { fixed, fromDouble, type FixedFormat } from '../../sim/fixed.js';
+import { fixed, fromDouble } from '../../sim/fixed.js';
 import type { LowerContext } from '../quant/context.js';
 import type { InputInfo, OpDef } from './types.js';
 import { as4d, checkOneSample, type Window2d } from './window.js';

@@ -16,7 +16,7 @@
  * precisions (e.g. 24 bits) weights are coarsened by whole bits where the exact sum would exceed 52 bits
  * (`macFormats`).
  */
-import { fixed, fracBits, type FixedFormat } from '../../sim/fixed.js';
+import type { FixedFormat } from '../../sim/fixed.js';
 import type { Graph, Tensor } from '../ir/graph.js';
 import { numel, tensor } from '../ir/graph.js';
 import { FLOAT_ENV } from '../reference.js';

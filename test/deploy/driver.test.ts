@@ -269,7 +269,7 @@ const sameBits = (a: Float64Array, b: Float64Array) => Buffer.from(a.buffer, a.b
 describe('FpgacOverlay end to end (no board: the overlay is faked at the buffer level)', () => {
   CASES.forEach((c, ci) => {
     it(`${c.title}: --selftest passes without PYNQ; --check passes on tb_data; run() equals fpgac sim bit for bit on edge inputs in batches of ${c.batchSize}; a flipped output bit fails --check`, () => {
-      const py = python();
+      python(); // the precondition: python3 with numpy, else a failure saying how to install it
       const build = path.join(tmp, `build${ci}`);
       const result = buildProject(c.model(), build, c.precision ? { precision: c.precision } : {});
       const design = result.compiled.design;

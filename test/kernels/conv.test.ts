@@ -4,13 +4,13 @@
 // 1-D shapes, and output formats chosen so that rounding, saturation and wrapping all happen.
 import { describe, it, expect } from 'vitest';
 import type { Activation, Conv2dLayer, Design, DTensor } from '../../src/ir/design.js';
-import { fixed, fracBits, fromDouble, maxRaw, minRaw, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
+import { fixed, fracBits, fromDouble, maxRaw, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
 import { simulateSample } from '../../sim/simulate.js';
 import {
   constData, csimSamples, makeDesign, randomRaws, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
-import { expectSameOutputs, itMatchesGxx, lanesPlan } from '../support/harness.js';
+import { exactAccFor, expectSameOutputs, itMatchesGxx, lanesPlan } from '../support/harness.js';
 import { sparseConv } from '../../src/plan/sparse.js';
 import { parallelChoices } from '../../src/kinds/index.js';
 
@@ -26,15 +26,6 @@ interface ConvSpec {
   shift?: number[];
 }
 
-const maxAbs = (f: FixedFormat) => Math.max(-minRaw(f), maxRaw(f)) * 2 ** -fracBits(f);
-
-/** An accumulator that is exact for any weights of these formats: all fraction bits, integer bits with margin. */
-function accFor(x: FixedFormat, w: FixedFormat, b: FixedFormat | null, taps: number): FixedFormat {
-  const frac = Math.max(fracBits(x) + fracBits(w), b ? fracBits(b) : 0);
-  const int = Math.ceil(Math.log2(maxAbs(x) * maxAbs(w) * taps + (b ? maxAbs(b) : 0))) + 2;
-  return fixed(int + frac, int);
-}
-
 /** Builds the layer and its output tensor; oh/ow follow from the bottom/right padding. */
 function conv(s: ConvSpec): { layer: Conv2dLayer; out: DTensor } {
   const [, c, h, w] = s.input.shape;
@@ -45,7 +36,7 @@ function conv(s: ConvSpec): { layer: Conv2dLayer; out: DTensor } {
   const nW = wShape.reduce((a, b) => a * b, 1);
   const weight = constData(`${s.name}_w`, wShape, s.wFormat, randomRaws(s.wFormat, nW, rand));
   const bias = s.bFormat ? constData(`${s.name}_b`, [s.oc], s.bFormat, randomRaws(s.bFormat, s.oc, rand)) : null;
-  const acc = accFor(s.input.format, s.wFormat, s.bFormat, (c / group) * s.kh * s.kw);
+  const acc = exactAccFor(s.input.format, s.wFormat, s.bFormat, (c / group) * s.kh * s.kw);
   const out: DTensor = { name: `${s.name}_y`, onnxName: `${s.name}_y`, shape: [1, s.oc, oh, ow], format: s.out === 'acc' ? acc : s.out };
   const layer: Conv2dLayer = {
     kind: 'conv2d', name: s.name, sources: [s.name], inputs: [s.input.name], output: out.name,

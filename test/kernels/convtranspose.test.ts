@@ -5,11 +5,12 @@
 // none/relu/clip, per-channel shifts, 1-D shapes, and output formats that round, saturate and wrap.
 import { describe, it, expect } from 'vitest';
 import type { Activation, ConvTranspose2dLayer, Design, DTensor } from '../../src/ir/design.js';
-import { fixed, fracBits, fromDouble, maxRaw, minRaw, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
+import { fixed, fromDouble, maxRaw, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
 import { simulateSample } from '../../sim/simulate.js';
 import {
   constData, csimSamples, expectSameOutputs, itMatchesGxx, lanesPlan, makeDesign, randomRaws, randomSamples, rng, simulateSamples,
 } from '../support/harness.js';
+import { exactAccFor } from '../support/harness.js';
 
 const DEFAULT = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const rand = rng(20241203);
@@ -22,15 +23,6 @@ interface Spec {
   wFormat: FixedFormat; bFormat: FixedFormat | null; out: FixedFormat | 'acc'; act?: Activation; shift?: number[];
 }
 
-const maxAbs = (f: FixedFormat) => Math.max(-minRaw(f), maxRaw(f)) * 2 ** -fracBits(f);
-
-/** An accumulator exact for any weights of these formats over every tap of a channel (wider than needed). */
-function accFor(x: FixedFormat, w: FixedFormat, b: FixedFormat | null, taps: number): FixedFormat {
-  const frac = Math.max(fracBits(x) + fracBits(w), b ? fracBits(b) : 0);
-  const int = Math.ceil(Math.log2(maxAbs(x) * maxAbs(w) * taps + (b ? maxAbs(b) : 0))) + 2;
-  return fixed(int + frac, int);
-}
-
 /** The layer and its output tensor; oh/ow as ONNX computes them from stride, kernel, dilation, pads, output padding. */
 function layerOf(s: Spec): { layer: ConvTranspose2dLayer; out: DTensor } {
   const [, c, h, w] = s.input.shape;
@@ -41,7 +33,7 @@ function layerOf(s: Spec): { layer: ConvTranspose2dLayer; out: DTensor } {
   const nW = wShape.reduce((a, b) => a * b, 1);
   const weight = constData(`${s.name}_w`, wShape, s.wFormat, randomRaws(s.wFormat, nW, rand));
   const bias = s.bFormat ? constData(`${s.name}_b`, [s.oc], s.bFormat, randomRaws(s.bFormat, s.oc, rand)) : null;
-  const acc = accFor(s.input.format, s.wFormat, s.bFormat, (c / group) * s.kh * s.kw);
+  const acc = exactAccFor(s.input.format, s.wFormat, s.bFormat, (c / group) * s.kh * s.kw);
   const out: DTensor = { name: `${s.name}_y`, onnxName: `${s.name}_y`, shape: [1, s.oc, oh, ow], format: s.out === 'acc' ? acc : s.out };
   const layer: ConvTranspose2dLayer = {
     kind: 'convtranspose2d', name: s.name, sources: [s.name], inputs: [s.input.name], output: out.name,

@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { fixed, fracBits, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
 import type { Activation, DTensor, DenseLayer, Layer, MatMulLayer } from '../../src/ir/design.js';
 import {
-  constData, csimSamples, firstDifferences, makeDesign, randomRaws, randomSamples, rng,
+  constData, csimSamples, makeDesign, randomRaws, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
 import { expectSameOutputs, itMatchesGxx, lanesPlan } from '../support/harness.js';

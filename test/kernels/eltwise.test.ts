@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { fixed, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
 import { ELT_RANK, type Activation, type ConstData, type DTensor, type EltwiseLayer, type Layer, type Operand, type UnaryLayer } from '../../src/ir/design.js';
 import {
-  constData, csimSamples, firstDifferences, makeDesign, randomRaws, randomSamples, rng,
+  constData, csimSamples, makeDesign, randomRaws, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
 import { expectSameOutputs, itMatchesGxx, lanesPlan, referenceStrides } from '../support/harness.js';

@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { fixed, parseFormat, type FixedFormat } from '../../sim/fixed.js';
 import { ELT_RANK, type DTensor, type Layer, type TransposeLayer } from '../../src/ir/design.js';
-import { csimSamples, firstDifferences, makeDesign, randomSamples, rng, simulateSamples } from '../support/harness.js';
+import { csimSamples, makeDesign, randomSamples, rng, simulateSamples } from '../support/harness.js';
 import { expectSameOutputs, itMatchesGxx } from '../support/harness.js';
 
 const DEF = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');

@@ -5,12 +5,13 @@
 // One design holds every variant (one g++ compile).
 import { describe, it, expect } from 'vitest';
 import type { Activation, Conv2dLayer, ConvTranspose2dLayer, DTensor, DenseLayer, EltwiseLayer, Layer, PwlLayer, UnaryLayer } from '../../src/ir/design.js';
-import { fixed, fracBits, fromDouble, maxRaw, minRaw, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
+import { fixed, fracBits, fromDouble, maxRaw, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
 import { leakyAlphaFormat, lowerAct } from '../../src/ops/act.js';
 import {
   constData, csimSamples, expectSameOutputs, itMatchesGxx, lanesPlan, makeDesign, randomRaws, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
+import { exactAccFor } from '../support/harness.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,12 +28,6 @@ const B12 = parseFormat('ap_fixed<12,4>');
 const rand = rng(777);
 
 const tensor = (name: string, shape: number[], format: FixedFormat): DTensor => ({ name, onnxName: name, shape, format });
-const maxAbs = (f: FixedFormat) => Math.max(-minRaw(f), maxRaw(f)) * 2 ** -fracBits(f);
-function accFor(x: FixedFormat, w: FixedFormat, b: FixedFormat | null, taps: number): FixedFormat {
-  const frac = Math.max(fracBits(x) + fracBits(w), b ? fracBits(b) : 0);
-  const int = Math.ceil(Math.log2(maxAbs(x) * maxAbs(w) * taps + (b ? maxAbs(b) : 0))) + 2;
-  return fixed(int + frac, int);
-}
 const leaky = (alpha: number, out: FixedFormat): Activation => lowerAct({ kind: 'leaky', alpha }, out);
 
 const x = tensor('x', [1, 4, 7, 8], DEF);
@@ -54,7 +49,7 @@ function conv(name: string, oc: number, k: number, o: DTensor, act: Activation, 
   const wShape = [oc, c / group, k, k];
   const weight = opts.weightsOf?.weight ?? constData(`${name}_w`, wShape, W8, randomRaws(W8, wShape.reduce((a, b) => a * b, 1), rand));
   const bias = opts.weightsOf?.bias ?? constData(`${name}_b`, [oc], B12, randomRaws(B12, oc, rand));
-  const acc = accFor(x.format, W8, B12, (c / group) * k * k);
+  const acc = exactAccFor(x.format, W8, B12, (c / group) * k * k);
   const l: Conv2dLayer = {
     kind: 'conv2d', name, sources: [name], inputs: [x.name], output: o.name, c, h, w, oc, oh: h, ow: w, kh: k, kw: k,
     sh: 1, sw: 1, pt: p, pl: p, dh: 1, dw: 1, group, weight, bias, acc, act,
@@ -94,7 +89,7 @@ conv('lk_neg', 3, 1, out('y_neg', [1, 3, 7, 8], DEF), leaky(-0.05, DEF));
   const ct: ConvTranspose2dLayer = {
     kind: 'convtranspose2d', name: 'lk_ct', sources: [], inputs: [x.name], output: o.name, c: 4, h: 7, w: 8, oc: 3, oh: 13, ow: 15,
     kh: 3, kw: 3, sh: 2, sw: 2, pt: 1, pl: 1, dh: 1, dw: 1, group: 1, weight: wT, bias: constData('lk_ct_b', [3], B12, randomRaws(B12, 3, rand)),
-    acc: accFor(x.format, W8, B12, 4 * 9), act: leaky(0.15, o.format),
+    acc: exactAccFor(x.format, W8, B12, 4 * 9), act: leaky(0.15, o.format),
   };
   layers.push(ct);
 }
@@ -106,7 +101,7 @@ function dense(name: string, nOut: number, o: DTensor, act: Activation): DenseLa
   const bias = constData(`${name}_b`, [nOut], B12, randomRaws(B12, nOut, rand));
   const l: DenseLayer = {
     kind: 'dense', name, sources: [], inputs: [v.name], output: o.name, rows: 3, nIn, nOut, weight, bias,
-    acc: accFor(v.format, W8, B12, nIn), act,
+    acc: exactAccFor(v.format, W8, B12, nIn), act,
   };
   layers.push(l);
   return l;

@@ -4,7 +4,7 @@
  * src/quant/tables.ts against float sigmoid / softmax computed here with Math.exp.
  */
 import { describe, it, expect } from 'vitest';
-import { fixed, fracBits, fromDouble, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
+import { fracBits, fromDouble, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
 import type { DTensor, Layer, LutLayer, SoftmaxLayer } from '../../src/ir/design.js';
 import { reciprocalTable, sigmoidTable, softmaxTables, type SigmoidTable, type SoftmaxTables } from '../../src/quant/tables.js';
 import { simulateSample } from '../../sim/simulate.js';

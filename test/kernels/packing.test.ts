@@ -150,7 +150,6 @@ describe('packed products: the plan', () => {
   });
 
   it('an 8-bit conv with 6 engines x 2 lanes packs engine pairs: 12 multipliers in 6 DSPs; unpacked on PYNQ-Z2', () => {
-    const l = layers[0].layer;
     const par = { pfIn: 1, pfOut: 6, pfPx: 2 };
     const planned = evaluatePlan(design, zcu, new Map([['eng', par]]));
     const row = planned.plan.layers.find((r) => r.name === 'eng')!;

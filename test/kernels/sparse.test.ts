@@ -3,25 +3,18 @@
 // dense sum, so this also proves the encodings hold exactly the layer's weights). The encodings are also decoded
 // here, independently of the kernels, back into the dense weight arrays.
 import { describe, it, expect } from 'vitest';
-import { fixed, fracBits, maxRaw, minRaw, parseFormat, type FixedFormat } from '../../sim/fixed.js';
+import { fixed, parseFormat, type FixedFormat } from '../../sim/fixed.js';
 import type { Activation, ConstData, Conv2dLayer, DenseLayer, DTensor, Layer } from '../../src/ir/design.js';
 import { sparseConv, sparseDense, sparsePointwise, denseAccExact } from '../../src/plan/sparse.js';
 import { estimateLayer } from '../../src/kinds/index.js';
 import type { EmitPlan } from '../../src/emit/block.js';
 import type { Parallelism } from '../../src/emit/render.js';
-import { constData, csimSamples, expectSameOutputs, itMatchesGxx, makeDesign, randomRaws, randomSamples, rng, simulateSamples } from '../support/harness.js';
+import { constData, csimSamples, exactAccFor, expectSameOutputs, itMatchesGxx, makeDesign, randomRaws, randomSamples, rng, simulateSamples } from '../support/harness.js';
 
 const DEF = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const W8 = parseFormat('ap_fixed<8,1>');
 const B12 = parseFormat('ap_fixed<12,4>');
 const rand = rng(4242);
-
-const maxAbs = (f: FixedFormat) => Math.max(-minRaw(f), maxRaw(f)) * 2 ** -fracBits(f);
-function accFor(x: FixedFormat, w: FixedFormat, b: FixedFormat | null, taps: number): FixedFormat {
-  const frac = Math.max(fracBits(x) + fracBits(w), b ? fracBits(b) : 0);
-  const int = Math.ceil(Math.log2(maxAbs(x) * maxAbs(w) * taps + (b ? maxAbs(b) : 0))) + 2;
-  return fixed(int + frac, int);
-}
 
 /** Random raws with about `zeros` of them zero (unstructured pruning); `zeroRows` whole rows of `row` zeroed. */
 function pruned(f: FixedFormat, n: number, zeros: number, row = n, zeroRows: number[] = []): number[] {
@@ -38,7 +31,7 @@ const parallel = new Map<string, Parallelism>();
 function dense(name: string, nOut: number, pfIn: number, zeros: number, o: { bias?: boolean; act?: Activation; shift?: number[]; zeroRows?: number[]; out?: FixedFormat } = {}): DenseLayer {
   const weight = constData(`${name}_w`, [nOut, 24], W8, pruned(W8, nOut * 24, zeros, 24, o.zeroRows));
   const bias = o.bias === false ? null : constData(`${name}_b`, [nOut], B12, randomRaws(B12, nOut, rand));
-  const acc = accFor(DEF, W8, bias ? B12 : null, 24);
+  const acc = exactAccFor(DEF, W8, bias ? B12 : null, 24);
   const out = tensor(`${name}_y`, [1, 2, nOut], o.out ?? DEF);
   outs.push(out);
   const shift = o.shift ? { k: constData(`${name}_sh`, [nOut], fixed(6, 6, { signed: false }), o.shift), accs: fixed(acc.width + Math.max(...o.shift), acc.int) } : undefined;
@@ -57,7 +50,7 @@ function conv(name: string, oc: number, pfOut: number, zeros: number, o: ConvOpt
   const fanIn = (c / group) * kh * kw;
   const weight = constData(`${name}_w`, [oc, c / group, kh, kw], W8, pruned(W8, oc * fanIn, zeros, fanIn, o.zeroRows));
   const bias = o.bias === false ? null : constData(`${name}_b`, [oc], B12, randomRaws(B12, oc, rand));
-  const acc = accFor(DEF, W8, bias ? B12 : null, fanIn);
+  const acc = exactAccFor(DEF, W8, bias ? B12 : null, fanIn);
   const out = tensor(`${name}_y`, [1, oc, oh, ow], DEF);
   outs.push(out);
   const shift = o.shift ? { k: constData(`${name}_sh`, [oc], fixed(6, 6, { signed: false }), o.shift), accs: fixed(acc.width + Math.max(...o.shift), acc.int) } : undefined;

@@ -17,7 +17,7 @@ import { runFloat } from '../../src/reference.js';
 import { compileModel } from '../../src/compile.js';
 import { simulateSample } from '../../sim/simulate.js';
 import { formatToCpp } from '../../sim/fixed.js';
-import { numel, type Tensor } from '../../src/ir/graph.js';
+import { numel } from '../../src/ir/graph.js';
 import { DiagnosticError } from '../../src/diagnostics.js';
 import { powerOfTwoExponent, roundHalfEven } from '../../src/ops/quantize.js';
 import { buildModel, type InitSpec, type ModelSpec, type NodeSpec } from '../support/onnx-builder.js';

@@ -19,13 +19,26 @@ import { writeOutputDir } from '../../src/outdir.js';
 import { sampleDims } from '../../src/data.js';
 import { simulateSample } from '../../sim/simulate.js';
 import { readNpy, writeNpy } from '../../src/npy.js';
-import type { FixedFormat } from '../../sim/fixed.js';
+import { fixed, fracBits, maxRaw, minRaw, type FixedFormat } from '../../sim/fixed.js';
 import type { EmitPlan } from '../../src/emit/block.js';
 
 export const REPO = path.resolve(__dirname, '../..');
 
 /** The project's seeded generator (src/util/random.ts), so every random test is reproducible. */
 export { mulberry32 as rng } from '../../src/util/random.js';
+
+/** Largest magnitude a format holds. */
+export const maxAbsOf = (f: FixedFormat): number => Math.max(-minRaw(f), maxRaw(f)) * 2 ** -fracBits(f);
+
+/**
+ * An accumulator exact for any weights of these formats over `taps` products (and a bias): all fraction bits,
+ * integer bits with a margin of two. The kernel tests' layers use it; the compiler sizes its own from the weights.
+ */
+export function exactAccFor(x: FixedFormat, w: FixedFormat, b: FixedFormat | null, taps: number): FixedFormat {
+  const frac = Math.max(fracBits(x) + fracBits(w), b ? fracBits(b) : 0);
+  const int = Math.ceil(Math.log2(maxAbsOf(x) * maxAbsOf(w) * taps + (b ? maxAbsOf(b) : 0))) + 2;
+  return fixed(int + frac, int);
+}
 
 /** Uniform random raws covering a format's whole range (edges included). */
 export function randomRaws(f: FixedFormat, n: number, rand: () => number): number[] {
