@@ -51,29 +51,23 @@ struct elt_op<ELT_MUL> {
 
 // max / min: both operands converted to the type of a + b, which holds each exactly (one more integer bit than
 // either, the finer fraction), compared there, the chosen one returned; then finish() as for the others.
-template <>
-struct elt_op<ELT_MAX> {
+template <bool MAX>
+struct elt_pick {
   template <class A, class B>
   static auto apply(const A &a, const B &b) -> decltype(a + b) {
 #pragma HLS INLINE
     typedef decltype(a + b) r_t;
     const r_t x = a;
     const r_t y = b;
-    return x > y ? x : y;
+    return (MAX ? x > y : x < y) ? x : y;
   }
 };
 
 template <>
-struct elt_op<ELT_MIN> {
-  template <class A, class B>
-  static auto apply(const A &a, const B &b) -> decltype(a + b) {
-#pragma HLS INLINE
-    typedef decltype(a + b) r_t;
-    const r_t x = a;
-    const r_t y = b;
-    return x < y ? x : y;
-  }
-};
+struct elt_op<ELT_MAX> : elt_pick<true> {};
+
+template <>
+struct elt_op<ELT_MIN> : elt_pick<false> {};
 
 // fpgac::eltwise<cfg>(a, b, out). a_len / b_len are the operands' element counts (1 for a broadcast scalar).
 template <class CFG, class a_t, class b_t, class out_t>
