@@ -9,14 +9,11 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { main } from '../../src/cli.js';
 import { compileModel } from '../../src/compile.js';
-import { runFloat } from '../../src/reference.js';
 import { writeNpy } from '../../src/npy.js';
-import { simulateSample } from '../../sim/simulate.js';
-import { toleranceRatio } from '../support/models.js';
 import { expectCsimEqualsSim } from '../support/csim.js';
+import { expectNearOrt } from '../support/ort.js';
 import { buildModel, values, type ModelSpec, type NodeSpec } from '../support/onnx-builder.js';
 
 const quiet = { out: () => {}, err: (s: string) => process.stderr.write(s + '\n') };
@@ -59,26 +56,14 @@ describe('3-D Conv variants vs ONNX Runtime', () => {
     it(`${v.name}: float reference = ORT (1e-5 relative), fixed point close`, async () => {
       const file = path.join(dir, `${v.name.replace(/[^a-z0-9]+/gi, '_')}.onnx`);
       buildModel(modelOf(v), file);
-      const session = await ort.InferenceSession.create(file, { graphOptimizationLevel: 'disabled' });
       const c = compileModel(file, { precision: 'ap_fixed<24,8,AP_RND_CONV,AP_SAT>' });
       const convs = c.design.layers.filter((l) => l.kind === 'conv2d');
       expect(convs.length).toBe(1);
       expect(c.design.layers.length).toBeLessThanOrEqual(4); // [depth pads,] columns, conv2d, rows
       expect(convs[0].kind === 'conv2d' && convs[0].weight.raw.length).toBe(n(v.w)); // weights stored once
       if (v.relu) expect(convs[0].kind === 'conv2d' && convs[0].act.kind).toBe('relu'); // fused into the one cast
-      for (let s = 0; s < 2; s++) {
-        const x = values(n(v.x), 100 + s, 2).map((t) => Math.fround(t));
-        const res = await session.run({ x: new ort.Tensor('float32', Float32Array.from(x), v.x) });
-        const want = res[session.outputNames[0]];
-        const ref = runFloat(c.reference, [x]).outputs[0];
-        expect(ref.shape).toEqual(want.dims.map(Number));
-        expect(toleranceRatio(ref.data, want.data as Float32Array, 1e-5, 1e-5)).toBeLessThanOrEqual(1);
-        // 16 fraction bits on inputs and weights: each of at most 54 products errs by ~2·2^-17·2, the cast 2^-17.
-        const sim = simulateSample(c.design, [x]).outputs[0];
-        let worst = 0;
-        for (let i = 0; i < sim.length; i++) worst = Math.max(worst, Math.abs(sim[i] - (want.data as Float32Array)[i]));
-        expect(worst).toBeLessThan(0.005);
-      }
+      // 16 fraction bits on inputs and weights: each of at most 54 products errs by ~2·2^-17·2, the cast 2^-17.
+      await expectNearOrt(file, c, v.x, { seeds: [100, 101], rtol: 1e-5, atol: 1e-5, worst: 0.005 });
     });
   }
 });
@@ -102,17 +87,10 @@ describe('3-D Conv in a graph: a zero Pad folded into its pads, BatchNormalizati
     };
     const file = path.join(dir, 'pad_bn.onnx');
     buildModel(spec, file);
-    const session = await ort.InferenceSession.create(file, { graphOptimizationLevel: 'disabled' });
     const c = compileModel(file, { precision: 'ap_fixed<24,8,AP_RND_CONV,AP_SAT>' });
     expect(c.design.layers.filter((l) => l.kind === 'conv2d').length).toBe(1);
     expect(c.design.layers.some((l) => l.kind === 'eltwise')).toBe(false); // BN folded
-    const x = values(n(X), 77, 2).map(Math.fround);
-    const want = (await session.run({ x: new ort.Tensor('float32', Float32Array.from(x), X) }))[session.outputNames[0]];
-    const ref = runFloat(c.reference, [x]).outputs[0];
-    expect(ref.shape).toEqual(want.dims.map(Number));
-    expect(toleranceRatio(ref.data, want.data as Float32Array, 1e-5, 1e-5)).toBeLessThanOrEqual(1);
-    const sim = simulateSample(c.design, [x]).outputs[0];
-    for (let i = 0; i < sim.length; i++) expect(Math.abs(sim[i] - (want.data as Float32Array)[i])).toBeLessThan(0.01);
+    await expectNearOrt(file, c, X, { seeds: [77], rtol: 1e-5, atol: 1e-5, worst: 0.01 });
   });
 });
 
