@@ -14,7 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { main } from '../../src/cli.js';
-import { readNpy, writeNpy } from '../../src/npy.js';
+import { expectCsimEqualsSim } from '../support/csim.js';
+import { writeNpy } from '../../src/npy.js';
 import { loadModel } from '../../src/onnx/load.js';
 import { inferAndFold } from '../../src/passes/infer.js';
 import { runFloat } from '../../src/reference.js';
@@ -104,14 +105,8 @@ describe('EfficientNet-B0-style block (SiLU, depthwise, squeeze-excite, residual
     await execFileAsync('make', ['-s', '-C', dir, 'csim', 'CXXFLAGS=-std=c++14 -O1'], { maxBuffer: 16 << 20 });
     const inFile = path.join(tmp, 'x.npy');
     writeNpy(inFile, { shape: [2, 3, HW, HW], data: Float64Array.from([...xs[0], ...xs[1]]) });
-    const csimOut = path.join(tmp, 'csim.npy');
-    await execFileAsync('make', ['-s', '-C', dir, 'csim', `INPUTS=${inFile}`, `OUTPUT=${csimOut}`, 'CXXFLAGS=-std=c++14 -O1'], { maxBuffer: 16 << 20 });
-    const simOut = path.join(tmp, 'sim.npy');
-    expect(await main(['node', 'fpgac', 'sim', dir, '--input', inFile, '-o', simOut], quiet)).toBe(0);
-    const a = readNpy(csimOut);
-    const b = readNpy(simOut);
-    expect(a.shape).toEqual([2, CLASSES]);
-    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    const [b] = await expectCsimEqualsSim(dir, [inFile], { work: tmp });
+    expect(b.shape).toEqual([2, CLASSES]);
 
     // How far the default format (ap_fixed<16,6>) lands from ORT (reported; the sigmoid tables dominate).
     let worst = 0;

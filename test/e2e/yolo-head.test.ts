@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { main } from '../../src/cli.js';
-import { readNpy } from '../../src/npy.js';
+import { expectCsimEqualsSim } from '../support/csim.js';
 import { loadModel } from '../../src/onnx/load.js';
 import { inferAndFold } from '../../src/passes/infer.js';
 import { runFloat } from '../../src/reference.js';
@@ -85,14 +85,7 @@ describe('tiny YOLO head: Conv, Resize x2, Concat, Conv', () => {
     // g++: make csim on the build's default data checks the simulator's outputs itself (exit 1 on a difference),
     // and on our input writes what fpgac sim writes.
     await execFileAsync('make', ['-s', '-C', dir, 'csim', 'CXXFLAGS=-std=c++14 -O1'], { maxBuffer: 16 << 20 });
-    const csimOut = path.join(tmp, 'csim.npy');
-    await execFileAsync('make', ['-s', '-C', dir, 'csim', `INPUTS=${inFile}`, `OUTPUT=${csimOut}`, 'CXXFLAGS=-std=c++14 -O1'], { maxBuffer: 16 << 20 });
-    const simOut = path.join(tmp, 'sim.npy');
-    expect(await main(['node', 'fpgac', 'sim', dir, '--input', inFile, '-o', simOut], quiet)).toBe(0);
-    const a = readNpy(csimOut);
-    const b = readNpy(simOut);
-    expect(a.shape).toEqual(b.shape);
-    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    const [b] = await expectCsimEqualsSim(dir, [inFile], { work: tmp });
 
     // The default format (ap_fixed<16,6>: 10 fraction bits) through four convs: within 0.05 of ORT.
     let worst = 0;
