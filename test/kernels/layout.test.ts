@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { fixed, parseFormat, type FixedFormat } from '../../sim/fixed.js';
 import { ELT_RANK, type DTensor, type Layer, type TransposeLayer } from '../../src/ir/design.js';
-import { csimSamples, makeDesign, randomSamples, rng, simulateSamples } from '../support/harness.js';
+import { csimSamples, makeDesign, multiIndex, randomSamples, rng, simulateSamples } from '../support/harness.js';
 import { expectSameOutputs, itMatchesGxx } from '../support/harness.js';
 
 const DEF = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
@@ -46,12 +46,7 @@ function referenceTranspose(data: readonly number[], shape: readonly number[], p
   const total = shape.reduce((a, b) => a * b, 1);
   const res: number[] = [];
   for (let o = 0; o < total; o++) {
-    const oi: number[] = [];
-    let r = o;
-    for (let k = outShape.length - 1; k >= 0; k--) {
-      oi[k] = r % outShape[k];
-      r = Math.floor(r / outShape[k]);
-    }
+    const oi = multiIndex(o, outShape);
     const ii: number[] = [];
     perm.forEach((p, k) => (ii[p] = oi[k]));
     res.push(data[ii.reduce((acc, v, k) => acc * shape[k] + v, 0)]);

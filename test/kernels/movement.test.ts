@@ -8,7 +8,7 @@ import { describe, it, expect } from 'vitest';
 import { fixed, fromDouble, parseFormat, type FixedFormat } from '../../sim/fixed.js';
 import { ELT_RANK, type ConcatLayer, type DTensor, type GatherLayer, type InterpLayer, type Layer } from '../../src/ir/design.js';
 import type { EmitPlan } from '../../src/emit/block.js';
-import { constData, csimSamples, expectSameOutputs, itMatchesGxx, makeDesign, randomRaws, randomSamples, rng, simulateSamples } from '../support/harness.js';
+import { constData, csimSamples, expectSameOutputs, itMatchesGxx, makeDesign, multiIndex, randomRaws, randomSamples, rng, simulateSamples } from '../support/harness.js';
 import { parallelChoices } from '../../src/kinds/index.js';
 import { evaluatePlan } from '../../src/plan/plan.js';
 import { resolveBoard } from '../../src/plan/boards.js';
@@ -121,12 +121,7 @@ function referenceGather(data: readonly number[], shape: readonly number[], maps
   const total = outShape.reduce((a, b) => a * b, 1);
   const res: number[] = [];
   for (let o = 0; o < total; o++) {
-    const oi: number[] = [];
-    let r = o;
-    for (let k = outShape.length - 1; k >= 0; k--) {
-      oi[k] = r % outShape[k];
-      r = Math.floor(r / outShape[k]);
-    }
+    const oi = multiIndex(o, outShape);
     const ii = oi.map((v, k) => maps[k][v]);
     res.push(ii.some((v) => v < 0) ? pad : data[ii.reduce((acc, v, k) => acc * shape[k] + v, 0)]);
   }

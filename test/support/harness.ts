@@ -166,6 +166,17 @@ export function expectSameOutputs(design: Design, got: Float64Array[][], want: F
   expect(bad).toEqual([]);
 }
 
+/** The multi-index of flat position o in a C-order array of `shape` (the reference computations' own decoding). */
+export function multiIndex(o: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  let r = o;
+  for (let k = shape.length - 1; k >= 0; k--) {
+    idx[k] = r % shape[k];
+    r = Math.floor(r / shape[k]);
+  }
+  return idx;
+}
+
 /**
  * NumPy broadcasting strides of an operand of `shape` inside a rank-ELT_RANK output, 0 on size-1 axes: written here
  * independently of src/ops/broadcast.ts, so element-wise tests do not take their expectations from the code under
