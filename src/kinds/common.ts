@@ -3,11 +3,12 @@
  * most kinds define the same way (no constants, no MACs, no tables, lanes shown as one number).
  */
 import type { FixedFormat } from '../../sim/fixed.js';
-import type { ComputeLayer, Design, LayerConstant } from '../ir/design.js';
+import type { ComputeLayer, ConstData, Design, LayerConstant } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { laneChoices, lanesOf, stream, type ComputeEstimate, type Parallel } from '../plan/estimate.js';
 import { laneBanks, storedAs } from '../plan/banks.js';
 import type { SequentialRules } from './types.js';
+import { addNs, castOps, MUL, tableRead, type FamilyDelays, type TimedOp } from '../plan/timing.js';
 
 /** Format of input k / of the output. */
 export const inFormat = (design: Design, l: ComputeLayer, k = 0): FixedFormat => design.tensors[l.inputs[k]].format;
@@ -49,4 +50,18 @@ export function tableLaneRules<L extends ComputeLayer & { readonly n: number }>(
     banks: (_l, p) => laneBanks(p),
     stored: (l, p) => storedAs(constants(l), 1, 'cyclic').map((c) => ({ ...c, reads: p.pfOut })),
   };
+}
+
+/**
+ * The unrolled critical path of a table kernel (curve, octave): its index computation, the table read, the
+ * interpolation multiply, the sum with the entry, the output cast.
+ */
+export function tableKernelPath(design: Design, l: ComputeLayer & { readonly table: ConstData }, d: FamilyDelays, inBram: boolean, index: TimedOp): TimedOp[] {
+  return [
+    index,
+    tableRead(d, l.table.raw.length, inBram, outBits(design, l)),
+    MUL(d, outBits(design, l)),
+    { kind: 'logic', ns: addNs(d, outFormat(design, l).width + 4), bits: outBits(design, l) },
+    ...castOps(d, outFormat(design, l), outBits(design, l)),
+  ];
 }

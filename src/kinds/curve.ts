@@ -7,8 +7,8 @@ import { simulateCurve } from '../../sim/kernels/curve.js';
 import type { CurveLayer, Design } from '../ir/design.js';
 import { renderCurve } from '../emit/kernels/curve.js';
 import { CONTROL_LUT, dspPerMultiplier } from '../plan/estimate.js';
-import { addNs, castOps, MUL, tableRead } from '../plan/timing.js';
-import { inFormat, lanesText, noMacs, noMacWeight, outBits, outFormat, tableLaneRules, unrolled } from './common.js';
+import { addNs } from '../plan/timing.js';
+import { inFormat, lanesText, noMacs, noMacWeight, tableKernelPath, tableLaneRules, unrolled } from './common.js';
 import type { KindDef } from './types.js';
 
 const constants = (l: CurveLayer) => [{ data: l.table, role: 'table' as const }, { data: l.delta, role: 'table' as const }];
@@ -34,13 +34,8 @@ export const CURVE: KindDef<CurveLayer> = {
   sequential: tableLaneRules(constants, (design, l) => ({ multipliers: multipliers(l), dsp: dsp(design, l) })),
   pipelined: {
     resources: (design, l) => unrolled({ multipliers: l.n * multipliers(l), dsp: l.n * dsp(design, l), lut: CONTROL_LUT + l.n * (inFormat(design, l).width + 2) }),
-    path: (design, l, d, inBram) => [
-      { kind: 'logic', ns: addNs(d, inFormat(design, l).width + 2) + d.mux, bits: l.n * (inFormat(design, l).width + 2) },
-      tableRead(d, l.table.raw.length, inBram(l.table.name), outBits(design, l)),
-      MUL(d, outBits(design, l)),
-      { kind: 'logic', ns: addNs(d, outFormat(design, l).width + 4), bits: outBits(design, l) },
-      ...castOps(d, outFormat(design, l), outBits(design, l)),
-    ],
+    path: (design, l, d, inBram) => tableKernelPath(design, l, d, inBram(l.table.name),
+      { kind: 'logic', ns: addNs(d, inFormat(design, l).width + 2) + d.mux, bits: l.n * (inFormat(design, l).width + 2) }),
     tableReads: (l, c) => (l.table === c || l.delta === c ? l.n : 0),
   },
   report: { label: (l) => `${l.kind}:${l.fn}`, formats: (l) => ({ table: l.table.format }), macWeight: noMacWeight, parallelText: lanesText },

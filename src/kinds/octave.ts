@@ -7,8 +7,8 @@ import { simulateOctave } from '../../sim/kernels/octave.js';
 import type { Design, OctaveLayer } from '../ir/design.js';
 import { renderOctave } from '../emit/kernels/octave.js';
 import { CONTROL_LUT, dspPerMultiplier } from '../plan/estimate.js';
-import { addNs, castOps, MUL, tableRead } from '../plan/timing.js';
-import { inFormat, lanesText, noMacs, noMacWeight, outBits, outFormat, tableLaneRules, unrolled } from './common.js';
+import { addNs } from '../plan/timing.js';
+import { inFormat, lanesText, noMacs, noMacWeight, tableKernelPath, tableLaneRules, unrolled } from './common.js';
 import type { KindDef } from './types.js';
 
 const constants = (l: OctaveLayer) => [{ data: l.table, role: 'table' as const }, { data: l.delta, role: 'table' as const }];
@@ -30,13 +30,8 @@ export const OCTAVE: KindDef<OctaveLayer> = {
   sequential: tableLaneRules(constants, (design, l) => ({ multipliers: 1, dsp: dsp(design, l) })),
   pipelined: {
     resources: (design, l) => unrolled({ multipliers: l.n, dsp: l.n * dsp(design, l), lut: CONTROL_LUT + l.n * normalizeLut(l) }),
-    path: (design, l, d, inBram) => [
-      { kind: 'logic', ns: addNs(d, l.magBits) + Math.ceil(Math.log2(Math.max(2, l.magBits))) * d.mux, bits: l.n * l.magBits },
-      tableRead(d, l.table.raw.length, inBram(l.table.name), outBits(design, l)),
-      MUL(d, outBits(design, l)),
-      { kind: 'logic', ns: addNs(d, outFormat(design, l).width + 4), bits: outBits(design, l) },
-      ...castOps(d, outFormat(design, l), outBits(design, l)),
-    ],
+    path: (design, l, d, inBram) => tableKernelPath(design, l, d, inBram(l.table.name),
+      { kind: 'logic', ns: addNs(d, l.magBits) + Math.ceil(Math.log2(Math.max(2, l.magBits))) * d.mux, bits: l.n * l.magBits }),
     tableReads: (l, c) => (l.table === c || l.delta === c ? l.n : 0),
   },
   report: { label: (l) => `${l.kind}:${l.fn}`, formats: (l) => ({ table: l.table.format }), macWeight: noMacWeight, parallelText: lanesText },
