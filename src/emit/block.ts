@@ -208,30 +208,27 @@ export function renderDataflow(layers: readonly Layer[], ctx: RenderContext, pla
       varOf: (t) => own.get(t) ?? ctx.varOf(t),
       operandVar: (op) => ('tensor' in op && own.has(op.tensor) ? own.get(op.tensor)! : ctx.operandVar(op)),
     };
-    if (l.kind === 'loop') block.statements.push(renderLoop(l, lctx, block, plan, true));
-    else {
-      const r = renderLayer(l, lctx);
-      block.configs.push(r.config);
-      block.constants.push(...r.constants);
-      block.statements.push(statement(l.name, l.kind, l.sources.join(', '), r.call));
-    }
+    addLayer(block, l, lctx, plan, true);
     const f = fans.get(l.output);
     if (f) fanout(f);
   }
   return { block, buffers };
 }
 
+/** One layer's statement, config and constants (a loop region's step function too) added to the block. */
+function addLayer(block: Block, l: Layer, ctx: RenderContext, plan: EmitPlan | undefined, asProcess: boolean): void {
+  if (l.kind === 'loop') {
+    block.statements.push(renderLoop(l, ctx, block, plan, asProcess));
+    return;
+  }
+  const r = renderLayer(l, ctx);
+  block.configs.push(r.config);
+  block.constants.push(...r.constants);
+  block.statements.push(statement(l.name, l.kind, l.sources.join(', '), r.call));
+}
+
 export function renderBlock(layers: readonly Layer[], ctx: RenderContext, plan?: EmitPlan): Block {
   const block: Block = { statements: [], functions: [], configs: [], constants: [] };
-  for (const l of layers) {
-    if (l.kind === 'loop') {
-      block.statements.push(renderLoop(l, ctx, block, plan));
-      continue;
-    }
-    const r = renderLayer(l, ctx);
-    block.configs.push(r.config);
-    block.constants.push(...r.constants);
-    block.statements.push(statement(l.name, l.kind, l.sources.join(', '), r.call));
-  }
+  for (const l of layers) addLayer(block, l, ctx, plan, false);
   return block;
 }
