@@ -25,7 +25,7 @@ import { readSamples, sampleDims } from './data.js';
 import { buildReport, flushedWeights, flushedWeightWarnings, renderReportMd, type Report } from './report.js';
 import { parsePrecision } from './quant/precision.js';
 import { boards, resolveBoard, type Board } from './plan/boards.js';
-import { planDesign } from './plan/plan.js';
+import { planDesign, type WeightsFrom } from './plan/plan.js';
 import type { HlsTool } from './emit/pragmas.js';
 import type { EmitPlan } from './emit/block.js';
 import type { Schedule, UtilizationBudget } from './plan/types.js';
@@ -54,6 +54,8 @@ export interface BuildOptions extends CompileOptions {
   readonly reuse?: ReadonlyMap<string, number>;
   /** Sequential layers, one pipeline at II = 1, or (default) pipelined when that fits (`--schedule`). */
   readonly schedule?: Schedule | 'auto';
+  /** Where MAC weights live: on chip, streamed from DDR, or (auto) streamed only where on-chip memory runs out (`--weights`). */
+  readonly weightsFrom?: WeightsFrom;
   /** Run vitis_hls/vivado_hls (csynth) after writing the project and merge its report (`--synth`). */
   readonly synth?: boolean;
   /** Replace an output folder fpgac did not write, or files changed since it did (`--force`). */
@@ -84,7 +86,7 @@ export interface BuildResult {
 /** With --precision auto: the widths tried and what the chosen one saves against the 16-bit default. */
 function precisionSearchReport(opts: BuildOptions, compiled: Compiled, plan: Plan, board: Board, clockMHz: number) {
   if (!compiled.search) return {};
-  const refPlan = planDesign(compiled.designAt(DEFAULT_PRECISION), board, { clockMHz, allowOverflow: true, targetFps: opts.targetFps, reuse: opts.reuse, schedule: opts.schedule, maxUtilization: opts.maxUtilization }).plan;
+  const refPlan = planDesign(compiled.designAt(DEFAULT_PRECISION), board, { clockMHz, allowOverflow: true, targetFps: opts.targetFps, reuse: opts.reuse, schedule: opts.schedule, maxUtilization: opts.maxUtilization, weightsFrom: opts.weightsFrom }).plan;
   const cost = (p: Plan) => ({ dsp: p.totals.dsp, bram18: p.totals.bram18, uram: p.totals.uram, lut: p.totals.lut, latencyCycles: p.totals.latencyCycles });
   return { precisionSearch: { ...compiled.search, chosenCost: cost(plan), defaultPrecision: DEFAULT_PRECISION, defaultCost: cost(refPlan) } };
 }
@@ -184,7 +186,7 @@ function buildFrom(source: string, modelPath: string, outDir: string, board: Boa
   const compiled = compileModel(source, opts);
   const { design } = compiled;
   const clockMHz = opts.clockMHz ?? board.clockMHz;
-  const planned = planDesign(design, board, { clockMHz, allowOverflow: opts.allowOverflow, targetFps: opts.targetFps, reuse: opts.reuse, schedule: opts.schedule, maxUtilization: opts.maxUtilization });
+  const planned = planDesign(design, board, { clockMHz, allowOverflow: opts.allowOverflow, targetFps: opts.targetFps, reuse: opts.reuse, schedule: opts.schedule, maxUtilization: opts.maxUtilization, weightsFrom: opts.weightsFrom });
   const emitPlan: EmitPlan = {
     tool: opts.hlsTool ?? 'vitis',
     schedule: planned.plan.schedule,

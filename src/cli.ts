@@ -129,6 +129,7 @@ export function makeProgram(io: Io): Command {
     .option('--target-fps <n>', 'add parallelism only until this many inferences per second (default: the best throughput that fits)')
     .option('--max-utilization <spec>', 'share of the device the planner may fill: a percentage for every resource (75) or per resource (dsp=80,lut=70; resources dsp, lut, ff, bram, uram); default 80% each, 70% LUT on parts under 100k LUTs')
     .option('--schedule <mode>', 'sequential (layers one after another), pipelined (the whole design one pipeline at II=1), dataflow (layers and loop regions as concurrent processes: II = the slowest), or auto: pipelined when it fits', 'auto')
+    .option('--weights <where>', 'where MAC weights live: auto (on chip, streaming from DDR only the largest layers needed to keep within the memory budget), chip, or ddr (every conv and dense layer streams its weights; sequential schedule)', 'auto')
     .option('--config <file>', 'JSON configuration: {"layers": {"<layer or ONNX node>": {"reuse": N}}}')
     .option('--synth', 'run vitis_hls/vivado_hls csynth after writing the project and merge its report (needs the tool on PATH)')
     .option('--force', 'replace the output folder even when fpgac did not write it, or its files were changed since')
@@ -142,6 +143,7 @@ export function makeProgram(io: Io): Command {
       const clock = o.clock === undefined ? undefined : Number(o.clock);
       if (clock !== undefined && !(clock >= 1 && clock <= 1000)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--clock '${o.clock}' is not a clock frequency from 1 to 1000 MHz` }]);
       if (!['auto', 'sequential', 'pipelined', 'dataflow'].includes(o.schedule)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--schedule '${o.schedule}' is not one of auto, sequential, pipelined, dataflow` }]);
+      if (!['auto', 'chip', 'ddr'].includes(o.weights)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--weights '${o.weights}' is not one of auto, chip, ddr` }]);
       if (o.interface !== undefined && !['axis', 'm_axi', 'memory'].includes(o.interface)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--interface '${o.interface}' is not one of axis, m_axi, memory` }]);
       const targetFps = o.targetFps === undefined ? undefined : Number(o.targetFps);
       if (targetFps !== undefined && !(targetFps > 0)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--target-fps '${o.targetFps}' is not a positive number` }]);
@@ -151,7 +153,7 @@ export function makeProgram(io: Io): Command {
         calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights,
         allowOverflow: !!o.allowOverflow, hlsTool: o.hlsTool, targetFps, reuse: o.config ? readReuseConfig(o.config) : undefined, synth: !!o.synth,
         schedule: o.schedule, force: !!o.force, alsoReads: o.config ? [o.config] : [], limits: o.limit, interface: o.interface,
-        fpgaFrom: o.fpgaFrom, fpgaTo: o.fpgaTo, maxUtilization,
+        fpgaFrom: o.fpgaFrom, fpgaTo: o.fpgaTo, maxUtilization, weightsFrom: o.weights,
       });
       for (const n of r.repaired) io.err(`fpgac: note: ${n}`);
       if (o.json) {

@@ -15,6 +15,7 @@
 #define FPGAC_CONV_H
 
 #include "common.h"
+#include "stream.h"
 
 namespace fpgac {
 
@@ -41,8 +42,10 @@ inline bool lane_tap(int k, int oy1, int ox1, int ky, int kx, int &iy, int &ix) 
 // padding tap (its product then adds nothing; the read is skipped). CFG::pack (src/plan/packing.ts) builds two
 // products in one DSP48E2 (common.h product_pair): 1, pairs of engines sharing their input (one group: every
 // engine reads the same tap); 2, pairs of pixel lanes sharing their engine's weight; 0, one multiply each.
-template <class CFG, class in_t, class prod_t>
-inline void conv_products(const typename CFG::weight_t wt[], const in_t in[], int o1, int ic, int ky, int kx, int oy1, int ox1,
+// The weights are read from wt laid out as [engine][WOPB][fan-in]: channel group wo1 of engine u (WOPB = oc/pf_out
+// for the layer's whole weight array; 1 for a streamed tile, which holds one channel group).
+template <class CFG, int WOPB, class in_t, class prod_t>
+inline void conv_products(const typename CFG::weight_t wt[], const in_t in[], int o1, int wo1, int ic, int ky, int kx, int oy1, int ox1,
                           prod_t p[CFG::pf_out * CFG::pf_px]) {
 #pragma HLS INLINE
   const int cpg = CFG::c / CFG::group;
@@ -67,7 +70,7 @@ conv_reads:
 conv_weights:
   for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
-    wk[u] = wt[(((u * opb + o1) * cpg + ic) * CFG::kh + ky) * CFG::kw + kx];
+    wk[u] = wt[(((u * WOPB + wo1) * cpg + ic) * CFG::kh + ky) * CFG::kw + kx];
   }
 conv_mul:
   for (int u = 0; u < CFG::pf_out; u++) {
@@ -95,10 +98,10 @@ conv_mul:
 // partitions written where the arrays are declared, src/emit/block.ts; src/plan/layout.ts): weights in pf_out
 // blocks, outputs in runs of whole rows per channel, inputs in runs of rows no longer than a lane's stride. acc_t
 // is exact, so the order of additions never changes a bit.
-template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
-void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
-                 const typename CFG::weight_t wt[CFG::oc * (CFG::c / CFG::group) * CFG::kh * CFG::kw],
-                 const bias_t b[], const shift_t sh[]) {
+// Channel group o1 (channels u*opb + o1 of every engine u), its weights group wo1 of wt (see conv_products).
+template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, int WOPB, class in_t, class out_t, class bias_t, class shift_t>
+inline void conv_group(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+                       const typename CFG::weight_t wt[], int o1, int wo1, const bias_t b[], const shift_t sh[]) {
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
   typedef decltype(typename CFG::weight_t() * in_t()) prod_t;  // exact: ap_fixed products never round
@@ -107,52 +110,101 @@ void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CF
   const bool rows = CFG::oh > 1;         // pixel lanes split the rows, or (one row) the columns
   const int ohl = rows ? CFG::oh / CFG::pf_px : CFG::oh;
   const int owl = rows ? CFG::ow : CFG::ow / CFG::pf_px;
-  // One pipelined loop per channel group: the pixel and tap loops form a perfect nest (the accumulators start and
-  // finish inside the innermost body), which HLS flattens, so the pipeline fills once per group rather than once
-  // per output pixel.
-conv_oc:
-  for (int o1 = 0; o1 < opb; o1++) {
-    acc_t acc[CFG::pf_out * CFG::pf_px];
+  acc_t acc[CFG::pf_out * CFG::pf_px];
 #pragma HLS ARRAY_PARTITION variable=acc complete
-    clear<CFG::pf_out * CFG::pf_px>(acc);
-  conv_oy:
-    for (int oy1 = 0; oy1 < ohl; oy1++) {
-    conv_ox:
-      for (int ox1 = 0; ox1 < owl; ox1++) {
-      conv_ic:
-        for (int ic = 0; ic < cpg; ic++) {
-        conv_ky:
-          for (int ky = 0; ky < CFG::kh; ky++) {
-          conv_kx:
-            for (int kx = 0; kx < CFG::kw; kx++) {
+  clear<CFG::pf_out * CFG::pf_px>(acc);
+conv_oy:
+  for (int oy1 = 0; oy1 < ohl; oy1++) {
+  conv_ox:
+    for (int ox1 = 0; ox1 < owl; ox1++) {
+    conv_ic:
+      for (int ic = 0; ic < cpg; ic++) {
+      conv_ky:
+        for (int ky = 0; ky < CFG::kh; ky++) {
+        conv_kx:
+          for (int kx = 0; kx < CFG::kw; kx++) {
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
 #endif
-              const bool first = ic == 0 && ky == 0 && kx == 0;
-              const bool last = ic == cpg - 1 && ky == CFG::kh - 1 && kx == CFG::kw - 1;
-              // Padding taps contribute zero products: adding them is the same exact sum.
-              prod_t p[CFG::pf_out * CFG::pf_px];
+            const bool first = ic == 0 && ky == 0 && kx == 0;
+            const bool last = ic == cpg - 1 && ky == CFG::kh - 1 && kx == CFG::kw - 1;
+            // Padding taps contribute zero products: adding them is the same exact sum.
+            prod_t p[CFG::pf_out * CFG::pf_px];
 #pragma HLS ARRAY_PARTITION variable=p complete
-              conv_products<CFG>(wt, in, o1, ic, ky, kx, oy1, ox1, p);
-            conv_pixels:
-              for (int k = 0; k < CFG::pf_px; k++) {
+            conv_products<CFG, WOPB>(wt, in, o1, wo1, ic, ky, kx, oy1, ox1, p);
+          conv_pixels:
+            for (int k = 0; k < CFG::pf_px; k++) {
 #pragma HLS UNROLL
-                int oy, ox;
-                lane_pixel<CFG>(k, oy1, ox1, oy, ox);
-              conv_engines:
-                for (int u = 0; u < CFG::pf_out; u++) {
+              int oy, ox;
+              lane_pixel<CFG>(k, oy1, ox1, oy, ox);
+            conv_engines:
+              for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
-                  const int o = u * opb + o1;
-                  acc_t a = acc_start<HAS_BIAS>(first, acc[u * CFG::pf_px + k], b, o);
-                  a += p[u * CFG::pf_px + k];
-                  acc[u * CFG::pf_px + k] = a;
-                  if (last) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
-                }
+                const int o = u * opb + o1;
+                acc_t a = acc_start<HAS_BIAS>(first, acc[u * CFG::pf_px + k], b, o);
+                a += p[u * CFG::pf_px + k];
+                acc[u * CFG::pf_px + k] = a;
+                if (last) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
               }
             }
           }
         }
       }
+    }
+  }
+}
+
+// Shared body of the conv2d overloads; HAS_BIAS is a compile-time constant, so without a bias the read of b
+// disappears (b is then a stand-in array that is never read: a null pointer would trouble HLS interfaces).
+//
+// Parallelism is the plan's, in two dimensions (src/kinds/conv2d.ts):
+// - CFG::pf_out output channels side by side (engines, each one multiply-accumulate per cycle). Engine u handles
+//   channels u*opb .. u*opb + opb - 1. pf_out divides oc and is 1 unless group is 1 or depthwise.
+// - CFG::pf_px output pixels side by side (pixel lanes of every engine, sharing its weight read): lane k computes
+//   the output rows k*(oh/pf_px) .. (k+1)*(oh/pf_px) - 1, or for a one-row output (1-D convs) the columns
+//   k*(ow/pf_px) ... pf_px divides oh (or ow).
+// The plan partitions the arrays so that the pf_out x pf_px accesses of one cycle fall in different banks (block
+// partitions written where the arrays are declared, src/emit/block.ts; src/plan/layout.ts): weights in pf_out
+// blocks, outputs in runs of whole rows per channel, inputs in runs of rows no longer than a lane's stride. acc_t
+// is exact, so the order of additions never changes a bit. One pipelined loop per channel group: the pixel and tap
+// loops form a perfect nest (the accumulators start and finish inside the innermost body), which HLS flattens, so
+// the pipeline fills once per group rather than once per output pixel.
+template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
+void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+                 const typename CFG::weight_t wt[CFG::oc * (CFG::c / CFG::group) * CFG::kh * CFG::kw],
+                 const bias_t b[], const shift_t sh[]) {
+#pragma HLS INLINE
+conv_oc:
+  for (int o1 = 0; o1 < CFG::oc / CFG::pf_out; o1++) conv_group<CFG, HAS_BIAS, HAS_SHIFT, CFG::oc / CFG::pf_out>(in, out, wt, o1, o1, b, sh);
+}
+
+// One streamed tile: channel group t, its weights (pf_out x fan-in) in tile.
+template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
+void conv_tile(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
+               const typename CFG::weight_t tile[], int t, const bias_t b[], const shift_t sh[]) {
+#pragma HLS INLINE off
+  conv_group<CFG, HAS_BIAS, HAS_SHIFT, 1>(in, out, tile, t, 0, b, sh);
+}
+
+// Weights from DDR (stream.h): channel group t's weights are loaded into one buffer while group t - 1 computes
+// from the other (two calls without a data dependence, which HLS may run side by side). CFG adds word_bits,
+// weight_bits, w_offset (the layer's first word in the image) and word_t.
+template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
+void conv2d_stream_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow], const typename CFG::word_t *wimg,
+                        typename CFG::weight_t tile0[CFG::pf_out * (CFG::c / CFG::group) * CFG::kh * CFG::kw],
+                        typename CFG::weight_t tile1[CFG::pf_out * (CFG::c / CFG::group) * CFG::kh * CFG::kw], const bias_t b[], const shift_t sh[]) {
+#pragma HLS INLINE
+  const int n = CFG::pf_out * (CFG::c / CFG::group) * CFG::kh * CFG::kw;
+  const int tiles = CFG::oc / CFG::pf_out;
+  load_tile<CFG::word_bits, CFG::weight_bits, n, CFG::pf_out>(wimg, CFG::w_offset, 0, tile0);
+conv_tiles:
+  for (int t = 0; t < tiles; t++) {
+    if ((t & 1) == 0) {
+      if (t + 1 < tiles) load_tile<CFG::word_bits, CFG::weight_bits, n, CFG::pf_out>(wimg, CFG::w_offset, t + 1, tile1);
+      conv_tile<CFG, HAS_BIAS, HAS_SHIFT>(in, out, tile0, t, b, sh);
+    } else {
+      if (t + 1 < tiles) load_tile<CFG::word_bits, CFG::weight_bits, n, CFG::pf_out>(wimg, CFG::w_offset, t + 1, tile0);
+      conv_tile<CFG, HAS_BIAS, HAS_SHIFT>(in, out, tile1, t, b, sh);
     }
   }
 }
@@ -294,6 +346,29 @@ void conv2d(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh
             const typename CFG::weight_t wt[CFG::oc * (CFG::c / CFG::group) * CFG::kh * CFG::kw]) {
 #pragma HLS INLINE off
   conv2d_core<CFG, false, false>(in, out, wt, wt, wt);
+}
+
+// fpgac::conv2d_stream<cfg>(in, out, wimg, tile0, tile1[, b[, sh]]): the three overloads of conv2d, weights from DDR.
+template <class CFG, class in_t, class out_t>
+void conv2d_stream(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow], const typename CFG::word_t *wimg,
+                   typename CFG::weight_t tile0[], typename CFG::weight_t tile1[], const typename CFG::bias_t b[CFG::oc]) {
+#pragma HLS INLINE off
+  conv2d_stream_core<CFG, true, false>(in, out, wimg, tile0, tile1, b, b);
+}
+
+template <class CFG, class in_t, class out_t>
+void conv2d_stream(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow], const typename CFG::word_t *wimg,
+                   typename CFG::weight_t tile0[], typename CFG::weight_t tile1[], const typename CFG::bias_t b[CFG::oc],
+                   const typename CFG::shift_t sh[CFG::oc]) {
+#pragma HLS INLINE off
+  conv2d_stream_core<CFG, true, true>(in, out, wimg, tile0, tile1, b, sh);
+}
+
+template <class CFG, class in_t, class out_t>
+void conv2d_stream(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow], const typename CFG::word_t *wimg,
+                   typename CFG::weight_t tile0[], typename CFG::weight_t tile1[]) {
+#pragma HLS INLINE off
+  conv2d_stream_core<CFG, false, false>(in, out, wimg, tile0, tile1, tile0, tile0);
 }
 
 }  // namespace fpgac

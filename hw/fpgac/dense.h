@@ -12,6 +12,7 @@
 #define FPGAC_DENSE_H
 
 #include "common.h"
+#include "stream.h"
 
 namespace fpgac {
 
@@ -22,12 +23,49 @@ namespace fpgac {
 // n_in*n_out / (pf_in*pf_out)): pf_in divides n_in, pf_out divides n_out, and pf_out > 1 only with
 // pf_in = n_in. The arrays are partitioned so each cycle's reads come from separate banks (or one wide word). Because acc_t is exact,
 // the order of the additions does not change a bit: every parallelism computes what the serial loop computes.
+template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class acc_t, class out_t, class bias_t, class shift_t>
+inline void dense_step(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out], const typename CFG::weight_t w[],
+                       int wrow, int r, int o0, int i0, acc_t acc[CFG::pf_out], const bias_t *b, const shift_t *sh) {
+#pragma HLS INLINE
+  typedef decltype(in_t() * typename CFG::weight_t()) prod_t;  // exact: ap_fixed products never round
+  // The cycle's products (weights of output o0 + u in row wrow + u of w); CFG::pack = 1 (src/plan/packing.ts):
+  // outputs u, u + 1 share input v, so their two products come from one DSP48E2 (common.h product_pair); the bits
+  // are the plain products'.
+  prod_t p[CFG::pf_out * CFG::pf_in];
+#pragma HLS ARRAY_PARTITION variable=p complete
+DenseMul:
+  for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+    for (int v = 0; v < CFG::pf_in; v++) {
+#pragma HLS UNROLL
+      const in_t &x = in[r * CFG::n_in + i0 + v];
+      if (CFG::pack == 1 && u % 2 == 0) {
+        product_pair<CFG::pack_s_signed, CFG::pack_a_signed>(x, w[(wrow + u) * CFG::n_in + i0 + v], w[(wrow + u + 1) * CFG::n_in + i0 + v],
+                                                             p[u * CFG::pf_in + v], p[(u + 1) * CFG::pf_in + v]);
+      } else if (CFG::pack == 0) {
+        p[u * CFG::pf_in + v] = product<CFG>::of(x, w[(wrow + u) * CFG::n_in + i0 + v]);
+      }
+    }
+  }
+DenseMacOut:
+  for (int u = 0; u < CFG::pf_out; u++) {
+#pragma HLS UNROLL
+    acc_t a = acc_start<HAS_BIAS>(i0 == 0, acc[u], b, o0 + u);
+  DenseMacIn:
+    for (int v = 0; v < CFG::pf_in; v++) {
+#pragma HLS UNROLL
+      a = a + p[u * CFG::pf_in + v];
+    }
+    acc[u] = a;
+    if (i0 + CFG::pf_in == CFG::n_in) out[r * CFG::n_out + o0 + u] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o0 + u));
+  }
+}
+
 template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
 void dense_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out],
                 const typename CFG::weight_t w[CFG::n_out * CFG::n_in], const bias_t *b, const shift_t *sh) {
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
-  typedef decltype(in_t() * typename CFG::weight_t()) prod_t;  // exact: ap_fixed products never round
   // Banks are the plan's: in needs pf_in cyclic banks, out pf_out, the weights pf_in*pf_out (or words reshaped from
   // a multiple of that many weights). The emitter writes those pragmas where the arrays are declared
   // (src/emit/block.ts), so an array shared by layers of different parallelism gets one partition serving all.
@@ -46,39 +84,77 @@ DenseRows:
 #ifndef FPGAC_PIPELINE_TOP
 #pragma HLS PIPELINE II=1
 #endif
-        // The cycle's products; CFG::pack = 1 (src/plan/packing.ts): outputs u, u + 1 share input v, so their two
-        // products come from one DSP48E2 (common.h product_pair); the bits are the plain products'.
-        prod_t p[CFG::pf_out * CFG::pf_in];
-#pragma HLS ARRAY_PARTITION variable=p complete
-      DenseMul:
-        for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-          for (int v = 0; v < CFG::pf_in; v++) {
-#pragma HLS UNROLL
-            const in_t &x = in[r * CFG::n_in + i0 + v];
-            if (CFG::pack == 1 && u % 2 == 0) {
-              product_pair<CFG::pack_s_signed, CFG::pack_a_signed>(x, w[(o0 + u) * CFG::n_in + i0 + v], w[(o0 + u + 1) * CFG::n_in + i0 + v],
-                                                                   p[u * CFG::pf_in + v], p[(u + 1) * CFG::pf_in + v]);
-            } else if (CFG::pack == 0) {
-              p[u * CFG::pf_in + v] = product<CFG>::of(x, w[(o0 + u) * CFG::n_in + i0 + v]);
-            }
-          }
-        }
-      DenseMacOut:
-        for (int u = 0; u < CFG::pf_out; u++) {
-#pragma HLS UNROLL
-          acc_t a = acc_start<HAS_BIAS>(i0 == 0, acc[u], b, o0 + u);
-        DenseMacIn:
-          for (int v = 0; v < CFG::pf_in; v++) {
-#pragma HLS UNROLL
-            a = a + p[u * CFG::pf_in + v];
-          }
-          acc[u] = a;
-          if (i0 + CFG::pf_in == CFG::n_in) out[r * CFG::n_out + o0 + u] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o0 + u));
-        }
+        dense_step<CFG, HAS_BIAS, HAS_SHIFT>(in, out, w, o0, r, o0, i0, acc, b, sh);
       }
     }
   }
+}
+
+// One streamed tile: outputs o0 .. o0 + pf_out - 1 of every row, their weights (pf_out rows of n_in) in tile.
+template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
+void dense_tile(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out], const typename CFG::weight_t tile[],
+                int o0, const bias_t *b, const shift_t *sh) {
+#pragma HLS INLINE off
+  typedef typename CFG::acc_t acc_t;
+  acc_t acc[CFG::pf_out];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+  clear<CFG::pf_out>(acc);
+DenseTileRows:
+  for (int r = 0; r < CFG::rows; r++) {
+  DenseTileMac:
+    for (int i0 = 0; i0 < CFG::n_in; i0 += CFG::pf_in) {
+#ifndef FPGAC_PIPELINE_TOP
+#pragma HLS PIPELINE II=1
+#endif
+      dense_step<CFG, HAS_BIAS, HAS_SHIFT>(in, out, tile, 0, r, o0, i0, acc, b, sh);
+    }
+  }
+}
+
+// Weights from DDR (stream.h): the weights of outputs o0 .. o0 + pf_out - 1 (one tile, in the image's order) are
+// loaded into one buffer while the previous tile computes from the other. CFG adds word_bits, weight_bits,
+// w_offset and word_t.
+template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
+void dense_stream_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out], const typename CFG::word_t *wimg,
+                       typename CFG::weight_t tile0[CFG::pf_out * CFG::n_in], typename CFG::weight_t tile1[CFG::pf_out * CFG::n_in],
+                       const bias_t *b, const shift_t *sh) {
+#pragma HLS INLINE
+  const int n = CFG::pf_out * CFG::n_in;
+  const int tiles = CFG::n_out / CFG::pf_out;
+  load_tile<CFG::word_bits, CFG::weight_bits, n, 1>(wimg, CFG::w_offset, 0, tile0);
+DenseTiles:
+  for (int t = 0; t < tiles; t++) {
+    if ((t & 1) == 0) {
+      if (t + 1 < tiles) load_tile<CFG::word_bits, CFG::weight_bits, n, 1>(wimg, CFG::w_offset, t + 1, tile1);
+      dense_tile<CFG, HAS_BIAS, HAS_SHIFT>(in, out, tile0, t * CFG::pf_out, b, sh);
+    } else {
+      if (t + 1 < tiles) load_tile<CFG::word_bits, CFG::weight_bits, n, 1>(wimg, CFG::w_offset, t + 1, tile0);
+      dense_tile<CFG, HAS_BIAS, HAS_SHIFT>(in, out, tile1, t * CFG::pf_out, b, sh);
+    }
+  }
+}
+
+// fpgac::dense_stream<cfg>(in, out, wimg, tile0, tile1[, b[, sh]]): the three overloads of dense, weights from DDR.
+template <class CFG, class in_t, class out_t>
+void dense_stream(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out], const typename CFG::word_t *wimg,
+                  typename CFG::weight_t tile0[], typename CFG::weight_t tile1[], const typename CFG::bias_t b[CFG::n_out]) {
+#pragma HLS INLINE off
+  dense_stream_impl<CFG, true, false>(in, out, wimg, tile0, tile1, b, b);
+}
+
+template <class CFG, class in_t, class out_t>
+void dense_stream(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out], const typename CFG::word_t *wimg,
+                  typename CFG::weight_t tile0[], typename CFG::weight_t tile1[], const typename CFG::bias_t b[CFG::n_out],
+                  const typename CFG::shift_t sh[CFG::n_out]) {
+#pragma HLS INLINE off
+  dense_stream_impl<CFG, true, true>(in, out, wimg, tile0, tile1, b, sh);
+}
+
+template <class CFG, class in_t, class out_t>
+void dense_stream(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out], const typename CFG::word_t *wimg,
+                  typename CFG::weight_t tile0[], typename CFG::weight_t tile1[]) {
+#pragma HLS INLINE off
+  dense_stream_impl<CFG, false, false>(in, out, wimg, tile0, tile1, tile0, tile0);
 }
 
 // Dense with bias: fpgac::dense<cfg>(in, out, w, b).

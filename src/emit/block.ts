@@ -57,7 +57,21 @@ export function scopeDeclarations(design: Design, ctx: RenderContext, scope: str
       if (kind) lines.push(storagePragma(plan.tool, g.name, kind, false));
     }
     const consts = new Set<string>();
-    for (const l of layers) if (l.kind !== 'loop') for (const c of renderLayer(l, ctx).constants) consts.add(c.name);
+    for (const l of layers) {
+      if (l.kind === 'loop') continue;
+      const r = renderLayer(l, ctx);
+      for (const c of r.constants) consts.add(c.name);
+      // Weights from DDR: the layer's two tile buffers, partitioned and stored as the plan placed them.
+      if (r.tiles) {
+        const placed = plan.constants?.get(r.tiles.placement);
+        for (const t of r.tiles.names) {
+          lines.push(`${r.tiles.type} ${t}[${r.tiles.words}]; // ${cppComment(`${l.name}: a tile of weights from DDR`)}`);
+          const layout = placed && layoutPragma(t, placed);
+          if (layout) lines.push(layout);
+          if (placed) lines.push(storagePragma(plan.tool, t, placed.kind, false));
+        }
+      }
+    }
     for (const c of [...consts].sort()) {
       const placed = plan.constants?.get(c);
       const layout = placed && layoutPragma(c, placed);

@@ -23,6 +23,11 @@ import { sampleDims } from '../data.js';
 import type { Packing } from '../deploy/packing.js';
 import { wrapperView } from '../deploy/wrapper.js';
 import { kindOf } from '../kinds/index.js';
+import { weightImage } from './weight-image.js';
+import { WEIGHT_PORT, WEIGHT_WORD_T } from './render.js';
+
+/** Where the project keeps the weight image of layers streamed from DDR (the testbench's --weights default). */
+export const WEIGHT_IMAGE_FILE = 'tb_data/weights.bin';
 
 
 export interface ProjectFiles {
@@ -137,19 +142,26 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
   const io = (names: readonly string[]) => names.map((n) => ({ type: ctx.typeOf(n), var: ctx.varOf(n), size: numel(design.tensors[n].shape), dims: sampleDims(design.tensors[n].shape), shape: design.tensors[n].shape }));
   const inputs = io(design.inputs);
   const outputs = io(design.outputs);
+  // Weights from DDR (src/plan/stream.ts): the image's port comes last; the testbench reads tb_data/weights.bin.
+  const image = weightImage(design, ctx.parallel);
+  const wimg = image ? { port: WEIGHT_PORT, type: WEIGHT_WORD_T, words: image.words, wordBits: image.wordBits, file: WEIGHT_IMAGE_FILE } : undefined;
   const params = [
     ...inputs.map((t) => ({ decl: `const ${t.type} ${t.var}[${t.size}]` })),
     ...outputs.map((t) => ({ decl: `${t.type} ${t.var}[${t.size}]` })),
+    ...(wimg ? [{ decl: `const ${wimg.type} ${wimg.port}[${wimg.words}]` }] : []),
   ];
   const ioNames = new Set([...design.inputs, ...design.outputs]);
   const buffers = [...scopeDeclarations(design, ctx, 'top', design.layers, ioNames, opts.plan), ...(dataflow?.buffers ?? [])];
   const pipelineTop = opts.plan?.schedule === 'pipelined';
   // Sequential: ports read or written in parallel get the plan's partition (the pipelined top reshapes them whole).
   const topPragmas = pipelineTop ? pipelineTopPragmas([...inputs, ...outputs].map((t) => t.var))
-    : [...(dataflow ? ['#pragma HLS DATAFLOW'] : []), ...[...design.inputs, ...design.outputs].flatMap((t) => featureLayoutPragma(opts.plan, t, ctx.varOf(t)))];
+    : [...(dataflow ? ['#pragma HLS DATAFLOW'] : []), ...[...design.inputs, ...design.outputs].flatMap((t) => featureLayoutPragma(opts.plan, t, ctx.varOf(t))),
+      // The image is read in bursts of a tile; its address is a register (the driver writes the buffer's address).
+      ...(wimg ? [`#pragma HLS INTERFACE m_axi port=${wimg.port} offset=slave bundle=wimg depth=${wimg.words} max_read_burst_length=256`, `#pragma HLS INTERFACE s_axilite port=${wimg.port} bundle=control`] : [])];
   const kernelHeaders = [...new Set(computeLayers(design.layers).map((l) => `${kindOf(l).family}.h`))].sort();
 
-  files.set('firmware/defines.h', render('firmware/defines.h.hbs', { ...common, tensors, inputs, outputs }));
+  files.set('firmware/defines.h', render('firmware/defines.h.hbs', { ...common, tensors, inputs, outputs, wimg }));
+  if (image && wimg) files.set(wimg.file, image.bytes);
   files.set('firmware/top.h', render('firmware/top.h.hbs', { ...common, params }));
   files.set('firmware/top.cpp', render('firmware/top.cpp.hbs', {
     ...common, params, buffers, topPragmas, functions: block.functions,
@@ -163,7 +175,8 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
     checkRomable(c);
     files.set(`firmware/weights/${c.name}.h`, () => weightHeader(c));
   }
-  for (const h of ['common.h', ...kernelHeaders, 'npy.h']) files.set(`firmware/fpgac/${h}`, readFileSync(path.join(hwDir(), 'fpgac', h), 'utf8'));
+  // stream.h: the weight streaming of conv.h and dense.h, included by them whether or not a layer streams.
+  for (const h of ['common.h', 'stream.h', ...kernelHeaders, 'npy.h']) files.set(`firmware/fpgac/${h}`, readFileSync(path.join(hwDir(), 'fpgac', h), 'utf8'));
   const apDir = path.join(hwDir(), 'include');
   for (const f of readdirSync(apDir).sort()) if (f.endsWith('.h')) files.set(`tb/ap_types/${f}`, readFileSync(path.join(apDir, f), 'utf8'));
   files.set('firmware/fpgac/tb.h', readFileSync(path.join(hwDir(), 'fpgac', 'tb.h'), 'utf8'));
@@ -175,7 +188,7 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
     })
     : undefined;
   if (axi) {
-    const view = { ...common, ...axi };
+    const view = { ...common, ...axi, wimg };
     files.set(`firmware/${axi.wrapper}.h`, render('firmware/axi_top.h.hbs', view));
     files.set(`firmware/${axi.wrapper}.cpp`, render('firmware/axi_top.cpp.hbs', view));
     files.set('firmware/fpgac/axi.h', readFileSync(path.join(hwDir(), 'fpgac', 'axi.h'), 'utf8'));
@@ -184,19 +197,19 @@ export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
     for (const f of readdirSync(hlsDir).sort()) if (f.endsWith('.h')) files.set(`tb/hls/${f}`, readFileSync(path.join(hlsDir, f), 'utf8'));
     files.set('tb/tb.cpp', render('tb/tb_axi.cpp.hbs', view));
   } else {
-    files.set('tb/tb.cpp', render('tb/tb.cpp.hbs', { ...common, inputs, outputs }));
+    files.set('tb/tb.cpp', render('tb/tb.cpp.hbs', { ...common, inputs, outputs, wimg }));
   }
   const hlsTop = axi ? axi.wrapper : design.name;
   const sources = ['firmware/top.cpp', ...(axi ? [`firmware/${axi.wrapper}.cpp`] : [])];
   // The simulator's outputs for the default inputs: the testbench compares with them (tb_data/sim_output*.npy).
   const expect = design.outputs.map((_, k) => (k === 0 ? 'tb_data/sim_output.npy' : `tb_data/sim_output.${k}.npy`));
-  files.set('Makefile', render('Makefile.hbs', { ...common, defaultInputs: opts.defaultInputs.join(' '), defaultExpect: expect.join(' '), sources: sources.join(' '),
+  files.set('Makefile', render('Makefile.hbs', { ...common, wimg, defaultInputs: opts.defaultInputs.join(' '), defaultExpect: expect.join(' '), sources: sources.join(' '),
     bitstream: !!opts.bitstream, hlsExe: opts.plan?.tool === 'vivado' ? 'vivado_hls' : 'vitis_hls' }));
   // Tcl gets the top function (a validated C identifier), the part and the version. The part comes from the command
   // line and `description` is for `export_design -description`: both are complete Tcl words (tclQuote), so the
   // template must place them as words, not inside quotes. An ordinary part number is written unchanged.
   const tcl = { part: tclQuote(opts.part), description: tclQuote(`${design.name}, generated by fpgac ${VERSION}`) };
-  files.set('build_prj.tcl', render('build_prj.tcl.hbs', { ...common, ...tcl, hlsTop, sources, clockNs: opts.clockNs, defaultInputList: opts.defaultInputs, defaultExpectList: expect }));
+  files.set('build_prj.tcl', render('build_prj.tcl.hbs', { ...common, ...tcl, wimg, hlsTop, sources, clockNs: opts.clockNs, defaultInputList: opts.defaultInputs, defaultExpectList: expect }));
   files.set('design.json', JSON.stringify(design) + '\n');
   for (const [k, v] of opts.extra ?? []) files.set(k, v);
   return { files };

@@ -9,6 +9,7 @@ import { formatToCpp } from '../../sim/fixed.js';
 import type { SparseCode } from '../plan/sparse.js';
 import type { HlsTool } from './pragmas.js';
 import type { PackMode } from '../plan/packing.js';
+import type { StreamPlan } from '../plan/stream.js';
 
 export interface RenderContext {
   readonly design: Design;
@@ -37,6 +38,8 @@ export interface Parallelism {
   readonly pack?: PackMode;
   /** The sparse encoding the layer reads (src/plan/sparse.ts), when the plan chose one. */
   readonly sparse?: SparseCode;
+  /** The layer's weights come from DDR (src/plan/stream.ts), when the plan streams them. */
+  readonly stream?: StreamPlan;
 }
 
 export interface RenderedLayer {
@@ -46,6 +49,27 @@ export interface RenderedLayer {
   readonly call: string;
   /** Constants this layer reads; the writer emits one weights header per constant. */
   readonly constants: readonly ConstData[];
+  /** Weights from DDR: the two tile buffers the call names, declared by the scope that makes the call. */
+  readonly tiles?: { readonly names: readonly [string, string]; readonly type: string; readonly words: number; readonly placement: string };
+}
+
+/** The weight image's port: the top function's parameter the streaming kernels read (hw/fpgac/stream.h). */
+export const WEIGHT_PORT = 'fpgac_wimg';
+/** Its word type (defines.h). */
+export const WEIGHT_WORD_T = 'fpgac_word_t';
+
+/**
+ * Config lines and arguments of a streamed MAC layer: the word and weight widths, the layer's first word in the
+ * image, and the two tile buffers (named after the layer; the plan's placement `<layer>_wtile` gives their pragmas).
+ */
+export function streamParts(layer: ComputeLayer, s: StreamPlan): { fields: Record<string, number>; types: string[]; args: string[]; tiles: NonNullable<RenderedLayer['tiles']> } {
+  const names: [string, string] = [`${layer.name}_wtile0`, `${layer.name}_wtile1`];
+  return {
+    fields: { word_bits: s.wordBits, weight_bits: s.weightBits, w_offset: s.offset },
+    types: [`  typedef ${WEIGHT_WORD_T} word_t; // weights from DDR: ${s.tiles} tiles of ${s.tileElems}`],
+    args: [WEIGHT_PORT, ...names],
+    tiles: { names, type: `${configName(layer)}::weight_t`, words: s.tileElems, placement: `${layer.name}_wtile` },
+  };
 }
 
 export type LayerRenderer<L extends ComputeLayer> = (layer: L, ctx: RenderContext) => RenderedLayer;

@@ -100,6 +100,17 @@ export const CONV2D: KindDef<Conv2dLayer> = {
     // Each engine reads its own contiguous run of weights; tap codes are shared unless the pixel is gathered.
     stored: (l, p, e) => macStored(l, e, p.pfOut, 'block', p.pfOut, e.sparse?.gather ? p.pfOut : 1),
     packing: (design, l, p, e, part) => convPacking(inFormat(design, l), l, p, e, part),
+    // A tile is one channel group: channel u·(oc/pf_out) + t of every engine u, the engines' weights interleaved
+    // in the image (element e: engine e mod pf_out, fan-in index e div pf_out; hw/fpgac/conv.h conv2d_stream).
+    stream: (l, p) => {
+      const fanIn = fanInOf(l);
+      const opb = l.oc / p.pfOut;
+      return {
+        tiles: opb, tileElems: p.pfOut * fanIn, banks: p.pfOut, layout: 'block',
+        computePerTile: pixelsPerLane(l, p) * fanIn + PIPELINE_DEPTH,
+        source: (t, e) => ((e % p.pfOut) * opb + t) * fanIn + Math.floor(e / p.pfOut),
+      };
+    },
   },
   pipelined: {
     resources: (design, l) => unrolledMac(design, l, l.oh * l.ow, l.oc, 'by-width'),

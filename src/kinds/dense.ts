@@ -55,6 +55,13 @@ export const DENSE: KindDef<DenseLayer> = {
     // Each cycle reads pf_in × pf_out consecutive weights; a sparse layer's values and indices one bank per lane.
     stored: (l, p, e) => macStored(l, e, p.pfIn * p.pfOut, 'cyclic', p.pfIn, p.pfIn),
     packing: (design, l, p, e, part) => densePacking(inFormat(design, l), l, p, e, part),
+    // A tile is one output block: rows t·pf_out ... of the weight matrix, in order (hw/fpgac/dense.h dense_stream);
+    // each row of the input is read again per tile.
+    stream: (l, p) => ({
+      tiles: l.nOut / p.pfOut, tileElems: p.pfOut * l.nIn, banks: p.pfIn * p.pfOut, layout: 'cyclic',
+      computePerTile: l.rows * (l.nIn / p.pfIn) + PIPELINE_DEPTH,
+      source: (t, e) => t * p.pfOut * l.nIn + e,
+    }),
   },
   pipelined: {
     resources: (design, l) => unrolledMac(design, l, l.rows, l.nOut, 'by-width'),

@@ -16,6 +16,7 @@ import type { BankNeeds, StoredConstant } from '../plan/banks.js';
 import type { ComputeEstimate, Parallel } from '../plan/estimate.js';
 import type { FamilyDelays, TimedOp } from '../plan/timing.js';
 import type { PackMode } from '../plan/packing.js';
+import type { StreamShape } from '../plan/stream.js';
 
 /** The sequential schedule (src/plan/plan.ts): each layer a pipelined loop at its parallel factors. */
 export interface SequentialRules<L extends ComputeLayer> {
@@ -32,6 +33,11 @@ export interface SequentialRules<L extends ComputeLayer> {
    * kinds whose kernels never pack leave it out.
    */
   packing?(design: Design, l: L, p: Parallel, e: ComputeEstimate, part: string): PackMode | undefined;
+  /**
+   * The tiles the kernel streams when its weights come from DDR (src/plan/stream.ts); kinds whose kernels cannot
+   * stream leave it out.
+   */
+  stream?(l: L, p: Parallel): StreamShape;
 }
 
 /** The pipelined schedule (src/plan/pipelined.ts): the whole design one pipeline at II = 1, every loop unrolled. */

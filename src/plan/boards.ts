@@ -27,6 +27,12 @@ export interface Board extends BoardResources {
   readonly dmaBits?: number;
   /** The PS clock output that clocks the programmable logic (`pl_clk0`, `FCLK_CLK0`). */
   readonly plClock?: string;
+  /**
+   * Peak bandwidth of the PS DDR memory in GB/s (bus bytes × transfer rate), which weights streamed from DDR share
+   * with the processors (src/plan/stream.ts); with where the figure comes from.
+   */
+  readonly ddrGBps?: number;
+  readonly ddrSource?: string;
   /** Where the block-design figures come from (board files, product guides). */
   readonly bdSource?: string;
 }

@@ -19,6 +19,7 @@ import { type FixedFormat } from '../../sim/fixed.js';
 import type { ConstData, Conv2dLayer, DenseLayer } from '../ir/design.js';
 import type { SparseCode } from './sparse.js';
 import type { PackMode } from './packing.js';
+import type { StreamPlan } from './stream.js';
 import { numel } from '../ir/graph.js';
 
 export const PIPELINE_DEPTH = 5;
@@ -49,7 +50,7 @@ export function constantWeightCounts(raws: readonly number[]): ConstantWeights {
  * weight stored and multiplied), with the counts behind the choice.
  */
 export interface WeightStorage {
-  readonly storage: 'constant-folded' | 'sparse' | 'dense';
+  readonly storage: 'constant-folded' | 'sparse' | 'dense' | 'streamed';
   /** Weights of the dense layer, and how many of them are zero. */
   readonly weights: number;
   readonly zeros: number;
@@ -65,6 +66,8 @@ export interface ComputeEstimate {
   readonly weights?: WeightStorage;
   /** The sparse encoding the kernel reads, when the layer is sparse. */
   readonly sparse?: SparseCode;
+  /** Weights from DDR (src/plan/stream.ts): cycles per tile to load and to compute, and which is the longer. */
+  readonly stream?: StreamCost;
   readonly multipliers: number;
   readonly reuse: number;
   readonly dsp: number;
@@ -159,6 +162,16 @@ export interface Parallel {
   readonly pack?: PackMode;
   /** Set by the plan (never an input): the sparse encoding the estimate chose (see sparse.ts). */
   readonly sparse?: SparseCode;
+  /** Set by the plan (never an input): the layer's weights come from DDR (src/plan/stream.ts). */
+  readonly stream?: StreamPlan;
+}
+
+/** A streamed layer's cost per tile (src/plan/stream.ts). */
+export interface StreamCost {
+  readonly tiles: number;
+  readonly loadCycles: number;
+  readonly computeCycles: number;
+  readonly ddrBound: boolean;
 }
 
 /** The divisors of n, smallest first: the factors a kernel's loops split into evenly. */

@@ -20,6 +20,18 @@ export function uramBlocks(words: number, bits: number): number {
   return Math.ceil(bits / 72) * Math.ceil(words / 4096);
 }
 
+/**
+ * A feature map in URAM with `reshape` elements side by side in each 72-bit word (ARRAY_RESHAPE cyclic), so a
+ * 16-bit map fills 64 of the 72 bits instead of 16. Only for widths that are whole bytes: a URAM writes one element
+ * of a packed word with its byte-write enables (9 bytes of 8 bits), with no read-modify-write; other widths, and a
+ * width too wide to pack two, get undefined.
+ */
+export function packedUram(words: number, bits: number): { blocks: number; reshape: number } | undefined {
+  const reshape = Math.floor(72 / bits);
+  if (bits % 8 !== 0 || reshape < 2) return undefined;
+  return { blocks: Math.ceil(words / (4096 * reshape)), reshape };
+}
+
 /** LUTs of a LUTRAM/ROM bank: 64 words × 1 bit per LUT (a ROM is the same LUT used read-only). */
 export function lutramLuts(words: number, bits: number): number {
   return Math.ceil(words / 64) * bits;

@@ -17,7 +17,7 @@ import { numel } from '../ir/graph.js';
 import { DiagnosticError, type Diagnostic } from '../diagnostics.js';
 import type { Board } from './boards.js';
 import type { LayerEstimate, MemoryPlacement, Plan, Schedule, UtilizationBudget } from './types.js';
-import { placeArray, placeConstant } from './memory.js';
+import { packedUram, placeArray, placeConstant, URAM_BITS } from './memory.js';
 import { evaluatePipelined, fullParallel } from './pipelined.js';
 import { boardResources, packing, resolveBudget, RESOURCE_NAMES, RESOURCES, totalsOf, withBudget, withinBudget } from './totals.js';
 import { scopeBuffers, shareBuffers, type BufferGroup } from './buffers.js';
@@ -27,6 +27,7 @@ import { copyLanes, planLayouts, storedConstants, withSparse, type TensorLayout 
 import { MULTIPLIER_MODEL, PIPELINE_DEPTH, type Parallel } from './estimate.js';
 import { estimateLayer, kindOf, parallelChoices } from '../kinds/index.js';
 import { packedEstimate, PACKING_MODEL, type PackMode } from './packing.js';
+import { imageLayout, imageWordBits, STREAM_MODEL, streamableLayers, streamedEstimate, type StreamPlan, type StreamShape } from './stream.js';
 
 export interface PlanOptions {
   readonly clockMHz?: number;
@@ -39,6 +40,39 @@ export interface PlanOptions {
   readonly schedule?: Schedule | 'auto';
   /** Shares of each resource the planner may fill; missing ones take the board's default (defaultBudget). */
   readonly maxUtilization?: Partial<UtilizationBudget>;
+  /**
+   * Where MAC weights live (`--weights`): 'auto' (default) streams from DDR, largest first, only the layers whose
+   * weights would break the on-chip memory budget; 'chip' keeps all on chip; 'ddr' streams every layer that can.
+   */
+  readonly weightsFrom?: WeightsFrom;
+}
+
+export type WeightsFrom = 'auto' | 'chip' | 'ddr';
+
+/** Layers whose kernels can stream their weights: conv2d and dense at the top level, weights of at most 32 bits. */
+function streamCandidates(design: Design, board: Board): ComputeLayer[] {
+  return streamableLayers(design, (l) => { const w = kindOf(l).report.macWeight(l); return !!kindOf(l).sequential.stream && !!w && w.format.width <= Math.min(32, imageWordBits(board)); });
+}
+
+/**
+ * The layers that stream their weights (src/plan/stream.ts). 'auto': none while the design at one multiplier per
+ * layer keeps within the BRAM and URAM budget; otherwise the largest weight arrays first until it does (or none
+ * are left: the fit verdict then says what is over).
+ */
+function chooseStreamed(design: Design, board: Board, mode: WeightsFrom, budget: UtilizationBudget, evaluateWith: (s: ReadonlySet<string>) => Plan): Set<string> {
+  const candidates = streamCandidates(design, board);
+  if (mode === 'chip') return new Set();
+  if (mode === 'ddr') return new Set(candidates.map((l) => l.name));
+  const over = (p: Plan) => p.utilization.bram18 > budget.bram18 || p.utilization.uram > budget.uram;
+  const bits = (l: ComputeLayer) => { const w = kindOf(l).report.macWeight(l); return w ? w.raw.length * w.format.width : 0; };
+  const streamed = new Set<string>();
+  let plan = evaluateWith(streamed);
+  for (const l of [...candidates].sort((a, b) => bits(b) - bits(a) || (a.name < b.name ? -1 : 1))) {
+    if (!over(plan)) break;
+    streamed.add(l.name);
+    plan = evaluateWith(streamed);
+  }
+  return over(plan) || streamed.size ? streamed : new Set();
 }
 
 export interface PlannedDesign {
@@ -74,21 +108,33 @@ const sameParallel = (a: Parallel, b: Parallel): boolean => a.pfIn === b.pfIn &&
  * Estimates the design, sequential or dataflow schedule (src/plan/dataflow.ts), with the given parallel factors
  * (no fit check).
  */
-export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap<string, Parallel>, clockMHz = board.clockMHz, schedule: 'sequential' | 'dataflow' = 'sequential'): PlannedDesign {
+export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap<string, Parallel>, clockMHz = board.clockMHz, schedule: 'sequential' | 'dataflow' = 'sequential',
+  streamed: ReadonlySet<string> = new Set()): PlannedDesign {
   const dataflow = schedule === 'dataflow';
   const hasUram = board.uram > 0;
   const parOf = (l: ComputeLayer) => parallel.get(l.name) ?? ONE;
   const compute = computeLayers(design.layers);
+  // Weights from DDR (src/plan/stream.ts): each streamed layer's tiles at its parallel factors.
+  const shapes = new Map<string, StreamShape>();
+  for (const l of compute) {
+    if (!streamed.has(l.name)) continue;
+    const shape = kindOf(l).sequential.stream?.(l, parOf(l));
+    if (!shape) throw new Error(`internal error: layer ${l.name} (${l.kind}) cannot stream its weights`);
+    shapes.set(l.name, shape);
+  }
+  const streamedWeight = (l: ComputeLayer) => (shapes.has(l.name) ? kindOf(l).report.macWeight(l) ?? undefined : undefined);
   // Kernels that can put two products in one DSP slice on this part do (src/plan/packing.ts).
   const packs = new Map<string, PackMode>();
   const est = new Map(compute.map((l) => {
-    const e = estimateLayer(design, l, parOf(l));
+    const w = streamedWeight(l);
+    const base = estimateLayer(design, l, parOf(l));
+    const e = w ? streamedEstimate(base, shapes.get(l.name)!, w.format.width, w.raw.length, board, clockMHz) : base;
     const mode = kindOf(l).sequential.packing?.(design, l, parOf(l), e, board.part);
     if (!mode) return [l.name, e];
     packs.set(l.name, mode);
     return [l.name, packedEstimate(e)];
   }));
-  const storedBy = new Map(compute.map((l) => [l.name, storedConstants(l, parOf(l), est.get(l.name)!)]));
+  const storedBy = new Map(compute.map((l) => [l.name, storedConstants(l, parOf(l), est.get(l.name)!).filter((c) => c.data !== streamedWeight(l))]));
   const stored = (l: ComputeLayer) => storedBy.get(l.name)!;
   const { tensors: tensorLayouts, constants: constLayouts } = planLayouts(design, parOf, (l) => est.get(l.name)!, stored);
   const memories: MemoryPlacement[] = [];
@@ -117,6 +163,18 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
       }, p.lut * copies, p.ff);
     }
   }
+  // A streamed layer's two tile buffers, partitioned as its weight array would be.
+  for (const l of compute) {
+    const shape = shapes.get(l.name);
+    const w = streamedWeight(l);
+    if (!shape || !w) continue;
+    const banks = Math.min(shape.banks, shape.tileElems);
+    const p = placeArray(shape.tileElems, w.format.width, banks, hasUram);
+    charge(l.name, {
+      name: `${l.name}_wtile`, role: 'weight', kind: p.kind, words: shape.tileElems, bits: w.format.width, banks, ...(banks > 1 ? { layout: shape.layout } : {}),
+      blocks: 2 * p.blocks, capacityBits: 2 * p.capacityBits, copies: 2,
+    }, 2 * p.lut, 2 * p.ff);
+  }
   const buffers = new Map<string, BufferGroup[]>();
   const bankKey = new Map([...tensorLayouts].map(([k, v]) => [k, `${v.layout} ${v.banks}`]));
   // A feature map between dataflow processes is a ping-pong pair: two copies, and no sharing (all live at once).
@@ -129,6 +187,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
       ...(copies > 1 ? { copies } : {}), ...(sharedWith.length ? { sharedWith } : {}),
     }, copies * p.lut, copies * p.ff);
   };
+  const buffersPlaced: number[] = [];
   const placeScope = (scope: string, layers: readonly Layer[], params: ReadonlySet<string>) => {
     const top = dataflow && scope === 'top';
     const groups = top
@@ -136,7 +195,10 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
       : shareBuffers(design, layers, params, bankKey);
     buffers.set(scope, groups);
     const producer = new Map(layers.map((l) => [l.output, l.name]));
-    for (const g of groups) placeFeature(producer.get(g.name)!, g.name, g.name, g.words, g.bits, top ? 2 : 1, g.members.slice(1));
+    for (const g of groups) {
+      placeFeature(producer.get(g.name)!, g.name, g.name, g.words, g.bits, top ? 2 : 1, g.members.slice(1));
+      if (!top) buffersPlaced.push(memories.length - 1);
+    }
     for (const l of layers) {
       if (l.kind !== 'loop') continue;
       const n = numel(design.tensors[l.stateIn].shape);
@@ -157,6 +219,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     if (f.toPort) placeFeature(`${f.tensor}_fanout`, fanoutSource(f.tensor), f.tensor, words, bits, 2);
   }
 
+  if (hasUram) balanceUram(memories, buffersPlaced, owner, board);
   const rows: LayerEstimate[] = [];
   // Blocks per owning layer, summed once (a filter over every memory per layer is quadratic in large designs).
   const blocks = new Map<string, { bram18: number; uram: number }>();
@@ -181,6 +244,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
       bram18: blocksOf(l.name, 'bram18'), uram: blocksOf(l.name, 'uram'), latency: e.latency, ii: e.latency, runs,
       ...(e.constantSavings ? { constantWeights: e.constantSavings } : {}),
       ...(e.weights ? { weights: e.weights } : {}),
+      ...(e.stream ? { stream: e.stream } : {}),
     });
     return sum + e.latency;
   }, 0);
@@ -195,13 +259,52 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   const rowLatency = new Map(rows.map((r) => [r.name, r.latency]));
   const stageOf = (l: Layer) => rowLatency.get(l.name)!;
   const { latency, ii } = dataflow ? dataflowTiming(design, stageOf, fanStages) : { latency: sequentialLatency, ii: sequentialLatency };
+  const image = imageLayout(compute, streamed, (l) => {
+    const s = shapes.get(l.name)!;
+    return { tiles: s.tiles, tileWords: Math.ceil(s.tileElems / Math.floor(imageWordBits(board) / streamedWeight(l)!.format.width)) };
+  });
   const plan: Plan = {
     board: boardResources(board), clockMHz, schedule, layers: rows, memories, ...totalsOf(rows, board, latency, ii, clockMHz),
-    packingEfficiency: packing(memories), estimateModel: dataflow ? `${ESTIMATE_MODEL} ${DATAFLOW_MODEL}` : ESTIMATE_MODEL,
+    packingEfficiency: packing(memories), estimateModel: `${ESTIMATE_MODEL}${dataflow ? ` ${DATAFLOW_MODEL}` : ''}${shapes.size ? ` ${STREAM_MODEL}` : ''}`,
+    ...(shapes.size ? { weightImage: { words: image.words, wordBits: imageWordBits(board), layers: shapes.size, ddrGBps: board.ddrGBps ?? null, ddrSource: board.ddrSource ?? 'not stated for this board: only the port width bounds the loads' } } : {}),
   };
-  // The emitter learns from the parallel factors which layers read sparse weights.
-  const planned = new Map(compute.map((l) => { const m = packs.get(l.name); const p = withSparse(parOf(l), est.get(l.name)!); return [l.name, m ? { ...p, pack: m } : p]; }));
+  // The emitter learns from the parallel factors which layers read sparse weights, and which stream theirs.
+  const streamPlan = (l: ComputeLayer): StreamPlan | undefined => {
+    const s = shapes.get(l.name);
+    const w = streamedWeight(l);
+    if (!s || !w) return undefined;
+    const wordBits = imageWordBits(board);
+    return { wordBits, weightBits: w.format.width, tiles: s.tiles, tileElems: s.tileElems, tileWords: Math.ceil(s.tileElems / Math.floor(wordBits / w.format.width)), offset: image.offsets.get(l.name)!, banks: Math.min(s.banks, s.tileElems), layout: s.layout };
+  };
+  const planned = new Map(compute.map((l) => {
+    const m = packs.get(l.name);
+    const p = withSparse(parOf(l), est.get(l.name)!);
+    const st = streamPlan(l);
+    return [l.name, { ...p, ...(m ? { pack: m } : {}), ...(st ? { stream: st } : {}) }];
+  }));
   return { plan, buffers, parallel: planned, layouts: tensorLayouts };
+}
+
+/**
+ * Feature maps fill BRAM and URAM evenly: the largest single-bank BRAM buffers move to URAM, packed (packedUram),
+ * while the URAM's share of the device stays no higher than the BRAM's share was and the URAM lasts. `placeArray`
+ * alone keeps a 16-bit map in BRAM, since unpacked a URAM holds it at 16/72 of its bits.
+ */
+function balanceUram(memories: MemoryPlacement[], candidates: readonly number[], owner: Map<MemoryPlacement, string>, board: Board): void {
+  let bram = 0;
+  let uram = 0;
+  for (const m of memories) { if (m.kind === 'bram18') bram += m.blocks; else if (m.kind === 'uram') uram += m.blocks; }
+  const order = candidates.filter((i) => memories[i].kind === 'bram18' && memories[i].banks === 1 && !memories[i].copies).sort((a, b) => memories[b].blocks - memories[a].blocks || a - b);
+  for (const i of order) {
+    const m = memories[i];
+    const packed = packedUram(m.words, m.bits);
+    if (!packed || uram + packed.blocks > board.uram || (uram + packed.blocks) / board.uram > bram / board.bram18) continue;
+    const moved: MemoryPlacement = { ...m, kind: 'uram', blocks: packed.blocks, capacityBits: packed.blocks * URAM_BITS, reshape: packed.reshape };
+    memories[i] = moved;
+    owner.set(moved, owner.get(m)!);
+    bram -= m.blocks;
+    uram += packed.blocks;
+  }
 }
 
 /** The configured reuse factors as parallel factors; an impossible one is a diagnostic listing the valid ones. */
@@ -228,9 +331,16 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   const clockMHz = opts.clockMHz ?? board.clockMHz;
   const budget = resolveBudget(board, opts.maxUtilization);
   const dataflow = opts.schedule === 'dataflow';
-  const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz, dataflow ? 'dataflow' : 'sequential'); return { ...r, plan: withBudget(r.plan, budget) }; };
+  const weightsFrom = opts.weightsFrom ?? 'auto';
+  // Streaming kernels share one m_axi port and keep their tile buffers to themselves: a sequential-schedule form.
+  if (weightsFrom === 'ddr' && (opts.schedule === 'dataflow' || opts.schedule === 'pipelined')) {
+    throw new DiagnosticError([{ code: 'FPGAC005', message: `--weights ddr needs the sequential schedule, not --schedule ${opts.schedule}`, hint: 'use --schedule sequential (or auto)' }]);
+  }
   const { fixed, problems } = configuredParallel(design, opts.reuse ?? new Map());
   if (problems.length) throw new DiagnosticError(problems);
+  const one = new Map<string, Parallel>(fixed);
+  const streamed = dataflow ? new Set<string>() : chooseStreamed(design, board, weightsFrom, budget, (s) => evaluatePlan(design, board, one, clockMHz, 'sequential', s).plan);
+  const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz, dataflow ? 'dataflow' : 'sequential', streamed); return { ...r, plan: withBudget(r.plan, budget) }; };
   const parallel = new Map<string, Parallel>(fixed);
   const layers = computeLayers(design.layers);
   const runsOf = new Map<string, number>();
@@ -260,14 +370,16 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
     const choices = parallelChoices(l);
     const at = choices.findIndex((p) => sameParallel(p, parallel.get(l.name) ?? ONE));
     const next = choices[at + 1];
-    if (!next) { exhausted.add(l.name); continue; }
+    // A streamed layer never becomes fully parallel: its weights are data from DDR, not constants in the logic.
+    if (!next || (streamed.has(l.name) && estimateLayer(design, l, next).constantSavings)) { exhausted.add(l.name); continue; }
     const tried = evaluate(new Map(parallel).set(l.name, next));
     if (!withinBudget(tried.plan)) { exhausted.add(l.name); continue; }
     parallel.set(l.name, next);
     current = tried;
     rowLatency = new Map(current.plan.layers.map((r) => [r.name, r.latency]));
   }
-  current = chooseSchedule(design, board, opts, clockMHz, fixed, current, budget);
+  // Streamed weights keep the sequential schedule (the pipelined one would hold every weight in the logic).
+  if (!streamed.size) current = chooseSchedule(design, board, opts, clockMHz, fixed, current, budget);
   if (!current.plan.fits && !opts.allowOverflow) throw new DiagnosticError(fitDiagnostics(current.plan));
   return current;
 }

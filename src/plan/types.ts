@@ -89,9 +89,11 @@ export interface LayerEstimate {
   readonly constantWeights?: { readonly zeros: number; readonly powersOfTwo: number; readonly general: number };
   /** MAC layers: how the weights are held (constant-folded, sparse or dense) and why. */
   readonly weights?: {
-    readonly storage: 'constant-folded' | 'sparse' | 'dense';
+    readonly storage: 'constant-folded' | 'sparse' | 'dense' | 'streamed';
     readonly weights: number; readonly zeros: number; readonly stored: number; readonly why: string;
   };
+  /** Weights from DDR (src/plan/stream.ts): cycles per tile to load and to compute; DDR-bound when loading is longer. */
+  readonly stream?: { readonly tiles: number; readonly loadCycles: number; readonly computeCycles: number; readonly ddrBound: boolean };
 }
 
 export interface PlanTotals {
@@ -128,6 +130,11 @@ export interface Plan {
   readonly verdict?: FitVerdict;
   /** How the estimate is computed, in one paragraph (shown in the reports). */
   readonly estimateModel: string;
+  /**
+   * Weights from DDR (src/plan/stream.ts): the weight image's size in words of `wordBits`, how many layers read it,
+   * and the DDR bandwidth the estimate assumed (with its source).
+   */
+  readonly weightImage?: { readonly words: number; readonly wordBits: number; readonly layers: number; readonly ddrGBps: number | null; readonly ddrSource: string };
   /** Results of an HLS run merged in (`--synth`), when one happened. */
   readonly synthesis?: SynthesisReport;
 }

@@ -139,7 +139,7 @@ describe('plan of real designs', () => {
     expect(plan.memories.some((m) => m.sharedWith?.length)).toBe(true);
   });
 
-  it('refuses a design that does not fit, naming the resource, need, budget and the largest consumers', () => {
+  it('with weights kept on chip (--weights chip), refuses a design that does not fit, naming the resource, need, budget and the largest consumers', () => {
     const file = path.join(dir, 'big.onnx');
     buildModel({
       inputs: [{ name: 'x', dims: ['N', 1024] }], outputs: [{ name: 'y' }],
@@ -148,7 +148,7 @@ describe('plan of real designs', () => {
     }, file);
     const c = compileModel(file);
     try {
-      planDesign(c.design, resolveBoard('pynq-z2'));
+      planDesign(c.design, resolveBoard('pynq-z2'), { weightsFrom: 'chip' });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(DiagnosticError);
@@ -156,7 +156,7 @@ describe('plan of real designs', () => {
       expect(d.code).toBe('FPGAC010');
       expect(d.message).toMatch(/does not fit xc7z020clg400-1 \(pynq-z2\): BRAM18 needs \d+, the device has 280; largest consumers: MatMul_0 \(\d+\)/);
     }
-    const { plan } = planDesign(c.design, resolveBoard('pynq-z2'), { allowOverflow: true });
+    const { plan } = planDesign(c.design, resolveBoard('pynq-z2'), { allowOverflow: true, weightsFrom: 'chip' });
     expect(plan.fits).toBe(false);
     expect(plan.utilization.bram18).toBeGreaterThan(1);
   });

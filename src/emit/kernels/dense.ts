@@ -5,7 +5,7 @@
 import { formatToCpp } from '../../../sim/fixed.js';
 import type { DenseLayer, MatMulLayer } from '../../ir/design.js';
 import { constLines } from '../cpp.js';
-import { actFields, configName, shiftTypes, type RenderContext, type RenderedLayer } from '../render.js';
+import { actFields, configName, shiftTypes, streamParts, type RenderContext, type RenderedLayer } from '../render.js';
 import { productConfig } from '../pragmas.js';
 import { lutProducts } from '../../kinds/mac.js';
 import { packConfig } from '../../plan/packing.js';
@@ -14,10 +14,13 @@ export function renderDense(layer: DenseLayer, ctx: RenderContext): RenderedLaye
   const cfg = configName(layer);
   const par = ctx.parallel(layer.name);
   const sp = par.sparse;
+  // Weights from DDR (src/plan/stream.ts): no weights header; the config names the weight type itself.
+  const st = par.stream && streamParts(layer, par.stream);
   const lines = [
     `struct ${cfg} {`,
-    constLines({ rows: layer.rows, n_in: layer.nIn, n_out: layer.nOut, pf_in: par.pfIn, pf_out: par.pfOut, ...packConfig(ctx.design, layer, par.pack), ...(sp ? { steps: sp.steps } : {}) }),
-    `  typedef ${ctx.constTypeOf(sp ? sp.values : layer.weight)} weight_t;`,
+    constLines({ rows: layer.rows, n_in: layer.nIn, n_out: layer.nOut, pf_in: par.pfIn, pf_out: par.pfOut, ...packConfig(ctx.design, layer, par.pack), ...(sp ? { steps: sp.steps } : {}), ...st?.fields }),
+    `  typedef ${st ? formatToCpp(layer.weight.format) : ctx.constTypeOf(sp ? sp.values : layer.weight)} weight_t;`,
+    ...(st ? st.types : []),
     ...(sp ? [`  typedef ${ctx.constTypeOf(sp.index)} index_t;`, `  typedef ${ctx.constTypeOf(sp.control)} last_t;`] : []),
     ...(layer.bias ? [`  typedef ${ctx.constTypeOf(layer.bias)} bias_t;`] : []),
     `  typedef ${formatToCpp(layer.acc)} acc_t;`,
@@ -28,13 +31,14 @@ export function renderDense(layer: DenseLayer, ctx: RenderContext): RenderedLaye
     '};',
   ];
   // Sparse: values, lane indices and last-step flags replace the dense weight array (hw/fpgac/dense.h).
-  const weights = sp ? [sp.values, sp.index, sp.control] : [layer.weight];
+  const weights = st ? [] : sp ? [sp.values, sp.index, sp.control] : [layer.weight];
   const consts = [...weights, ...(layer.bias ? [layer.bias] : []), ...(layer.shift ? [layer.shift.k] : [])];
-  const args = [ctx.varOf(layer.inputs[0]), ctx.varOf(layer.output), ...consts.map((c) => ctx.constVarOf(c))];
+  const args = [ctx.varOf(layer.inputs[0]), ctx.varOf(layer.output), ...(st ? st.args : []), ...consts.map((c) => ctx.constVarOf(c))];
   return {
     config: lines.join('\n'),
-    call: `fpgac::${sp ? 'dense_sparse' : 'dense'}<${cfg}>(${args.join(', ')});`,
+    call: `fpgac::${st ? 'dense_stream' : sp ? 'dense_sparse' : 'dense'}<${cfg}>(${args.join(', ')});`,
     constants: consts,
+    ...(st ? { tiles: st.tiles } : {}),
   };
 }
 
