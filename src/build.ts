@@ -27,7 +27,7 @@ import { parsePrecision } from './quant/precision.js';
 import { boards, resolveBoard, type Board } from './plan/boards.js';
 import { planDesign, type WeightsFrom } from './plan/plan.js';
 import type { HlsTool } from './emit/pragmas.js';
-import type { EmitPlan } from './emit/block.js';
+import { emitPlanOf } from './emit/block.js';
 import type { Schedule, UtilizationBudget } from './plan/types.js';
 import { budgetWarnings } from './plan/totals.js';
 import { exampleModel } from './paths.js';
@@ -187,15 +187,7 @@ function buildFrom(source: string, modelPath: string, outDir: string, board: Boa
   const { design } = compiled;
   const clockMHz = opts.clockMHz ?? board.clockMHz;
   const planned = planDesign(design, board, { clockMHz, allowOverflow: opts.allowOverflow, targetFps: opts.targetFps, reuse: opts.reuse, schedule: opts.schedule, maxUtilization: opts.maxUtilization, weightsFrom: opts.weightsFrom });
-  const emitPlan: EmitPlan = {
-    tool: opts.hlsTool ?? 'vitis',
-    schedule: planned.plan.schedule,
-    parallel: planned.parallel,
-    groups: planned.buffers,
-    kinds: new Map(planned.plan.memories.map((m) => [m.name, m.kind])),
-    constants: new Map(planned.plan.memories.filter((m) => m.role !== 'feature').map((m) => [m.name, m])),
-    ...(planned.plan.schedule !== 'pipelined' && planned.layouts ? { layouts: planned.layouts } : {}),
-  };
+  const emitPlan = emitPlanOf(planned, opts.hlsTool ?? 'vitis');
   const files = opts.inputs ?? (split ? undefined : defaultInputFiles(modelPath));
   const inputs = design.inputs.map((name, i) => {
     const shape = design.tensors[name].shape;

@@ -38,8 +38,16 @@ export interface BlockDesignView {
   readonly busBits: number;
   readonly inPorts: number;
   readonly outPorts: number;
+  /**
+   * Weights from DDR: the IP reads the weight image through one more AXI master, `m_axi_<WEIGHT_BUNDLE>` (the
+   * wrapper's `fpgac_wimg` pointer, its address a register in `control`), which goes to the HP port like the others.
+   */
+  readonly weightImage?: boolean;
   readonly version: string;
 }
+
+/** The m_axi bundle of the weight image (templates/firmware/axi_top.cpp.hbs, src/emit/project.ts): port m_axi_wimg. */
+export const WEIGHT_BUNDLE = 'wimg';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PART = /^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/;
@@ -143,9 +151,12 @@ export function renderBlockDesign(view: BlockDesignView): string {
   if (!(Number.isFinite(view.clockMHz) && view.clockMHz > 0 && view.clockMHz <= 1000)) throw new Error(`internal error: clock ${view.clockMHz} MHz`);
   if (![32, 64, 128, 256, 512].includes(view.busBits)) throw new Error(`internal error: bus width ${view.busBits}`);
   if (!Number.isInteger(view.inPorts) || view.inPorts < 0 || !Number.isInteger(view.outPorts) || view.outPorts < 1) throw new Error(`internal error: ${view.inPorts} inputs, ${view.outPorts} outputs`);
-  // Every input and output is one memory master (a DMA channel or an m_axi bundle) on the memory SmartConnect.
-  if (view.inPorts + view.outPorts > MAX_SMARTCONNECT) {
-    fail('FPGAC010', `the block design connects at most ${MAX_SMARTCONNECT} inputs and outputs together; the model has ${view.inPorts} inputs and ${view.outPorts} outputs`);
+  // Every input and output is one memory master (a DMA channel or an m_axi bundle) on the memory SmartConnect, and
+  // so is the weight image's.
+  const wimg = view.weightImage === true;
+  if (view.inPorts + view.outPorts + (wimg ? 1 : 0) > MAX_SMARTCONNECT) {
+    const image = wimg ? ' and the weight image from DDR needs one more' : '';
+    fail('FPGAC010', `the block design connects at most ${MAX_SMARTCONNECT} memory masters (inputs, outputs and the weight image) together; the model has ${view.inPorts} inputs and ${view.outPorts} outputs${image}`);
   }
 
   const ps = board.ps;
@@ -175,6 +186,9 @@ export function renderBlockDesign(view: BlockDesignView): string {
     for (let k = 0; k < view.inPorts; k++) memMasters.push(`${ip}/m_axi_gmem_in${k}`);
     for (let k = 0; k < view.outPorts; k++) memMasters.push(`${ip}/m_axi_gmem_out${k}`);
   }
+  // The weight image: the IP's own master, to DDR through the same SmartConnect and HP port.
+  const wimgMaster = `${ip}/m_axi_${WEIGHT_BUNDLE}`;
+  if (wimg) memMasters.push(wimgMaster);
   memMasters.forEach((m, i) => intfNets.push({ from: m, to: `axi_mem_sc/S${two(i)}_AXI` }));
   for (const d of dmas) {
     if (d.mm2s) intfNets.push({ from: `${d.name}/M_AXIS_MM2S`, to: `${ip}/in${d.index}` });
@@ -204,6 +218,7 @@ export function renderBlockDesign(view: BlockDesignView): string {
     psConfig: t.config.map(([key, value]) => ({ key, value: tclQuote(String(value)) })), actualFreq: t.actualFreq,
     plClock: board.plClock, clockMHz: mhzText(view.clockMHz), busBits: view.busBits,
     ctrlSlaves: 1 + dmas.length, memMasters: memMasters.length, dmas,
+    wimg: wimg ? { master: tclQuote(wimgMaster), space: tclQuote(`${ip}/Data_m_axi_${WEIGHT_BUNDLE}`) } : false,
     intfNets: intfNets.map(word), nets: nets.map(word),
   });
 }

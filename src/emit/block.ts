@@ -17,6 +17,7 @@ import { layoutPragma, storagePragma, type HlsTool } from './pragmas.js';
 import { copyLanes, type TensorLayout } from '../plan/layout.js';
 import { cppComment } from '../util/escape.js';
 import { fanoutCopy, fanouts, fanoutSource, type Fanout } from '../plan/dataflow.js';
+import type { PlannedDesign } from '../plan/plan.js';
 
 /** What the plan decided that the C++ must say: shared buffers and where each memory lives. */
 export interface EmitPlan {
@@ -31,6 +32,20 @@ export interface EmitPlan {
   readonly constants?: ReadonlyMap<string, MemoryPlacement>;
   /** The feature maps' bank partitions (sequential schedule), for their layout pragmas. */
   readonly layouts?: ReadonlyMap<string, TensorLayout>;
+  /** Feature buffers packed into URAM words (src/plan/plan.ts balanceUram): elements per word. */
+  readonly reshapes?: ReadonlyMap<string, number>;
+}
+
+/** What the emitter takes from a plan: its schedule, factors, buffer sharing and every memory's placement. */
+export function emitPlanOf(planned: PlannedDesign, tool: HlsTool): EmitPlan {
+  const { plan } = planned;
+  return {
+    tool, schedule: plan.schedule, parallel: planned.parallel, groups: planned.buffers,
+    kinds: new Map(plan.memories.map((m) => [m.name, m.kind])),
+    constants: new Map(plan.memories.filter((m) => m.role !== 'feature').map((m) => [m.name, m])),
+    reshapes: new Map(plan.memories.filter((m) => m.role === 'feature' && m.reshape).map((m) => [m.name, m.reshape!])),
+    ...(plan.schedule !== 'pipelined' && planned.layouts ? { layouts: planned.layouts } : {}),
+  };
 }
 
 /**
@@ -53,6 +68,8 @@ export function scopeDeclarations(design: Design, ctx: RenderContext, scope: str
       const shared = g.members.length > 1 ? ` (shared by ${g.members.join(', ')})` : '';
       lines.push(`${ctx.typeOf(g.name)} ${g.name}[${g.words}]; // ${cppComment(design.tensors[g.name].onnxName + shared)}`);
       lines.push(...featureLayoutPragma(plan, g.name, g.name));
+      const reshape = plan.reshapes?.get(g.name);
+      if (reshape) lines.push(`#pragma HLS ARRAY_RESHAPE variable=${g.name} cyclic factor=${reshape}`);
       const kind = plan.kinds.get(g.name);
       if (kind) lines.push(storagePragma(plan.tool, g.name, kind, false));
     }
@@ -63,8 +80,8 @@ export function scopeDeclarations(design: Design, ctx: RenderContext, scope: str
       for (const c of r.constants) consts.add(c.name);
       // Weights from DDR: the layer's two tile buffers, partitioned and stored as the plan placed them.
       if (r.tiles) {
-        const placed = plan.constants?.get(r.tiles.placement);
         for (const t of r.tiles.names) {
+          const placed = plan.constants?.get(t);
           lines.push(`${r.tiles.type} ${t}[${r.tiles.words}]; // ${cppComment(`${l.name}: a tile of weights from DDR`)}`);
           const layout = placed && layoutPragma(t, placed);
           if (layout) lines.push(layout);

@@ -9,7 +9,7 @@ import { formatToCpp } from '../../sim/fixed.js';
 import type { SparseCode } from '../plan/sparse.js';
 import type { HlsTool } from './pragmas.js';
 import type { PackMode } from '../plan/packing.js';
-import type { StreamPlan } from '../plan/stream.js';
+import { tileBuffers, type StreamPlan } from '../plan/stream.js';
 
 export interface RenderContext {
   readonly design: Design;
@@ -50,7 +50,7 @@ export interface RenderedLayer {
   /** Constants this layer reads; the writer emits one weights header per constant. */
   readonly constants: readonly ConstData[];
   /** Weights from DDR: the two tile buffers the call names, declared by the scope that makes the call. */
-  readonly tiles?: { readonly names: readonly [string, string]; readonly type: string; readonly words: number; readonly placement: string };
+  readonly tiles?: { readonly names: readonly [string, string]; readonly type: string; readonly words: number };
 }
 
 /** The weight image's port: the top function's parameter the streaming kernels read (hw/fpgac/stream.h). */
@@ -63,12 +63,12 @@ export const WEIGHT_WORD_T = 'fpgac_word_t';
  * image, and the two tile buffers (named after the layer; the plan's placement `<layer>_wtile` gives their pragmas).
  */
 export function streamParts(layer: ComputeLayer, s: StreamPlan): { fields: Record<string, number>; types: string[]; args: string[]; tiles: NonNullable<RenderedLayer['tiles']> } {
-  const names: [string, string] = [`${layer.name}_wtile0`, `${layer.name}_wtile1`];
+  const names = tileBuffers(layer.name);
   return {
     fields: { word_bits: s.wordBits, weight_bits: s.weightBits, w_offset: s.offset },
     types: [`  typedef ${WEIGHT_WORD_T} word_t; // weights from DDR: ${s.tiles} tiles of ${s.tileElems}`],
     args: [WEIGHT_PORT, ...names],
-    tiles: { names, type: `${configName(layer)}::weight_t`, words: s.tileElems, placement: `${layer.name}_wtile` },
+    tiles: { names, type: `${configName(layer)}::weight_t`, words: s.tileElems },
   };
 }
 

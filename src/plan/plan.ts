@@ -27,7 +27,7 @@ import { copyLanes, planLayouts, storedConstants, withSparse, type TensorLayout 
 import { MULTIPLIER_MODEL, PIPELINE_DEPTH, type Parallel } from './estimate.js';
 import { estimateLayer, kindOf, parallelChoices } from '../kinds/index.js';
 import { packedEstimate, PACKING_MODEL, type PackMode } from './packing.js';
-import { imageLayout, imageWordBits, STREAM_MODEL, streamableLayers, streamedEstimate, type StreamPlan, type StreamShape } from './stream.js';
+import { imageLayout, imageWordBits, tileBuffers, STREAM_MODEL, streamableLayers, streamedEstimate, type StreamPlan, type StreamShape } from './stream.js';
 
 export interface PlanOptions {
   readonly clockMHz?: number;
@@ -170,10 +170,12 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     if (!shape || !w) continue;
     const banks = Math.min(shape.banks, shape.tileElems);
     const p = placeArray(shape.tileElems, w.format.width, banks, hasUram);
-    charge(l.name, {
-      name: `${l.name}_wtile`, role: 'weight', kind: p.kind, words: shape.tileElems, bits: w.format.width, banks, ...(banks > 1 ? { layout: shape.layout } : {}),
-      blocks: 2 * p.blocks, capacityBits: 2 * p.capacityBits, copies: 2,
-    }, 2 * p.lut, 2 * p.ff);
+    for (const name of tileBuffers(l.name)) {
+      charge(l.name, {
+        name, role: 'weight', kind: p.kind, words: shape.tileElems, bits: w.format.width, banks, ...(banks > 1 ? { layout: shape.layout } : {}),
+        blocks: p.blocks, capacityBits: p.capacityBits,
+      }, p.lut, p.ff);
+    }
   }
   const buffers = new Map<string, BufferGroup[]>();
   const bankKey = new Map([...tensorLayouts].map(([k, v]) => [k, `${v.layout} ${v.banks}`]));

@@ -104,8 +104,8 @@ export function imageLayout(order: readonly ComputeLayer[], streamed: ReadonlySe
   return { offsets, words };
 }
 
-/** Whether a parallel factor record carries a stream (the emitter's test). */
-export const isStreamed = (p: Parallel): boolean => !!p.stream;
+/** The two tile buffers of a streamed layer (array names in the C++ and memory names in the plan). */
+export const tileBuffers = (layer: string): [string, string] => [`${layer}_wtile0`, `${layer}_wtile1`];
 
 export const STREAM_MODEL =
   'Weights from DDR: a conv or dense layer whose weights do not fit the on-chip budget (largest first) reads them ' +
