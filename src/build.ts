@@ -241,11 +241,11 @@ function buildFrom(source: string, modelPath: string, outDir: string, board: Boa
   if (zynq) {
     extra.set('build_bd.tcl', renderBlockDesign({
       name: design.name, top: wrapperName(design.name, kind), ipName: wrapperName(design.name, kind), interface: kind as 'axis' | 'm_axi', board, clockMHz,
-      busBits: packing.busBits, inPorts: design.inputs.length, outPorts: design.outputs.length, version: VERSION,
+      busBits: packing.busBits, inPorts: design.inputs.length, outPorts: design.outputs.length, weightImage: !!planned.plan.weightImage, version: VERSION,
     }));
   }
   // The host drivers read the packing and formats from driver/design.json (docs/deploy.md).
-  if (kind !== 'memory') for (const [k, v] of driverFiles(design, packing, { version: VERSION, tbSamples: samples, ipInstance: `${wrapperName(design.name, kind)}_0` })) extra.set(k, v);
+  if (kind !== 'memory') for (const [k, v] of driverFiles(design, packing, { version: VERSION, tbSamples: samples, ipInstance: `${wrapperName(design.name, kind)}_0`, weights: planned.plan.weightImage })) extra.set(k, v);
   const project = renderProject({ ...design, io: packing }, { part: board.part, clockNs: +(1000 / clockMHz).toFixed(3), defaultInputs: inputPaths, extra, plan: emitPlan, packing, tbSamples: samples, bitstream: zynq });
   const written = writeOutputDir(outDir, project.files, { force: opts.force, reads: [...reads, ...external.map((f) => path.join(path.dirname(source), f))], model: modelPath, version: VERSION });
   const done = { kept: written.kept, repaired: written.repaired };

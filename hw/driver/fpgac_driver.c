@@ -13,12 +13,12 @@
 #include "fpgac_driver.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #ifndef FPGAC_NO_DEVICE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -223,6 +223,20 @@ void fpgac_unpack(const uint8_t *in, size_t samples, const fpgac_port *p, int64_
 }
 
 /* ------------------------------------------------------------------------------------------------------------ */
+/* Weights from DDR */
+
+int fpgac_read_weights(const char *path, uint8_t *dst, size_t bytes) {
+  FILE *fh = fopen(path, "rb");
+  if (!fh) return -1;
+  const size_t got = fread(dst, 1, bytes, fh);
+  const int more = got == bytes && fgetc(fh) != EOF; /* a longer file is not this image either */
+  const int err = ferror(fh);
+  fclose(fh);
+  if (err) return -1;
+  return got == bytes && !more ? 0 : -2;
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
 /* Device */
 
 #ifndef FPGAC_NO_DEVICE
@@ -362,6 +376,8 @@ int fpgac_ip_wait(const fpgac_mmio *ip, unsigned timeout_ms) {
     if (now_ms() > end) return FPGAC_ERR_TIMEOUT;
   }
 }
+
+void fpgac_set_weights(const fpgac_mmio *ip, uint32_t wimg_offset, uint64_t phys) { fpgac_ip_write64(ip, wimg_offset, phys); }
 
 int fpgac_run_axis(const fpgac_mmio *ip, uint32_t batch_offset, const fpgac_stream *ins, int n_in,
                    const fpgac_stream *outs, int n_out, uint32_t batch, unsigned timeout_ms) {

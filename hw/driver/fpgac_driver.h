@@ -11,10 +11,16 @@
  *     mode (PG021), the HLS IP's ap_ctrl_hs control register, and physically contiguous buffers from the u-dma-buf
  *     kernel module (/dev/udmabufN, mapped uncached with O_SYNC, so no cache maintenance is needed).
  *
- * Register offsets of the fpgac IP (batch, and with m_axi the in<k>/out<k> pointers) are whatever HLS assigned:
- * take them from the exported IP's driver header x<ip>_hw.h (e.g. XFPGAC_TOP_AXIS_CONTROL_ADDR_BATCH_DATA); the
- * control register ap_ctrl_hs is always at offset 0x00. Physical base addresses come from the block design's
- * address editor (or the device tree / UIO).
+ * Register offsets of the fpgac IP (batch, with m_axi the in<k>/out<k> pointers, and with weights from DDR the
+ * fpgac_wimg pointer) are whatever HLS assigned: take them from the exported IP's driver header x<ip>_hw.h (e.g.
+ * XFPGAC_TOP_AXIS_CONTROL_ADDR_BATCH_DATA, XFPGAC_TOP_AXIS_CONTROL_ADDR_FPGAC_WIMG_DATA); the control register
+ * ap_ctrl_hs is always at offset 0x00. Physical base addresses come from the block design's address editor (or the
+ * device tree / UIO).
+ *
+ * Weights from DDR (driver/design.json has a "weights" entry): the IP reads the weight image from DDR through its
+ * m_axi_wimg master. The caller owns the image's buffer: a contiguous buffer of weights.bytes bytes (u-dma-buf),
+ * filled from tb_data/weights.bin with fpgac_read_weights, whose physical address fpgac_set_weights writes into
+ * the IP before the first fpgac_run_axis / fpgac_run_maxi. The buffer must stay allocated while the IP runs.
  *
  * Raws are int64_t; for ap_ufixed<64,...> they hold the uint64 bits.
  */
@@ -75,6 +81,11 @@ void fpgac_to_doubles(const int64_t *raws, size_t n, const fpgac_format *f, doub
 int fpgac_pack(const int64_t *raws, size_t samples, const fpgac_port *p, uint8_t *out);
 /* Unpacks samples * fpgac_sample_bytes(p) bytes into samples * p->elements raws. */
 void fpgac_unpack(const uint8_t *in, size_t samples, const fpgac_port *p, int64_t *raws);
+
+/* Weights from DDR: reads the weight image file (design.json weights.file, e.g. tb_data/weights.bin) into `bytes`
+ * bytes at dst (weights.bytes = words * wordBits / 8). 0 when the file holds exactly that many bytes; -1 when it
+ * cannot be read (errno says why); -2 when its size differs (not this build's image; dst holds no defined image). */
+int fpgac_read_weights(const char *path, uint8_t *dst, size_t bytes);
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* Device (Linux) */
@@ -149,6 +160,11 @@ int fpgac_dma_wait(const fpgac_mmio *dma, int s2mm, unsigned timeout_ms, uint32_
 void fpgac_ip_write64(const fpgac_mmio *ip, uint32_t offset, uint64_t value);
 void fpgac_ip_start(const fpgac_mmio *ip);
 int fpgac_ip_wait(const fpgac_mmio *ip, unsigned timeout_ms);
+
+/* Weights from DDR: writes the physical address of the weight image's buffer into the IP's 64-bit fpgac_wimg
+ * register pair at wimg_offset (x<ip>_hw.h: X<IP>_CONTROL_ADDR_FPGAC_WIMG_DATA). Call it before the first start;
+ * the register keeps its value across starts. */
+void fpgac_set_weights(const fpgac_mmio *ip, uint32_t wimg_offset, uint64_t phys);
 
 /* One stream port of an axis design: its DMA, the physical address of its packed samples, bytes per sample. */
 typedef struct {

@@ -25,6 +25,11 @@ Packing (docs/deploy.md, src/deploy/packing.ts): per port, a sample is `wordsPer
 of `busBits`; field k of word j (fieldBits wide: 8/16/32/64) holds element j*perWord + k, sign-extended for
 signed formats, zero-extended otherwise; the last word is padded with zero fields. So a sample is a plain
 little-endian int8/16/32/64 (or unsigned) array padded to a whole word, and samples follow each other.
+
+Weights from DDR: when design.json has a `weights` entry, the IP reads the weights of some layers from DDR through
+an AXI master. FpgacOverlay then loads the weight image (tb_data/weights.bin: `words` little-endian words of
+`wordBits`, exactly `bytes` bytes) into a contiguous buffer once, and writes its physical address into the IP's
+`fpgac_wimg` register before the first start.
 """
 
 import argparse
@@ -397,6 +402,7 @@ class FpgacDesign(object):
                 raise DriverError('port indices must be 0, 1, ... per direction')
         if not self.outputs:
             raise DriverError('the design has no outputs')
+        self.weights = _weights(d.get('weights'))
 
     # -- ports and data shapes
 
@@ -472,6 +478,36 @@ class FpgacDesign(object):
     def tb_outputs(self):
         return [self.samples(np.load(self.tb_file(p)), p) for p in self.outputs]
 
+    def weight_image(self):
+        """Weights from DDR: the weight image's bytes (uint8, exactly weights['bytes'] of them), or None when the design
+        keeps every weight on chip. A missing file or one of another size is an error."""
+        w = self.weights
+        if w is None:
+            return None
+        f = self.path(w['file'])
+        try:
+            size = os.path.getsize(f)
+        except OSError:
+            raise DriverError('weight image %s not found (copy the build folder\'s tb_data/ next to driver/, or pass --root)' % f)
+        if size != w['bytes']:
+            raise DriverError('weight image %s holds %d bytes, expected %d (%d words of %d bits): it is not this build\'s, '
+                              'copy the build folder\'s tb_data/ again' % (f, size, w['bytes'], w['words'], w['wordBits']))
+        return np.fromfile(f, dtype=np.uint8)
+
+
+def _weights(w):
+    """design.json's `weights` (Weights from DDR), checked: None, or a dict with file, words, wordBits, bytes, register."""
+    if w is None:
+        return None
+    try:
+        out = {'file': str(w['file']), 'words': int(w['words']), 'wordBits': int(w['wordBits']), 'bytes': int(w['bytes']),
+               'register': str(w['register'])}
+    except (KeyError, TypeError, ValueError) as e:
+        raise DriverError('design.json: "weights" is malformed: %s' % e)
+    if out['words'] < 1 or out['wordBits'] < 8 or out['wordBits'] % 8 or out['bytes'] != out['words'] * out['wordBits'] // 8:
+        raise DriverError('design.json: "weights" says %d words of %d bits in %d bytes' % (out['words'], out['wordBits'], out['bytes']))
+    return out
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # The board (PYNQ)
@@ -530,6 +566,9 @@ class FpgacOverlay(FpgacDesign):
         self.dma_keys = self._find_dmas() if self.interface == 'axis' else {}
         self._dmas = dict((k, _resolve(self.overlay, k)) for k in set(self.dma_keys.values()))
         self._buffers = {}
+        self.weights_buffer = None
+        if self.weights is not None:
+            self._load_weights()
 
     # -- discovery
 
@@ -590,6 +629,16 @@ class FpgacOverlay(FpgacDesign):
         else:
             raise DriverError('the IP has no register %r (register map: %r)' % (name, rm))
 
+    def _load_weights(self):
+        """Weights from DDR: the image into a contiguous buffer the IP reads (flushed, so DDR holds it), and the
+        buffer's address into the IP's register, once, before any start. The buffer lives as long as the overlay."""
+        data = self.weight_image()
+        buf = self._pynq.allocate(shape=(data.size,), dtype=np.uint8)
+        buf[:] = data
+        buf.flush()
+        self.weights_buffer = buf
+        self._set_register(self.weights['register'], _address(buf))
+
     def _start(self, batch):
         self._set_register(self.description.get('registers', {}).get('batch', 'batch'), batch)
         self.ip.write(_AP_CTRL, _AP_START)
@@ -635,6 +684,9 @@ class FpgacOverlay(FpgacDesign):
         for b in self._buffers.values():
             self._free(b)
         self._buffers = {}
+        if self.weights_buffer is not None:
+            self._free(self.weights_buffer)
+            self.weights_buffer = None
 
     # -- runs
 
@@ -842,6 +894,15 @@ def _selftest(d):
         print('%s (%s, %s): %d samples, %d bytes each, %d/%d values on the grid, round trip %s' % (
             p.name, p.onnx_name, p.format.cpp(), xs.shape[0], p.bytes_per_sample, int(grid.sum()), grid.size, 'ok' if ok else 'FAILED'))
         all_ok = all_ok and ok
+    if d.weights is not None:
+        # Weights from DDR: the image the board loads must be this build's (its size is all that can be checked here).
+        w = d.weights
+        try:
+            d.weight_image()
+            print('weights (%s): %d bytes, %d words of %d bits, ok' % (w['file'], w['bytes'], w['words'], w['wordBits']))
+        except DriverError as e:
+            print('weights: %s' % e)
+            all_ok = False
     return all_ok
 
 

@@ -42,10 +42,10 @@ inline bool lane_tap(int k, int oy1, int ox1, int ky, int kx, int &iy, int &ix) 
 // padding tap (its product then adds nothing; the read is skipped). CFG::pack (src/plan/packing.ts) builds two
 // products in one DSP48E2 (common.h product_pair): 1, pairs of engines sharing their input (one group: every
 // engine reads the same tap); 2, pairs of pixel lanes sharing their engine's weight; 0, one multiply each.
-// The weights are read from wt laid out as [engine][WOPB][fan-in]: channel group wo1 of engine u (WOPB = oc/pf_out
-// for the layer's whole weight array; 1 for a streamed tile, which holds one channel group).
-template <class CFG, int WOPB, class in_t, class prod_t>
-inline void conv_products(const typename CFG::weight_t wt[], const in_t in[], int o1, int wo1, int ic, int ky, int kx, int oy1, int ox1,
+// The weights are read from wt, the layer's [oc][c/group][kh][kw] array, or with TILE from a streamed tile (stream.h),
+// which holds channel group o1's weights with the engines interleaved: fan-in position j of engine u at j*pf_out + u.
+template <class CFG, bool TILE, class in_t, class prod_t>
+inline void conv_products(const typename CFG::weight_t wt[], const in_t in[], int o1, int ic, int ky, int kx, int oy1, int ox1,
                           prod_t p[CFG::pf_out * CFG::pf_px]) {
 #pragma HLS INLINE
   const int cpg = CFG::c / CFG::group;
@@ -70,7 +70,7 @@ conv_reads:
 conv_weights:
   for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
-    wk[u] = wt[(((u * WOPB + wo1) * cpg + ic) * CFG::kh + ky) * CFG::kw + kx];
+    wk[u] = TILE ? wt[((ic * CFG::kh + ky) * CFG::kw + kx) * CFG::pf_out + u] : wt[(((u * opb + o1) * cpg + ic) * CFG::kh + ky) * CFG::kw + kx];
   }
 conv_mul:
   for (int u = 0; u < CFG::pf_out; u++) {
@@ -98,10 +98,10 @@ conv_mul:
 // partitions written where the arrays are declared, src/emit/block.ts; src/plan/layout.ts): weights in pf_out
 // blocks, outputs in runs of whole rows per channel, inputs in runs of rows no longer than a lane's stride. acc_t
 // is exact, so the order of additions never changes a bit.
-// Channel group o1 (channels u*opb + o1 of every engine u), its weights group wo1 of wt (see conv_products).
-template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, int WOPB, class in_t, class out_t, class bias_t, class shift_t>
+// Channel group o1 (channels u*opb + o1 of every engine u), its weights in wt (see conv_products).
+template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, bool TILE, class in_t, class out_t, class bias_t, class shift_t>
 inline void conv_group(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
-                       const typename CFG::weight_t wt[], int o1, int wo1, const bias_t b[], const shift_t sh[]) {
+                       const typename CFG::weight_t wt[], int o1, const bias_t b[], const shift_t sh[]) {
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
   typedef decltype(typename CFG::weight_t() * in_t()) prod_t;  // exact: ap_fixed products never round
@@ -131,7 +131,7 @@ conv_oy:
             // Padding taps contribute zero products: adding them is the same exact sum.
             prod_t p[CFG::pf_out * CFG::pf_px];
 #pragma HLS ARRAY_PARTITION variable=p complete
-            conv_products<CFG, WOPB>(wt, in, o1, wo1, ic, ky, kx, oy1, ox1, p);
+            conv_products<CFG, TILE>(wt, in, o1, ic, ky, kx, oy1, ox1, p);
           conv_pixels:
             for (int k = 0; k < CFG::pf_px; k++) {
 #pragma HLS UNROLL
@@ -175,35 +175,35 @@ void conv2d_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CF
                  const bias_t b[], const shift_t sh[]) {
 #pragma HLS INLINE
 conv_oc:
-  for (int o1 = 0; o1 < CFG::oc / CFG::pf_out; o1++) conv_group<CFG, HAS_BIAS, HAS_SHIFT, CFG::oc / CFG::pf_out>(in, out, wt, o1, o1, b, sh);
+  for (int o1 = 0; o1 < CFG::oc / CFG::pf_out; o1++) conv_group<CFG, HAS_BIAS, HAS_SHIFT, false>(in, out, wt, o1, b, sh);
 }
 
-// One streamed tile: channel group t, its weights (pf_out x fan-in) in tile.
+// One streamed tile: channel group t, its weights (fan-in x pf_out, engines interleaved) in tile.
 template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
 void conv_tile(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
                const typename CFG::weight_t tile[], int t, const bias_t b[], const shift_t sh[]) {
 #pragma HLS INLINE off
-  conv_group<CFG, HAS_BIAS, HAS_SHIFT, 1>(in, out, tile, t, 0, b, sh);
+  conv_group<CFG, HAS_BIAS, HAS_SHIFT, true>(in, out, tile, t, b, sh);
 }
 
 // Weights from DDR (stream.h): channel group t's weights are loaded into one buffer while group t - 1 computes
 // from the other (two calls without a data dependence, which HLS may run side by side). CFG adds word_bits,
-// weight_bits, w_offset (the layer's first word in the image) and word_t.
+// weight_bits, w_offset (the layer's first word in the image) and word_t. The buffers may be longer than a tile
+// (layers with tiles of one type share them); cyclic banks of pf_out serve the engines' interleaved reads.
 template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
 void conv2d_stream_core(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow], const typename CFG::word_t *wimg,
-                        typename CFG::weight_t tile0[CFG::pf_out * (CFG::c / CFG::group) * CFG::kh * CFG::kw],
-                        typename CFG::weight_t tile1[CFG::pf_out * (CFG::c / CFG::group) * CFG::kh * CFG::kw], const bias_t b[], const shift_t sh[]) {
+                        typename CFG::weight_t tile0[], typename CFG::weight_t tile1[], const bias_t b[], const shift_t sh[]) {
 #pragma HLS INLINE
   const int n = CFG::pf_out * (CFG::c / CFG::group) * CFG::kh * CFG::kw;
   const int tiles = CFG::oc / CFG::pf_out;
-  load_tile<CFG::word_bits, CFG::weight_bits, n, CFG::pf_out>(wimg, CFG::w_offset, 0, tile0);
+  load_tile<CFG::word_bits, CFG::weight_bits, n>(wimg, CFG::w_offset, 0, tile0);
 conv_tiles:
   for (int t = 0; t < tiles; t++) {
     if ((t & 1) == 0) {
-      if (t + 1 < tiles) load_tile<CFG::word_bits, CFG::weight_bits, n, CFG::pf_out>(wimg, CFG::w_offset, t + 1, tile1);
+      if (t + 1 < tiles) load_tile<CFG::word_bits, CFG::weight_bits, n>(wimg, CFG::w_offset, t + 1, tile1);
       conv_tile<CFG, HAS_BIAS, HAS_SHIFT>(in, out, tile0, t, b, sh);
     } else {
-      if (t + 1 < tiles) load_tile<CFG::word_bits, CFG::weight_bits, n, CFG::pf_out>(wimg, CFG::w_offset, t + 1, tile0);
+      if (t + 1 < tiles) load_tile<CFG::word_bits, CFG::weight_bits, n>(wimg, CFG::w_offset, t + 1, tile0);
       conv_tile<CFG, HAS_BIAS, HAS_SHIFT>(in, out, tile1, t, b, sh);
     }
   }

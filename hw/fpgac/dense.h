@@ -116,19 +116,18 @@ DenseTileRows:
 // w_offset and word_t.
 template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, class in_t, class out_t, class bias_t, class shift_t>
 void dense_stream_impl(const in_t in[CFG::rows * CFG::n_in], out_t out[CFG::rows * CFG::n_out], const typename CFG::word_t *wimg,
-                       typename CFG::weight_t tile0[CFG::pf_out * CFG::n_in], typename CFG::weight_t tile1[CFG::pf_out * CFG::n_in],
-                       const bias_t *b, const shift_t *sh) {
+                       typename CFG::weight_t tile0[], typename CFG::weight_t tile1[], const bias_t *b, const shift_t *sh) {
 #pragma HLS INLINE
   const int n = CFG::pf_out * CFG::n_in;
   const int tiles = CFG::n_out / CFG::pf_out;
-  load_tile<CFG::word_bits, CFG::weight_bits, n, 1>(wimg, CFG::w_offset, 0, tile0);
+  load_tile<CFG::word_bits, CFG::weight_bits, n>(wimg, CFG::w_offset, 0, tile0);
 DenseTiles:
   for (int t = 0; t < tiles; t++) {
     if ((t & 1) == 0) {
-      if (t + 1 < tiles) load_tile<CFG::word_bits, CFG::weight_bits, n, 1>(wimg, CFG::w_offset, t + 1, tile1);
+      if (t + 1 < tiles) load_tile<CFG::word_bits, CFG::weight_bits, n>(wimg, CFG::w_offset, t + 1, tile1);
       dense_tile<CFG, HAS_BIAS, HAS_SHIFT>(in, out, tile0, t * CFG::pf_out, b, sh);
     } else {
-      if (t + 1 < tiles) load_tile<CFG::word_bits, CFG::weight_bits, n, 1>(wimg, CFG::w_offset, t + 1, tile0);
+      if (t + 1 < tiles) load_tile<CFG::word_bits, CFG::weight_bits, n>(wimg, CFG::w_offset, t + 1, tile0);
       dense_tile<CFG, HAS_BIAS, HAS_SHIFT>(in, out, tile1, t * CFG::pf_out, b, sh);
     }
   }

@@ -5,9 +5,8 @@
 //
 // Image layout: tile t of a layer is TILE_WORDS = ceil(N / PER) words from word offset + t * TILE_WORDS; element e of
 // the tile is field e % PER of word e / PER, PER = BUS / W fields of exactly W bits (the raw, two's complement for a
-// signed format), spare fields 0. Element e goes to buffer index (e % LANES) * (N / LANES) + e / LANES: the LANES
-// engines' runs interleaved in the image, so the PER fields of one word land in PER different banks of a buffer
-// block-partitioned into LANES banks (LANES = 1: in order, for cyclic banks).
+// signed format), spare fields 0. Element e goes to index e of the tile buffer, whose cyclic banks (the kernel's
+// parallel weight reads) then take the PER fields of one word in different banks when PER is at most their count.
 #ifndef FPGAC_STREAM_H
 #define FPGAC_STREAM_H
 
@@ -15,13 +14,11 @@
 
 namespace fpgac {
 
-template <int BUS, int W, int N, int LANES, class T>
-void load_tile(const ap_uint<BUS> *wimg, long offset, int t, T tile[N]) {
+template <int BUS, int W, int N, class T>
+void load_tile(const ap_uint<BUS> *wimg, long offset, int t, T tile[]) {
 #pragma HLS INLINE off
   const int PER = BUS / W;
   const int WORDS = (N + PER - 1) / PER;
-  const int RUN = N / LANES;
-  int u = 0, j = 0;
 load_tile_words:
   for (int w = 0; w < WORDS; w++) {
 #ifndef FPGAC_PIPELINE_TOP
@@ -30,13 +27,7 @@ load_tile_words:
     const ap_uint<BUS> word = wimg[offset + (long)t * WORDS + w];
     for (int f = 0; f < PER; f++) {
 #pragma HLS UNROLL
-      if (w * PER + f < N) {
-        tile[u * RUN + j].range(W - 1, 0) = word.range(f * W + W - 1, f * W);
-        if (++u == LANES) {
-          u = 0;
-          j++;
-        }
-      }
+      if (w * PER + f < N) tile[w * PER + f].range(W - 1, 0) = word.range(f * W + W - 1, f * W);
     }
   }
 }

@@ -13,6 +13,8 @@ import { sampleDims } from '../data.js';
 import { hwDir } from '../paths.js';
 import type { Packing, PortPacking } from './packing.js';
 import { wrapperName } from './wrapper.js';
+import { WEIGHT_IMAGE_FILE } from '../emit/project.js';
+import { WEIGHT_PORT } from '../emit/render.js';
 
 /** A port's fixed-point format: value = raw · 2^−frac, frac = width − int. */
 export interface DriverFormat {
@@ -57,6 +59,22 @@ export interface DriverPort {
   readonly tbData: string | null;
 }
 
+/**
+ * Weights from DDR (src/plan/stream.ts): the weight image the IP reads through its m_axi_wimg master. The driver
+ * loads the file into a contiguous DDR buffer and writes the buffer's physical address into `register` (a 64-bit
+ * address, as the m_axi pointers) before the first start.
+ */
+export interface DriverWeights {
+  /** The image, relative to the build folder: little-endian words of `wordBits`, exactly `words` of them. */
+  readonly file: string;
+  readonly words: number;
+  readonly wordBits: number;
+  /** words · wordBits / 8: the file's size and the buffer's. */
+  readonly bytes: number;
+  /** The s_axilite register (in `control`) holding the image's address. */
+  readonly register: string;
+}
+
 export interface DriverDescription {
   readonly format: 'fpgac-driver';
   readonly version: 1;
@@ -81,6 +99,8 @@ export interface DriverDescription {
   /** Samples in the tb_data files (null when unknown). */
   readonly tbSamples: number | null;
   readonly ports: readonly DriverPort[];
+  /** The weight image of the layers streamed from DDR; null when every weight is on chip. */
+  readonly weights: DriverWeights | null;
 }
 
 export interface DriverExtra {
@@ -97,6 +117,8 @@ export interface DriverExtra {
   readonly ipInstance?: string;
   /** axis: port name (`in0`, `out0`) → AXI DMA instance name, when build_bd.tcl fixes them. */
   readonly dma?: Readonly<Record<string, string>>;
+  /** Weights from DDR: the plan's weight image (report.json `plan.weightImage`); absent when nothing streams. */
+  readonly weights?: { readonly words: number; readonly wordBits: number };
 }
 
 /** Files of the driver in a build folder, and where their sources are in the package. */
@@ -137,6 +159,11 @@ export function driverDescription(design: Design, packing: Packing, extra: Drive
     if (!packing.ports.some((p) => `${p.direction}${p.index}` === name)) throw new Error(`internal error: DMA for unknown port ${name}`);
   }
   const isAxis = packing.interface === 'axis';
+  const w = extra.weights;
+  if (w && !(Number.isInteger(w.words) && w.words > 0 && Number.isInteger(w.wordBits) && w.wordBits > 0 && w.wordBits % 8 === 0)) {
+    throw new Error(`internal error: weight image of ${w.words} words of ${w.wordBits} bits`);
+  }
+  const weights: DriverWeights | null = w ? { file: WEIGHT_IMAGE_FILE, words: w.words, wordBits: w.wordBits, bytes: (w.words * w.wordBits) / 8, register: WEIGHT_PORT } : null;
   return {
     format: 'fpgac-driver', version: 1, generator: `fpgac ${extra.version ?? ''}`.trim(),
     top: design.name, ip: wrapperName(design.name, packing.interface), ipInstance: extra.ipInstance ?? null,
@@ -150,6 +177,7 @@ export function driverDescription(design: Design, packing: Packing, extra: Drive
       const tb = (p.direction === 'in' ? tbInputs : tbOutputs)[p.index] ?? null;
       return driverPort(p, packing.busBits, tb, isAxis ? dma[name] ?? null : null);
     }),
+    weights,
   };
 }
 

@@ -32,8 +32,8 @@ export interface EmitPlan {
   readonly constants?: ReadonlyMap<string, MemoryPlacement>;
   /** The feature maps' bank partitions (sequential schedule), for their layout pragmas. */
   readonly layouts?: ReadonlyMap<string, TensorLayout>;
-  /** Feature buffers packed into URAM words (src/plan/plan.ts balanceUram): elements per word. */
-  readonly reshapes?: ReadonlyMap<string, number>;
+  /** Feature buffers packed into URAM words (src/plan/plan.ts balanceUram): the reshape replaces their partition. */
+  readonly reshaped?: ReadonlyMap<string, MemoryPlacement>;
 }
 
 /** What the emitter takes from a plan: its schedule, factors, buffer sharing and every memory's placement. */
@@ -43,7 +43,7 @@ export function emitPlanOf(planned: PlannedDesign, tool: HlsTool): EmitPlan {
     tool, schedule: plan.schedule, parallel: planned.parallel, groups: planned.buffers,
     kinds: new Map(plan.memories.map((m) => [m.name, m.kind])),
     constants: new Map(plan.memories.filter((m) => m.role !== 'feature').map((m) => [m.name, m])),
-    reshapes: new Map(plan.memories.filter((m) => m.role === 'feature' && m.reshape).map((m) => [m.name, m.reshape!])),
+    reshaped: new Map(plan.memories.filter((m) => m.role === 'feature' && m.reshape).map((m) => [m.name, m])),
     ...(plan.schedule !== 'pipelined' && planned.layouts ? { layouts: planned.layouts } : {}),
   };
 }
@@ -67,13 +67,13 @@ export function scopeDeclarations(design: Design, ctx: RenderContext, scope: str
     for (const g of plan.groups.get(scope) ?? []) {
       const shared = g.members.length > 1 ? ` (shared by ${g.members.join(', ')})` : '';
       lines.push(`${ctx.typeOf(g.name)} ${g.name}[${g.words}]; // ${cppComment(design.tensors[g.name].onnxName + shared)}`);
-      lines.push(...featureLayoutPragma(plan, g.name, g.name));
-      const reshape = plan.reshapes?.get(g.name);
-      if (reshape) lines.push(`#pragma HLS ARRAY_RESHAPE variable=${g.name} cyclic factor=${reshape}`);
+      const reshaped = plan.reshaped?.get(g.name);
+      lines.push(...(reshaped ? [layoutPragma(g.name, reshaped)!] : featureLayoutPragma(plan, g.name, g.name)));
       const kind = plan.kinds.get(g.name);
       if (kind) lines.push(storagePragma(plan.tool, g.name, kind, false));
     }
     const consts = new Set<string>();
+    const tiles = new Set<string>();
     for (const l of layers) {
       if (l.kind === 'loop') continue;
       const r = renderLayer(l, ctx);
@@ -81,6 +81,8 @@ export function scopeDeclarations(design: Design, ctx: RenderContext, scope: str
       // Weights from DDR: the layer's two tile buffers, partitioned and stored as the plan placed them.
       if (r.tiles) {
         for (const t of r.tiles.names) {
+          if (tiles.has(t)) continue;
+          tiles.add(t);
           const placed = plan.constants?.get(t);
           lines.push(`${r.tiles.type} ${t}[${r.tiles.words}]; // ${cppComment(`${l.name}: a tile of weights from DDR`)}`);
           const layout = placed && layoutPragma(t, placed);

@@ -40,7 +40,7 @@ export function pipelineTopPragmas(ports: readonly string[]): string[] {
  */
 export function layoutPragma(variable: string, m: Pick<MemoryPlacement, 'kind' | 'banks' | 'layout' | 'reshape'>): string | undefined {
   if (m.kind === 'registers') return undefined;
-  if (m.reshape) return `#pragma HLS ARRAY_RESHAPE variable=${variable} cyclic factor=${m.reshape}`;
+  if (m.reshape) return `#pragma HLS ARRAY_RESHAPE variable=${variable} ${m.layout ?? 'cyclic'} factor=${m.reshape}`;
   if (m.banks > 1) return `#pragma HLS ARRAY_PARTITION variable=${variable} ${m.layout ?? 'cyclic'} factor=${m.banks}`;
   return undefined;
 }

@@ -3,13 +3,13 @@
  * (src/emit/kernels/<family>.ts). A renderer turns one layer into a config struct and one call of its hw/ kernel:
  * the generated code stays thin, the loops and pragmas live in hw/fpgac/<family>.h.
  */
-import type { ConstData, Design, ComputeLayer, Layer, Operand, Activation } from '../ir/design.js';
+import type { ConstData, Conv2dLayer, DenseLayer, Design, ComputeLayer, Layer, Operand, Activation } from '../ir/design.js';
 import { constLines } from './cpp.js';
 import { formatToCpp } from '../../sim/fixed.js';
 import type { SparseCode } from '../plan/sparse.js';
 import type { HlsTool } from './pragmas.js';
 import type { PackMode } from '../plan/packing.js';
-import { tileBuffers, type StreamPlan } from '../plan/stream.js';
+import type { StreamPlan } from '../plan/stream.js';
 
 export interface RenderContext {
   readonly design: Design;
@@ -50,7 +50,7 @@ export interface RenderedLayer {
   /** Constants this layer reads; the writer emits one weights header per constant. */
   readonly constants: readonly ConstData[];
   /** Weights from DDR: the two tile buffers the call names, declared by the scope that makes the call. */
-  readonly tiles?: { readonly names: readonly [string, string]; readonly type: string; readonly words: number };
+  readonly tiles?: { readonly names: readonly string[]; readonly type: string; readonly words: number };
 }
 
 /** The weight image's port: the top function's parameter the streaming kernels read (hw/fpgac/stream.h). */
@@ -62,13 +62,13 @@ export const WEIGHT_WORD_T = 'fpgac_word_t';
  * Config lines and arguments of a streamed MAC layer: the word and weight widths, the layer's first word in the
  * image, and the two tile buffers (named after the layer; the plan's placement `<layer>_wtile` gives their pragmas).
  */
-export function streamParts(layer: ComputeLayer, s: StreamPlan): { fields: Record<string, number>; types: string[]; args: string[]; tiles: NonNullable<RenderedLayer['tiles']> } {
-  const names = tileBuffers(layer.name);
+export function streamParts(layer: Conv2dLayer | DenseLayer, s: StreamPlan): { fields: Record<string, number>; types: string[]; args: string[]; tiles: NonNullable<RenderedLayer['tiles']> } {
+  const names = s.buffers;
   return {
     fields: { word_bits: s.wordBits, weight_bits: s.weightBits, w_offset: s.offset },
     types: [`  typedef ${WEIGHT_WORD_T} word_t; // weights from DDR: ${s.tiles} tiles of ${s.tileElems}`],
     args: [WEIGHT_PORT, ...names],
-    tiles: { names, type: `${configName(layer)}::weight_t`, words: s.tileElems },
+    tiles: { names, type: formatToCpp(layer.weight.format), words: s.bufferWords },
   };
 }
 

@@ -20,6 +20,8 @@ const pixelsPerLane = (l: Conv2dLayer, p: Parallel) => (l.oh * l.ow) / pxOf(p);
 
 /** Pixel lanes cap: beyond 16 the row banks of the feature maps cost more memory than the lanes save cycles. */
 const MAX_PIXEL_LANES = 16;
+/** The most banks pixel lanes may split a feature map into (see convChoices). */
+const MAX_FEATURE_BANKS = 1024;
 
 /**
  * The parallel factors, fewest multipliers first: output-channel engines (ordinary and depthwise convs; other
@@ -32,6 +34,10 @@ function convChoices(l: Conv2dLayer): Parallel[] {
   const best = new Map<number, Parallel>();
   for (const pfOut of engines) {
     for (const pfPx of lanes) {
+      // Pixel lanes bank the maps by rows of every channel: past MAX_FEATURE_BANKS banks an array is thousands of
+      // tiny LUTRAMs (and a partition HLS handles badly), never worth its lanes.
+      const px = pixelBanks(l, { pfIn: 1, pfOut, pfPx });
+      if (pfPx > 1 && Math.max(px.input, px.output) > MAX_FEATURE_BANKS) continue;
       const n = pfOut * pfPx;
       const had = best.get(n);
       if (!had || had.pfOut < pfOut) best.set(n, pfPx > 1 ? { pfIn: 1, pfOut, pfPx } : { pfIn: 1, pfOut });
@@ -101,12 +107,13 @@ export const CONV2D: KindDef<Conv2dLayer> = {
     stored: (l, p, e) => macStored(l, e, p.pfOut, 'block', p.pfOut, e.sparse?.gather ? p.pfOut : 1),
     packing: (design, l, p, e, part) => convPacking(inFormat(design, l), l, p, e, part),
     // A tile is one channel group: channel u·(oc/pf_out) + t of every engine u, the engines' weights interleaved
-    // in the image (element e: engine e mod pf_out, fan-in index e div pf_out; hw/fpgac/conv.h conv2d_stream).
+    // (element e: engine e mod pf_out, fan-in index e div pf_out; hw/fpgac/conv.h conv2d_stream), so a cycle's
+    // pf_out reads are consecutive: cyclic banks.
     stream: (l, p) => {
       const fanIn = fanInOf(l);
       const opb = l.oc / p.pfOut;
       return {
-        tiles: opb, tileElems: p.pfOut * fanIn, banks: p.pfOut, layout: 'block',
+        tiles: opb, tileElems: p.pfOut * fanIn, banks: p.pfOut,
         computePerTile: pixelsPerLane(l, p) * fanIn + PIPELINE_DEPTH,
         source: (t, e) => ((e % p.pfOut) * opb + t) * fanIn + Math.floor(e / p.pfOut),
       };

@@ -58,7 +58,7 @@ export const DENSE: KindDef<DenseLayer> = {
     // A tile is one output block: rows t·pf_out ... of the weight matrix, in order (hw/fpgac/dense.h dense_stream);
     // each row of the input is read again per tile.
     stream: (l, p) => ({
-      tiles: l.nOut / p.pfOut, tileElems: p.pfOut * l.nIn, banks: p.pfIn * p.pfOut, layout: 'cyclic',
+      tiles: l.nOut / p.pfOut, tileElems: p.pfOut * l.nIn, banks: p.pfIn * p.pfOut,
       computePerTile: l.rows * (l.nIn / p.pfIn) + PIPELINE_DEPTH,
       source: (t, e) => t * p.pfOut * l.nIn + e,
     }),

@@ -21,15 +21,23 @@ export function uramBlocks(words: number, bits: number): number {
 }
 
 /**
- * A feature map in URAM with `reshape` elements side by side in each 72-bit word (ARRAY_RESHAPE cyclic), so a
- * 16-bit map fills 64 of the 72 bits instead of 16. Only for widths that are whole bytes: a URAM writes one element
- * of a packed word with its byte-write enables (9 bytes of 8 bits), with no read-modify-write; other widths, and a
- * width too wide to pack two, get undefined.
+ * A feature map in URAM with `reshape` elements side by side in each word (ARRAY_RESHAPE), so a 16-bit map fills 64
+ * of each 72 bits instead of 16. The reshape replaces the partition the kernels need (`banks` of `layout`): R is a
+ * multiple of the banks, so the elements one cycle accesses in different banks share one word — the same offset
+ * in each of B blocks (engines, lanes of block layout: `block` reshape, word k holding element k of every block of
+ * N/R), or B consecutive aligned elements (cyclic lanes: `cyclic` reshape). R fills whole 72-bit URAM columns as well
+ * as it can, words at most MAX_RESHAPE_BITS. Only for widths that are whole bytes: a URAM writes one element of a
+ * packed word with its byte-write enables (9 bytes of 8 bits), with no read-modify-write. Undefined when no reshape
+ * packs at least two elements a column.
  */
-export function packedUram(words: number, bits: number): { blocks: number; reshape: number } | undefined {
-  const reshape = Math.floor(72 / bits);
-  if (bits % 8 !== 0 || reshape < 2) return undefined;
-  return { blocks: Math.ceil(words / (4096 * reshape)), reshape };
+export function packedUram(words: number, bits: number, banks = 1, layout: 'cyclic' | 'block' = 'cyclic'): { blocks: number; reshape: number; layout: 'cyclic' | 'block' } | undefined {
+  const perColumn = Math.floor(72 / bits);
+  if (bits % 8 !== 0 || perColumn < 2) return undefined;
+  const reshape = banks * Math.max(1, Math.floor(perColumn / banks));
+  if (reshape * bits > MAX_RESHAPE_BITS || words % reshape !== 0) return undefined;
+  const columns = Math.ceil((reshape * bits) / 72);
+  if (reshape / columns < 2) return undefined;
+  return { blocks: columns * Math.ceil(words / reshape / 4096), reshape, layout: banks > 1 ? layout : 'cyclic' };
 }
 
 /** LUTs of a LUTRAM/ROM bank: 64 words × 1 bit per LUT (a ROM is the same LUT used read-only). */

@@ -27,7 +27,7 @@ import { copyLanes, planLayouts, storedConstants, withSparse, type TensorLayout 
 import { MULTIPLIER_MODEL, PIPELINE_DEPTH, type Parallel } from './estimate.js';
 import { estimateLayer, kindOf, parallelChoices } from '../kinds/index.js';
 import { packedEstimate, PACKING_MODEL, type PackMode } from './packing.js';
-import { imageLayout, imageWordBits, tileBuffers, STREAM_MODEL, streamableLayers, streamedEstimate, type StreamPlan, type StreamShape } from './stream.js';
+import { imageLayout, imageWordBits, tileGroups, STREAM_MODEL, streamableLayers, streamedEstimate, type StreamPlan, type StreamShape } from './stream.js';
 
 export interface PlanOptions {
   readonly clockMHz?: number;
@@ -63,16 +63,21 @@ function chooseStreamed(design: Design, board: Board, mode: WeightsFrom, budget:
   const candidates = streamCandidates(design, board);
   if (mode === 'chip') return new Set();
   if (mode === 'ddr') return new Set(candidates.map((l) => l.name));
-  const over = (p: Plan) => p.utilization.bram18 > budget.bram18 || p.utilization.uram > budget.uram;
-  const bits = (l: ComputeLayer) => { const w = kindOf(l).report.macWeight(l); return w ? w.raw.length * w.format.width : 0; };
   const streamed = new Set<string>();
   let plan = evaluateWith(streamed);
-  for (const l of [...candidates].sort((a, b) => bits(b) - bits(a) || (a.name < b.name ? -1 : 1))) {
-    if (!over(plan)) break;
+  for (let l = largestOnChip(design, board, streamed); l && memoryOver(plan, budget); l = largestOnChip(design, board, streamed)) {
     streamed.add(l.name);
     plan = evaluateWith(streamed);
   }
-  return over(plan) || streamed.size ? streamed : new Set();
+  return streamed;
+}
+
+const memoryOver = (p: Plan, budget: UtilizationBudget): boolean => p.utilization.bram18 > budget.bram18 || p.utilization.uram > budget.uram;
+
+/** The streamable layer with the most weight bits still on chip (ties by name). */
+function largestOnChip(design: Design, board: Board, streamed: ReadonlySet<string>): ComputeLayer | undefined {
+  const bits = (l: ComputeLayer) => { const w = kindOf(l).report.macWeight(l)!; return w.raw.length * w.format.width; };
+  return streamCandidates(design, board).filter((l) => !streamed.has(l.name)).sort((a, b) => bits(b) - bits(a) || (a.name < b.name ? -1 : 1))[0];
 }
 
 export interface PlannedDesign {
@@ -163,16 +168,17 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
       }, p.lut * copies, p.ff);
     }
   }
-  // A streamed layer's two tile buffers, partitioned as its weight array would be.
-  for (const l of compute) {
-    const shape = shapes.get(l.name);
-    const w = streamedWeight(l);
-    if (!shape || !w) continue;
-    const banks = Math.min(shape.banks, shape.tileElems);
-    const p = placeArray(shape.tileElems, w.format.width, banks, hasUram);
-    for (const name of tileBuffers(l.name)) {
-      charge(l.name, {
-        name, role: 'weight', kind: p.kind, words: shape.tileElems, bits: w.format.width, banks, ...(banks > 1 ? { layout: shape.layout } : {}),
+  // Tile buffers: two per weight type and bank count, shared by the streamed layers (src/plan/stream.ts tileGroups).
+  const tiles = tileGroups(compute.filter((l) => shapes.has(l.name)).map((l) => {
+    const s = shapes.get(l.name)!;
+    return { name: l.name, cpp: formatToCpp(streamedWeight(l)!.format), banks: Math.min(s.banks, s.tileElems), elems: s.tileElems };
+  }));
+  for (const g of new Set(tiles.values())) {
+    const bits = streamedWeight(compute.find((l) => l.name === g.owner)!)!.format.width;
+    const p = placeArray(g.words, bits, g.banks, hasUram);
+    for (const name of g.buffers) {
+      charge(g.owner, {
+        name, role: 'weight', kind: p.kind, words: g.words, bits, banks: g.banks, ...(g.banks > 1 ? { layout: 'cyclic' as const } : {}),
         blocks: p.blocks, capacityBits: p.capacityBits,
       }, p.lut, p.ff);
     }
@@ -199,7 +205,8 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     const producer = new Map(layers.map((l) => [l.output, l.name]));
     for (const g of groups) {
       placeFeature(producer.get(g.name)!, g.name, g.name, g.words, g.bits, top ? 2 : 1, g.members.slice(1));
-      if (!top) buffersPlaced.push(memories.length - 1);
+      // A region's output is also its step function's state parameter, partitioned there: it keeps its banks.
+      if (!top && !layers.some((l) => l.kind === 'loop' && l.output === g.name)) buffersPlaced.push(memories.length - 1);
     }
     for (const l of layers) {
       if (l.kind !== 'loop') continue;
@@ -276,7 +283,8 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     const w = streamedWeight(l);
     if (!s || !w) return undefined;
     const wordBits = imageWordBits(board);
-    return { wordBits, weightBits: w.format.width, tiles: s.tiles, tileElems: s.tileElems, tileWords: Math.ceil(s.tileElems / Math.floor(wordBits / w.format.width)), offset: image.offsets.get(l.name)!, banks: Math.min(s.banks, s.tileElems), layout: s.layout };
+    const g = tiles.get(l.name)!;
+    return { wordBits, weightBits: w.format.width, tiles: s.tiles, tileElems: s.tileElems, tileWords: Math.ceil(s.tileElems / Math.floor(wordBits / w.format.width)), offset: image.offsets.get(l.name)!, buffers: g.buffers, bufferWords: g.words };
   };
   const planned = new Map(compute.map((l) => {
     const m = packs.get(l.name);
@@ -296,12 +304,12 @@ function balanceUram(memories: MemoryPlacement[], candidates: readonly number[],
   let bram = 0;
   let uram = 0;
   for (const m of memories) { if (m.kind === 'bram18') bram += m.blocks; else if (m.kind === 'uram') uram += m.blocks; }
-  const order = candidates.filter((i) => memories[i].kind === 'bram18' && memories[i].banks === 1 && !memories[i].copies).sort((a, b) => memories[b].blocks - memories[a].blocks || a - b);
+  const order = candidates.filter((i) => memories[i].kind === 'bram18' && !memories[i].copies).sort((a, b) => memories[b].blocks - memories[a].blocks || a - b);
   for (const i of order) {
     const m = memories[i];
-    const packed = packedUram(m.words, m.bits);
+    const packed = packedUram(m.words, m.bits, m.banks, m.layout);
     if (!packed || uram + packed.blocks > board.uram || (uram + packed.blocks) / board.uram > bram / board.bram18) continue;
-    const moved: MemoryPlacement = { ...m, kind: 'uram', blocks: packed.blocks, capacityBits: packed.blocks * URAM_BITS, reshape: packed.reshape };
+    const moved: MemoryPlacement = { ...m, kind: 'uram', blocks: packed.blocks, capacityBits: packed.blocks * URAM_BITS, reshape: packed.reshape, layout: packed.layout };
     memories[i] = moved;
     owner.set(moved, owner.get(m)!);
     bram -= m.blocks;
@@ -341,6 +349,7 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   const { fixed, problems } = configuredParallel(design, opts.reuse ?? new Map());
   if (problems.length) throw new DiagnosticError(problems);
   const one = new Map<string, Parallel>(fixed);
+  // Grown by the greedy loop below when parallelism runs out of on-chip memory ('auto').
   const streamed = dataflow ? new Set<string>() : chooseStreamed(design, board, weightsFrom, budget, (s) => evaluatePlan(design, board, one, clockMHz, 'sequential', s).plan);
   const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz, dataflow ? 'dataflow' : 'sequential', streamed); return { ...r, plan: withBudget(r.plan, budget) }; };
   const parallel = new Map<string, Parallel>(fixed);
@@ -374,7 +383,15 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
     const next = choices[at + 1];
     // A streamed layer never becomes fully parallel: its weights are data from DDR, not constants in the logic.
     if (!next || (streamed.has(l.name) && estimateLayer(design, l, next).constantSavings)) { exhausted.add(l.name); continue; }
-    const tried = evaluate(new Map(parallel).set(l.name, next));
+    let tried = evaluate(new Map(parallel).set(l.name, next));
+    // Out of on-chip memory with weights already streaming ('auto'): the next largest on-chip weights stream too,
+    // which frees their memory at the cost of tile buffers and (when loads outlast compute) cycles.
+    while (!withinBudget(tried.plan) && weightsFrom === 'auto' && streamed.size && memoryOver(tried.plan, budget)) {
+      const more = largestOnChip(design, board, streamed);
+      if (!more) break;
+      streamed.add(more.name);
+      tried = evaluate(new Map(parallel).set(l.name, next));
+    }
     if (!withinBudget(tried.plan)) { exhausted.add(l.name); continue; }
     parallel.set(l.name, next);
     current = tried;

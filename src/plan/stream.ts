@@ -16,16 +16,14 @@ import type { ComputeLayer, Design, Layer } from '../ir/design.js';
 import { computeLayers } from '../ir/design.js';
 import type { Board } from './boards.js';
 import { CONTROL_LUT, PIPELINE_DEPTH, type ComputeEstimate, type Parallel } from './estimate.js';
-import type { Layout } from './banks.js';
 
 /** What a kind's kernel streams (its `sequential.stream` rule): the tiles its outer loop walks. */
 export interface StreamShape {
   readonly tiles: number;
   /** Weights in one tile. */
   readonly tileElems: number;
-  /** Banks of a tile buffer (the kernel's parallel weight reads) and their layout. */
+  /** Cyclic banks of a tile buffer: the kernel's parallel weight reads, consecutive elements of the tile. */
   readonly banks: number;
-  readonly layout: Layout;
   /** Cycles the kernel computes on one tile. */
   readonly computePerTile: number;
   /** The index in the layer's weight array of element e of tile t, in the image's order (hw/fpgac/stream.h). */
@@ -42,9 +40,9 @@ export interface StreamPlan {
   readonly tileWords: number;
   /** The layer's first word in the image. */
   readonly offset: number;
-  /** Tile buffer banks, for its partition pragma. */
-  readonly banks: number;
-  readonly layout: Layout;
+  /** The two tile buffers the layer uses (shared with the streamed layers of the same weight type and banks). */
+  readonly buffers: readonly [string, string];
+  readonly bufferWords: number;
 }
 
 /** Bits of an image word on a board: its HP port's data width (128 when the board names none). */
@@ -104,8 +102,26 @@ export function imageLayout(order: readonly ComputeLayer[], streamed: ReadonlySe
   return { offsets, words };
 }
 
-/** The two tile buffers of a streamed layer (array names in the C++ and memory names in the plan). */
+/** The two tile buffers named after the first streamed layer that uses them (array and memory names). */
 export const tileBuffers = (layer: string): [string, string] => [`${layer}_wtile0`, `${layer}_wtile1`];
+
+/**
+ * Layers run one after another, so streamed layers whose tiles have the same C type and banks share one pair of
+ * tile buffers, as long as the longest tile. Cyclic banks make that safe: a shorter tile's parallel reads are still
+ * consecutive elements, in distinct banks.
+ */
+export function tileGroups(layers: readonly { name: string; cpp: string; banks: number; elems: number }[]): Map<string, { buffers: [string, string]; words: number; banks: number; owner: string }> {
+  const byKey = new Map<string, { buffers: [string, string]; words: number; banks: number; owner: string }>();
+  const out = new Map<string, { buffers: [string, string]; words: number; banks: number; owner: string }>();
+  for (const l of layers) {
+    const key = `${l.cpp}|${l.banks}`;
+    let g = byKey.get(key);
+    if (!g) byKey.set(key, (g = { buffers: tileBuffers(l.name), words: 0, banks: l.banks, owner: l.name }));
+    g.words = Math.max(g.words, l.elems);
+    out.set(l.name, g);
+  }
+  return out;
+}
 
 export const STREAM_MODEL =
   'Weights from DDR: a conv or dense layer whose weights do not fit the on-chip budget (largest first) reads them ' +

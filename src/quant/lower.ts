@@ -29,7 +29,8 @@ export interface LowerOptions {
  * The identifiers of the emitted C++: generated, never copied. `take` turns a model name into a cIdent (letters,
  * digits, single inner '_': never a reserved `_X` or `__` identifier), which the emitter only ever uses behind a
  * generated prefix or before a generated suffix: tensors `t_`/`in_`/`s_`/`tmp_` (callers' prefixes), constants `c_`
- * (rawConst), layers `cfg_<n>` and `<n>_step`, `<n>_steps`, `<n>_pp`; so a model name such as `int`, `main`, `y0`
+ * (rawConst), layers `cfg_<n>` and `<n>_step`, `<n>_steps`, `<n>_pp`, `<n>_run` (a dataflow process),
+ * `<n>_wtile0/1` (tile buffers of weights from DDR); so a model name such as `int`, `main`, `y0`
  * (math.h), `NULL` or `assert` can never become a keyword, a library symbol or a macro.
  *
  * A name also reserves what the emitter derives from it (those forms and the `<n>_t` typedef), and the sparse
@@ -55,7 +56,7 @@ class Names {
 
 /** A name and the identifiers the emitter derives from it, lower-cased (see Names). */
 function derivedNames(n: string): string[] {
-  return [n, `${n}_t`, `cfg_${n}`, `${n}_step`, `${n}_steps`, `${n}_pp`].map((d) => d.toLowerCase());
+  return [n, `${n}_t`, `cfg_${n}`, `${n}_step`, `${n}_steps`, `${n}_pp`, `${n}_run`, `${n}_wtile0`, `${n}_wtile1`].map((d) => d.toLowerCase());
 }
 
 /** State shared by the whole design: names, constants, every tensor. */

@@ -4,7 +4,9 @@
  * record every call and its arguments (as JSON, with each argument also split as a Tcl list by Tcl itself) and act
  * just enough: `create_bd_cell` returns the cell, `get_bd_*` return their arguments, `get_ipdefs` finds the HLS IP
  * only in the folder `ip_repo_paths` names (so a mangled path fails), `launch_runs` writes a fake bitstream and .hwh
- * where Vivado would, `get_property` answers STATUS/PROGRESS/DIRECTORY/STATS.WNS from the environment.
+ * where Vivado would, `get_property` answers STATUS/PROGRESS/DIRECTORY/STATS.WNS from the environment;
+ * `assign_bd_address` gives each AXI master that reaches the HP port through the memory SmartConnect (by the recorded
+ * connections) the PS's DDR segment, which `get_bd_addr_segs -of_objects` on the master's address space returns.
  *
  * Expected values come from hw/boards/boards.json, the view, and the PS port/parameter names of the product guides
  * (PG201 for Zynq UltraScale+, UG585/PG082 for Zynq-7000) written out below, never from the renderer.
@@ -112,9 +114,13 @@ describe('renderBlockDesign', () => {
     expect(renderBlockDesign(view(resolveBoard('zcu104', 'XCK26-SFVC784-2LV-C')))).toContain('set board_part xilinx.com:kv260_som:part0:1.3');
   });
 
-  it('refuses more inputs and outputs than the memory SmartConnect takes (FPGAC010)', () => {
+  it('refuses more inputs and outputs than the memory SmartConnect takes (FPGAC010); the weight image is one more master', () => {
     expect(() => renderBlockDesign(view(board('zcu104'), { inPorts: 8, outPorts: 8 }))).not.toThrow();
     expect(diagnostic(() => renderBlockDesign(view(board('zcu104'), { inPorts: 9, outPorts: 8 }))).code).toBe('FPGAC010');
+    expect(() => renderBlockDesign(view(board('zcu104'), { inPorts: 8, outPorts: 7, weightImage: true }))).not.toThrow();
+    const d = diagnostic(() => renderBlockDesign(view(board('pynq-z2'), { interface: 'm_axi', inPorts: 8, outPorts: 8, weightImage: true })));
+    expect(d.code).toBe('FPGAC010');
+    expect(d.message).toContain('the weight image from DDR needs one more');
   });
 
   it('rejects names that are not identifiers and bad numbers as internal errors', () => {
@@ -229,8 +235,43 @@ proc get_bd_pins {args} { return [ret1 $args] }
 proc get_bd_intf_pins {args} { return [ret1 $args] }
 proc get_bd_ports {args} { return [ret1 $args] }
 proc connect_bd_net {args} { rec connect_bd_net $args }
-proc connect_bd_intf_net {args} { rec connect_bd_intf_net $args }
-proc assign_bd_address {args} { rec assign_bd_address $args }
+set ::intf_nets {}
+proc connect_bd_intf_net {args} { rec connect_bd_intf_net $args; lappend ::intf_nets $args }
+# Address assignment as Vivado does it for masters reaching a slave: a master pin cell/M gets, in its address space
+# cell/Data_M (the HLS IP's spaces are Data_m_axi_<bundle>), the DDR segment of the HP port the memory SmartConnect
+# drives (SEG_<ps>_HPn_DDR_LOW on Zynq UltraScale+, SEG_<ps>_HPn_DDR_LOWOCM on Zynq-7000). FAKE_NO_DDR=1: nothing
+# gets one (as when the master is left unconnected).
+array set ::segs {}
+proc assign_bd_address {args} {
+  rec assign_bd_address $args
+  if {[env_or FAKE_NO_DDR 0]} return
+  set seg {}
+  foreach n $::intf_nets {
+    foreach {a b} $n break
+    foreach {x y} [list $a $b $b $a] {
+      if {$x eq "axi_mem_sc/M00_AXI" && [regexp {^(.+)/S_AXI_(HP[0-3])(_FPD)?$} $y -> ps hp fpd]} {
+        set seg [expr {$fpd ne "" ? "SEG_[set ps]_[set hp]_DDR_LOW" : "SEG_[set ps]_[set hp]_DDR_LOWOCM"}]
+      }
+    }
+  }
+  if {$seg eq {}} return
+  foreach n $::intf_nets {
+    foreach {a b} $n break
+    foreach {x y} [list $a $b $b $a] {
+      if {[regexp {^axi_mem_sc/S[0-9][0-9]_AXI$} $x] && [regexp {^(.+)/([^/]+)$} $y -> cell pin]} { lappend ::segs($cell/Data_$pin) $seg }
+    }
+  }
+}
+proc get_bd_addr_spaces {args} { rec get_bd_addr_spaces $args; return [ret1 [positional $args {}]] }
+proc get_bd_addr_segs {args} {
+  rec get_bd_addr_segs $args
+  set space [optval $args -of_objects]
+  set pat *
+  regexp {^NAME =~ "?([^"]*)"?$} [optval $args -filter] -> pat
+  set out {}
+  if {[info exists ::segs($space)]} { foreach g $::segs($space) { if {[string match $pat $g]} { lappend out $g } } }
+  return $out
+}
 proc validate_bd_design {args} { rec validate_bd_design $args }
 proc save_bd_design {args} { rec save_bd_design $args }
 proc get_files {args} { return [ret1 $args] }
@@ -369,8 +410,27 @@ exec "${TCLSH}" "${stubs}" "$script" "$@"
     const toMem = (pin: string): boolean => find(r, 'connect_bd_intf_net').some((c) => c.args.includes(pin) && c.args.some((a) => /^axi_mem_sc\/S\d\d_AXI$/.test(a)));
     const memSi = find(r, 'connect_bd_intf_net').flatMap((c) => c.args).filter((a) => /^axi_mem_sc\/S\d\d_AXI$/.test(a));
     expect(new Set(memSi).size).toBe(memSi.length);
-    expect(Number(cellProps(r, 'axi_mem_sc')['CONFIG.NUM_SI'])).toBe(v.inPorts + v.outPorts);
-    expect(memSi.length).toBe(v.inPorts + v.outPorts);
+    // One memory master per input and output, and one more for the weight image when weights stream from DDR.
+    const masters = v.inPorts + v.outPorts + (v.weightImage ? 1 : 0);
+    expect(Number(cellProps(r, 'axi_mem_sc')['CONFIG.NUM_SI'])).toBe(masters);
+    expect(memSi.length).toBe(masters);
+    // Weights from DDR: the IP's m_axi_wimg master (bundle wimg of the generated wrapper) goes through the memory
+    // SmartConnect to the HP port, and after assign_bd_address the script checks that its address space
+    // (Data_m_axi_wimg) holds a DDR segment; without streamed weights no such master is touched.
+    const wimgCalls = r.calls.filter((c) => c.args.some((a) => a.includes('wimg')));
+    if (v.weightImage) {
+      expect(toMem(`${ip}/m_axi_wimg`)).toBe(true);
+      expect(find(r, 'connect_bd_intf_net', (c) => c.args.includes(`${ip}/m_axi_wimg`))).toHaveLength(1);
+      const spaces = find(r, 'get_bd_addr_spaces', (c) => c.args.includes(`${ip}/Data_m_axi_wimg`));
+      expect(spaces).toHaveLength(1);
+      expect(r.calls.indexOf(spaces[0])).toBeGreaterThan(index(r, 'assign_bd_address'));
+      expect(r.calls.indexOf(spaces[0])).toBeLessThan(index(r, 'validate_bd_design'));
+      const seg = b.ps === 'zynq_ultra_ps_e' ? `SEG_${ps}_${b.hpPort!.replace(/^S_AXI_(HP\d)_FPD$/, '$1')}_DDR_LOW` : `SEG_${ps}_${b.hpPort!.replace(/^S_AXI_/, '')}_DDR_LOWOCM`;
+      expect(r.out).toContain(`fpgac: weight-image master ${ip}/m_axi_wimg reaches ${seg}`);
+    } else {
+      expect(wimgCalls).toEqual([]);
+      expect(r.out).not.toContain('weight-image');
+    }
 
     const dmas = cells.filter((c) => /^xilinx\.com:ip:axi_dma:/.test(c.args[3] ?? ''));
     if (v.interface === 'axis') {
@@ -447,6 +507,31 @@ exec "${TCLSH}" "${stubs}" "$script" "$@"
       });
     }
   }
+
+  // Weights from DDR: the view as src/build.ts gives it for a plan that streams weights.
+  for (const name of ZYNQ) {
+    for (const iface of ['axis', 'm_axi'] as const) {
+      it(`${name}, ${iface}, weights from DDR: m_axi_wimg through the memory SmartConnect to the HP port, its DDR address assigned`, () => {
+        const b = board(name);
+        const v = view(b, { interface: iface, weightImage: true });
+        checkDesign(run(project(v), { env: installed(b) }), b, v);
+      });
+    }
+  }
+
+  it('weights from DDR: a weight-image master that assign_bd_address leaves without DDR stops the script in one line before validation', () => {
+    for (const name of ['zcu104', 'pynq-z2']) {
+      const b = board(name);
+      const v = view(b, { interface: 'm_axi', weightImage: true });
+      const r = run(project(v), { env: { ...installed(b), FAKE_NO_DDR: '1' } });
+      expect(r.status, name).toBe(1);
+      expect(r.out.trim().split('\n').filter((l) => l.startsWith('ERROR'))).toEqual([
+        `ERROR: [fpgac] assign_bd_address gave the weight-image master ${v.top}_0/m_axi_wimg no DDR segment, so the IP could not read its weights`,
+      ]);
+      expect(index(r, 'validate_bd_design')).toBe(-1);
+      expect(index(r, 'launch_runs')).toBe(-1);
+    }
+  });
 
   it('several inputs and outputs: one DMA per pair (spare channels left out), every m_axi bundle on the HP port', () => {
     const b = board('zcu104');

@@ -11,11 +11,16 @@
  *   sample's packed input bytes with the packed output raws `fpgac sim` computed for it. The driver's --check passes
  *   on the build's tb_data, its float outputs equal `fpgac sim`'s bit for bit on inputs full of ties, rails and
  *   special doubles, and a single flipped output bit fails --check.
+ * - Weights from DDR: builds whose weights stream (--weights ddr) describe tb_data/weights.bin in design.json; the
+ *   Python driver loads it into a buffer the fake IP reads at every start (the bytes must be the file's, the address
+ *   in the fpgac_wimg register before the first start), refuses a file of another size, and a build without
+ *   streamed weights touches no such register; the C driver reads the file and writes the register pair.
  * No board, Vivado or PYNQ installation is involved anywhere here.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { boards } from '../../src/plan/boards.js';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +91,7 @@ describe('driver/design.json (src/deploy/driver.ts)', () => {
       expect(d.busBits).toBe(bus);
       expect(d.bitstream).toBe(`bitstream/${design.name}.bit`);
       expect(d.tlast).toBe(kind === 'axis' ? 'sample' : null);
+      expect(d.weights).toBeNull();
       expect(d.ports.map((p) => p.name)).toEqual(['in0', 'out0']);
       expect(d.ports.map((p) => p.tbData)).toEqual(['tb_data/input_0.npy', 'tb_data/sim_output.npy']);
       d.ports.forEach((p, i) => {
@@ -100,6 +106,15 @@ describe('driver/design.json (src/deploy/driver.ts)', () => {
       });
     }
     expect(() => driverDescription(design, designPacking(design, 'memory', 64))).toThrow(/no host driver/);
+  });
+
+  it('weights from DDR: the image file, its words, word width, bytes (words x wordBits / 8) and the address register', () => {
+    const design = compileModel(exampleModel(), {}).design;
+    const d = driverDescription(design, designPacking(design, 'axis', 64), { weights: { words: 37, wordBits: 64 } });
+    expect(d.weights).toEqual({ file: 'tb_data/weights.bin', words: 37, wordBits: 64, bytes: 296, register: 'fpgac_wimg' });
+    for (const bad of [{ words: 0, wordBits: 64 }, { words: 3, wordBits: 12 }, { words: 1.5, wordBits: 128 }]) {
+      expect(() => driverDescription(design, designPacking(design, 'axis', 64), { weights: bad }), JSON.stringify(bad)).toThrow(/internal error: weight image/);
+    }
   });
 
   it('refuses a port whose raws are wider than the bus (a 40-bit format on a 32-bit bus): packing.ts says so with a diagnostic', () => {
@@ -398,5 +413,175 @@ describe('FpgacOverlay end to end (no board: the overlay is faked at the buffer 
     expect(r.stdout).toMatch(/out0: 1 expected outputs are not on the ap_fixed<16,6,AP_RND_CONV,AP_SAT> grid/);
     expect(r.stdout).toMatch(/selftest FAILED/);
     expect(r.status).toBe(1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Weights from DDR: the build's own driver/design.json and tb_data/weights.bin, the Python driver against the fake
+// PYNQ, the C driver's file reader and register write.
+
+describe('weights from DDR: the drivers load tb_data/weights.bin and write its address (zcu104 builds of dsodenet)', () => {
+  const ZCU104_BITS = boards().get('zcu104')!.dmaBits!;
+  interface Built { dir: string; design: Design; desc: DriverDescription; image: Buffer | null; report: { plan: { weightImage?: { words: number; wordBits: number } } } }
+  const built = new Map<string, Built>();
+  function build(iface: 'axis' | 'm_axi', ddr: boolean): Built {
+    const key = `${iface}-${ddr}`;
+    const have = built.get(key);
+    if (have) return have;
+    const dir = path.join(tmp, `wbuild-${key}`);
+    const result = buildProject(exampleModel(), dir, { board: 'zcu104', interface: iface, ...(ddr ? { weightsFrom: 'ddr' as const } : {}) });
+    const image = path.join(dir, 'tb_data', 'weights.bin');
+    const b: Built = {
+      dir, design: result.compiled.design, desc: JSON.parse(readFileSync(path.join(dir, DRIVER_JSON), 'utf8')) as DriverDescription,
+      image: existsSync(image) ? readFileSync(image) : null, report: JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')),
+    };
+    built.set(key, b);
+    return b;
+  }
+
+  /** A board folder from the build (its driver/, tb_data/, a fake bitstream) and a fake-PYNQ config answering tb_data. */
+  function board(b: Built, name: string, opts: { pointerRegisters: 'single' | 'split'; baseAddress?: number; weights: boolean }) {
+    const dir = path.join(tmp, name);
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(path.join(b.dir, 'driver'), path.join(dir, 'driver'), { recursive: true });
+    cpSync(path.join(b.dir, 'tb_data'), path.join(dir, 'tb_data'), { recursive: true });
+    mkdirSync(path.join(dir, 'bitstream'));
+    writeFileSync(path.join(dir, 'bitstream', `${b.design.name}.bit`), 'not a bitstream');
+    writeFileSync(path.join(dir, 'bitstream', `${b.design.name}.hwh`), '<hwh/>');
+    const packing = designPacking(b.design, b.desc.interface, b.desc.busBits);
+    const tb = (dirn: 'in' | 'out') => b.desc.ports.filter((p) => p.direction === dirn).map((p) => readNpy(path.join(dir, p.tbData!)));
+    const outs = tb('out');
+    const rows = tableRows(b.design, packing.ports, b.desc.busBits, tb('in').map((n) => n.data), outs.map((n) => n.data), outs[0].shape[0]);
+    writeFileSync(path.join(dir, 'in.bin'), concat(rows.keys));
+    writeFileSync(path.join(dir, 'out.bin'), concat(rows.vals));
+    const dump = path.join(dir, 'ip-read-weights.bin');
+    const config = path.join(dir, 'fake.json');
+    writeFileSync(config, JSON.stringify({
+      interface: b.desc.interface, busBits: b.desc.busBits, ip: b.desc.ip, ipInstance: `${b.desc.ip}_0`, pointerRegisters: opts.pointerRegisters,
+      tableIn: path.join(dir, 'in.bin'), tableOut: path.join(dir, 'out.bin'), ...(opts.baseAddress ? { baseAddress: opts.baseAddress } : {}),
+      ports: b.desc.ports.map((p) => ({ name: p.name, direction: p.direction, bytesPerSample: p.bytesPerSample, dma: b.desc.interface === 'axis' ? `axi_dma_${p.index}` : null })),
+      // The IP of a build with streamed weights has the fpgac_wimg pointer (its HLS port); the other IPs have none.
+      weights: opts.weights ? { register: 'fpgac_wimg', bytes: b.image!.length, dump } : null,
+    }));
+    const log = path.join(dir, 'log.jsonl');
+    const env = { PYTHONPATH: FAKE_PYNQ, FPGAC_FAKE_CONFIG: config, FPGAC_FAKE_LOG: log };
+    const events = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; [k: string]: unknown }) : []);
+    return { dir, driver: path.join(dir, DRIVER_PY.target), dump, log, env, events };
+  }
+
+  const setups = [
+    { iface: 'axis' as const, pointerRegisters: 'single' as const, baseAddress: undefined },
+    // m_axi with PYNQ's split 32-bit register pairs and buffers above 4 GiB (the high word must be written too).
+    { iface: 'm_axi' as const, pointerRegisters: 'split' as const, baseAddress: 0x8_0000_0000 },
+  ];
+  for (const s of setups) {
+    it(`${s.iface}: design.json describes the image; the driver loads it into a buffer whose address reaches fpgac_wimg (${s.pointerRegisters}) before the first start; the IP reads exactly weights.bin; a file of another size is refused in one line`, () => {
+      python();
+      const b = build(s.iface, true);
+      // The plan streams weights, the build wrote the image, and design.json says what the file is.
+      const wi = b.report.plan.weightImage;
+      expect(wi, 'report.json plan.weightImage').toBeDefined();
+      expect(b.image, 'tb_data/weights.bin').not.toBeNull();
+      const image = b.image!;
+      expect(wi!.wordBits).toBe(ZCU104_BITS);
+      expect(image.length).toBe((wi!.words * ZCU104_BITS) / 8);
+      expect(b.desc.weights).toEqual({ file: 'tb_data/weights.bin', words: wi!.words, wordBits: ZCU104_BITS, bytes: image.length, register: 'fpgac_wimg' });
+      // The register is the wrapper's own s_axilite port.
+      const wrapper = readFileSync(path.join(b.dir, 'firmware', `${b.desc.ip}.cpp`), 'utf8');
+      expect(wrapper).toContain(`#pragma HLS INTERFACE s_axilite port=${b.desc.weights!.register} bundle=control`);
+
+      for (const py of PY.found) {
+        const f = board(b, `wboard-${s.iface}`, { ...s, weights: true });
+        // --selftest (no board) checks the image's size too.
+        let r = run(py.exe, [f.driver, '--selftest'], {}, tmp);
+        expect(r.stderr, py.label).toBe('');
+        expect(r.stdout, py.label).toContain(`weights (tb_data/weights.bin): ${image.length} bytes, ${wi!.words} words of ${ZCU104_BITS} bits, ok`);
+        expect(r.status, py.label).toBe(0);
+
+        r = run(py.exe, [f.driver, '--check', '--batch-size', '3'], f.env, tmp);
+        expect(r.stderr, py.label).toBe('');
+        expect(r.stdout, py.label).toMatch(/check passed/);
+        expect(r.status, py.label).toBe(0);
+        const ev = f.events();
+        const regWrites = ev.filter((e) => e.event === 'register' && /^fpgac_wimg(_[12])?$/.test(String(e.name)));
+        const value = (n: string) => Number(regWrites.filter((e) => e.name === n).at(-1)?.value ?? 0);
+        const address = s.pointerRegisters === 'single' ? value('fpgac_wimg') : value('fpgac_wimg_1') + value('fpgac_wimg_2') * 2 ** 32;
+        if (s.baseAddress) expect(value('fpgac_wimg_2'), 'high word').toBe(Math.floor(s.baseAddress / 2 ** 32));
+        // The address is that of a buffer of exactly the image's size, flushed before the first start.
+        const alloc = ev.filter((e) => e.event === 'allocate' && e.address === address);
+        expect(alloc.map((e) => e.nbytes), py.label).toEqual([image.length]);
+        const firstStart = ev.findIndex((e) => e.event === 'start');
+        expect(firstStart, py.label).toBeGreaterThan(0);
+        expect(ev.lastIndexOf(regWrites.at(-1)!), 'register written before the first start').toBeLessThan(firstStart);
+        expect(ev.findIndex((e) => e.event === 'flush' && e.address === address && e.nbytes === image.length), 'flushed before the first start').toBeLessThan(firstStart);
+        expect(ev.findIndex((e) => e.event === 'flush' && e.address === address)).toBeGreaterThan(ev.indexOf(alloc[0]));
+        // 8 samples in batches of 3: three starts, each reading the image from the same address.
+        const starts = ev.filter((e) => e.event === 'start').length;
+        expect(starts).toBe(3);
+        expect(ev.filter((e) => e.event === 'weights').map((e) => [e.address, e.nbytes])).toEqual(Array.from({ length: starts }, () => [address, image.length]));
+        expect(readFileSync(f.dump).equals(image), `${py.label}: the IP read exactly tb_data/weights.bin`).toBe(true);
+
+        // A file one word short or one word long, or none: one-line error, exit 2, nothing started or written.
+        const word = ZCU104_BITS / 8;
+        for (const [what, bytes] of [['short', image.subarray(0, image.length - word)], ['long', Buffer.concat([image, Buffer.alloc(word)])], ['missing', null]] as const) {
+          const file = path.join(f.dir, 'tb_data', 'weights.bin');
+          if (bytes) writeFileSync(file, bytes); else rmSync(file);
+          rmSync(f.log, { force: true });
+          r = run(py.exe, [f.driver, '--check'], f.env, tmp);
+          expect(r.status, `${py.label} ${what}`).toBe(2);
+          expect(r.stderr.trim().split('\n'), `${py.label} ${what}`).toHaveLength(1);
+          expect(r.stderr, `${py.label} ${what}`).toMatch(bytes
+            ? new RegExp(`^error: weight image \\S*weights\\.bin holds ${bytes.length} bytes, expected ${image.length} \\(${wi!.words} words of ${ZCU104_BITS} bits\\)`)
+            : /^error: weight image \S*weights\.bin not found/);
+          expect(f.events().filter((e) => e.event === 'start' || (e.event === 'register' && String(e.name).startsWith('fpgac_wimg'))), `${py.label} ${what}`).toEqual([]);
+          r = run(py.exe, [f.driver, '--selftest'], {}, tmp);
+          expect(r.stdout, `${py.label} ${what}`).toMatch(/selftest FAILED/);
+          expect(r.status, `${py.label} ${what}`).toBe(1);
+        }
+      }
+    });
+  }
+
+  for (const iface of ['axis', 'm_axi'] as const) {
+    it(`${iface} without streamed weights: design.json says weights null, no image is written, and the driver allocates no buffer for one nor writes an fpgac_wimg register`, () => {
+      python();
+      const b = build(iface, false);
+      expect(b.report.plan.weightImage).toBeUndefined();
+      expect(b.image).toBeNull();
+      expect(b.desc.weights).toBeNull();
+      for (const py of PY.found) {
+        const f = board(b, `wboard-none-${iface}`, { pointerRegisters: 'single', weights: false });
+        const r = run(py.exe, [f.driver, '--check', '--batch-size', '3'], f.env, tmp);
+        expect(r.stderr, py.label).toBe('');
+        expect(r.stdout, py.label).toMatch(/check passed/);
+        const ev = f.events();
+        expect(ev.filter((e) => e.event === 'register' && /wimg/.test(String(e.name)))).toEqual([]);
+        expect(ev.filter((e) => e.event === 'weights')).toEqual([]);
+        // One buffer per port (reused across the batches), none besides.
+        expect(ev.filter((e) => e.event === 'allocate').length).toBe(b.desc.ports.length);
+      }
+    });
+  }
+
+  it('the C driver reads the image (exactly its size, else -2; no file -1) and writes its address as a low/high register pair at the given offset', () => {
+    const b = build('axis', true);
+    const image = b.image!;
+    const src = path.dirname(DRIVER_PY.source());
+    const exe = path.join(tmp, 'driver_c_weights');
+    // With the device part: fpgac_set_weights writes through a register window (a plain array here, no device).
+    let r = run('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-pedantic', `-I${src}`, path.join(HERE, 'driver_c_test.c'), path.join(src, 'fpgac_driver.c'), '-o', exe, '-lm']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const file = path.join(b.dir, 'tb_data', 'weights.bin');
+    const out = path.join(tmp, 'c-weights.bin');
+    // Offset 0x1c and an address above 4 GiB: low word 0x70001000 at 0x1c, high word 0x8 at 0x20.
+    r = run(exe, ['--weights', file, String(image.length), out, '0x1c', '0x870001000']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['read 0', 'reg 0x1c 0x70001000', 'reg 0x20 0x00000008']);
+    expect(readFileSync(out).equals(image)).toBe(true);
+    for (const [bytes, file2, rc] of [[image.length + 16, file, -2], [image.length - 16, file, -2], [image.length, path.join(tmp, 'no-such-image.bin'), -1]] as const) {
+      r = run(exe, ['--weights', file2, String(bytes), out, '0x10', '0x1000']);
+      expect(r.stdout.split('\n')[0], `${bytes} bytes of ${file2}`).toBe(`read ${rc}`);
+    }
   });
 });

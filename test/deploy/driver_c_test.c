@@ -3,6 +3,11 @@
  * TypeScript reference's vectors (vectors.ts: conv.cbin, pack.cbin). Prints one summary line
  *   conversions F formats V values M mismatches; to_double T values M mismatches; packing P cases B bytes M mismatches
  * and the first mismatches; exits 1 on any mismatch.
+ *
+ * Weights from DDR: driver_c_test --weights IMAGE BYTES OUT OFFSET PHYS reads IMAGE with fpgac_read_weights into a
+ * BYTES-byte buffer and prints "read R" (its result); on 0 it writes the buffer to OUT. Built with the device part,
+ * it then calls fpgac_set_weights(ip, OFFSET, PHYS) on a register window that is a plain array (no device) and prints
+ * the window's 32-bit words that are not 0 as "reg 0xOFF 0xVALUE", so the test sees every register written.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +32,33 @@ static size_t pos;
 static const unsigned char *data;
 static void take(void *dst, size_t n) { memcpy(dst, data + pos, n); pos += n; }
 
+static int weights_main(int argc, char **argv) {
+  if (argc != 7) { fprintf(stderr, "usage: %s --weights IMAGE BYTES OUT OFFSET PHYS\n", argv[0]); return 2; }
+  const size_t bytes = (size_t)strtoull(argv[3], NULL, 0);
+  unsigned char *buf = calloc(bytes + 1, 1);
+  const int rc = fpgac_read_weights(argv[2], buf, bytes);
+  printf("read %d\n", rc);
+  if (rc == 0) {
+    FILE *fh = fopen(argv[4], "wb");
+    if (!fh || fwrite(buf, 1, bytes, fh) != bytes || fclose(fh) != 0) { perror(argv[4]); return 2; }
+  }
+#ifndef FPGAC_NO_DEVICE
+  {
+    static uint32_t window[64];
+    fpgac_mmio ip;
+    ip.regs = window;
+    ip.map = NULL;
+    ip.map_len = 0;
+    fpgac_set_weights(&ip, (uint32_t)strtoul(argv[5], NULL, 0), (uint64_t)strtoull(argv[6], NULL, 0));
+    for (unsigned i = 0; i < 64; i++) if (window[i]) printf("reg 0x%02x 0x%08lx\n", i * 4, (unsigned long)window[i]);
+  }
+#endif
+  free(buf);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--weights") == 0) return weights_main(argc, argv);
   if (argc != 3) { fprintf(stderr, "usage: %s conv.cbin pack.cbin\n", argv[0]); return 2; }
   size_t len;
   long formats = 0, values = 0, bad = 0, tvalues = 0, tbad = 0, cases = 0, bytes = 0, pbad = 0, shown = 0;

@@ -180,7 +180,7 @@ describe('emitted pragmas are the plan', () => {
         // Every memory: its banks (cyclic or block, as the kernels access it) or its reshape, exactly.
         if (m.kind === 'registers') continue;
         const layout = pragmas.filter((x) => x.name === m.name && !storage(x)).map((x) => `${x.what} ${x.rest}`);
-        const expected = m.reshape ? [`ARRAY_RESHAPE cyclic factor=${m.reshape}`] : m.banks > 1 ? [`ARRAY_PARTITION ${m.layout} factor=${m.banks}`] : [];
+        const expected = m.reshape ? [`ARRAY_RESHAPE ${m.layout ?? 'cyclic'} factor=${m.reshape}`] : m.banks > 1 ? [`ARRAY_PARTITION ${m.layout} factor=${m.banks}`] : [];
         expect(layout, m.name).toEqual(expected);
       }
       // Nothing is pinned that the plan does not know (ports are partitioned as the plan's layout of their tensors,

@@ -13,13 +13,18 @@ What is faked, and how (the parts of PYNQ's API the driver uses, with PYNQ's sem
   ap_done cleared on read, ap_idle).
 - The DMAs: `sendchannel`/`recvchannel` with `transfer(array, start=0, nbytes=0)`, `wait()`, `idle`,
   `transferred`, `_max_size`; a receive ends at the end of a sample (TLAST), a send must not exceed `_max_size`.
+- Weights from DDR (config `weights`: {register, bytes, dump}): the IP has one more pointer register (`register`,
+  single or split like the others); at every start the "hardware" reads `bytes` bytes of device memory at that
+  address (an error when no flushed buffer holds them, e.g. the register was never written) and writes them to the
+  file `dump`, so the test sees exactly what the IP would read as its weights.
 - The "hardware": no arithmetic. It reads the bytes the driver sent for one sample on every input, looks them up
   in a table the test wrote with the TypeScript reference (the input raws fpgac's simulator quantizes to, packed by
   src/deploy/packing.ts) and answers with the packed raws the simulator computed for that sample. An unknown
   input is an error, so every byte the driver sends is checked, and every output byte it decodes is the reference's.
 
-Configuration: the JSON file named by $FPGAC_FAKE_CONFIG. Events (starts, batch sizes, transfers) are appended to
-$FPGAC_FAKE_LOG as JSON lines when it is set.
+Configuration: the JSON file named by $FPGAC_FAKE_CONFIG (`baseAddress`: the first buffer's address, default
+0x10000000). Events (allocations, register writes, flushes, starts, batch sizes, transfers, weight reads) are
+appended to $FPGAC_FAKE_LOG as JSON lines when it is set.
 """
 import json
 import os
@@ -57,11 +62,13 @@ class FakeError(RuntimeError):
 
 class _Memory(object):
     """Every allocation, by device address: the CPU's view (host) and what the device sees (device)."""
-    next_address = 0x10000000
+    next_address = None
     blocks = []
 
     @classmethod
     def new(cls, nbytes):
+        if cls.next_address is None:
+            cls.next_address = int(_config().get('baseAddress', 0x10000000))
         host = np.zeros(max(1, nbytes), dtype=np.uint8)
         block = {'address': cls.next_address, 'host': host, 'device': np.zeros_like(host), 'size': nbytes}
         cls.next_address += (max(1, nbytes) + 4095) // 4096 * 4096 + 4096
@@ -127,6 +134,7 @@ def allocate(shape, dtype='u4', target=None, **kwargs):
     block = _Memory.new(n)
     arr = block['host'][:n].view(dt).reshape(shape).view(PynqBuffer)
     arr._block = block
+    _log('allocate', address=block['address'], nbytes=n)
     return arr
 
 
@@ -180,6 +188,17 @@ class _Hardware(object):
             raise FakeError('ap_start while running')
         self.batch = int(self.registers.get('batch', 0))
         _log('start', batch=self.batch)
+        w = self.cfg.get('weights')
+        if w:
+            # The IP reads its weight image from DDR: whatever the device sees at the register's address.
+            address = self.pointer(w['register'])
+            try:
+                data = _Memory.read(address, w['bytes'])
+            except FakeError as e:
+                raise FakeError('fake hardware: weight image register %s = 0x%x: %s' % (w['register'], address, e))
+            with open(w['dump'], 'wb') as fh:
+                fh.write(data)
+            _log('weights', address=address, nbytes=len(data))
         self.running = True
         self.done = False
         self.samples_done = 0
@@ -294,9 +313,10 @@ class _DMA(object):
 
 
 class _RegisterMap(object):
-    def __init__(self, hw, names):
+    def __init__(self, hw, names, wide=()):
         object.__setattr__(self, '_hw', hw)
         object.__setattr__(self, '_names', set(names))
+        object.__setattr__(self, '_wide', set(wide))  # 64-bit registers; the others hold 32 bits
 
     def __getattr__(self, name):
         if name in self._names:
@@ -306,7 +326,7 @@ class _RegisterMap(object):
     def __setattr__(self, name, value):
         if name not in self._names:
             raise AttributeError('no register %s' % name)
-        if not 0 <= int(value) < (1 << 64):
+        if not 0 <= int(value) < (1 << (64 if name in self._wide else 32)):
             raise FakeError('register %s = %r' % (name, value))
         self._hw.registers[name] = int(value)
         _log('register', name=name, value=int(value))
@@ -319,10 +339,13 @@ class DefaultIP(object):
     def __init__(self, hw):
         self._hw = hw
         names = ['batch']
-        if hw.cfg['interface'] == 'm_axi':
-            for p in hw.cfg['ports']:
-                names += [p['name']] if hw.cfg.get('pointerRegisters', 'single') == 'single' else [p['name'] + '_1', p['name'] + '_2']
-        self.register_map = _RegisterMap(hw, names)
+        pointers = [p['name'] for p in hw.cfg['ports']] if hw.cfg['interface'] == 'm_axi' else []
+        if hw.cfg.get('weights'):
+            pointers.append(hw.cfg['weights']['register'])
+        single = hw.cfg.get('pointerRegisters', 'single') == 'single'
+        for name in pointers:
+            names += [name] if single else [name + '_1', name + '_2']
+        self.register_map = _RegisterMap(hw, names, pointers if single else ())
 
     def read(self, offset=0):
         if offset != 0:
