@@ -3,6 +3,7 @@
  * model (one diagnostic line per problem on stderr, no stack trace), 3 `verify` thresholds not met, 1 internal
  * error.
  */
+import { rateText } from './util/rate.js';
 import path from 'node:path';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
@@ -167,7 +168,7 @@ export function makeProgram(io: Io): Command {
       const pct = (u: number) => `${(100 * u).toFixed(1)}%`;
       io.out(`  estimate: ${p.totals.dsp} DSP (${pct(p.utilization.dsp)}), ${p.totals.bram18} BRAM18 (${pct(p.utilization.bram18)}), ${p.totals.uram} URAM, ${p.totals.lut} LUT (${pct(p.utilization.lut)}), ${p.totals.ff} FF; latency ${p.totals.latencyCycles} cycles = ${p.totals.latencyUs < 1 ? `${(1000 * p.totals.latencyUs).toFixed(0)} ns` : `${p.totals.latencyUs.toFixed(1)} us`} at ${p.clockMHz} MHz, II ${p.totals.iiCycles}${p.schedule === 'sequential' ? '' : ` (${p.schedule})`}${p.fits ? (p.verdict === 'over-budget' ? ' — over the --max-utilization budget' : '') : ' — DOES NOT FIT (--allow-overflow)'}`);
       const itf = r.report.interface;
-      if (itf && itf.kind !== 'memory') io.out(`  interface: ${itf.kind}, ${itf.busBits}-bit words, ${itf.ports.map((q) => `${q.port} ${q.wordsPerSample}`).join(' + ')} words per sample; end to end ${itf.endToEndUs < 1 ? `${(1000 * itf.endToEndUs).toFixed(0)} ns` : `${itf.endToEndUs.toFixed(1)} us`} a sample, ${itf.endToEndFps.toFixed(0)} samples/s (the core alone ${itf.computeFps.toFixed(0)}/s)`);
+      if (itf && itf.kind !== 'memory') io.out(`  interface: ${itf.kind}, ${itf.busBits}-bit words, ${itf.ports.map((q) => `${q.port} ${q.wordsPerSample}`).join(' + ')} words per sample; end to end ${itf.endToEndUs < 1 ? `${(1000 * itf.endToEndUs).toFixed(0)} ns` : `${itf.endToEndUs.toFixed(1)} us`} a sample, ${rateText(itf.endToEndFps)} samples/s (the core alone ${rateText(itf.computeFps)}/s)`);
       io.out(`  HLS project: ${rel}/build_prj.tcl (vitis_hls -f build_prj.tcl)`);
       io.out(`  C-simulation: make -C ${rel} csim`);
       io.out(`  report:      ${rel}/report.md, ${rel}/report.html, ${rel}/report.json`);

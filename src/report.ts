@@ -2,6 +2,7 @@
  * @fileoverview report.json / report.md: per layer the op, ONNX sources, shapes, parameters, zero weights,
  * formats and MACs, plus model totals and the pass log.
  */
+import { rateText } from './util/rate.js';
 import { formatToCpp, fracBits } from '../sim/fixed.js';
 import type { ComputeLayer, ConstData, Design, Layer, LoopLayer } from './ir/design.js';
 import { computeLayers } from './ir/design.js';
@@ -244,7 +245,7 @@ function interfaceMd(i: NonNullable<Report['interface']>): string[] {
     '|---|---|---|---|---|---|---|---|',
     ...i.ports.map((q) => `| ${q.port} | ${md(q.onnxName)} | \`${q.format}\` | ${q.elements} | ${q.fieldBits} | ${q.perWord} | ${q.wordsPerSample} | ${q.bytesPerSample} |`),
     '',
-    `Per sample: transfer ${i.transferCycles} cycles (${us(i.transferUs)}), the core's latency ${i.computeLatency} cycles; end to end ${i.endToEndCycles} cycles = ${us(i.endToEndUs)}, ${i.endToEndFps.toFixed(0)} samples/s (the core alone accepts one every ${i.computeII} cycles: ${i.computeFps.toFixed(0)}/s). Model: ${md(i.model)}.`,
+    `Per sample: transfer ${i.transferCycles} cycles (${us(i.transferUs)}), the core's latency ${i.computeLatency} cycles; end to end ${i.endToEndCycles} cycles = ${us(i.endToEndUs)}, ${rateText(i.endToEndFps)} samples/s (the core alone accepts one every ${i.computeII} cycles: ${rateText(i.computeFps)}/s). Model: ${md(i.model)}.`,
     '',
     'Not run here: Vivado synthesis, implementation and a board. `make bitstream` (Vitis HLS export, then Vivado with `build_bd.tcl`) makes the bitstream; `driver/fpgac_driver.py --check` on the board compares its outputs with these bits.',
     '',
@@ -286,6 +287,19 @@ function weightStorageMd(p: Plan): string[] {
     '|---|---|---|---|---|---|',
     ...ws.map((l) => `| ${md(l.name)} | ${l.weights!.weights} | ${l.weights!.storage} | ${l.weights!.zeros} | ${l.weights!.stored} | ${md(l.weights!.why)} |`),
     '',
+    ...weightImageMd(p),
+  ];
+}
+
+/** Weights from DDR: the image, the bandwidth assumed, and the layers whose loads outlast their compute. */
+function weightImageMd(p: Plan): string[] {
+  const wi = p.weightImage;
+  if (!wi) return [];
+  const bound = p.layers.filter((l) => l.stream?.ddrBound);
+  const mb = (wi.words * wi.wordBits) / 8 / 2 ** 20;
+  return [
+    `Weights from DDR: ${wi.layers} layer(s) read their weights from the weight image (\`tb_data/weights.bin\`, ${wi.words} words of ${wi.wordBits} bits = ${mb.toFixed(2)} MiB; the driver loads it into DDR) over the \`wimg\` m_axi port, a tile per burst into two on-chip buffers. The estimate takes at most one ${wi.wordBits}-bit word a cycle and ${wi.ddrGBps === null ? 'no DDR limit (none stated for this board)' : `at most ${wi.ddrGBps} GB/s of DDR (${md(wi.ddrSource)})`}. ${bound.length ? `DDR-bound (a tile loads slower than it computes): ${bound.map((l) => `${md(l.name)} (${l.stream!.loadCycles} > ${l.stream!.computeCycles} cycles a tile)`).join(', ')}.` : 'No layer is DDR-bound: every tile computes at least as long as the next one loads.'}`,
+    '',
   ];
 }
 
@@ -325,7 +339,7 @@ function planMd(p: Plan, flushed?: Report['flushedWeights']): string[] {
     `## Hardware plan: ${md(p.board.name)} (${md(p.board.part)}) at ${p.clockMHz} MHz — ${md(fitText(p, flushed))}`,
     '',
     ...budgetMd(p),
-    `Estimate: ${t.dsp} DSP (${u(p.utilization.dsp)}), ${t.bram18} BRAM18 (${u(p.utilization.bram18)}), ${t.uram} URAM (${u(p.utilization.uram)}), ${t.lut} LUT (${u(p.utilization.lut)}), ${t.ff} FF (${u(p.utilization.ff)}). Latency ${t.latencyCycles} cycles = ${t.latencyUs.toFixed(2)} us, II ${t.iiCycles} cycles, ${t.throughputFps.toFixed(0)} inferences/s. Weight packing efficiency (block memories): ${u(p.packingEfficiency)}.`,
+    `Estimate: ${t.dsp} DSP (${u(p.utilization.dsp)}), ${t.bram18} BRAM18 (${u(p.utilization.bram18)}), ${t.uram} URAM (${u(p.utilization.uram)}), ${t.lut} LUT (${u(p.utilization.lut)}), ${t.ff} FF (${u(p.utilization.ff)}). Latency ${t.latencyCycles} cycles = ${t.latencyUs.toFixed(2)} us, II ${t.iiCycles} cycles, ${rateText(t.throughputFps)} inferences/s. Weight packing efficiency (block memories): ${u(p.packingEfficiency)}.`,
     '',
     p.schedule === 'pipelined'
       ? `Schedule: pipelined — the top function is one pipeline at II = 1 (every layer fully parallel); latency from the ${p.timing!.family} delay model with ${p.timing!.budgetNs.toFixed(3)} ns of logic a cycle (${100 * p.timing!.uncertainty}% clock uncertainty).`

@@ -5,6 +5,7 @@
  * cycles per layer. The bytes depend only on the report (no dates, no generated ids), and all text from the model
  * goes through `htmlText` (src/util/escape.ts).
  */
+import { rateText } from '../util/rate.js';
 import { fitText, type LayerReport, type Report } from '../report.js';
 import type { LayerEstimate, Plan } from '../plan/types.js';
 import { barChart, fmtInt, memoryMap, pct, resourceChart, seriesColor, si, SVG_DEFS, type MapEntry } from './report-svg.js';
@@ -264,7 +265,7 @@ function interfaceSection(r: Report): string {
   const us = (v: number) => (v < 1 ? `${(1000 * v).toFixed(0)} ns` : `${v.toFixed(2)} µs`);
   const rows = i.ports.map((q) => `<tr><td>${htmlText(q.port)}</td><td class="mono">${htmlText(q.onnxName)}</td><td class="mono">${htmlText(q.format)}</td>${[q.elements, q.fieldBits, q.perWord, q.wordsPerSample, q.bytesPerSample].map((v) => `<td class="n">${v}</td>`).join('')}</tr>`).join('\n');
   return `<h2>Interface</h2>
-<p>${htmlText(i.kind)}, ${i.busBits}-bit words. Per sample: transfer ${i.transferCycles} cycles (${us(i.transferUs)}), the core's latency ${i.computeLatency} cycles; end to end ${us(i.endToEndUs)}, ${i.endToEndFps.toFixed(0)} samples/s (the core alone ${i.computeFps.toFixed(0)}/s).</p>
+<p>${htmlText(i.kind)}, ${i.busBits}-bit words. Per sample: transfer ${i.transferCycles} cycles (${us(i.transferUs)}), the core's latency ${i.computeLatency} cycles; end to end ${us(i.endToEndUs)}, ${rateText(i.endToEndFps)} samples/s (the core alone ${rateText(i.computeFps)}/s).</p>
 <table><thead><tr><th>port</th><th>tensor</th><th>format</th><th>values</th><th>field bits</th><th>per word</th><th>words/sample</th><th>bytes/sample</th></tr></thead>
 <tbody>
 ${rows}

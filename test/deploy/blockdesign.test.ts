@@ -20,6 +20,8 @@ import { renderBlockDesign, type BlockDesignView } from '../../src/deploy/blockd
 import { boards, resolveBoard, type Board } from '../../src/plan/boards.js';
 import { whichOnPath } from '../../src/plan/synth-run.js';
 import { DiagnosticError } from '../../src/diagnostics.js';
+import { buildProject } from '../../src/build.js';
+import { exampleModel } from '../../src/paths.js';
 
 const POSIX = process.platform !== 'win32';
 const TCLSH = POSIX ? whichOnPath('tclsh') ?? whichOnPath('tclsh8.6') : undefined;
@@ -518,6 +520,33 @@ exec "${TCLSH}" "${stubs}" "$script" "$@"
       });
     }
   }
+
+  it('weights from DDR, real builds (dsodenet --weights ddr) on zcu104 and pynq-z2, axis and m_axi: the build\'s build_bd.tcl connects m_axi_wimg and assigns its address; the same builds without --weights ddr have no such master', () => {
+    for (const name of ['zcu104', 'pynq-z2']) {
+      for (const iface of ['axis', 'm_axi'] as const) {
+        for (const ddr of [true, false]) {
+          const what = `${name} ${iface}${ddr ? ' --weights ddr' : ''}`;
+          const dir = path.join(freshDir('real'), 'build');
+          buildProject(exampleModel(), dir, { board: name, interface: iface, ...(ddr ? { weightsFrom: 'ddr' as const } : {}) });
+          // What the build says about itself: the plan streams weights (or not), the IP and its ports (design.json).
+          const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as { plan: { clockMHz: number; weightImage?: unknown } };
+          expect(report.plan.weightImage !== undefined, what).toBe(ddr);
+          const desc = JSON.parse(readFileSync(path.join(dir, 'driver', 'design.json'), 'utf8')) as { top: string; ip: string; busBits: number; ports: { direction: string }[] };
+          expect(existsSync(path.join(dir, 'tb_data', 'weights.bin')), what).toBe(ddr);
+          const b = board(name);
+          const v = view(b, {
+            interface: iface, name: desc.top, top: desc.ip, ipName: desc.ip, clockMHz: report.plan.clockMHz, busBits: desc.busBits,
+            inPorts: desc.ports.filter((p) => p.direction === 'in').length, outPorts: desc.ports.filter((p) => p.direction === 'out').length, weightImage: ddr,
+          });
+          // The HLS export the script needs, faked: the IP repository naming the wrapper.
+          const repo = path.join(dir, `${desc.top}_prj`, 'solution1', 'impl', 'ip');
+          mkdirSync(repo, { recursive: true });
+          writeFileSync(path.join(repo, 'component.xml'), desc.ip);
+          checkDesign(run(dir, { env: installed(b) }), b, v);
+        }
+      }
+    }
+  });
 
   it('weights from DDR: a weight-image master that assign_bd_address leaves without DDR stops the script in one line before validation', () => {
     for (const name of ['zcu104', 'pynq-z2']) {
