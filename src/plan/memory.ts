@@ -34,7 +34,8 @@ export function packedUram(words: number, bits: number, banks = 1, layout: 'cycl
   const perColumn = Math.floor(72 / bits);
   if (bits % 8 !== 0 || perColumn < 2) return undefined;
   const reshape = banks * Math.max(1, Math.floor(perColumn / banks));
-  if (reshape * bits > MAX_RESHAPE_BITS || words % reshape !== 0) return undefined;
+  // Block words pair offsets of equal blocks: the blocks must divide the array evenly (cyclic words need not).
+  if (reshape * bits > MAX_RESHAPE_BITS || (banks > 1 && words % reshape !== 0)) return undefined;
   const columns = Math.ceil((reshape * bits) / 72);
   if (reshape / columns < 2) return undefined;
   return { blocks: columns * Math.ceil(words / reshape / 4096), reshape, layout: banks > 1 ? layout : 'cyclic' };

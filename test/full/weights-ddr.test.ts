@@ -1,0 +1,47 @@
+/**
+ * Issue 14 part 4's targets: models larger than the on-chip memory build for a ZCU104 without --allow-overflow,
+ * weights streamed from DDR, and C-simulation with the weight image is bit-exact with the simulator.
+ * - ResNet18 at 224 px (11.7 M weights, 1.8 G MACs; seeded weights, bench/resnet.ts) at the default 16-bit precision.
+ * - MobileNetV2 at 224 px (3.5 M weights; bench/models.ts) at 8-bit precision: at 16 bits its 96×112×112 map and the
+ *   maps live beside it exceed the ZCU104's block RAM and UltraRAM together (feature maps are not tiled to DDR).
+ * Each: the plan is within the default budget, streams its largest layers, states its DDR assumption, and
+ * `make csim` on the build's default inputs equals `fpgac sim` bit for bit.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildProject } from '../../src/build.js';
+import { expectCsimEqualsSim } from '../support/csim.js';
+import { mobileNetV2Spec, writeModel } from '../../bench/models.js';
+import { writeResNet18 } from '../../bench/resnet.js';
+
+let dir: string;
+beforeAll(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'fpgac-bigddr-')); });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const cases = [
+  { name: 'ResNet18-224', write: (f: string) => writeResNet18(f), precision: undefined },
+  { name: 'MobileNetV2-224', write: (f: string) => writeModel(mobileNetV2Spec({ size: 224 }), f), precision: 'ap_fixed<8,4>' },
+];
+
+describe('models larger than the chip build for ZCU104 with weights from DDR', () => {
+  for (const c of cases) {
+    it(`${c.name}: within the default budget, weights streamed, make csim equals fpgac sim`, async () => {
+      const model = path.join(dir, `${c.name}.onnx`);
+      c.write(model);
+      const out = path.join(dir, c.name);
+      const r = buildProject(model, out, { board: 'zcu104', interface: 'memory', ...(c.precision ? { precision: c.precision } : {}) });
+      const p = r.report.plan!;
+      expect(p.verdict).toBe('within-budget');
+      expect(p.weightImage!.layers).toBeGreaterThan(0);
+      expect(p.weightImage!.ddrGBps).toBe(19.2);
+      // The weights left on chip and the feature maps fit the block memories; the image holds the rest.
+      const onChip = p.layers.filter((l) => l.weights && l.weights.storage !== 'streamed').reduce((s, l) => s + l.weights!.weights, 0);
+      const total = p.layers.reduce((s, l) => s + (l.weights?.weights ?? 0), 0);
+      expect(onChip).toBeLessThan(total);
+      const input = path.join(out, 'tb_data', 'input_0.npy');
+      await expectCsimEqualsSim(out, [input], { work: dir, name: c.name });
+    }, 900_000);
+  }
+});
