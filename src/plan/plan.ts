@@ -350,7 +350,8 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   if (problems.length) throw new DiagnosticError(problems);
   const one = new Map<string, Parallel>(fixed);
   // Grown by the greedy loop below when parallelism runs out of on-chip memory ('auto').
-  const streamed = dataflow ? new Set<string>() : chooseStreamed(design, board, weightsFrom, budget, (s) => evaluatePlan(design, board, one, clockMHz, 'sequential', s).plan);
+  // A pipelined or dataflow schedule asked for keeps every weight on chip (refused with FPGAC010 when they do not fit).
+  const streamed = dataflow || opts.schedule === 'pipelined' ? new Set<string>() : chooseStreamed(design, board, weightsFrom, budget, (s) => evaluatePlan(design, board, one, clockMHz, 'sequential', s).plan);
   const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz, dataflow ? 'dataflow' : 'sequential', streamed); return { ...r, plan: withBudget(r.plan, budget) }; };
   const parallel = new Map<string, Parallel>(fixed);
   const layers = computeLayers(design.layers);

@@ -40,6 +40,14 @@ describe('weights from DDR, dsodenet-digits on ZCU104', () => {
     });
   }
 
+  it('--weights with another value is refused in one line (exit 2), nothing written', async () => {
+    const prj = path.join(tmp, 'bad');
+    const err: string[] = [];
+    expect(await main(['node', 'fpgac', 'build', MODEL, '-o', prj, '--weights', 'dram'], { out: () => {}, err: (s: string) => err.push(s) })).toBe(2);
+    expect(err.join('\n')).toMatch(/FPGAC005.*--weights 'dram' is not one of auto, chip, ddr/);
+    expect(existsSync(prj)).toBe(false);
+  });
+
   it('--weights chip: no weight image, no image port', async () => {
     const prj = path.join(tmp, 'chip');
     expect(await main(['node', 'fpgac', 'build', MODEL, '-o', prj, '--board', 'zcu104', '--weights', 'chip', '--interface', 'axis'], quiet)).toBe(0);
