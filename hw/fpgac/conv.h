@@ -29,13 +29,14 @@ inline void lane_pixel(int k, int oy1, int ox1, int &oy, int &ox) {
   ox = rows ? ox1 : k * (CFG::ow / CFG::pf_px) + ox1;
 }
 
-// That pixel's tap (ky, kx): the input position it reads, false for a padding tap.
+// That pixel's tap (ky, kx): the input position it reads, false for a padding tap. in_oy0 shifts the output rows
+// the windows are taken for (a row band computed from the whole input; 0 otherwise).
 template <class CFG>
-inline bool lane_tap(int k, int oy1, int ox1, int ky, int kx, int &iy, int &ix) {
+inline bool lane_tap(int k, int oy1, int ox1, int ky, int kx, int in_oy0, int &iy, int &ix) {
 #pragma HLS INLINE
   int oy, ox;
   lane_pixel<CFG>(k, oy1, ox1, oy, ox);
-  return window_tap<CFG>(oy, ox, ky, kx, iy, ix);
+  return window_tap<CFG>(oy + in_oy0, ox, ky, kx, iy, ix);
 }
 
 // The products of one cycle of conv2d_core: p[u * pf_px + k] = w(engine u) * x(engine u, lane k), with x = 0 for a
@@ -45,7 +46,7 @@ inline bool lane_tap(int k, int oy1, int ox1, int ky, int kx, int &iy, int &ix) 
 // The weights are read from wt, the layer's [oc][c/group][kh][kw] array, or with TILE from a streamed tile (stream.h),
 // which holds channel group o1's weights with the engines interleaved: fan-in position j of engine u at j*pf_out + u.
 template <class CFG, bool TILE, class in_t, class prod_t>
-inline void conv_products(const typename CFG::weight_t wt[], const in_t in[], int o1, int ic, int ky, int kx, int oy1, int ox1,
+inline void conv_products(const typename CFG::weight_t wt[], const in_t in[], int o1, int ic, int ky, int kx, int oy1, int ox1, int in_oy0,
                           prod_t p[CFG::pf_out * CFG::pf_px]) {
 #pragma HLS INLINE
   const int cpg = CFG::c / CFG::group;
@@ -59,7 +60,7 @@ conv_reads:
   for (int k = 0; k < CFG::pf_px; k++) {
 #pragma HLS UNROLL
     int iy, ix;
-    const bool inside = lane_tap<CFG>(k, oy1, ox1, ky, kx, iy, ix);
+    const bool inside = lane_tap<CFG>(k, oy1, ox1, ky, kx, in_oy0, iy, ix);
     for (int u = 0; u < CFG::pf_out; u++) {
 #pragma HLS UNROLL
       const int g = (u * opb + o1) / opg;
@@ -98,10 +99,12 @@ conv_mul:
 // partitions written where the arrays are declared, src/emit/block.ts; src/plan/layout.ts): weights in pf_out
 // blocks, outputs in runs of whole rows per channel, inputs in runs of rows no longer than a lane's stride. acc_t
 // is exact, so the order of additions never changes a bit.
-// Channel group o1 (channels u*opb + o1 of every engine u), its weights in wt (see conv_products).
+// Channel group o1 (channels u*opb + o1 of every engine u), its weights in wt (see conv_products). Output row oy of
+// the loops is written to row out_oy0 + oy of an output of CFG::out_h rows, and its windows are those of output row
+// in_oy0 + oy (row bands, see conv2d_rows; both 0 and out_h = oh for a whole layer).
 template <class CFG, bool HAS_BIAS, bool HAS_SHIFT, bool TILE, class in_t, class out_t, class bias_t, class shift_t>
-inline void conv_group(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::oh * CFG::ow],
-                       const typename CFG::weight_t wt[], int o1, const bias_t b[], const shift_t sh[]) {
+inline void conv_group(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[], const typename CFG::weight_t wt[], int o1,
+                       const bias_t b[], const shift_t sh[], int in_oy0 = 0, int out_oy0 = 0) {
 #pragma HLS INLINE
   typedef typename CFG::acc_t acc_t;
   typedef decltype(typename CFG::weight_t() * in_t()) prod_t;  // exact: ap_fixed products never round
@@ -131,7 +134,7 @@ conv_oy:
             // Padding taps contribute zero products: adding them is the same exact sum.
             prod_t p[CFG::pf_out * CFG::pf_px];
 #pragma HLS ARRAY_PARTITION variable=p complete
-            conv_products<CFG, TILE>(wt, in, o1, ic, ky, kx, oy1, ox1, p);
+            conv_products<CFG, TILE>(wt, in, o1, ic, ky, kx, oy1, ox1, in_oy0, p);
           conv_pixels:
             for (int k = 0; k < CFG::pf_px; k++) {
 #pragma HLS UNROLL
@@ -144,7 +147,7 @@ conv_oy:
                 acc_t a = acc_start<HAS_BIAS>(first, acc[u * CFG::pf_px + k], b, o);
                 a += p[u * CFG::pf_px + k];
                 acc[u * CFG::pf_px + k] = a;
-                if (last) out[(o * CFG::oh + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
+                if (last) out[(o * CFG::out_h + out_oy0 + oy) * CFG::ow + ox] = finish<CFG, out_t>(shift_back<CFG, HAS_SHIFT>(a, sh, o));
               }
             }
           }
@@ -369,6 +372,42 @@ void conv2d_stream(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * 
                    typename CFG::weight_t tile0[], typename CFG::weight_t tile1[]) {
 #pragma HLS INLINE off
   conv2d_stream_core<CFG, false, false>(in, out, wimg, tile0, tile1, tile0, tile0);
+}
+
+// Row bands (src/plan/bands.ts): a conv whose output is read by one conv only, too large to keep, is computed a
+// band of rows at a time into a small buffer that the reader consumes at once. CFG is the band's geometry: oh the
+// band's rows, out_h the rows of the array written (the band buffer, or the reader's whole output), h and pt those of
+// the array read (the producer's whole input, or for the reader the band buffer with its padding rows in place,
+// pt = 0); has_bias and has_shift say which of b, sh are real (stand-ins otherwise). in_oy0: the first output row's
+// place in the producer's whole output (its windows); out_oy0: where the band's rows go in the array written.
+template <class CFG, class in_t, class out_t, class bias_t, class shift_t>
+void conv2d_rows(const in_t in[CFG::c * CFG::h * CFG::w], out_t out[CFG::oc * CFG::out_h * CFG::ow],
+                 const typename CFG::weight_t wt[CFG::oc * (CFG::c / CFG::group) * CFG::kh * CFG::kw], const bias_t b[], const shift_t sh[],
+                 int in_oy0, int out_oy0) {
+#pragma HLS INLINE off
+conv_rows_oc:
+  for (int o1 = 0; o1 < CFG::oc / CFG::pf_out; o1++) conv_group<CFG, CFG::has_bias, CFG::has_shift, false>(in, out, wt, o1, b, sh, in_oy0, out_oy0);
+}
+
+// The rows of a band buffer [oc][oh][ow] that lie outside the producer's map_h rows (row y0 + r for r < oh): zero,
+// the reader's padding (the producer computed them from padding windows).
+template <class CFG, class T>
+void zero_rows(T band[CFG::oc * CFG::oh * CFG::ow], int y0) {
+#pragma HLS INLINE off
+zero_rows_r:
+  for (int r = 0; r < CFG::oh; r++) {
+    if (y0 + r >= 0 && y0 + r < CFG::map_h) continue;
+  zero_rows_c:
+    for (int c = 0; c < CFG::oc; c++) {
+    zero_rows_x:
+      for (int x = 0; x < CFG::ow; x++) {
+#ifndef FPGAC_PIPELINE_TOP
+#pragma HLS PIPELINE II=1
+#endif
+        band[(c * CFG::oh + r) * CFG::ow + x] = 0;
+      }
+    }
+  }
 }
 
 }  // namespace fpgac

@@ -32,6 +32,8 @@ export interface EmitPlan {
   readonly constants?: ReadonlyMap<string, MemoryPlacement>;
   /** The feature maps' bank partitions (sequential schedule), for their layout pragmas. */
   readonly layouts?: ReadonlyMap<string, TensorLayout>;
+  /** Every memory the plan placed, by name. */
+  readonly memories?: ReadonlyMap<string, MemoryPlacement>;
   /** Feature buffers packed into URAM words (src/plan/plan.ts balanceUram): the reshape replaces their partition. */
   readonly reshaped?: ReadonlyMap<string, MemoryPlacement>;
 }
@@ -44,6 +46,7 @@ export function emitPlanOf(planned: PlannedDesign, tool: HlsTool): EmitPlan {
     kinds: new Map(plan.memories.map((m) => [m.name, m.kind])),
     constants: new Map(plan.memories.filter((m) => m.role !== 'feature').map((m) => [m.name, m])),
     reshaped: new Map(plan.memories.filter((m) => m.role === 'feature' && m.reshape).map((m) => [m.name, m])),
+    memories: new Map(plan.memories.map((m) => [m.name, m])),
     ...(plan.schedule !== 'pipelined' && planned.layouts ? { layouts: planned.layouts } : {}),
   };
 }
@@ -78,6 +81,13 @@ export function scopeDeclarations(design: Design, ctx: RenderContext, scope: str
       if (l.kind === 'loop') continue;
       const r = renderLayer(l, ctx);
       for (const c of r.constants) consts.add(c.name);
+      // Row bands: the band buffer, partitioned as the map it stands for (or packed as the plan placed it).
+      if (r.band) {
+        const placed = plan.memories?.get(r.band.name);
+        lines.push(`${r.band.type} ${r.band.name}[${r.band.words}]; // ${cppComment(`${l.name}: a band of rows of ${ctx.design.tensors[r.band.map].onnxName}`)}`);
+        lines.push(...(placed?.reshape ? [layoutPragma(r.band.name, placed)!] : featureLayoutPragma(plan, r.band.map, r.band.name)));
+        if (placed) lines.push(storagePragma(plan.tool, r.band.name, placed.kind, false));
+      }
       // Weights from DDR: the layer's two tile buffers, partitioned and stored as the plan placed them.
       if (r.tiles) {
         for (const t of r.tiles.names) {

@@ -10,6 +10,7 @@ import type { SparseCode } from '../plan/sparse.js';
 import type { HlsTool } from './pragmas.js';
 import type { PackMode } from '../plan/packing.js';
 import type { StreamPlan } from '../plan/stream.js';
+import type { BandRole } from '../plan/bands.js';
 
 export interface RenderContext {
   readonly design: Design;
@@ -40,6 +41,8 @@ export interface Parallelism {
   readonly sparse?: SparseCode;
   /** The layer's weights come from DDR (src/plan/stream.ts), when the plan streams them. */
   readonly stream?: StreamPlan;
+  /** The layer computes or reads a map in row bands (src/plan/bands.ts). */
+  readonly band?: BandRole;
 }
 
 export interface RenderedLayer {
@@ -49,6 +52,8 @@ export interface RenderedLayer {
   readonly call: string;
   /** Constants this layer reads; the writer emits one weights header per constant. */
   readonly constants: readonly ConstData[];
+  /** Row bands: the band buffer the call names (partitioned as `map` would be), declared by the calling scope. */
+  readonly band?: { readonly name: string; readonly type: string; readonly words: number; readonly map: string };
   /** Weights from DDR: the two tile buffers the call names, declared by the scope that makes the call. */
   readonly tiles?: { readonly names: readonly string[]; readonly type: string; readonly words: number };
 }

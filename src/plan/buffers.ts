@@ -26,13 +26,15 @@ export function scopeBuffers(layers: readonly Layer[], params: ReadonlySet<strin
  * `banks` gives each tensor's partition (from the kernels that read or write it): only tensors partitioned alike
  * share an array, since HLS partitions an array one way.
  */
-export function shareBuffers(design: Design, layers: readonly Layer[], params: ReadonlySet<string>, banks: ReadonlyMap<string, string> = new Map()): BufferGroup[] {
+export function shareBuffers(design: Design, layers: readonly Layer[], params: ReadonlySet<string>, banks: ReadonlyMap<string, string> = new Map(),
+  alsoReads: ReadonlyMap<string, readonly string[]> = new Map()): BufferGroup[] {
   const start = new Map<string, number>();
   const end = new Map<string, number>();
   layers.forEach((l, i) => {
     start.set(l.output, i);
     end.set(l.output, Math.max(end.get(l.output) ?? i, i));
-    for (const t of l.inputs) end.set(t, Math.max(end.get(t) ?? i, i));
+    // A band reader runs its producer band by band: it reads the producer's inputs too (src/plan/bands.ts).
+    for (const t of [...l.inputs, ...(alsoReads.get(l.name) ?? [])]) end.set(t, Math.max(end.get(t) ?? i, i));
   });
   const groups: { name: string; members: string[]; words: number; bits: number; cpp: string; free: number }[] = [];
   for (const t of scopeBuffers(layers, params)) {

@@ -20,6 +20,7 @@ import type { ConstData, Conv2dLayer, DenseLayer } from '../ir/design.js';
 import type { SparseCode } from './sparse.js';
 import type { PackMode } from './packing.js';
 import type { StreamPlan } from './stream.js';
+import type { BandRole } from './bands.js';
 import { numel } from '../ir/graph.js';
 
 export const PIPELINE_DEPTH = 5;
@@ -164,6 +165,8 @@ export interface Parallel {
   readonly sparse?: SparseCode;
   /** Set by the plan (never an input): the layer's weights come from DDR (src/plan/stream.ts). */
   readonly stream?: StreamPlan;
+  /** Set by the plan (never an input): the layer computes or reads a map in row bands (src/plan/bands.ts). */
+  readonly band?: BandRole;
 }
 
 /** A streamed layer's cost per tile (src/plan/stream.ts). */

@@ -27,6 +27,9 @@ import { copyLanes, planLayouts, storedConstants, withSparse, type TensorLayout 
 import { MULTIPLIER_MODEL, PIPELINE_DEPTH, type Parallel } from './estimate.js';
 import { estimateLayer, kindOf, parallelChoices } from '../kinds/index.js';
 import { packedEstimate, PACKING_MODEL, type PackMode } from './packing.js';
+import { bandBuffer, bandCandidates, bandEstimate, bandRole, producerBand, readerBand, type BandPair } from './bands.js';
+import { CONV2D } from '../kinds/conv2d.js';
+import type { ComputeEstimate } from './estimate.js';
 import { imageLayout, imageWordBits, tileGroups, STREAM_MODEL, streamableLayers, streamedEstimate, type StreamPlan, type StreamShape } from './stream.js';
 
 export interface PlanOptions {
@@ -74,10 +77,35 @@ function chooseStreamed(design: Design, board: Board, mode: WeightsFrom, budget:
 
 const memoryOver = (p: Plan, budget: UtilizationBudget): boolean => p.utilization.bram18 > budget.bram18 || p.utilization.uram > budget.uram;
 
-/** The streamable layer with the most weight bits still on chip (ties by name). */
-function largestOnChip(design: Design, board: Board, streamed: ReadonlySet<string>): ComputeLayer | undefined {
+/**
+ * Row bands for the maps that keep the design over the memory budget, largest first, each pair's layers in no other
+ * pair and streaming no weights (the band kernel reads them on chip), until it is within the budget.
+ */
+function chooseBands(design: Design, budget: UtilizationBudget, evaluateWith: (b: readonly BandPair[]) => Plan): BandPair[] {
+  const chosen: BandPair[] = [];
+  let plan = evaluateWith(chosen);
+  const used = new Set<string>();
+  for (const pair of bandCandidates(design)) {
+    if (!memoryOver(plan, budget)) break;
+    if ([pair.producer.name, pair.reader.name].some((n) => used.has(n))) continue;
+    chosen.push(pair);
+    used.add(pair.producer.name).add(pair.reader.name);
+    plan = evaluateWith(chosen);
+  }
+  return chosen;
+}
+
+/** The streamed layers without those of the band pairs. */
+const withoutBands = (streamed: ReadonlySet<string>, bands: readonly BandPair[]): Set<string> => {
+  const s = new Set(streamed);
+  for (const b of bands) { s.delete(b.producer.name); s.delete(b.reader.name); }
+  return s;
+};
+
+/** The streamable layer with the most weight bits still on chip (ties by name), banded layers excepted. */
+function largestOnChip(design: Design, board: Board, streamed: ReadonlySet<string>, except: ReadonlySet<string> = new Set()): ComputeLayer | undefined {
   const bits = (l: ComputeLayer) => { const w = kindOf(l).report.macWeight(l)!; return w.raw.length * w.format.width; };
-  return streamCandidates(design, board).filter((l) => !streamed.has(l.name)).sort((a, b) => bits(b) - bits(a) || (a.name < b.name ? -1 : 1))[0];
+  return streamCandidates(design, board).filter((l) => !streamed.has(l.name) && !except.has(l.name)).sort((a, b) => bits(b) - bits(a) || (a.name < b.name ? -1 : 1))[0];
 }
 
 export interface PlannedDesign {
@@ -114,7 +142,7 @@ const sameParallel = (a: Parallel, b: Parallel): boolean => a.pfIn === b.pfIn &&
  * (no fit check).
  */
 export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap<string, Parallel>, clockMHz = board.clockMHz, schedule: 'sequential' | 'dataflow' = 'sequential',
-  streamed: ReadonlySet<string> = new Set()): PlannedDesign {
+  streamed: ReadonlySet<string> = new Set(), banded: readonly BandPair[] = []): PlannedDesign {
   const dataflow = schedule === 'dataflow';
   const hasUram = board.uram > 0;
   const parOf = (l: ComputeLayer) => parallel.get(l.name) ?? ONE;
@@ -128,11 +156,21 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     shapes.set(l.name, shape);
   }
   const streamedWeight = (l: ComputeLayer) => (shapes.has(l.name) ? kindOf(l).report.macWeight(l) ?? undefined : undefined);
+  // Row bands (src/plan/bands.ts): each banded layer's pair and role.
+  const bandOf = new Map<string, { pair: BandPair; role: 'producer' | 'reader' }>();
+  for (const pair of banded) { bandOf.set(pair.producer.name, { pair, role: 'producer' }); bandOf.set(pair.reader.name, { pair, role: 'reader' }); }
+  const bandedEstimate = (l: ComputeLayer, e: ComputeEstimate): ComputeEstimate => {
+    const b = bandOf.get(l.name);
+    if (!b) return e;
+    const geo = b.role === 'producer' ? producerBand(b.pair) : readerBand(b.pair);
+    const run = CONV2D.sequential.stream!(geo, parOf(l));
+    return bandEstimate(e, b.pair, b.role, run.tiles * run.computePerTile);
+  };
   // Kernels that can put two products in one DSP slice on this part do (src/plan/packing.ts).
   const packs = new Map<string, PackMode>();
   const est = new Map(compute.map((l) => {
     const w = streamedWeight(l);
-    const base = estimateLayer(design, l, parOf(l));
+    const base = bandedEstimate(l, estimateLayer(design, l, parOf(l)));
     const e = w ? streamedEstimate(base, shapes.get(l.name)!, w.format.width, w.raw.length, board, clockMHz) : base;
     const mode = kindOf(l).sequential.packing?.(design, l, parOf(l), e, board.part);
     if (!mode) return [l.name, e];
@@ -196,11 +234,12 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     }, copies * p.lut, copies * p.ff);
   };
   const buffersPlaced: number[] = [];
+  const bandReads = new Map(banded.map((b) => [b.reader.name, b.producer.inputs]));
   const placeScope = (scope: string, layers: readonly Layer[], params: ReadonlySet<string>) => {
     const top = dataflow && scope === 'top';
     const groups = top
       ? scopeBuffers(layers, params).map((t) => ({ name: t, members: [t], words: numel(design.tensors[t].shape), bits: design.tensors[t].format.width, cpp: formatToCpp(design.tensors[t].format) }))
-      : shareBuffers(design, layers, params, bankKey);
+      : shareBuffers(design, layers, params, bankKey, bandReads);
     buffers.set(scope, groups);
     const producer = new Map(layers.map((l) => [l.output, l.name]));
     for (const g of groups) {
@@ -219,7 +258,12 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
       placeScope(l.name, l.body, new Set([l.stateIn, l.stateOut]));
     }
   };
-  placeScope('top', design.layers, new Set([...design.inputs, ...design.outputs]));
+  // A banded map is never stored whole: its band buffer stands in, partitioned as the map would be.
+  placeScope('top', design.layers, new Set([...design.inputs, ...design.outputs, ...banded.map((b) => b.map)]));
+  for (const b of banded) {
+    placeFeature(b.reader.name, bandBuffer(b.reader.name), b.map, b.producer.oc * b.bandRows * b.producer.ow, design.tensors[b.map].format.width, 1);
+    buffersPlaced.push(memories.length - 1);
+  }
   const fans = dataflow ? fanouts(design) : [];
   for (const f of fans) {
     const words = numel(design.tensors[f.tensor].shape);
@@ -290,7 +334,8 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     const m = packs.get(l.name);
     const p = withSparse(parOf(l), est.get(l.name)!);
     const st = streamPlan(l);
-    return [l.name, { ...p, ...(m ? { pack: m } : {}), ...(st ? { stream: st } : {}) }];
+    const b = bandOf.get(l.name);
+    return [l.name, { ...p, ...(m ? { pack: m } : {}), ...(st ? { stream: st } : {}), ...(b ? { band: bandRole(b.pair, b.role) } : {}) }];
   }));
   return { plan, buffers, parallel: planned, layouts: tensorLayouts };
 }
@@ -352,7 +397,16 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   // Grown by the greedy loop below when parallelism runs out of on-chip memory ('auto').
   // A pipelined or dataflow schedule asked for keeps every weight on chip (refused with FPGAC010 when they do not fit).
   const streamed = dataflow || opts.schedule === 'pipelined' ? new Set<string>() : chooseStreamed(design, board, weightsFrom, budget, (s) => evaluatePlan(design, board, one, clockMHz, 'sequential', s).plan);
-  const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz, dataflow ? 'dataflow' : 'sequential', streamed); return { ...r, plan: withBudget(r.plan, budget) }; };
+  // Feature maps still over the memory budget are computed in row bands (src/plan/bands.ts), largest first; a
+  // banded layer's weights stay on chip (the band kernel reads them there), so more of the others may stream.
+  const at = (s: ReadonlySet<string>, b: readonly BandPair[]) => evaluatePlan(design, board, one, clockMHz, 'sequential', s, b).plan;
+  const banded = dataflow || opts.schedule === 'pipelined' ? [] : chooseBands(design, budget, (b) => at(withoutBands(streamed, b), b));
+  const inBand = new Set(banded.flatMap((b) => [b.producer.name, b.reader.name]));
+  for (const n of inBand) streamed.delete(n);
+  if (banded.length && weightsFrom === 'auto') {
+    for (let l = largestOnChip(design, board, streamed, inBand); l && memoryOver(at(streamed, banded), budget); l = largestOnChip(design, board, streamed, inBand)) streamed.add(l.name);
+  }
+  const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz, dataflow ? 'dataflow' : 'sequential', streamed, banded); return { ...r, plan: withBudget(r.plan, budget) }; };
   const parallel = new Map<string, Parallel>(fixed);
   const layers = computeLayers(design.layers);
   const runsOf = new Map<string, number>();
@@ -381,14 +435,15 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
     const { l } = candidates[0];
     const choices = parallelChoices(l);
     const at = choices.findIndex((p) => sameParallel(p, parallel.get(l.name) ?? ONE));
-    const next = choices[at + 1];
-    // A streamed layer never becomes fully parallel: its weights are data from DDR, not constants in the logic.
-    if (!next || (streamed.has(l.name) && estimateLayer(design, l, next).constantSavings)) { exhausted.add(l.name); continue; }
+    // A banded layer's band kernel has engines but no pixel lanes: it takes the next choice without them.
+    const next = choices.slice(at + 1).find((p) => !inBand.has(l.name) || (p.pfPx ?? 1) === 1);
+    // A streamed or banded layer never becomes fully parallel: its weights stay data, not constants in the logic.
+    if (!next || ((streamed.has(l.name) || inBand.has(l.name)) && estimateLayer(design, l, next).constantSavings)) { exhausted.add(l.name); continue; }
     let tried = evaluate(new Map(parallel).set(l.name, next));
     // Out of on-chip memory with weights already streaming ('auto'): the next largest on-chip weights stream too,
     // which frees their memory at the cost of tile buffers and (when loads outlast compute) cycles.
     while (!withinBudget(tried.plan) && weightsFrom === 'auto' && streamed.size && memoryOver(tried.plan, budget)) {
-      const more = largestOnChip(design, board, streamed);
+      const more = largestOnChip(design, board, streamed, inBand);
       if (!more) break;
       streamed.add(more.name);
       tried = evaluate(new Map(parallel).set(l.name, next));
