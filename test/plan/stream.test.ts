@@ -24,6 +24,7 @@ import { kindOf } from '../../src/kinds/index.js';
 import { buildModel, values } from '../support/onnx-builder.js';
 import { buildProject } from '../../src/build.js';
 import { REPO } from '../support/harness.js';
+import { mobileNetV2Spec, writeModel } from '../../bench/models.js';
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'fpgac-stream-plan-')); });
@@ -90,6 +91,25 @@ describe('which layers stream', () => {
     const tiny = compileModel(twoDense(4, 8)).design;
     expect(planDesign(tiny, resolveBoard('u250')).plan.schedule).toBe('pipelined');
     expect(planDesign(tiny, resolveBoard('u250'), { weightsFrom: 'ddr' }).plan.schedule).toBe('sequential');
+  });
+});
+
+describe('feature maps larger than the chip', () => {
+  it('MobileNetV2-224 at 16 bits: its largest map alone is over the BRAM budget; the plan computes it in row bands and keeps within the budget', () => {
+    const file = path.join(dir, 'mnv2-224.onnx');
+    writeModel(mobileNetV2Spec({ size: 224 }), file);
+    const design = compileModel(file).design;
+    const board = resolveBoard('zcu104');
+    const { plan, parallel } = planDesign(design, board);
+    expect(plan.verdict).toBe('within-budget');
+    const readers = computeLayers(design.layers).filter((l) => parallel.get(l.name)?.band?.role === 'reader');
+    expect(readers.length).toBeGreaterThan(0);
+    const biggest = Math.max(...Object.values(design.tensors).map((t) => t.shape.reduce((a, b) => a * b, 1) * t.format.width));
+    expect(biggest).toBeGreaterThan(0.8 * board.bram18 * 18 * 1024);
+    const banded = new Set(readers.map((l) => parallel.get(l.name)!.band!.map));
+    const tensorBits = (t: string) => design.tensors[t].shape.reduce((a, b) => a * b, 1) * design.tensors[t].format.width;
+    expect([...banded].some((t) => tensorBits(t) === biggest)).toBe(true);
+    for (const t of banded) expect(plan.memories.some((m) => m.name === t || m.sharedWith?.includes(t))).toBe(false);
   });
 });
 
