@@ -77,8 +77,10 @@ inline bool load_raws(T (&dst)[N], const char *text) {
 // and maps 0 to 0), the cast to the output type (its quantization then overflow mode), then clip in output units.
 // Leaky: a negative accumulator times CFG::leaky_t's constant, ap_fixed's full-precision (exact) product, is what
 // gets cast. Configs without it carry a 2-bit stand-in leaky_t (the branch is resolved at compile time).
+template <bool B> struct bool_tag {};
+
 template <class CFG, class out_t, class acc_t>
-inline out_t finish(acc_t acc) {
+inline out_t finish_cast(acc_t acc, bool_tag<false>) {
 #pragma HLS INLINE
   if (CFG::act == ACT_RELU && acc < 0) acc = 0;
   out_t r;
@@ -91,6 +93,31 @@ inline out_t finish(acc_t acc) {
     if (r > hi) r = hi;
   }
   return r;
+}
+
+// Thresholds after the accumulator (src/plan/thresholds.ts): a config with n_thr replaces the casts of a layer and
+// the unary after it by comparisons, y = level(number of thresholds acc reaches); the thresholds were found on the
+// exact casts, so the bits are theirs.
+template <class CFG, class out_t, class acc_t>
+inline out_t finish_cast(acc_t acc, bool_tag<true>) {
+#pragma HLS INLINE
+  int k = 0;
+  for (int i = 0; i < CFG::n_thr; i++) {
+#pragma HLS UNROLL
+    if (acc >= from_raw<acc_t>(CFG::thr(i))) k++;
+  }
+  return from_raw<out_t>(CFG::level(k));
+}
+
+// Whether a config carries thresholds (has n_thr).
+template <class T> struct void_of { typedef void type; };
+template <class CFG, class = void> struct has_thresholds { static const bool value = false; };
+template <class CFG> struct has_thresholds<CFG, typename void_of<decltype(CFG::n_thr)>::type> { static const bool value = true; };
+
+template <class CFG, class out_t, class acc_t>
+inline out_t finish(acc_t acc) {
+#pragma HLS INLINE
+  return finish_cast<CFG, out_t>(acc, bool_tag<has_thresholds<CFG>::value>());
 }
 
 // Per-output-channel weight precision: the exact accumulator of channel o, whose weights were stored scaled by

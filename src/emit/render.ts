@@ -43,6 +43,23 @@ export interface Parallelism {
   readonly stream?: StreamPlan;
   /** The layer computes or reads a map in row bands (src/plan/bands.ts). */
   readonly band?: BandRole;
+  /** Thresholds after the accumulator, written to the absorbed unary's output (src/plan/thresholds.ts). */
+  readonly thresholds?: { readonly thresholds: readonly number[]; readonly levels: readonly number[]; readonly output: string };
+  /** A unary layer a MAC layer's thresholds absorbed: it emits nothing. */
+  readonly fused?: boolean;
+}
+
+/**
+ * Config lines of thresholds after the accumulator (hw/fpgac/common.h finish): their count, the accumulator raws
+ * and the output raws, as static functions over constant arrays (every index a compile-time constant once unrolled).
+ */
+export function thresholdLines(t: NonNullable<Parallelism['thresholds']>): string[] {
+  const list = (v: readonly number[]) => v.map((x) => `${x}LL`).join(', ');
+  return [
+    `  static const int n_thr = ${t.thresholds.length}; // thresholds after the accumulator (src/plan/thresholds.ts)`,
+    `  static long long thr(int i) { static const long long t[${t.thresholds.length}] = {${list(t.thresholds)}}; return t[i]; }`,
+    `  static long long level(int i) { static const long long v[${t.levels.length}] = {${list(t.levels)}}; return v[i]; }`,
+  ];
 }
 
 export interface RenderedLayer {

@@ -27,11 +27,14 @@ export function scopeBuffers(layers: readonly Layer[], params: ReadonlySet<strin
  * share an array, since HLS partitions an array one way.
  */
 export function shareBuffers(design: Design, layers: readonly Layer[], params: ReadonlySet<string>, banks: ReadonlyMap<string, string> = new Map(),
-  alsoReads: ReadonlyMap<string, readonly string[]> = new Map()): BufferGroup[] {
+  alsoReads: ReadonlyMap<string, readonly string[]> = new Map(), writtenEarlier: ReadonlyMap<string, string> = new Map()): BufferGroup[] {
   const start = new Map<string, number>();
   const end = new Map<string, number>();
+  const at = new Map(layers.map((l, i) => [l.name, i]));
   layers.forEach((l, i) => {
-    start.set(l.output, i);
+    // A tensor a fused layer writes earlier (thresholds: the MAC writes the unary's output) lives from that layer.
+    const w = writtenEarlier.get(l.output);
+    start.set(l.output, w !== undefined && at.has(w) ? at.get(w)! : i);
     end.set(l.output, Math.max(end.get(l.output) ?? i, i));
     // A band reader runs its producer band by band: it reads the producer's inputs too (src/plan/bands.ts).
     for (const t of [...l.inputs, ...(alsoReads.get(l.name) ?? [])]) end.set(t, Math.max(end.get(t) ?? i, i));

@@ -167,6 +167,12 @@ export interface Parallel {
   readonly stream?: StreamPlan;
   /** Set by the plan (never an input): the layer computes or reads a map in row bands (src/plan/bands.ts). */
   readonly band?: BandRole;
+  /**
+   * Set by the plan (never an input): the layer's output is compared with thresholds and written to `output`, the
+   * unary layer it absorbs (src/plan/thresholds.ts); `fused` marks that unary layer, which emits nothing.
+   */
+  readonly thresholds?: { readonly thresholds: readonly number[]; readonly levels: readonly number[]; readonly output: string };
+  readonly fused?: boolean;
 }
 
 /** A streamed layer's cost per tile (src/plan/stream.ts). */

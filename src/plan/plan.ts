@@ -23,12 +23,13 @@ import { boardResources, packing, resolveBudget, RESOURCE_NAMES, RESOURCES, tota
 import { scopeBuffers, shareBuffers, type BufferGroup } from './buffers.js';
 import { DATAFLOW_MODEL, dataflowTiming, fanoutCopy, fanouts, fanoutLatency, fanoutSource } from './dataflow.js';
 import { formatToCpp } from '../../sim/fixed.js';
-import { copyLanes, planLayouts, storedConstants, withSparse, type TensorLayout } from './layout.js';
+import { copyLanes, mergeLayout, planLayouts, storedConstants, withSparse, type TensorLayout } from './layout.js';
 import { MULTIPLIER_MODEL, PIPELINE_DEPTH, type Parallel } from './estimate.js';
 import { estimateLayer, kindOf, parallelChoices } from '../kinds/index.js';
 import { packedEstimate, PACKING_MODEL, type PackMode } from './packing.js';
 import { bandBuffer, bandCandidates, bandEstimate, bandRole, producerBand, readerBand, type BandPair } from './bands.js';
 import { CONV2D } from '../kinds/conv2d.js';
+import { thresholdPairs, type ThresholdPair } from './thresholds.js';
 import type { ComputeEstimate } from './estimate.js';
 import { imageLayout, imageWordBits, tileGroups, STREAM_MODEL, streamableLayers, streamedEstimate, type StreamPlan, type StreamShape } from './stream.js';
 
@@ -131,7 +132,9 @@ export const ESTIMATE_MODEL =
   '(DSP-internal pipeline registers are not fabric FFs); LUTRAM is 64x1 bits per LUT. Layers run ' +
   'one after another, so the initiation interval equals the latency. Memories use the primitives\' real shapes ' +
   '(BRAM18 1Kx18 ... 16Kx1, URAM 4Kx72) and the banks the partitioning needs; buffers whose lifetimes do not overlap ' +
-  `share one array. ${PACKING_MODEL}`;
+  'share one array. A dense or conv layer whose output only a cast into at most 4 bits reads compares its exact ' +
+  'accumulator with that cast\'s thresholds instead (one acc-width comparator per threshold and output lane; the cast ' +
+  `layer then costs nothing). ${PACKING_MODEL}`;
 
 const ONE: Parallel = { pfIn: 1, pfOut: 1 };
 
@@ -141,8 +144,19 @@ const sameParallel = (a: Parallel, b: Parallel): boolean => a.pfIn === b.pfIn &&
  * Estimates the design, sequential or dataflow schedule (src/plan/dataflow.ts), with the given parallel factors
  * (no fit check).
  */
+/**
+ * The forms a plan gives some layers beyond their parallel factors: weights from DDR (src/plan/stream.ts), row bands
+ * (src/plan/bands.ts) and thresholds after the accumulator (src/plan/thresholds.ts).
+ */
+export interface PlanForms {
+  readonly streamed?: ReadonlySet<string>;
+  readonly banded?: readonly BandPair[];
+  readonly thresholds?: readonly ThresholdPair[];
+}
+
 export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap<string, Parallel>, clockMHz = board.clockMHz, schedule: 'sequential' | 'dataflow' = 'sequential',
-  streamed: ReadonlySet<string> = new Set(), banded: readonly BandPair[] = []): PlannedDesign {
+  forms: PlanForms = {}): PlannedDesign {
+  const { streamed = new Set<string>(), banded = [], thresholds = [] } = forms;
   const dataflow = schedule === 'dataflow';
   const hasUram = board.uram > 0;
   const parOf = (l: ComputeLayer) => parallel.get(l.name) ?? ONE;
@@ -166,11 +180,22 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     const run = CONV2D.sequential.stream!(geo, parOf(l));
     return bandEstimate(e, b.pair, b.role, run.tiles * run.computePerTile);
   };
+  // Thresholds: the MAC layer compares its accumulator with n constants per output lane; the unary's pass is gone.
+  const thrOf = new Map(thresholds.map((t) => [t.mac.name, t]));
+  const fusedUnary = new Set(thresholds.map((t) => t.unary.name));
+  const thresholdEstimate = (l: ComputeLayer, e: ComputeEstimate): ComputeEstimate => {
+    if (fusedUnary.has(l.name)) return { multipliers: 0, reuse: 1, dsp: 0, lut: 0, ff: 0, latency: 0 };
+    const t = thrOf.get(l.name);
+    if (!t) return e;
+    const lanes = parOf(l).pfOut * (parOf(l).pfPx ?? 1);
+    const note = `; output through ${t.thresholds.length} thresholds on the accumulator (absorbs ${t.unary.name})`;
+    return { ...e, lut: e.lut + lanes * t.thresholds.length * t.mac.acc.width, ...(e.weights ? { weights: { ...e.weights, why: e.weights.why + note } } : {}) };
+  };
   // Kernels that can put two products in one DSP slice on this part do (src/plan/packing.ts).
   const packs = new Map<string, PackMode>();
   const est = new Map(compute.map((l) => {
     const w = streamedWeight(l);
-    const base = bandedEstimate(l, estimateLayer(design, l, parOf(l)));
+    const base = thresholdEstimate(l, bandedEstimate(l, estimateLayer(design, l, parOf(l))));
     const e = w ? streamedEstimate(base, shapes.get(l.name)!, w.format.width, w.raw.length, board, clockMHz) : base;
     const mode = kindOf(l).sequential.packing?.(design, l, parOf(l), e, board.part);
     if (!mode) return [l.name, e];
@@ -180,6 +205,12 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   const storedBy = new Map(compute.map((l) => [l.name, storedConstants(l, parOf(l), est.get(l.name)!).filter((c) => c.data !== streamedWeight(l))]));
   const stored = (l: ComputeLayer) => storedBy.get(l.name)!;
   const { tensors: tensorLayouts, constants: constLayouts } = planLayouts(design, parOf, (l) => est.get(l.name)!, stored);
+  // A fused MAC writes the unary's output array: that array takes the MAC's banks too.
+  for (const t of thresholds) {
+    const need = tensorLayouts.get(t.mac.output);
+    const merged = need ? mergeLayout(tensorLayouts.get(t.unary.output), need.banks, need.layout, numel(design.tensors[t.unary.output].shape)) : undefined;
+    if (merged) tensorLayouts.set(t.unary.output, merged);
+  }
   const memories: MemoryPlacement[] = [];
   const owner = new Map<MemoryPlacement, string>();
   const extra = new Map<string, { lut: number; ff: number }>();
@@ -239,7 +270,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     const top = dataflow && scope === 'top';
     const groups = top
       ? scopeBuffers(layers, params).map((t) => ({ name: t, members: [t], words: numel(design.tensors[t].shape), bits: design.tensors[t].format.width, cpp: formatToCpp(design.tensors[t].format) }))
-      : shareBuffers(design, layers, params, bankKey, bandReads);
+      : shareBuffers(design, layers, params, bankKey, bandReads, new Map(thresholds.map((t) => [t.unary.output, t.mac.name])));
     buffers.set(scope, groups);
     const producer = new Map(layers.map((l) => [l.output, l.name]));
     for (const g of groups) {
@@ -259,7 +290,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     }
   };
   // A banded map is never stored whole: its band buffer stands in, partitioned as the map would be.
-  placeScope('top', design.layers, new Set([...design.inputs, ...design.outputs, ...banded.map((b) => b.map)]));
+  placeScope('top', design.layers, new Set([...design.inputs, ...design.outputs, ...banded.map((b) => b.map), ...thresholds.map((t) => t.mac.output)]));
   for (const b of banded) {
     placeFeature(b.reader.name, bandBuffer(b.reader.name), b.map, b.producer.oc * b.bandRows * b.producer.ow, design.tensors[b.map].format.width, 1);
     buffersPlaced.push(memories.length - 1);
@@ -335,7 +366,11 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     const p = withSparse(parOf(l), est.get(l.name)!);
     const st = streamPlan(l);
     const b = bandOf.get(l.name);
-    return [l.name, { ...p, ...(m ? { pack: m } : {}), ...(st ? { stream: st } : {}), ...(b ? { band: bandRole(b.pair, b.role) } : {}) }];
+    const t = thrOf.get(l.name);
+    return [l.name, {
+      ...p, ...(m ? { pack: m } : {}), ...(st ? { stream: st } : {}), ...(b ? { band: bandRole(b.pair, b.role) } : {}),
+      ...(t ? { thresholds: { thresholds: t.thresholds, levels: t.levels, output: t.unary.output } } : {}), ...(fusedUnary.has(l.name) ? { fused: true } : {}),
+    }];
   }));
   return { plan, buffers, parallel: planned, layouts: tensorLayouts };
 }
@@ -396,17 +431,19 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   const one = new Map<string, Parallel>(fixed);
   // Grown by the greedy loop below when parallelism runs out of on-chip memory ('auto').
   // A pipelined or dataflow schedule asked for keeps every weight on chip (refused with FPGAC010 when they do not fit).
-  const streamed = dataflow || opts.schedule === 'pipelined' ? new Set<string>() : chooseStreamed(design, board, weightsFrom, budget, (s) => evaluatePlan(design, board, one, clockMHz, 'sequential', s).plan);
+  // Thresholds replace a MAC layer's casts whenever they are exact (sequential schedule).
+  const thresholds = dataflow || opts.schedule === 'pipelined' ? [] : thresholdPairs(design);
+  const streamed = dataflow || opts.schedule === 'pipelined' ? new Set<string>() : chooseStreamed(design, board, weightsFrom, budget, (s) => evaluatePlan(design, board, one, clockMHz, 'sequential', { streamed: s, thresholds }).plan);
   // Feature maps still over the memory budget are computed in row bands (src/plan/bands.ts), largest first; a
   // banded layer's weights stay on chip (the band kernel reads them there), so more of the others may stream.
-  const at = (s: ReadonlySet<string>, b: readonly BandPair[]) => evaluatePlan(design, board, one, clockMHz, 'sequential', s, b).plan;
+  const at = (s: ReadonlySet<string>, b: readonly BandPair[]) => evaluatePlan(design, board, one, clockMHz, 'sequential', { streamed: s, banded: b, thresholds }).plan;
   const banded = dataflow || opts.schedule === 'pipelined' ? [] : chooseBands(design, budget, (b) => at(withoutBands(streamed, b), b));
   const inBand = new Set(banded.flatMap((b) => [b.producer.name, b.reader.name]));
   for (const n of inBand) streamed.delete(n);
   if (banded.length && weightsFrom === 'auto') {
     for (let l = largestOnChip(design, board, streamed, inBand); l && memoryOver(at(streamed, banded), budget); l = largestOnChip(design, board, streamed, inBand)) streamed.add(l.name);
   }
-  const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz, dataflow ? 'dataflow' : 'sequential', streamed, banded); return { ...r, plan: withBudget(r.plan, budget) }; };
+  const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz, dataflow ? 'dataflow' : 'sequential', { streamed, banded, thresholds }); return { ...r, plan: withBudget(r.plan, budget) }; };
   const parallel = new Map<string, Parallel>(fixed);
   const layers = computeLayers(design.layers);
   const runsOf = new Map<string, number>();

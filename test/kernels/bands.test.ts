@@ -79,7 +79,7 @@ const candidates = bandCandidates(design);
 const pairs = candidates.filter((p) => p.reader.name.endsWith('_r'));
 // Engines on some producers and readers (pixel lanes never: the band kernel has none).
 const factors = new Map<string, Parallel>([['s2_p', { pfIn: 1, pfOut: 3 }], ['s2_r', { pfIn: 1, pfOut: 2 }], ['pw_p', { pfIn: 1, pfOut: 4 }], ['dwe_r', { pfIn: 1, pfOut: 4 }], ['dwe_p', { pfIn: 1, pfOut: 2 }]]);
-const planned = () => evaluatePlan(design, resolveBoard('zcu104'), factors, 200, 'sequential', new Set(), pairs);
+const planned = () => evaluatePlan(design, resolveBoard('zcu104'), factors, 200, 'sequential', { banded: pairs });
 const samples = randomSamples(design, 3, rng(31));
 
 describe('row bands', () => {

@@ -84,7 +84,7 @@ let simCache: Float64Array[][] | undefined;
 const sim = (): Float64Array[][] => (simCache ??= simulateSamples(design, samples));
 
 function plannedOn(board: Board) {
-  return evaluatePlan(design, board, factors, board.clockMHz, 'sequential', streamedAll);
+  return evaluatePlan(design, board, factors, board.clockMHz, 'sequential', { streamed: streamedAll });
 }
 
 for (const boardName of ['zcu104', 'pynq-z2']) {

@@ -5,7 +5,7 @@ import { formatToCpp } from '../../../sim/fixed.js';
 import { cppComment } from '../../util/escape.js';
 import type { Conv2dLayer } from '../../ir/design.js';
 import { constLines } from '../cpp.js';
-import { actFields, configName, shiftTypes, streamParts, type RenderContext, type RenderedLayer } from '../render.js';
+import { actFields, configName, shiftTypes, streamParts, thresholdLines, type RenderContext, type RenderedLayer } from '../render.js';
 import { productConfig } from '../pragmas.js';
 import { lutProducts } from '../../kinds/mac.js';
 import { packConfig } from '../../plan/packing.js';
@@ -69,12 +69,14 @@ export function renderConv2d(layer: Conv2dLayer, ctx: RenderContext): RenderedLa
     constLines({ c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, group, out_h: outH, pf_out: par.pfOut, pf_px: par.pfPx ?? 1, ...packConfig(ctx.design, layer, par.pack), ...sparseFields, ...st?.fields, ...bandFields }),
     ...types,
     actFields(layer.act),
+    ...(par.thresholds ? thresholdLines(par.thresholds) : []),
     '};',
   ].join('\n');
   // Sparse: values, tap codes and per-group step counts replace the dense weight array (hw/fpgac/conv.h).
   const weights = st ? [] : sp ? [sp.values, sp.index, sp.control] : [layer.weight];
   const consts = [...weights, ...(layer.bias ? [layer.bias] : []), ...(layer.shift ? [layer.shift.k] : [])];
-  const args = [ctx.varOf(layer.inputs[0]), ctx.varOf(layer.output), ...(st ? st.args : []), ...consts.map((k) => ctx.constVarOf(k))];
+  // Thresholds: the output is the absorbed unary layer's array.
+  const args = [ctx.varOf(layer.inputs[0]), ctx.varOf(par.thresholds?.output ?? layer.output), ...(st ? st.args : []), ...consts.map((k) => ctx.constVarOf(k))];
   if (band) return { config, constants: consts, ...bandCall(layer, band, ctx) };
   return {
     config,

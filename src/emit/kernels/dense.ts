@@ -5,7 +5,7 @@
 import { formatToCpp } from '../../../sim/fixed.js';
 import type { DenseLayer, MatMulLayer } from '../../ir/design.js';
 import { constLines } from '../cpp.js';
-import { actFields, configName, shiftTypes, streamParts, type RenderContext, type RenderedLayer } from '../render.js';
+import { actFields, configName, shiftTypes, streamParts, thresholdLines, type RenderContext, type RenderedLayer } from '../render.js';
 import { productConfig } from '../pragmas.js';
 import { lutProducts } from '../../kinds/mac.js';
 import { packConfig } from '../../plan/packing.js';
@@ -28,12 +28,14 @@ export function renderDense(layer: DenseLayer, ctx: RenderContext): RenderedLaye
     // The plan's product binding: low-bit products in LUTs (the same rule the estimate charges).
     ...productConfig(ctx.tool ?? 'vitis', lutProducts(ctx.design, layer)),
     actFields(layer.act),
+    ...(par.thresholds ? thresholdLines(par.thresholds) : []),
     '};',
   ];
   // Sparse: values, lane indices and last-step flags replace the dense weight array (hw/fpgac/dense.h).
   const weights = st ? [] : sp ? [sp.values, sp.index, sp.control] : [layer.weight];
   const consts = [...weights, ...(layer.bias ? [layer.bias] : []), ...(layer.shift ? [layer.shift.k] : [])];
-  const args = [ctx.varOf(layer.inputs[0]), ctx.varOf(layer.output), ...(st ? st.args : []), ...consts.map((c) => ctx.constVarOf(c))];
+  // Thresholds: the output is the absorbed unary layer's array.
+  const args = [ctx.varOf(layer.inputs[0]), ctx.varOf(par.thresholds?.output ?? layer.output), ...(st ? st.args : []), ...consts.map((c) => ctx.constVarOf(c))];
   return {
     config: lines.join('\n'),
     call: `fpgac::${st ? 'dense_stream' : sp ? 'dense_sparse' : 'dense'}<${cfg}>(${args.join(', ')});`,

@@ -4,6 +4,7 @@
  */
 import { ELT_RANK, eltwiseIsFlat, shiftedFormat, type EltwiseLayer, type Operand, type UnaryLayer } from '../../ir/design.js';
 import { numel } from '../../ir/graph.js';
+import { cppComment } from '../../util/escape.js';
 import { formatToCpp } from '../../../sim/fixed.js';
 import { constLines } from '../cpp.js';
 import { actFields, configName, type RenderContext, type RenderedLayer } from '../render.js';
@@ -60,7 +61,8 @@ export function renderUnary(layer: UnaryLayer, ctx: RenderContext): RenderedLaye
       actFields(layer.act),
       '};',
     ].join('\n'),
-    call: `fpgac::unary<${cfg}>(${ctx.varOf(layer.inputs[0])}, ${ctx.varOf(layer.output)});`,
+    // Absorbed by the MAC layer before it (thresholds after its accumulator, src/plan/thresholds.ts).
+    call: ctx.parallel(layer.name).fused ? `// ${cppComment(`${layer.name}: computed by the thresholds of the layer before`)}` : `fpgac::unary<${cfg}>(${ctx.varOf(layer.inputs[0])}, ${ctx.varOf(layer.output)});`,
     constants: [],
   };
 }
