@@ -437,7 +437,8 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   // Feature maps still over the memory budget are computed in row bands (src/plan/bands.ts), largest first; a
   // banded layer's weights stay on chip (the band kernel reads them there), so more of the others may stream.
   const at = (s: ReadonlySet<string>, b: readonly BandPair[]) => evaluatePlan(design, board, one, clockMHz, 'sequential', { streamed: s, banded: b, thresholds }).plan;
-  const banded = dataflow || opts.schedule === 'pipelined' ? [] : chooseBands(design, budget, (b) => at(withoutBands(streamed, b), b));
+  const banded: BandPair[] = dataflow || opts.schedule === 'pipelined' ? [] : chooseBands(design, budget, (b) => at(withoutBands(streamed, b), b));
+  const bandPool = banded.length ? bandCandidates(design) : [];
   const inBand = new Set(banded.flatMap((b) => [b.producer.name, b.reader.name]));
   for (const n of inBand) streamed.delete(n);
   if (banded.length && weightsFrom === 'auto') {
@@ -479,14 +480,31 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
     let tried = evaluate(new Map(parallel).set(l.name, next));
     // Out of on-chip memory with weights already streaming ('auto'): the next largest on-chip weights stream too,
     // which frees their memory at the cost of tile buffers and (when loads outlast compute) cycles.
-    while (!withinBudget(tried.plan) && weightsFrom === 'auto' && streamed.size && memoryOver(tried.plan, budget)) {
-      const more = largestOnChip(design, board, streamed, inBand);
-      if (!more) break;
-      streamed.add(more.name);
+    // Then the next largest map goes to row bands (its layers without pixel lanes, not the one growing).
+    while (!withinBudget(tried.plan) && memoryOver(tried.plan, budget)) {
+      const more = weightsFrom === 'auto' && streamed.size ? largestOnChip(design, board, streamed, inBand) : undefined;
+      if (more) streamed.add(more.name);
+      else {
+        const pair = bandPool.find((b) => [b.producer, b.reader].every((x) => !inBand.has(x.name) && x.name !== l.name && (parallel.get(x.name)?.pfPx ?? 1) === 1));
+        if (!pair) break;
+        banded.push(pair);
+        for (const x of [pair.producer, pair.reader]) { inBand.add(x.name); streamed.delete(x.name); }
+      }
       tried = evaluate(new Map(parallel).set(l.name, next));
     }
+    // Pixel lanes bank the feature maps by rows; when such a choice breaks the budget, the next choice with engines
+    // only (no more pixel lanes than now) may still fit: one more try before the layer is exhausted.
+    let chosen = next;
+    if (!withinBudget(tried.plan) && (next.pfPx ?? 1) > (parallel.get(l.name)?.pfPx ?? 1)) {
+      const px = parallel.get(l.name)?.pfPx ?? 1;
+      const alt = choices.slice(choices.indexOf(next) + 1).find((p) => (p.pfPx ?? 1) <= px);
+      if (alt && !((streamed.has(l.name) || inBand.has(l.name)) && estimateLayer(design, l, alt).constantSavings)) {
+        tried = evaluate(new Map(parallel).set(l.name, alt));
+        chosen = alt;
+      }
+    }
     if (!withinBudget(tried.plan)) { exhausted.add(l.name); continue; }
-    parallel.set(l.name, next);
+    parallel.set(l.name, chosen);
     current = tried;
     rowLatency = new Map(current.plan.layers.map((r) => [r.name, r.latency]));
   }
