@@ -81,28 +81,63 @@ export interface ListLayout {
  */
 export function listBytes(raws: ArrayLike<number>, spell: (r: number) => string, l: ListLayout): Buffer {
   const n = raws.length;
-  // Spellings cached in an array indexed by raw − min when the raws span a small range (any format up to ~20 bits):
-  // an array index is several times cheaper than a Map lookup, and a header spells each raw twice.
+  // Spellings cached by raw: an array indexed by raw − min when the raws span a small range (any format up to ~20
+  // bits: an array index is several times cheaper than a Map lookup), else a Map. Each distinct spelling's ASCII
+  // bytes go once into a pool; the output is then copied byte by byte from the pool (a header of millions of values
+  // costs a few short copies per value, no string per line).
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < n; i++) { const r = raws[i]; if (r < lo) lo = r; if (r > hi) hi = r; }
   const dense = n > 0 && Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && hi - lo <= 1 << 20;
-  const table: (string | undefined)[] = dense ? new Array(hi - lo + 1) : [];
-  const spelled = new Map<number, string>();
-  const textOf = dense
-    ? (r: number): string => { const k = r - lo; let t = table[k]; if (t === undefined) table[k] = t = spell(r); return t; }
-    : (r: number): string => { let t = spelled.get(r); if (t === undefined) spelled.set(r, (t = spell(r))); return t; };
+  const slot: Int32Array | undefined = dense ? new Int32Array(hi - lo + 1).fill(-1) : undefined;
+  const slots = new Map<number, number>();
+  const start: number[] = [];
+  const length: number[] = [];
+  let pool = new Uint8Array(1024);
+  let used = 0;
+  const add = (r: number): number => {
+    const t = spell(r);
+    while (used + t.length > pool.length) { const p = new Uint8Array(pool.length * 2); p.set(pool); pool = p; }
+    for (let k = 0; k < t.length; k++) pool[used + k] = t.charCodeAt(k);
+    start.push(used);
+    length.push(t.length);
+    used += t.length;
+    return start.length - 1;
+  };
+  const ids = new Int32Array(n);
+  let items = 0;
+  for (let i = 0; i < n; i++) {
+    const r = raws[i];
+    let id: number;
+    if (slot) {
+      id = slot[r - lo];
+      if (id < 0) slot[r - lo] = id = add(r);
+    } else {
+      const s = slots.get(r);
+      if (s === undefined) slots.set(r, (id = add(r))); else id = s;
+    }
+    ids[i] = id;
+    items += length[id];
+  }
+  const bytes = (s: string) => Buffer.from(s, 'latin1');
+  const [ls, sep, le, lsep] = [bytes(l.lineStart), bytes(l.sep), bytes(l.lineEnd), bytes(l.lineSep)];
   const lines = Math.ceil(n / l.perLine);
-  let size = (n - lines) * l.sep.length + lines * (l.lineStart.length + l.lineEnd.length) + Math.max(0, lines - 1) * l.lineSep.length;
-  for (let i = 0; i < n; i++) size += textOf(raws[i]).length;
+  const size = items + (n - lines) * sep.length + lines * (ls.length + le.length) + Math.max(0, lines - 1) * lsep.length;
   const out = Buffer.allocUnsafe(size);
   let o = 0;
-  // One write a line: short strings joined by V8, copied into the buffer once (the literals are ASCII).
+  const put = (b: Uint8Array) => { for (let k = 0; k < b.length; k++) out[o++] = b[k]; };
   for (let i = 0; i < n; i += l.perLine) {
-    let line = i > 0 ? l.lineSep + l.lineStart : l.lineStart;
+    if (i > 0) put(lsep);
+    put(ls);
     const end = Math.min(n, i + l.perLine);
-    for (let k = i; k < end; k++) line += (k > i ? l.sep : '') + textOf(raws[k]);
-    o += out.write(line + l.lineEnd, o, 'latin1');
+    for (let k = i; k < end; k++) {
+      if (k > i) put(sep);
+      const id = ids[k];
+      const s0 = start[id];
+      const e0 = s0 + length[id];
+      for (let b = s0; b < e0; b++) out[o++] = pool[b];
+    }
+    put(le);
   }
   if (o !== size) throw new Error(`internal error: listBytes wrote ${o} of ${size} bytes`);
   return out;

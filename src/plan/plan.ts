@@ -11,7 +11,7 @@
  * device filled to 100% rarely places and routes. With a target frame rate it stops as soon as the target is met. Layers
  * named in the configuration keep the reuse factor given there.
  */
-import type { ComputeLayer, Design, Layer } from '../ir/design.js';
+import type { ComputeLayer, ConstData, Design, Layer } from '../ir/design.js';
 import { computeLayers } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { DiagnosticError, type Diagnostic } from '../diagnostics.js';
@@ -226,15 +226,8 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
       if (seen.has(c.name)) continue;
       seen.add(c.name);
       const { banks, layout } = constLayouts.get(c.name) ?? { banks: 1, layout: 'cyclic' };
-      const p = placeConstant(numel(c.shape), c.format.width, banks, layout === 'cyclic', hasUram);
-      const shape = p.reshape ? { banks: 1, reshape: p.reshape } : { banks, ...(banks > 1 ? { layout } : {}) };
-      // A table read by several lanes at once is replicated (as in the pipelined schedule): a block RAM serves two
-      // reads a cycle, a LUT ROM one; registers any number.
-      const copies = reads <= 1 ? 1 : p.kind === 'bram18' || p.kind === 'uram' ? Math.ceil(reads / 2) : p.kind === 'lutram' ? reads : 1;
-      charge(l.name, {
-        name: c.name, role, kind: p.kind, words: numel(c.shape), bits: c.format.width, ...shape, blocks: p.blocks * copies, capacityBits: p.capacityBits * copies,
-        ...(copies > 1 ? { copies } : {}),
-      }, p.lut * copies, p.ff);
+      const placed = constantPlacement(c, role, banks, layout, reads, hasUram);
+      charge(l.name, placed.memory, placed.lut, placed.ff);
     }
   }
   // Tile buffers: two per weight type and bank count, shared by the streamed layers (src/plan/stream.ts tileGroups).
@@ -395,6 +388,32 @@ function balanceUram(memories: MemoryPlacement[], candidates: readonly number[],
     bram -= m.blocks;
     uram += packed.blocks;
   }
+}
+
+const constantPlacements = new WeakMap<ConstData, Map<string, { memory: MemoryPlacement; lut: number; ff: number }>>();
+
+/**
+ * Where a constant goes with `banks` of `layout` and `reads` parallel reads of a table; memoized per constant (the
+ * planner places every constant at every greedy step, and few of them change). A table read by several lanes at
+ * once is replicated (as in the pipelined schedule): a block RAM serves two reads a cycle, a LUT ROM one; registers
+ * any number.
+ */
+function constantPlacement(c: ConstData, role: MemoryPlacement['role'], banks: number, layout: 'cyclic' | 'block', reads: number, hasUram: boolean): { memory: MemoryPlacement; lut: number; ff: number } {
+  let byShape = constantPlacements.get(c);
+  if (!byShape) constantPlacements.set(c, (byShape = new Map()));
+  const key = `${role} ${banks} ${layout} ${reads} ${hasUram}`;
+  const hit = byShape.get(key);
+  if (hit) return hit;
+  const words = numel(c.shape);
+  const p = placeConstant(words, c.format.width, banks, layout === 'cyclic', hasUram);
+  const shape = p.reshape ? { banks: 1, reshape: p.reshape } : { banks, ...(banks > 1 ? { layout } : {}) };
+  const copies = reads <= 1 ? 1 : p.kind === 'bram18' || p.kind === 'uram' ? Math.ceil(reads / 2) : p.kind === 'lutram' ? reads : 1;
+  const placed = {
+    memory: { name: c.name, role, kind: p.kind, words, bits: c.format.width, ...shape, blocks: p.blocks * copies, capacityBits: p.capacityBits * copies, ...(copies > 1 ? { copies } : {}) },
+    lut: p.lut * copies, ff: p.ff,
+  };
+  byShape.set(key, placed);
+  return placed;
 }
 
 /** The configured reuse factors as parallel factors; an impossible one is a diagnostic listing the valid ones. */
