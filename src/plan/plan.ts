@@ -564,7 +564,10 @@ function fitDiagnostics(plan: Plan): Diagnostic[] {
       return {
         code: 'FPGAC010' as const,
         message: `the design does not fit ${plan.board.part} (${plan.board.name}): ${RESOURCE_NAMES[k]} needs ${plan.totals[k]}, the device has ${device[k]}; largest consumers: ${top}`,
-        hint: 'use a narrower --precision, a bigger --board, or --allow-overflow to build anyway',
+        // Memory the sequential schedule could have freed (weights from DDR, row bands) is worth naming.
+        hint: (k === 'bram18' || k === 'uram') && plan.schedule !== 'sequential'
+          ? `the ${plan.schedule} schedule keeps every weight and map on chip: --schedule sequential streams weights from DDR and computes large maps in row bands; or a narrower --precision, a bigger --board, or --allow-overflow`
+          : 'use a narrower --precision, a bigger --board, or --allow-overflow to build anyway',
       };
     });
 }

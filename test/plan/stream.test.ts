@@ -87,6 +87,15 @@ describe('which layers stream', () => {
         expect((e as DiagnosticError).diagnostics[0].message).toContain(`--weights ddr needs the sequential schedule, not --schedule ${schedule}`);
       }
     }
+    // A dataflow schedule keeps every weight on chip: a model too big for that is refused, the hint naming the way out.
+    try {
+      planDesign(design, resolveBoard('pynq-z2'), { schedule: 'dataflow' });
+      expect.unreachable();
+    } catch (e) {
+      const d = (e as DiagnosticError).diagnostics[0];
+      expect(d.code).toBe('FPGAC010');
+      expect(d.hint).toContain('--schedule sequential streams weights from DDR');
+    }
     // A model small enough to run as one pipeline does so by default; with its weights from DDR it runs sequentially.
     const tiny = compileModel(twoDense(4, 8)).design;
     expect(planDesign(tiny, resolveBoard('u250')).plan.schedule).toBe('pipelined');
