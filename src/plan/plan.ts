@@ -63,13 +63,13 @@ function streamCandidates(design: Design, board: Board): ComputeLayer[] {
  * layer keeps within the BRAM and URAM budget; otherwise the largest weight arrays first until it does (or none
  * are left: the fit verdict then says what is over).
  */
-function chooseStreamed(design: Design, board: Board, mode: WeightsFrom, budget: UtilizationBudget, evaluateWith: (s: ReadonlySet<string>) => Plan): Set<string> {
-  const candidates = streamCandidates(design, board);
+function chooseStreamed(design: Design, board: Board, mode: WeightsFrom, budget: UtilizationBudget, evaluateWith: (s: ReadonlySet<string>) => Plan, keep: ReadonlySet<string>): Set<string> {
+  const candidates = streamCandidates(design, board).filter((l) => !keep.has(l.name));
   if (mode === 'chip') return new Set();
   if (mode === 'ddr') return new Set(candidates.map((l) => l.name));
   const streamed = new Set<string>();
   let plan = evaluateWith(streamed);
-  for (let l = largestOnChip(design, board, streamed); l && memoryOver(plan, budget); l = largestOnChip(design, board, streamed)) {
+  for (let l = largestOnChip(design, board, streamed, keep); l && memoryOver(plan, budget); l = largestOnChip(design, board, streamed, keep)) {
     streamed.add(l.name);
     plan = evaluateWith(streamed);
   }
@@ -452,7 +452,9 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   // A pipelined or dataflow schedule asked for keeps every weight on chip (refused with FPGAC010 when they do not fit).
   // Thresholds replace a MAC layer's casts whenever they are exact (sequential schedule).
   const thresholds = dataflow || opts.schedule === 'pipelined' ? [] : thresholdPairs(design);
-  const streamed = dataflow || opts.schedule === 'pipelined' ? new Set<string>() : chooseStreamed(design, board, weightsFrom, budget, (s) => evaluatePlan(design, board, one, clockMHz, 'sequential', { streamed: s, thresholds }).plan);
+  // A layer the configuration makes fully parallel holds its weights as constants in the logic: never streamed.
+  const keepOnChip = new Set(computeLayers(design.layers).filter((l) => fixed.has(l.name) && estimateLayer(design, l, fixed.get(l.name)!).constantSavings).map((l) => l.name));
+  const streamed = dataflow || opts.schedule === 'pipelined' ? new Set<string>() : chooseStreamed(design, board, weightsFrom, budget, (s) => evaluatePlan(design, board, one, clockMHz, 'sequential', { streamed: s, thresholds }).plan, keepOnChip);
   // Feature maps still over the memory budget are computed in row bands (src/plan/bands.ts), largest first; a
   // banded layer's weights stay on chip (the band kernel reads them there), so more of the others may stream.
   const at = (s: ReadonlySet<string>, b: readonly BandPair[]) => evaluatePlan(design, board, one, clockMHz, 'sequential', { streamed: s, banded: b, thresholds }).plan;
@@ -461,7 +463,8 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   const inBand = new Set(banded.flatMap((b) => [b.producer.name, b.reader.name]));
   for (const n of inBand) streamed.delete(n);
   if (banded.length && weightsFrom === 'auto') {
-    for (let l = largestOnChip(design, board, streamed, inBand); l && memoryOver(at(streamed, banded), budget); l = largestOnChip(design, board, streamed, inBand)) streamed.add(l.name);
+    const except = new Set([...inBand, ...keepOnChip]);
+    for (let l = largestOnChip(design, board, streamed, except); l && memoryOver(at(streamed, banded), budget); l = largestOnChip(design, board, streamed, except)) streamed.add(l.name);
   }
   const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz, dataflow ? 'dataflow' : 'sequential', { streamed, banded, thresholds }); return { ...r, plan: withBudget(r.plan, budget) }; };
   const parallel = new Map<string, Parallel>(fixed);
@@ -501,7 +504,7 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
     // which frees their memory at the cost of tile buffers and (when loads outlast compute) cycles.
     // Then the next largest map goes to row bands (its layers without pixel lanes, not the one growing).
     while (!withinBudget(tried.plan) && memoryOver(tried.plan, budget)) {
-      const more = weightsFrom === 'auto' && streamed.size ? largestOnChip(design, board, streamed, inBand) : undefined;
+      const more = weightsFrom === 'auto' && streamed.size ? largestOnChip(design, board, streamed, new Set([...inBand, ...keepOnChip])) : undefined;
       if (more) streamed.add(more.name);
       else {
         const pair = bandPool.find((b) => [b.producer, b.reader].every((x) => !inBand.has(x.name) && x.name !== l.name && (parallel.get(x.name)?.pfPx ?? 1) === 1));

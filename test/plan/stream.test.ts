@@ -77,6 +77,15 @@ describe('which layers stream', () => {
     expect(ddr.plan.weightImage?.layers).toBe(2);
   });
 
+  it('--weights ddr streams every layer but one the configuration makes fully parallel (its weights are constants in the logic)', () => {
+    const design = compileModel(twoDense(8, 16)).design;
+    const small = layerOf(design, 'small');
+    const big = layerOf(design, 'big');
+    const { parallel } = planDesign(design, resolveBoard('zcu104'), { weightsFrom: 'ddr', reuse: new Map([['small', 1]]) });
+    expect(parallel.get(small.name)!.stream).toBeUndefined();
+    expect(parallel.get(big.name)!.stream).toBeDefined();
+  });
+
   it('weights from DDR need the sequential schedule: --weights ddr with pipelined or dataflow is refused, and auto stays sequential', () => {
     const design = compileModel(twoDense()).design;
     for (const schedule of ['pipelined', 'dataflow'] as const) {
