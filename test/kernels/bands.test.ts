@@ -2,23 +2,24 @@
  * Row bands (issue 14 part 4, feature maps that do not fit; src/plan/bands.ts, hw/fpgac/conv.h conv2d_rows and
  * zero_rows): a conv whose map one conv reads is computed band by band into a small buffer the reader consumes at
  * once. The reader's output, and every other output, must be the simulator's bits.
- * - Kernels: five producer → reader pairs in one design — 3×3 stride 1 and stride 2 readers with top/bottom padding,
+ * - Kernels: six producer → reader pairs in one design — 3×3 stride 1 and stride 2 readers with top/bottom padding,
  *   a dilated reader, a depthwise reader with engines, a 1×1 reader over a producer with engines and a per-channel
- *   shift, readers and producers with and without bias — each banded as the plan bands it, g++ = simulator with both
- *   header sets.
+ *   shift, readers and producers with and without bias, a reader with thresholds into a 2-bit cast — each banded as
+ *   the plan bands it, g++ = simulator with both header sets.
  * - Geometry, from the definitions rather than the code: a band of R reader rows needs (R − 1)·sh + (kh − 1)·dh + 1
  *   producer rows; the chosen R recomputes at most 15% of the producer's rows and is the smallest that does.
  * - Liveness: the producer runs inside the reader's loop, so its input must not share an array with the reader's
  *   output (a plan that let them share would overwrite the input while bands still read it).
  */
 import { describe, it, expect } from 'vitest';
-import type { Conv2dLayer, Design, DTensor } from '../../src/ir/design.js';
+import type { Conv2dLayer, Design, DTensor, UnaryLayer } from '../../src/ir/design.js';
 import { fixed, parseFormat, type FixedFormat } from '../../sim/fixed.js';
 import { constData, csimSamples, exactAccFor, expectSameOutputs, itMatchesGxx, makeDesign, randomRaws, randomSamples, rng, simulateSamples } from '../support/harness.js';
 import { evaluatePlan } from '../../src/plan/plan.js';
 import { resolveBoard } from '../../src/plan/boards.js';
 import { emitPlanOf } from '../../src/emit/block.js';
 import { bandCandidates, MAX_OVERHEAD } from '../../src/plan/bands.js';
+import { thresholdPairs } from '../../src/plan/thresholds.js';
 import type { Parallel } from '../../src/plan/estimate.js';
 
 const rand = rng(777);
@@ -49,7 +50,7 @@ function conv(name: string, input: DTensor, s: Spec): { layer: Conv2dLayer; y: D
 
 const X = parseFormat('ap_fixed<12,4,AP_RND_CONV,AP_SAT>');
 const tensors: DTensor[] = [];
-const layers: Conv2dLayer[] = [];
+const layers: (Conv2dLayer | UnaryLayer)[] = [];
 const outputs: string[] = [];
 /**
  * A producer → reader pair; the reader's output is a design output. With `pre`, a 1×1 conv first makes the
@@ -73,18 +74,30 @@ pair('s2', { c: 2, h: 24, w: 7 }, { oc: 6, k: 1, shift: true }, { oc: 6, k: 3, s
 pair('dil', { c: 2, h: 64, w: 5 }, { oc: 3, k: 3, pad: 1, bias: false }, { oc: 4, k: 3, pad: 2, dil: 2 });
 pair('pw', { c: 4, h: 32, w: 4 }, { oc: 8, k: 3, pad: 1, shift: true }, { oc: 3, k: 1 });
 pair('dwe', { c: 4, h: 32, w: 5 }, { oc: 8, k: 1 }, { oc: 8, k: 3, pad: 1, group: 8 });
+// A reader whose output only a 2-bit cast reads: thresholds after its accumulator (src/plan/thresholds.ts) inside the
+// band loop, writing the cast's array.
+pair('thr', { c: 2, h: 32, w: 4 }, { oc: 3, k: 1 }, { oc: 2, k: 3, pad: 1 });
+{
+  const r = layers[layers.length - 1];
+  const q: DTensor = { name: 'thr_q', onnxName: 'thr_q', shape: [1, 2, 32, 4], format: parseFormat('ap_ufixed<2,1,AP_RND_CONV,AP_SAT>') };
+  tensors.push(q);
+  layers.push({ kind: 'unary', name: 'thr_cast', sources: ['thr_cast'], inputs: [r.output], output: q.name, n: 2 * 32 * 4, act: { kind: 'none' } });
+  outputs[outputs.length - 1] = q.name;
+}
 const design: Design = makeDesign('bands_test', tensors, layers, outputs);
+const thresholds = thresholdPairs(design);
 // Every conv read by one conv is a candidate (s1_pre → s1_p too); a layer is in one pair at most: the readers '_r'.
 const candidates = bandCandidates(design);
 const pairs = candidates.filter((p) => p.reader.name.endsWith('_r'));
 // Engines on some producers and readers (pixel lanes never: the band kernel has none).
 const factors = new Map<string, Parallel>([['s2_p', { pfIn: 1, pfOut: 3 }], ['s2_r', { pfIn: 1, pfOut: 2 }], ['pw_p', { pfIn: 1, pfOut: 4 }], ['dwe_r', { pfIn: 1, pfOut: 4 }], ['dwe_p', { pfIn: 1, pfOut: 2 }]]);
-const planned = () => evaluatePlan(design, resolveBoard('zcu104'), factors, 200, 'sequential', { banded: pairs });
+const planned = () => evaluatePlan(design, resolveBoard('zcu104'), factors, 200, 'sequential', { banded: pairs, thresholds });
 const samples = randomSamples(design, 3, rng(31));
 
 describe('row bands', () => {
   it('every pair is a candidate, banded with the smallest band that recomputes at most 15% of the producer\'s rows', () => {
-    expect(candidates.map((p) => p.reader.name).sort()).toEqual(['dil_r', 'dwe_r', 'pw_r', 's1_p', 's1_post', 's1_r', 's2_r']);
+    expect(candidates.map((p) => p.reader.name).sort()).toEqual(['dil_r', 'dwe_r', 'pw_r', 's1_p', 's1_post', 's1_r', 's2_r', 'thr_r']);
+    expect(thresholds.map((t) => t.mac.name)).toEqual(['thr_r']);
     for (const p of candidates) {
       const r = p.reader;
       const need = (rows: number) => (rows - 1) * r.sh + (r.kh - 1) * r.dh + 1;

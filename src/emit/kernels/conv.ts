@@ -31,7 +31,7 @@ function bandCall(layer: Conv2dLayer, band: BandRole, ctx: RenderContext): Pick<
       `${layer.name}_bands: for (int b = 0; b < ${band.bands}; b++) {`,
       `  fpgac::conv2d_rows<${configName(p)}>(${[ctx.varOf(p.inputs[0]), buf, ...rowsArgs(p, ctx)].join(', ')}, ${y0}, 0);`,
       `  fpgac::zero_rows<${configName(p)}>(${buf}, ${y0});`,
-      `  fpgac::conv2d_rows<${configName(layer)}>(${[buf, ctx.varOf(layer.output), ...rowsArgs(layer, ctx)].join(', ')}, 0, b * ${band.rows});`,
+      `  fpgac::conv2d_rows<${configName(layer)}>(${[buf, ctx.varOf(ctx.parallel(layer.name).thresholds?.output ?? layer.output), ...rowsArgs(layer, ctx)].join(', ')}, 0, b * ${band.rows});`,
       '}',
     ].join('\n'),
     band: { name: buf, type: ctx.typeOf(band.map), words: p.oc * band.bandRows * p.ow, map: band.map },
