@@ -10,6 +10,7 @@ import type { ComputeLayer, Design } from '../ir/design.js';
 import { computeLayers } from '../ir/design.js';
 import { kindOf } from '../kinds/index.js';
 import type { Parallelism } from './render.js';
+import { fieldsPerWord } from '../plan/stream.js';
 
 export interface WeightImage {
   readonly words: number;
@@ -47,7 +48,7 @@ function writeLayer(bytes: Uint8Array, l: ComputeLayer, p: Parallelism): void {
   const w = kindOf(l).report.macWeight(l);
   const shape = kindOf(l).sequential.stream?.(l, p);
   if (!w || !shape || shape.tileElems !== s.tileElems || shape.tiles !== s.tiles) throw new Error(`internal error: layer ${l.name} streams no weights as planned`);
-  const per = Math.floor(s.wordBits / s.weightBits);
+  const per = fieldsPerWord(s.wordBits, s.weightBits);
   const mod = 2 ** s.weightBits;
   for (let t = 0; t < s.tiles; t++) {
     const word0 = s.offset + t * s.tileWords;

@@ -24,14 +24,13 @@ import { scopeBuffers, shareBuffers, type BufferGroup } from './buffers.js';
 import { DATAFLOW_MODEL, dataflowTiming, fanoutCopy, fanouts, fanoutLatency, fanoutSource } from './dataflow.js';
 import { formatToCpp } from '../../sim/fixed.js';
 import { copyLanes, mergeLayout, planLayouts, storedConstants, withSparse, type TensorLayout } from './layout.js';
-import { MULTIPLIER_MODEL, PIPELINE_DEPTH, type Parallel } from './estimate.js';
+import { MULTIPLIER_MODEL, PIPELINE_DEPTH, type ComputeEstimate, type Parallel } from './estimate.js';
 import { estimateLayer, kindOf, parallelChoices } from '../kinds/index.js';
 import { packedEstimate, PACKING_MODEL, type PackMode } from './packing.js';
 import { bandBuffer, bandCandidates, bandEstimate, bandRole, producerBand, readerBand, type BandPair } from './bands.js';
 import { CONV2D } from '../kinds/conv2d.js';
 import { thresholdPairs, type ThresholdPair } from './thresholds.js';
-import type { ComputeEstimate } from './estimate.js';
-import { imageLayout, imageWordBits, tileGroups, STREAM_MODEL, streamableLayers, streamedEstimate, type StreamPlan, type StreamShape } from './stream.js';
+import { imageLayout, imageWordBits, tileGroups, tileWordsOf, STREAM_MODEL, streamableLayers, streamedEstimate, type StreamPlan, type StreamShape } from './stream.js';
 
 export interface PlanOptions {
   readonly clockMHz?: number;
@@ -53,23 +52,32 @@ export interface PlanOptions {
 
 export type WeightsFrom = 'auto' | 'chip' | 'ddr';
 
-/** Layers whose kernels can stream their weights: conv2d and dense at the top level, weights of at most 32 bits. */
-function streamCandidates(design: Design, board: Board): ComputeLayer[] {
-  return streamableLayers(design, (l) => { const w = kindOf(l).report.macWeight(l); return !!kindOf(l).sequential.stream && !!w && w.format.width <= Math.min(32, imageWordBits(board)); });
+/**
+ * Layers whose kernels can stream their weights — conv2d and dense at the top level, weights of at most 32 bits —
+ * largest weight arrays first (ties by name): the order 'auto' streams them in.
+ */
+function streamOrder(design: Design, board: Board): ComputeLayer[] {
+  const weightOf = (l: ComputeLayer) => kindOf(l).report.macWeight(l);
+  const bits = (l: ComputeLayer) => { const w = weightOf(l)!; return w.raw.length * w.format.width; };
+  return streamableLayers(design, (l) => { const w = weightOf(l); return !!kindOf(l).sequential.stream && !!w && w.format.width <= Math.min(32, imageWordBits(board)); })
+    .sort((a, b) => bits(b) - bits(a) || (a.name < b.name ? -1 : 1));
 }
+
+/** The first layer of `order` (largest weights first) that is neither streamed yet nor excepted. */
+const nextToStream = (order: readonly ComputeLayer[], streamed: ReadonlySet<string>, except: ReadonlySet<string>): ComputeLayer | undefined =>
+  order.find((l) => !streamed.has(l.name) && !except.has(l.name));
 
 /**
  * The layers that stream their weights (src/plan/stream.ts). 'auto': none while the design at one multiplier per
- * layer keeps within the BRAM and URAM budget; otherwise the largest weight arrays first until it does (or none
- * are left: the fit verdict then says what is over).
+ * layer (`first`) keeps within the BRAM and URAM budget; otherwise the largest weight arrays first until it does (or
+ * none are left: the fit verdict then says what is over).
  */
-function chooseStreamed(design: Design, board: Board, mode: WeightsFrom, budget: UtilizationBudget, evaluateWith: (s: ReadonlySet<string>) => Plan, keep: ReadonlySet<string>): Set<string> {
-  const candidates = streamCandidates(design, board).filter((l) => !keep.has(l.name));
+function chooseStreamed(order: readonly ComputeLayer[], mode: WeightsFrom, budget: UtilizationBudget, first: Plan, evaluateWith: (s: ReadonlySet<string>) => Plan, keep: ReadonlySet<string>): Set<string> {
   if (mode === 'chip') return new Set();
-  if (mode === 'ddr') return new Set(candidates.map((l) => l.name));
+  if (mode === 'ddr') return new Set(order.filter((l) => !keep.has(l.name)).map((l) => l.name));
   const streamed = new Set<string>();
-  let plan = evaluateWith(streamed);
-  for (let l = largestOnChip(design, board, streamed, keep); l && memoryOver(plan, budget); l = largestOnChip(design, board, streamed, keep)) {
+  let plan = first;
+  for (let l = nextToStream(order, streamed, keep); l && memoryOver(plan, budget); l = nextToStream(order, streamed, keep)) {
     streamed.add(l.name);
     plan = evaluateWith(streamed);
   }
@@ -82,11 +90,11 @@ const memoryOver = (p: Plan, budget: UtilizationBudget): boolean => p.utilizatio
  * Row bands for the maps that keep the design over the memory budget, largest first, each pair's layers in no other
  * pair and streaming no weights (the band kernel reads them on chip), until it is within the budget.
  */
-function chooseBands(design: Design, budget: UtilizationBudget, evaluateWith: (b: readonly BandPair[]) => Plan): BandPair[] {
+function chooseBands(candidates: readonly BandPair[], budget: UtilizationBudget, first: Plan, evaluateWith: (b: readonly BandPair[]) => Plan): BandPair[] {
   const chosen: BandPair[] = [];
-  let plan = evaluateWith(chosen);
+  let plan = first;
   const used = new Set<string>();
-  for (const pair of bandCandidates(design)) {
+  for (const pair of candidates) {
     if (!memoryOver(plan, budget)) break;
     if ([pair.producer.name, pair.reader.name].some((n) => used.has(n))) continue;
     chosen.push(pair);
@@ -103,11 +111,6 @@ const withoutBands = (streamed: ReadonlySet<string>, bands: readonly BandPair[])
   return s;
 };
 
-/** The streamable layer with the most weight bits still on chip (ties by name), banded layers excepted. */
-function largestOnChip(design: Design, board: Board, streamed: ReadonlySet<string>, except: ReadonlySet<string> = new Set()): ComputeLayer | undefined {
-  const bits = (l: ComputeLayer) => { const w = kindOf(l).report.macWeight(l)!; return w.raw.length * w.format.width; };
-  return streamCandidates(design, board).filter((l) => !streamed.has(l.name) && !except.has(l.name)).sort((a, b) => bits(b) - bits(a) || (a.name < b.name ? -1 : 1))[0];
-}
 
 export interface PlannedDesign {
   readonly plan: Plan;
@@ -141,10 +144,6 @@ const ONE: Parallel = { pfIn: 1, pfOut: 1 };
 const sameParallel = (a: Parallel, b: Parallel): boolean => a.pfIn === b.pfIn && a.pfOut === b.pfOut && (a.pfPx ?? 1) === (b.pfPx ?? 1);
 
 /**
- * Estimates the design, sequential or dataflow schedule (src/plan/dataflow.ts), with the given parallel factors
- * (no fit check).
- */
-/**
  * The forms a plan gives some layers beyond their parallel factors: weights from DDR (src/plan/stream.ts), row bands
  * (src/plan/bands.ts) and thresholds after the accumulator (src/plan/thresholds.ts).
  */
@@ -154,6 +153,10 @@ export interface PlanForms {
   readonly thresholds?: readonly ThresholdPair[];
 }
 
+/**
+ * Estimates the design, sequential or dataflow schedule (src/plan/dataflow.ts), with the given parallel factors and
+ * forms (no fit check).
+ */
 export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap<string, Parallel>, clockMHz = board.clockMHz, schedule: 'sequential' | 'dataflow' = 'sequential',
   forms: PlanForms = {}): PlannedDesign {
   const { streamed = new Set<string>(), banded = [], thresholds = [] } = forms;
@@ -338,7 +341,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
   const { latency, ii } = dataflow ? dataflowTiming(design, stageOf, fanStages) : { latency: sequentialLatency, ii: sequentialLatency };
   const image = imageLayout(compute, streamed, (l) => {
     const s = shapes.get(l.name)!;
-    return { tiles: s.tiles, tileWords: Math.ceil(s.tileElems / Math.floor(imageWordBits(board) / streamedWeight(l)!.format.width)) };
+    return { tiles: s.tiles, tileWords: tileWordsOf(s.tileElems, imageWordBits(board), streamedWeight(l)!.format.width) };
   });
   const plan: Plan = {
     board: boardResources(board), clockMHz, schedule, layers: rows, memories, ...totalsOf(rows, board, latency, ii, clockMHz),
@@ -352,7 +355,7 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     if (!s || !w) return undefined;
     const wordBits = imageWordBits(board);
     const g = tiles.get(l.name)!;
-    return { wordBits, weightBits: w.format.width, tiles: s.tiles, tileElems: s.tileElems, tileWords: Math.ceil(s.tileElems / Math.floor(wordBits / w.format.width)), offset: image.offsets.get(l.name)!, buffers: g.buffers, bufferWords: g.words };
+    return { wordBits, weightBits: w.format.width, tiles: s.tiles, tileElems: s.tileElems, tileWords: tileWordsOf(s.tileElems, wordBits, w.format.width), offset: image.offsets.get(l.name)!, buffers: g.buffers, bufferWords: g.words };
   };
   const planned = new Map(compute.map((l) => {
     const m = packs.get(l.name);
@@ -448,23 +451,28 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   const { fixed, problems } = configuredParallel(design, opts.reuse ?? new Map());
   if (problems.length) throw new DiagnosticError(problems);
   const one = new Map<string, Parallel>(fixed);
-  // Grown by the greedy loop below when parallelism runs out of on-chip memory ('auto').
-  // A pipelined or dataflow schedule asked for keeps every weight on chip (refused with FPGAC010 when they do not fit).
-  // Thresholds replace a MAC layer's casts whenever they are exact (sequential schedule).
-  const thresholds = dataflow || opts.schedule === 'pipelined' ? [] : thresholdPairs(design);
+  // The forms below are the sequential schedule's: a pipelined or dataflow schedule asked for keeps every weight and
+  // map on chip (refused with FPGAC010 when they do not fit). Thresholds replace a MAC layer's casts wherever exact.
+  const sequentialForms = !dataflow && opts.schedule !== 'pipelined';
+  const thresholds = sequentialForms ? thresholdPairs(design) : [];
   // A layer the configuration makes fully parallel holds its weights as constants in the logic: never streamed.
   const keepOnChip = new Set(computeLayers(design.layers).filter((l) => fixed.has(l.name) && estimateLayer(design, l, fixed.get(l.name)!).constantSavings).map((l) => l.name));
-  const streamed = dataflow || opts.schedule === 'pipelined' ? new Set<string>() : chooseStreamed(design, board, weightsFrom, budget, (s) => evaluatePlan(design, board, one, clockMHz, 'sequential', { streamed: s, thresholds }).plan, keepOnChip);
+  const order = sequentialForms ? streamOrder(design, board) : [];
+  const bandPool = sequentialForms ? bandCandidates(design) : [];
+  const at = (s: ReadonlySet<string>, b: readonly BandPair[]) => evaluatePlan(design, board, one, clockMHz, 'sequential', { streamed: s, banded: b, thresholds }).plan;
+  // The design at one multiplier per layer, evaluated once for both choices, and only when either has a choice.
+  const first = order.length || bandPool.length ? at(new Set(), []) : undefined;
+  const streamed = first && order.length ? chooseStreamed(order, weightsFrom, budget, first, (s) => at(s, []), keepOnChip) : new Set<string>();
   // Feature maps still over the memory budget are computed in row bands (src/plan/bands.ts), largest first; a
   // banded layer's weights stay on chip (the band kernel reads them there), so more of the others may stream.
-  const at = (s: ReadonlySet<string>, b: readonly BandPair[]) => evaluatePlan(design, board, one, clockMHz, 'sequential', { streamed: s, banded: b, thresholds }).plan;
-  const banded: BandPair[] = dataflow || opts.schedule === 'pipelined' ? [] : chooseBands(design, budget, (b) => at(withoutBands(streamed, b), b));
-  const bandPool = banded.length ? bandCandidates(design) : [];
+  const banded: BandPair[] = first && bandPool.length ? chooseBands(bandPool, budget, streamed.size ? at(streamed, []) : first, (b) => at(withoutBands(streamed, b), b)) : [];
   const inBand = new Set(banded.flatMap((b) => [b.producer.name, b.reader.name]));
   for (const n of inBand) streamed.delete(n);
+  const notToStream = new Set([...inBand, ...keepOnChip]);
+  // Only a design whose maps already needed bands gets more of them when parallelism runs out of memory.
+  const moreBands = banded.length ? bandPool : [];
   if (banded.length && weightsFrom === 'auto') {
-    const except = new Set([...inBand, ...keepOnChip]);
-    for (let l = largestOnChip(design, board, streamed, except); l && memoryOver(at(streamed, banded), budget); l = largestOnChip(design, board, streamed, except)) streamed.add(l.name);
+    for (let l = nextToStream(order, streamed, notToStream); l && memoryOver(at(streamed, banded), budget); l = nextToStream(order, streamed, notToStream)) streamed.add(l.name);
   }
   const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz, dataflow ? 'dataflow' : 'sequential', { streamed, banded, thresholds }); return { ...r, plan: withBudget(r.plan, budget) }; };
   const parallel = new Map<string, Parallel>(fixed);
@@ -504,13 +512,13 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
     // which frees their memory at the cost of tile buffers and (when loads outlast compute) cycles.
     // Then the next largest map goes to row bands (its layers without pixel lanes, not the one growing).
     while (!withinBudget(tried.plan) && memoryOver(tried.plan, budget)) {
-      const more = weightsFrom === 'auto' && streamed.size ? largestOnChip(design, board, streamed, new Set([...inBand, ...keepOnChip])) : undefined;
+      const more = weightsFrom === 'auto' && streamed.size ? nextToStream(order, streamed, notToStream) : undefined;
       if (more) streamed.add(more.name);
       else {
-        const pair = bandPool.find((b) => [b.producer, b.reader].every((x) => !inBand.has(x.name) && x.name !== l.name && (parallel.get(x.name)?.pfPx ?? 1) === 1));
+        const pair = moreBands.find((b) => [b.producer, b.reader].every((x) => !inBand.has(x.name) && x.name !== l.name && (parallel.get(x.name)?.pfPx ?? 1) === 1));
         if (!pair) break;
         banded.push(pair);
-        for (const x of [pair.producer, pair.reader]) { inBand.add(x.name); streamed.delete(x.name); }
+        for (const x of [pair.producer, pair.reader]) { inBand.add(x.name); notToStream.add(x.name); streamed.delete(x.name); }
       }
       tried = evaluate(new Map(parallel).set(l.name, next));
     }

@@ -15,7 +15,7 @@
 import type { ComputeLayer, Design, Layer } from '../ir/design.js';
 import { computeLayers } from '../ir/design.js';
 import type { Board } from './boards.js';
-import { CONTROL_LUT, PIPELINE_DEPTH, type ComputeEstimate, type Parallel } from './estimate.js';
+import { CONTROL_LUT, PIPELINE_DEPTH, type ComputeEstimate } from './estimate.js';
 
 /** What a kind's kernel streams (its `sequential.stream` rule): the tiles its outer loop walks. */
 export interface StreamShape {
@@ -53,11 +53,16 @@ export function ddrBytesPerCycle(board: Board, clockMHz: number): number {
   return board.ddrGBps ? (board.ddrGBps * 1e9) / (clockMHz * 1e6) : Infinity;
 }
 
+/** Weights one image word holds: fields of exactly the weight's width (hw/fpgac/stream.h). */
+export const fieldsPerWord = (wordBits: number, weightBits: number): number => Math.floor(wordBits / weightBits);
+
+/** Words of one tile in the image: each tile starts on a word boundary. */
+export const tileWordsOf = (tileElems: number, wordBits: number, weightBits: number): number => Math.ceil(tileElems / fieldsPerWord(wordBits, weightBits));
+
 /** Cycles to load one tile (see the file comment). */
 export function tileLoadCycles(shape: StreamShape, weightBits: number, board: Board, clockMHz: number): number {
   const wordBits = imageWordBits(board);
-  const per = Math.floor(wordBits / weightBits);
-  const words = Math.ceil(shape.tileElems / per);
+  const words = tileWordsOf(shape.tileElems, wordBits, weightBits);
   const bus = Math.max(words, Math.ceil(shape.tileElems / Math.max(1, shape.banks)));
   const ddr = Math.ceil((words * wordBits) / 8 / ddrBytesPerCycle(board, clockMHz));
   return Math.max(bus, ddr) + PIPELINE_DEPTH;
@@ -76,6 +81,7 @@ export function streamedEstimate(e: ComputeEstimate, shape: StreamShape, weightB
   void _sparse;
   return {
     ...dense,
+    // The loader: its control, a word register of the bus width, and a 64-bit image address.
     lut: e.lut + CONTROL_LUT + wordBits, ff: e.ff + wordBits + 64,
     latency: load + shape.tiles * perTile,
     weights: { storage: 'streamed', weights, zeros: e.weights?.zeros ?? 0, stored: weights, why: `from DDR in ${shape.tiles} tiles of ${shape.tileElems} (${wordBits}-bit words, two on-chip buffers); ${bound}` },

@@ -6,8 +6,9 @@
  *   a dilated reader, a depthwise reader with engines, a 1×1 reader over a producer with engines and a per-channel
  *   shift, readers and producers with and without bias, a reader with thresholds into a 2-bit cast — each banded as
  *   the plan bands it, g++ = simulator with both header sets.
- * - Geometry, from the definitions rather than the code: a band of R reader rows needs (R − 1)·sh + (kh − 1)·dh + 1
- *   producer rows; the chosen R recomputes at most 15% of the producer's rows and is the smallest that does.
+ * - Geometry, from the definitions rather than the code: a band of R reader rows needs the producer rows its windows
+ *   span (walked here window by window); the chosen R recomputes at most 15% of the producer's rows and is the
+ *   smallest that does.
  * - Liveness: the producer runs inside the reader's loop, so its input must not share an array with the reader's
  *   output (a plan that let them share would overwrite the input while bands still read it).
  */
@@ -100,7 +101,12 @@ describe('row bands', () => {
     expect(thresholds.map((t) => t.mac.name)).toEqual(['thr_r']);
     for (const p of candidates) {
       const r = p.reader;
-      const need = (rows: number) => (rows - 1) * r.sh + (r.kh - 1) * r.dh + 1;
+      // The producer rows a band of output rows reads, found by walking its windows (not by the plan's formula).
+      const need = (rows: number) => {
+        const read: number[] = [];
+        for (let oy = 0; oy < rows; oy++) for (let ky = 0; ky < r.kh; ky++) read.push(oy * r.sh + ky * r.dh);
+        return Math.max(...read) - Math.min(...read) + 1;
+      };
       const overhead = (rows: number) => ((r.oh / rows) * need(rows)) / p.producer.oh - 1;
       expect(p.bandRows).toBe(need(p.rows));
       expect(r.oh % p.rows).toBe(0);

@@ -9,7 +9,7 @@ import { actFields, configName, shiftTypes, streamParts, thresholdLines, type Re
 import { productConfig } from '../pragmas.js';
 import { lutProducts } from '../../kinds/mac.js';
 import { packConfig } from '../../plan/packing.js';
-import { bandStart, type BandRole } from '../../plan/bands.js';
+import type { BandRole } from '../../plan/bands.js';
 
 /** conv2d_rows arguments after in/out: weights, bias and shift (the weights stand in for an absent one). */
 function rowsArgs(l: Conv2dLayer, ctx: RenderContext): string[] {
