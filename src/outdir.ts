@@ -363,7 +363,9 @@ export function writeOutputDir(dir: string, files: ReadonlyMap<string, FileConte
         if (!safeRelative(rel)) throw new Error(`internal error: project file path '${rel}'`);
         const p = path.join(fresh, ...rel.split('/'));
         mkdirSync(path.dirname(p), { recursive: true });
-        const data = typeof content === 'function' ? content() : content;
+        const made = typeof content === 'function' ? content() : content;
+        // Encoded once: the file and its hash take the same bytes (a string would be encoded twice).
+        const data = typeof made === 'string' ? Buffer.from(made) : made;
         writeFileSync(p, data);
         manifest[rel] = sha256(data);
       }

@@ -43,9 +43,9 @@ inline R low_fraction(const T &v) {
 
 #ifndef __SYNTHESIS__
 // C-simulation only. A generated weights header (firmware/weights/) spells one constant array twice: for HLS
-// synthesis a `static const` ap_fixed array with exact decimal initializers (a ROM), for C-simulation a same-named
-// ap_fixed array that this function fills once, before main, from the raws written as decimal integers in one
-// string literal. A C++ compiler reads a string literal at almost no cost, where an initializer list costs it time
+// synthesis a `static const` ap_fixed array with exact initializers R(raw) = raw * 2^-F (a ROM), for C-simulation
+// a same-named ap_fixed array that this function fills once, before main, from the raws written as decimal
+// integers in one string literal. A C++ compiler reads a string literal at almost no cost, where an initializer list costs it time
 // and memory per element: for ap_fixed a double->ap_fixed conversion each, optimized by g++ -O2 as one huge
 // function (minutes, gigabytes); even a plain integer array costs ~3.5 us and ~170 bytes per element to parse.
 // The bits are the same: range() = raw keeps the low W bits of the integer, the two's-complement pattern itself (no

@@ -18,10 +18,6 @@ export function exactDecimal(raw: number, frac: number): string {
   return s.includes('.') || s.includes('e') ? s : `${s}.0`;
 }
 
-export function constantLiteral(raw: number, f: FixedFormat): string {
-  return exactDecimal(raw, fracBits(f));
-}
-
 /**
  * A raw as a decimal integer ("-44", never "-0"). Throws when the raw is not a value of the format, so a header can
  * never hold a pattern the simulator does not.
@@ -59,11 +55,23 @@ export function cIdent(name: string): string {
   return /^[A-Za-z]/.test(s) ? s : s ? `v_${s}` : 'v';
 }
 
-/** The constant literals of `raws` in format `f`, wrapped like wrapList (headers of millions of weights). */
-export function literalsText(raws: ArrayLike<number>, f: FixedFormat, perLine = 12, indent = '  '): Buffer {
-  const frac = fracBits(f);
-  return listBytes(raws, (r) => exactDecimal(r, frac), { perLine, lineStart: indent, sep: ', ', lineEnd: '', lineSep: ',\n' });
+/**
+ * The synthesis initializers of `raws`: `R(r)` each (0 as itself), `perLine` to a line, for a header that defines
+ * R(r) as (r) * 2^-frac (SCALED_MACRO): the product of an integer below 2^53 and a power of two is an exact double,
+ * which ap_fixed converts exactly, as it would the decimal literal of the same value, in about half the bytes.
+ */
+export function scaledText(raws: ArrayLike<number>, f: FixedFormat, perLine = 16, indent = '  '): Buffer {
+  const lo = minRaw(f);
+  const hi = maxRaw(f);
+  const spell = (r: number) => {
+    if (!(Number.isSafeInteger(r) && r >= lo && r <= hi)) rawLiteral(r, f);
+    return r === 0 ? '0' : `R(${r})`;
+  };
+  return listBytes(raws, spell, { perLine, lineStart: indent, sep: ',', lineEnd: '', lineSep: ',\n' });
 }
+
+/** The scale R(r) multiplies by, 2^-frac as a decimal a C++ compiler reads back exactly. */
+export const scaleLiteral = (f: FixedFormat): string => exactDecimal(1, fracBits(f));
 
 /** How listBytes lays out items: `perLine` to a line, each line lineStart item sep item ... lineEnd. */
 export interface ListLayout {

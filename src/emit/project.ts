@@ -12,7 +12,7 @@ import type { ConstData, Design, Operand } from '../ir/design.js';
 import { computeLayers } from '../ir/design.js';
 import { numel } from '../ir/graph.js';
 import { hwDir, templatesDir } from '../paths.js';
-import { literalsText, rawsText } from './cpp.js';
+import { rawsText, scaleLiteral, scaledText } from './cpp.js';
 import type { FileContent } from '../outdir.js';
 import type { RenderContext } from './render.js';
 import { featureLayoutPragma, renderBlock, renderDataflow, scopeDeclarations, type EmitPlan } from './block.js';
@@ -86,7 +86,8 @@ export function makeRenderContext(design: Design, plan?: EmitPlan): RenderContex
 
 /**
  * One constant's header, in two spellings selected by `__SYNTHESIS__` (defined by Vitis/Vivado HLS for synthesis,
- * never for C-simulation): for HLS a `static const` ap_fixed array with exact decimal initializers, the ROM the
+ * never for C-simulation): for HLS a `static const` ap_fixed array whose initializers are the raws times the
+ * format's power of two (exact doubles, through a macro `R` the header defines and then restores), the ROM the
  * plan's pragmas name; for C-simulation (make csim, Vitis csim, the cosim testbench) a same-named ap_fixed array
  * that `fpgac::load_raws` (hw/fpgac/common.h) fills before main from the raws written as one string literal. An
  * initializer list costs g++ time and memory per element (for ap_fixed a double->ap_fixed conversion each, which
@@ -94,7 +95,7 @@ export function makeRenderContext(design: Design, plan?: EmitPlan): RenderContex
  * nothing. The load's flag lives in namespace `fpgac::raws`, where no generated identifier can collide with it.
  */
 /**
- * A decimal initializer passes through the type's overflow mode: AP_SAT_SYM turns its most negative code into
+ * An initializer passes through the type's overflow mode: AP_SAT_SYM turns its most negative code into
  * -max, so the ROM would not hold the raw (lowering quantizes into such formats and never produces that code).
  */
 function checkRomable(c: ConstData): void {
@@ -116,10 +117,10 @@ function weightHeader(c: ConstData): Buffer {
   const text = render('firmware/weight.h.hbs', {
     version: VERSION, name: c.name, shapeText: c.shape.join('x'), count: c.raw.length, zeros,
     guard: `FPGAC_W_${c.name.toUpperCase()}_H`, cpp: formatToCpp(f), type: `${c.name}_t`,
-    values: V, rawExponent: -fracBits(f), raws: R,
+    values: V, scale: scaleLiteral(f), rawExponent: -fracBits(f), raws: R,
   });
   const [head, mid, tail] = [text.slice(0, text.indexOf(V)), text.slice(text.indexOf(V) + V.length, text.indexOf(R)), text.slice(text.indexOf(R) + R.length)];
-  return Buffer.concat([Buffer.from(head, 'latin1'), literalsText(c.raw, f, 12), Buffer.from(mid, 'latin1'), rawsText(c.raw, f), Buffer.from(tail, 'latin1')]);
+  return Buffer.concat([Buffer.from(head, 'latin1'), scaledText(c.raw, f), Buffer.from(mid, 'latin1'), rawsText(c.raw, f), Buffer.from(tail, 'latin1')]);
 }
 
 /** Renders every generated text file of the project (no I/O). */

@@ -18,16 +18,20 @@ export interface WeightImage {
   readonly bytes: Uint8Array;
 }
 
-/** ORs the low `bits` bits of v (a non-negative integer below 2^32) into buf at bit position pos. */
+/**
+ * ORs the low `bits` bits of v (an integer from 0 to 2^32 - 1) into buf at bit position pos, a byte at a time
+ * (pos may pass 2^31: it is split with arithmetic, the value with 32-bit operations, exact below 2^32).
+ */
 function putBits(buf: Uint8Array, pos: number, v: number, bits: number): void {
+  let byte = Math.floor(pos / 8);
+  let shift = pos - byte * 8;
   while (bits > 0) {
-    const byte = Math.floor(pos / 8);
-    const shift = pos % 8;
     const take = Math.min(8 - shift, bits);
-    buf[byte] |= (v % 2 ** take) << shift;
-    v = Math.floor(v / 2 ** take);
-    pos += take;
+    buf[byte] |= (v & ((1 << take) - 1)) << shift;
+    v >>>= take;
     bits -= take;
+    byte++;
+    shift = 0;
   }
 }
 
@@ -50,12 +54,19 @@ function writeLayer(bytes: Uint8Array, l: ComputeLayer, p: Parallelism): void {
   if (!w || !shape || shape.tileElems !== s.tileElems || shape.tiles !== s.tiles) throw new Error(`internal error: layer ${l.name} streams no weights as planned`);
   const per = fieldsPerWord(s.wordBits, s.weightBits);
   const mod = 2 ** s.weightBits;
+  const raw = w.raw;
   for (let t = 0; t < s.tiles; t++) {
-    const word0 = s.offset + t * s.tileWords;
+    // Element e is field `field` of word `word`: both advance together instead of a division per element.
+    let word = s.offset + t * s.tileWords;
+    let field = 0;
     for (let e = 0; e < s.tileElems; e++) {
-      const raw = w.raw[shape.source(t, e)];
-      const pos = (word0 + Math.floor(e / per)) * s.wordBits + (e % per) * s.weightBits;
-      putBits(bytes, pos, ((raw % mod) + mod) % mod, s.weightBits);
+      const r = raw[shape.source(t, e)];
+      const v = r < 0 ? r + mod : r;
+      const pos = word * s.wordBits + field * s.weightBits;
+      // Whole bytes (8-, 16-, 24- and 32-bit weights; fields start on byte boundaries then): stored directly.
+      if (s.weightBits % 8 === 0) for (let b = pos / 8, k = 0; k < s.weightBits; k += 8) bytes[b++] = (v >>> k) & 255;
+      else putBits(bytes, pos, v, s.weightBits);
+      if (++field === per) { field = 0; word++; }
     }
   }
 }

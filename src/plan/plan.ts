@@ -158,53 +158,24 @@ export interface PlanForms {
  * forms (no fit check).
  */
 export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap<string, Parallel>, clockMHz = board.clockMHz, schedule: 'sequential' | 'dataflow' = 'sequential',
-  forms: PlanForms = {}): PlannedDesign {
+  forms: PlanForms = {}, memo?: EstimateMemo): PlannedDesign {
   const { streamed = new Set<string>(), banded = [], thresholds = [] } = forms;
   const dataflow = schedule === 'dataflow';
   const hasUram = board.uram > 0;
   const parOf = (l: ComputeLayer) => parallel.get(l.name) ?? ONE;
   const compute = computeLayers(design.layers);
-  // Weights from DDR (src/plan/stream.ts): each streamed layer's tiles at its parallel factors.
+  const formOf = layerForms(forms);
+  // Each layer's estimate in its form; weights from DDR: its tiles at its parallel factors (src/plan/stream.ts).
   const shapes = new Map<string, StreamShape>();
+  const packs = new Map<string, PackMode>();
+  const est = new Map<string, ComputeEstimate>();
   for (const l of compute) {
-    if (!streamed.has(l.name)) continue;
-    const shape = kindOf(l).sequential.stream?.(l, parOf(l));
-    if (!shape) throw new Error(`internal error: layer ${l.name} (${l.kind}) cannot stream its weights`);
-    shapes.set(l.name, shape);
+    const r = layerEstimate(design, board, clockMHz, l, parOf(l), formOf(l), memo);
+    est.set(l.name, r.estimate);
+    if (r.shape) shapes.set(l.name, r.shape);
+    if (r.pack) packs.set(l.name, r.pack);
   }
   const streamedWeight = (l: ComputeLayer) => (shapes.has(l.name) ? kindOf(l).report.macWeight(l) ?? undefined : undefined);
-  // Row bands (src/plan/bands.ts): each banded layer's pair and role.
-  const bandOf = new Map<string, { pair: BandPair; role: 'producer' | 'reader' }>();
-  for (const pair of banded) { bandOf.set(pair.producer.name, { pair, role: 'producer' }); bandOf.set(pair.reader.name, { pair, role: 'reader' }); }
-  const bandedEstimate = (l: ComputeLayer, e: ComputeEstimate): ComputeEstimate => {
-    const b = bandOf.get(l.name);
-    if (!b) return e;
-    const geo = b.role === 'producer' ? producerBand(b.pair) : readerBand(b.pair);
-    const run = CONV2D.sequential.stream!(geo, parOf(l));
-    return bandEstimate(e, b.pair, b.role, run.tiles * run.computePerTile);
-  };
-  // Thresholds: the MAC layer compares its accumulator with n constants per output lane; the unary's pass is gone.
-  const thrOf = new Map(thresholds.map((t) => [t.mac.name, t]));
-  const fusedUnary = new Set(thresholds.map((t) => t.unary.name));
-  const thresholdEstimate = (l: ComputeLayer, e: ComputeEstimate): ComputeEstimate => {
-    if (fusedUnary.has(l.name)) return { multipliers: 0, reuse: 1, dsp: 0, lut: 0, ff: 0, latency: 0 };
-    const t = thrOf.get(l.name);
-    if (!t) return e;
-    const lanes = parOf(l).pfOut * (parOf(l).pfPx ?? 1);
-    const note = `; output through ${t.thresholds.length} thresholds on the accumulator (absorbs ${t.unary.name})`;
-    return { ...e, lut: e.lut + lanes * t.thresholds.length * t.mac.acc.width, ...(e.weights ? { weights: { ...e.weights, why: e.weights.why + note } } : {}) };
-  };
-  // Kernels that can put two products in one DSP slice on this part do (src/plan/packing.ts).
-  const packs = new Map<string, PackMode>();
-  const est = new Map(compute.map((l) => {
-    const w = streamedWeight(l);
-    const base = thresholdEstimate(l, bandedEstimate(l, estimateLayer(design, l, parOf(l))));
-    const e = w ? streamedEstimate(base, shapes.get(l.name)!, w.format.width, w.raw.length, board, clockMHz) : base;
-    const mode = kindOf(l).sequential.packing?.(design, l, parOf(l), e, board.part);
-    if (!mode) return [l.name, e];
-    packs.set(l.name, mode);
-    return [l.name, packedEstimate(e)];
-  }));
   const storedBy = new Map(compute.map((l) => [l.name, storedConstants(l, parOf(l), est.get(l.name)!).filter((c) => c.data !== streamedWeight(l))]));
   const stored = (l: ComputeLayer) => storedBy.get(l.name)!;
   const { tensors: tensorLayouts, constants: constLayouts } = planLayouts(design, parOf, (l) => est.get(l.name)!, stored);
@@ -361,14 +332,76 @@ export function evaluatePlan(design: Design, board: Board, parallel: ReadonlyMap
     const m = packs.get(l.name);
     const p = withSparse(parOf(l), est.get(l.name)!);
     const st = streamPlan(l);
-    const b = bandOf.get(l.name);
-    const t = thrOf.get(l.name);
+    const { band: b, threshold: t, fused } = formOf(l);
     return [l.name, {
       ...p, ...(m ? { pack: m } : {}), ...(st ? { stream: st } : {}), ...(b ? { band: bandRole(b.pair, b.role) } : {}),
-      ...(t ? { thresholds: { thresholds: t.thresholds, levels: t.levels, output: t.unary.output } } : {}), ...(fusedUnary.has(l.name) ? { fused: true } : {}),
+      ...(t ? { thresholds: { thresholds: t.thresholds, levels: t.levels, output: t.unary.output } } : {}), ...(fused ? { fused: true } : {}),
     }];
   }));
   return { plan, buffers, parallel: planned, layouts: tensorLayouts };
+}
+
+/** What a plan's forms make of one layer: streamed weights, a band role, thresholds it computes or absorbs. */
+interface LayerForm {
+  readonly streamed: boolean;
+  readonly band?: { readonly pair: BandPair; readonly role: 'producer' | 'reader' };
+  readonly threshold?: ThresholdPair;
+  readonly fused: boolean;
+}
+
+/** Each layer's form under `forms`. */
+function layerForms(forms: PlanForms): (l: ComputeLayer) => LayerForm {
+  const { streamed = new Set<string>(), banded = [], thresholds = [] } = forms;
+  const bandOf = new Map<string, { pair: BandPair; role: 'producer' | 'reader' }>();
+  for (const pair of banded) { bandOf.set(pair.producer.name, { pair, role: 'producer' }); bandOf.set(pair.reader.name, { pair, role: 'reader' }); }
+  const thrOf = new Map(thresholds.map((t) => [t.mac.name, t]));
+  const fused = new Set(thresholds.map((t) => t.unary.name));
+  return (l) => ({ streamed: streamed.has(l.name), band: bandOf.get(l.name), threshold: thrOf.get(l.name), fused: fused.has(l.name) });
+}
+
+/**
+ * Layer estimates of one design on one board and clock, by layer, parallel factors and form: the planner asks for
+ * the same few hundreds of them across its greedy steps (one layer changes a step), so each is computed once.
+ */
+export type EstimateMemo = Map<string, LayerResult>;
+
+interface LayerResult { readonly estimate: ComputeEstimate; readonly shape?: StreamShape; readonly pack?: PackMode }
+
+const ZERO_ESTIMATE: ComputeEstimate = { multipliers: 0, reuse: 1, dsp: 0, lut: 0, ff: 0, latency: 0 };
+
+/**
+ * One layer's estimate at parallel factors `p` in its form: row bands (src/plan/bands.ts), thresholds on the
+ * accumulator (the absorbed cast then costs nothing), weights from DDR (src/plan/stream.ts) and, on parts that can,
+ * two products per DSP slice (src/plan/packing.ts).
+ */
+function layerEstimate(design: Design, board: Board, clockMHz: number, l: ComputeLayer, p: Parallel, form: LayerForm, memo?: EstimateMemo): LayerResult {
+  const key = memo ? `${l.name} ${p.pfIn} ${p.pfOut} ${p.pfPx ?? 1} ${form.streamed ? 1 : 0} ${form.band ? `${form.band.role} ${form.band.pair.producer.name} ${form.band.pair.reader.name}` : ''} ${form.threshold?.unary.name ?? ''} ${form.fused ? 1 : 0}` : '';
+  const hit = memo?.get(key);
+  if (hit) return hit;
+  let e = estimateLayer(design, l, p);
+  if (form.band) {
+    const geo = form.band.role === 'producer' ? producerBand(form.band.pair) : readerBand(form.band.pair);
+    const run = CONV2D.sequential.stream!(geo, p);
+    e = bandEstimate(e, form.band.pair, form.band.role, run.tiles * run.computePerTile);
+  }
+  if (form.fused) e = ZERO_ESTIMATE;
+  else if (form.threshold) {
+    const t = form.threshold;
+    const lanes = p.pfOut * (p.pfPx ?? 1);
+    const note = `; output through ${t.thresholds.length} thresholds on the accumulator (absorbs ${t.unary.name})`;
+    e = { ...e, lut: e.lut + lanes * t.thresholds.length * t.mac.acc.width, ...(e.weights ? { weights: { ...e.weights, why: e.weights.why + note } } : {}) };
+  }
+  let shape: StreamShape | undefined;
+  if (form.streamed) {
+    shape = kindOf(l).sequential.stream?.(l, p);
+    const w = kindOf(l).report.macWeight(l);
+    if (!shape || !w) throw new Error(`internal error: layer ${l.name} (${l.kind}) cannot stream its weights`);
+    e = streamedEstimate(e, shape, w.format.width, w.raw.length, board, clockMHz);
+  }
+  const pack = kindOf(l).sequential.packing?.(design, l, p, e, board.part);
+  const r: LayerResult = { estimate: pack ? packedEstimate(e) : e, ...(shape ? { shape } : {}), ...(pack ? { pack } : {}) };
+  memo?.set(key, r);
+  return r;
 }
 
 /**
@@ -459,7 +492,8 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   const keepOnChip = new Set(computeLayers(design.layers).filter((l) => fixed.has(l.name) && estimateLayer(design, l, fixed.get(l.name)!).constantSavings).map((l) => l.name));
   const order = sequentialForms ? streamOrder(design, board) : [];
   const bandPool = sequentialForms ? bandCandidates(design) : [];
-  const at = (s: ReadonlySet<string>, b: readonly BandPair[]) => evaluatePlan(design, board, one, clockMHz, 'sequential', { streamed: s, banded: b, thresholds }).plan;
+  const memo: EstimateMemo = new Map();
+  const at = (s: ReadonlySet<string>, b: readonly BandPair[]) => evaluatePlan(design, board, one, clockMHz, 'sequential', { streamed: s, banded: b, thresholds }, memo).plan;
   // The design at one multiplier per layer, evaluated once for both choices, and only when either has a choice.
   const first = order.length || bandPool.length ? at(new Set(), []) : undefined;
   const streamed = first && order.length ? chooseStreamed(order, weightsFrom, budget, first, (s) => at(s, []), keepOnChip) : new Set<string>();
@@ -474,7 +508,7 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   if (banded.length && weightsFrom === 'auto') {
     for (let l = nextToStream(order, streamed, notToStream); l && memoryOver(at(streamed, banded), budget); l = nextToStream(order, streamed, notToStream)) streamed.add(l.name);
   }
-  const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz, dataflow ? 'dataflow' : 'sequential', { streamed, banded, thresholds }); return { ...r, plan: withBudget(r.plan, budget) }; };
+  const evaluate = (p: ReadonlyMap<string, Parallel>) => { const r = evaluatePlan(design, board, p, clockMHz, dataflow ? 'dataflow' : 'sequential', { streamed, banded, thresholds }, memo); return { ...r, plan: withBudget(r.plan, budget) }; };
   const parallel = new Map<string, Parallel>(fixed);
   const layers = computeLayers(design.layers);
   const runsOf = new Map<string, number>();
@@ -486,27 +520,83 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   inStage(design.layers, undefined);
   let current = evaluate(parallel);
   let rowLatency = new Map(current.plan.layers.map((r) => [r.name, r.latency]));
-  const latencyOfRow = (name: string) => rowLatency.get(name) ?? 0;
   const exhausted = new Set<string>(fixed.keys());
-  const met = () => opts.targetFps !== undefined && current.plan.totals.throughputFps >= opts.targetFps;
-  while (withinBudget(current.plan) && !met()) {
-    // The layer that costs the most cycles per inference and can still grow.
-    // Dataflow: first the layers of the slowest process; once its layers cannot grow, nothing raises the throughput.
-    const candidates = layers
-      .filter((l) => !exhausted.has(l.name) && parallelChoices(l).length > 1)
-      .map((l) => ({ l, cost: latencyOfRow(l.name) * (runsOf.get(l.name) ?? 1), stage: dataflow ? latencyOfRow(stageOf.get(l.name)!) : 0 }))
-      .sort((a, b) => b.stage - a.stage || b.cost - a.cost);
-    if (!candidates.length) break;
-    if (dataflow && candidates[0].stage < current.plan.totals.iiCycles) break;
+  const meets = (throughputFps: number) => opts.targetFps !== undefined && throughputFps >= opts.targetFps;
+  /**
+   * The greedy's next move from factors `par`, row latencies `lat` and total latency `total`: grow the layer that
+   * costs the most cycles per inference and can still grow to its next choice, mark a layer that cannot grow, or
+   * stop. Dataflow: first the layers of the slowest process; once its layers cannot grow, nothing raises the
+   * throughput.
+   */
+  type Move = { readonly stop: true } | { readonly exhaust: string } | { readonly grow: ComputeLayer; readonly next: Parallel };
+  const move = (par: ReadonlyMap<string, Parallel>, lat: ReadonlyMap<string, number>, total: number, done: ReadonlySet<string>): Move => {
+    let best: { l: ComputeLayer; cost: number; stage: number } | undefined;
+    for (const l of layers) {
+      if (done.has(l.name) || parallelChoices(l).length <= 1) continue;
+      const c = { l, cost: (lat.get(l.name) ?? 0) * (runsOf.get(l.name) ?? 1), stage: dataflow ? lat.get(stageOf.get(l.name)!) ?? 0 : 0 };
+      if (!best || c.stage > best.stage || (c.stage === best.stage && c.cost > best.cost)) best = c;
+    }
+    if (!best) return { stop: true };
+    if (dataflow && best.stage < current.plan.totals.iiCycles) return { stop: true };
     // A layer under 1% of the latency cannot change the throughput noticeably: spending multipliers on it is waste.
-    if (candidates[0].cost < 0.01 * (dataflow ? candidates[0].stage : current.plan.totals.latencyCycles)) break;
-    const { l } = candidates[0];
+    if (best.cost < 0.01 * (dataflow ? best.stage : total)) return { stop: true };
+    const { l } = best;
     const choices = parallelChoices(l);
-    const at = choices.findIndex((p) => sameParallel(p, parallel.get(l.name) ?? ONE));
+    const i = choices.findIndex((p) => sameParallel(p, par.get(l.name) ?? ONE));
     // A banded layer's band kernel has engines but no pixel lanes: it takes the next choice without them.
-    const next = choices.slice(at + 1).find((p) => !inBand.has(l.name) || (p.pfPx ?? 1) === 1);
+    const next = choices.slice(i + 1).find((p) => !inBand.has(l.name) || (p.pfPx ?? 1) === 1);
     // A streamed or banded layer never becomes fully parallel: its weights stay data, not constants in the logic.
-    if (!next || ((streamed.has(l.name) || inBand.has(l.name)) && estimateLayer(design, l, next).constantSavings)) { exhausted.add(l.name); continue; }
+    if (!next || ((streamed.has(l.name) || inBand.has(l.name)) && estimateLayer(design, l, next).constantSavings)) return { exhaust: l.name };
+    return { grow: l, next };
+  };
+  const form = () => layerForms({ streamed, banded, thresholds });
+  // Sequential schedule: a run of greedy moves is predicted from the layers' own estimates (a layer's latency does
+  // not depend on the others) and the design evaluated once at its end. Within the budget, the run is taken whole and
+  // the next one is twice as long; over it, the first half of the run is tried, down to single moves, which go back
+  // to runs after two successes. Large designs on large parts take hundreds of moves with room to spare: a few
+  // evaluations instead of one each. (Resources grow with the moves almost always, so the run's end stands for its
+  // steps; where they do not, the plan taken is still one the budget admits.)
+  let run = 1;
+  let calm = 0;
+  while (withinBudget(current.plan) && !meets(current.plan.totals.throughputFps)) {
+    if (!dataflow && run > 1) {
+      const par = new Map(parallel);
+      const lat = new Map(rowLatency);
+      const done = new Set(exhausted);
+      const formOf = form();
+      let total = current.plan.totals.latencyCycles;
+      let grown = 0;
+      while (grown < run) {
+        const m = move(par, lat, total, done);
+        if ('stop' in m) break;
+        if ('exhaust' in m) { done.add(m.exhaust); continue; }
+        const after = layerEstimate(design, board, clockMHz, m.grow, m.next, formOf(m.grow), memo).estimate.latency;
+        total += (after - (lat.get(m.grow.name) ?? 0)) * (runsOf.get(m.grow.name) ?? 1);
+        lat.set(m.grow.name, after);
+        par.set(m.grow.name, m.next);
+        grown++;
+        if (meets((clockMHz * 1e6) / Math.max(total, 1))) break;
+      }
+      if (grown > 1) {
+        const tried = evaluate(par);
+        if (withinBudget(tried.plan)) {
+          for (const [k, v] of par) parallel.set(k, v);
+          for (const n of done) exhausted.add(n);
+          current = tried;
+          rowLatency = new Map(current.plan.layers.map((r) => [r.name, r.latency]));
+          run *= 2;
+          continue;
+        }
+        if (grown >= 4) { run = Math.floor(grown / 2); continue; }
+      }
+      run = 1;
+      calm = 0;
+    }
+    const m = move(parallel, rowLatency, current.plan.totals.latencyCycles, exhausted);
+    if ('stop' in m) break;
+    if ('exhaust' in m) { exhausted.add(m.exhaust); continue; }
+    const { grow: l, next } = m;
+    const choices = parallelChoices(l);
     let tried = evaluate(new Map(parallel).set(l.name, next));
     // Out of on-chip memory with weights already streaming ('auto'): the next largest on-chip weights stream too,
     // which frees their memory at the cost of tile buffers and (when loads outlast compute) cycles.
@@ -533,10 +623,11 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
         chosen = alt;
       }
     }
-    if (!withinBudget(tried.plan)) { exhausted.add(l.name); continue; }
+    if (!withinBudget(tried.plan)) { exhausted.add(l.name); calm = 0; continue; }
     parallel.set(l.name, chosen);
     current = tried;
     rowLatency = new Map(current.plan.layers.map((r) => [r.name, r.latency]));
+    if (++calm >= 2) run = 2;
   }
   // Streamed weights keep the sequential schedule (the pipelined one would hold every weight in the logic).
   if (!streamed.size) current = chooseSchedule(design, board, opts, clockMHz, fixed, current, budget);

@@ -1,7 +1,7 @@
 // Constants in the emitted weights headers (templates/firmware/weight.h.hbs): for C-simulation the raws as one string
 // that fpgac::load_raws parses into the ap_fixed array before main, for HLS synthesis (`__SYNTHESIS__`) a static
-// const ap_fixed array with exact decimal initializers. Both spellings must hold the simulator's raws in every
-// format family (signed and unsigned, widths 1..52, fraction bits negative, zero and more than the width, every
+// const ap_fixed array whose initializers are the raws times the format's power of two (a macro R, saved and
+// restored). Both spellings must hold the simulator's raws in every format family (signed and unsigned, widths 1..52, fraction bits negative, zero and more than the width, every
 // quantization and overflow mode), with fpgac's host headers and with the official Xilinx ones.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -87,7 +87,7 @@ describe('emitted constants, every format family', () => {
 
   itMatchesGxx(async (inc) => expectSameOutputs(design, await csimSamples(design, samples, { apTypesInclude: inc }), sim));
 
-  it('the C-simulation spelling is a string of raws, the synthesis spelling the exact decimals, in one header', () => {
+  it('the C-simulation spelling is a string of raws, the synthesis spelling R(raw) with R scaling by 2^-frac, in one header', () => {
     const files = renderProject(design, { part: 'xczu7ev-ffvc1156-2-e', clockNs: 5, defaultInputs: [] }).files;
     const h = String((files.get('firmware/weights/c_k7.h') as () => string | Uint8Array)()); // ap_fixed<5,-2>: multiples of 2^-7
     const f = FORMATS[7];
@@ -95,7 +95,10 @@ describe('emitted constants, every format family', () => {
     const syn = h.slice(h.indexOf('#ifdef __SYNTHESIS__'), h.indexOf('#else'));
     const csim = h.slice(h.indexOf('#else'), h.lastIndexOf('#endif'));
     expect(syn).toContain('static const c_k7_t c_k7[40] = {');
-    expect(syn).toContain('-0.125, 0.1171875, 0, 0.0078125, -0.0078125');
+    expect(syn).toContain('#define R(r) ((r) * 0.0078125)');
+    expect(syn).toContain('  R(-16),R(15),0,R(1),R(-1),R(-15),R(14),R(7),R(-8)');
+    expect(h.indexOf('#pragma push_macro("R")')).toBeLessThan(h.indexOf('#define R('));
+    expect(h.indexOf('#pragma pop_macro("R")')).toBeGreaterThan(h.indexOf('static const c_k7_t'));
     expect(csim).toContain('static c_k7_t c_k7[40];');
     expect(csim).toContain('load_raws(::c_k7,\n  "-16 15 0 1 -1 -15 14 7 -8 ');
     // Nothing but digits, '-' and spaces inside the C-simulation string: no escape or trigraph can form.
@@ -114,7 +117,7 @@ describe('emitted constants, every format family', () => {
   // A program printing every element's W-bit pattern from each header, compiled with the synthesis branch and with
   // the C-simulation branch. The official open-source headers refuse __SYNTHESIS__ (#error), so the synthesis
   // branch is selected by defining __SYNTHESIS__ after <ap_fixed.h> is included: the headers stay the host models,
-  // and the decimal initializers go through exactly the conversion HLS's ap_fixed applies.
+  // and the initializers go through exactly the conversion HLS's ap_fixed applies.
   const dumpProgram = (synthesisBranch: boolean) => [
     '#include <ap_fixed.h>',
     '#include <cstdio>',
@@ -151,10 +154,19 @@ describe('emitted constants, every format family', () => {
   it('the whole project compiles as C++ with __SYNTHESIS__ defined (fpgac host headers, syntax only)', async () => {
     const dir = project();
     await execFileAsync('g++', ['-std=c++14', '-fsyntax-only', '-D__SYNTHESIS__', `-I${path.join(dir, 'tb', 'ap_types')}`, `-I${path.join(dir, 'firmware')}`, path.join(dir, 'firmware', 'top.cpp')]);
-    // ... and the C-simulation branch is what the default compile sees (the raws string, not the decimals).
+    // ... and the C-simulation branch is what the default compile sees (the raws string, not the R(raw) list).
     const pre = (await execFileAsync('g++', ['-std=c++14', '-E', '-P', `-I${path.join(dir, 'tb', 'ap_types')}`, `-I${path.join(dir, 'firmware')}`, path.join(dir, 'firmware', 'top.cpp')], { maxBuffer: 256 << 20 })).stdout;
     expect(pre).toContain('load_raws(::c_k7,');
-    expect(pre).not.toContain('-0.125, 0.1171875');
+    expect(pre).not.toContain('R(-16),R(15)');
+  });
+
+  it("the synthesis branch leaves the including code's own macro R as it was", async () => {
+    const dir = project();
+    const src = path.join(dir, 'firmware', 'own_r.cpp');
+    writeFileSync(src, ['#include <ap_fixed.h>', '#define R(x) ((x) + 1000)', '#define __SYNTHESIS__ 1', '#include "weights/c_k7.h"',
+      'static_assert(R(1) == 1001, "R restored");', 'int main() { return c_k7[0] == -0.125 ? 0 : 1; }'].join('\n'));
+    await execFileAsync('g++', ['-std=c++14', `-I${path.join(REPO, 'hw', 'include')}`, `-I${path.join(dir, 'firmware')}`, '-o', `${src}.bin`, src]);
+    await execFileAsync(`${src}.bin`, []);
   });
 
   it('a C-simulation header whose raws were edited to the wrong count stops the program before main, saying so', async () => {
