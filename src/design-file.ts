@@ -3,6 +3,7 @@
  * may come from anywhere, so the file is checked before the simulator trusts it: valid JSON, an fpgac design of a
  * known version, tensor sizes within the limits, loop trip counts within the limits, and a layer graph the
  * simulator can wire (every tensor declared and computed before it is read). Anything else is FPGAC001.
+ * Versions 1 (plain JSON) and 2 (long raw arrays encoded) are read: src/ir/design-json.ts.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import type { Design, Layer } from './ir/design.js';
 import { fail } from './diagnostics.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { designProblem } from '../sim/simulate.js';
+import { decodeRaws, DESIGN_FILE_VERSION } from './ir/design-json.js';
 
 export function readDesignFile(dir: string, limits?: Partial<Limits>): Design {
   const file = path.join(dir, 'design.json');
@@ -21,7 +23,13 @@ export function readDesignFile(dir: string, limits?: Partial<Limits>): Design {
     fail('FPGAC001', `'${file}' is not valid JSON (${(e as Error).message})`);
   }
   if (!design || typeof design !== 'object' || design.format !== 'fpgac-design') fail('FPGAC001', `'${file}' is not an fpgac design`);
-  if (design.version !== 1) fail('FPGAC001', `'${file}' is a design of version ${String(design.version)}; this fpgac reads version 1`, { hint: 'rebuild the folder with this fpgac' });
+  const version = (design as { version: unknown }).version;
+  if (version !== 1 && version !== DESIGN_FILE_VERSION) fail('FPGAC001', `'${file}' is a design of version ${String(version)}; this fpgac reads versions 1 and ${DESIGN_FILE_VERSION}`, { hint: 'rebuild the folder with this fpgac' });
+  if (version === DESIGN_FILE_VERSION) {
+    const bad = decodeRaws(design);
+    if (bad) fail('FPGAC001', `'${file}': ${bad}`, { hint: 'rebuild the folder' });
+    design = { ...design, version: 1 };
+  }
   const lim = resolveLimits(limits);
   const tensors = design.tensors && typeof design.tensors === 'object' ? Object.values(design.tensors) : [];
   for (const t of tensors) {
@@ -43,3 +51,4 @@ export function readDesignFile(dir: string, limits?: Partial<Limits>): Design {
   if (problem) fail('FPGAC001', `'${file}' is inconsistent: ${problem}`, { hint: 'rebuild the folder' });
   return design;
 }
+

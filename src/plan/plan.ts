@@ -652,9 +652,24 @@ function chooseSchedule(design: Design, board: Board, opts: PlanOptions, clockMH
     return sequential;
   }
   if (mode === 'auto' && opts.targetFps !== undefined && sequential.plan.fits && sequential.plan.totals.throughputFps >= opts.targetFps) return sequential;
+  // Auto: the unrolled layers' own DSPs and LUTs are a lower bound of the pipelined totals (memories and pipeline
+  // registers only add); over the budget already, the schedule (the costly part of its evaluation) is not needed.
+  if (mode === 'auto' && pipelinedOverBudget(design, board, budget)) return sequential;
   const raw = evaluatePipelined(design, board, clockMHz);
   const pipelined = { ...raw, plan: withBudget(raw.plan, budget) };
   return mode === 'pipelined' || withinBudget(pipelined.plan) ? pipelined : sequential;
+}
+
+/** True when the fully parallel layers' DSPs or LUTs alone exceed their share of the board. */
+function pipelinedOverBudget(design: Design, board: Board, budget: UtilizationBudget): boolean {
+  let dsp = 0;
+  let lut = 0;
+  for (const l of computeLayers(design.layers)) {
+    const e = kindOf(l).pipelined.resources(design, l);
+    dsp += e.dsp;
+    lut += e.lut;
+  }
+  return dsp > budget.dsp * board.dsp || lut > budget.lut * board.lut;
 }
 
 function fitDiagnostics(plan: Plan): Diagnostic[] {

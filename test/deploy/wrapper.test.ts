@@ -18,6 +18,7 @@ import { fracBits } from '../../sim/fixed.js';
 import type { Design } from '../../src/ir/design.js';
 import { REPO, officialApInclude } from '../support/harness.js';
 import { SHARED_MODELS } from '../support/models.js';
+import { readDesignFile } from '../../src/design-file.js';
 
 const execFileAsync = promisify(execFile);
 const DSODENET = path.join(REPO, 'examples', 'dsodenet-digits', 'model.onnx');
@@ -38,7 +39,7 @@ async function csim(dir: string, vars: string[] = []): Promise<{ code: number; o
 }
 
 function design(dir: string): Design {
-  return JSON.parse(readFileSync(path.join(dir, 'design.json'), 'utf8')) as Design;
+  return readDesignFile(dir);
 }
 
 /** The output raws of every sample of output k, from the simulator's outputs the build wrote (exact doubles). */
