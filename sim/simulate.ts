@@ -10,12 +10,14 @@
  * their sums in WebAssembly SIMD (kernels/int16.ts: preconditions checked per layer, exact by construction), and
  * simulateBatch splits large batches across worker threads (batch.ts); neither changes a bit.
  */
-import { fromDouble, maxRaw, minRaw, type FixedFormat } from './fixed.js';
+import { maxRaw, minRaw, type FixedFormat } from './fixed.js';
 import type { ComputeKind, ComputeLayer, Design, Layer, LoopLayer } from '../src/ir/design.js';
 import { numel } from '../src/ir/graph.js';
-import { finishFast, makeFinish, RNE_MAGIC, type Finish, type KernelIO } from './kernels/common.js';
+import type { KernelIO } from './kernels/common.js';
 import { SIM_KERNELS } from './kernels/index.js';
 import { autoThreads, parallelBatch } from './batch.js';
+import { castOf, inputSlot, quantize, readInto, readout, runCast, sameType, type Cast, type InputSlot, type Readout } from './buffers.js';
+import { layerMajorPlan, runLayerMajor, type LayerMajorPlan } from './layer-major.js';
 
 export type SimKernel<L extends ComputeLayer> = (layer: L, io: KernelIO) => void;
 /** One kernel per compute layer kind; `loop` layers are control flow, run here (see runLoop). */
@@ -41,11 +43,6 @@ interface LoopPlan {
   readonly exitEmpty: Cast; // zero trips
 }
 
-/** dst = cast(src) element-wise (castRaw as a Finish without activation); a plain copy between equal types. */
-interface Cast { readonly src: Float64Array; readonly dst: Float64Array; readonly cast: Finish | null }
-/** A raw buffer to read out as doubles: raw · a · b, the two factors of toDouble (same operations, same bits). */
-interface Readout { readonly name: string; readonly buf: Float64Array; readonly a: number; readonly b: number }
-
 interface DesignPlan {
   readonly inputs: readonly InputSlot[];
   readonly steps: readonly Step[];
@@ -55,67 +52,6 @@ interface DesignPlan {
 }
 
 const designPlans = new WeakMap<Design, DesignPlan>();
-
-/**
- * A design input: its raw buffer and how doubles become raws. fromDouble takes the exact value of a finite
- * normal double (subnormals, infinities and NaN follow the official header's odd reading instead), so for
- * |x| ≥ 2^−1022 the fast path scales y = x · 2^F — exact, as a power-of-two scaling that stays normal — and
- * rounds it like the header: floor for AP_TRN, ties-to-even through RNE_MAGIC for AP_RND_CONV (exact for
- * |y| ≤ 2^51, see common.ts), then clamps (AP_SAT, AP_SAT_SYM). Everything else goes through fromDouble.
- */
-interface InputSlot {
-  readonly buf: Float64Array; readonly format: FixedFormat;
-  readonly mode: number; // 0: fromDouble only, 1: floor, 2: ties to even
-  readonly scale: number; readonly lo: number; readonly hi: number;
-}
-
-function inputSlot(buf: Float64Array, f: FixedFormat): InputSlot {
-  const frac = f.width - f.int;
-  const sat = (f.o === 'AP_SAT' || f.o === 'AP_SAT_SYM') && f.width <= 53 && Math.abs(frac) < 1000;
-  const mode = !sat ? 0 : f.q === 'AP_TRN' ? 1 : f.q === 'AP_RND_CONV' ? 2 : 0;
-  const hi = maxRaw(f);
-  return { buf, format: f, mode, scale: 2 ** frac, lo: f.signed && f.o === 'AP_SAT_SYM' && f.width > 1 ? -hi : minRaw(f), hi };
-}
-
-/** quantizeArray(src, slot.format, slot.buf): fromDouble of every value. */
-function quantize(src: ArrayLike<number>, s0: number, slot: InputSlot): void {
-  const { buf, mode, scale, lo, hi, format } = slot;
-  if (mode === 0) {
-    for (let i = 0; i < buf.length; i++) buf[i] = fromDouble(src[s0 + i], format);
-    return;
-  }
-  for (let i = 0; i < buf.length; i++) {
-    const x = src[s0 + i];
-    const y = x * scale;
-    const ay = Math.abs(y);
-    if (Math.abs(x) >= 2 ** -1022 && ay <= 2 ** 51 && ay >= 2 ** -1000) {
-      const r = mode === 2 ? y + RNE_MAGIC - RNE_MAGIC : Math.floor(y);
-      buf[i] = r < lo ? lo : r > hi ? hi : r + 0;
-    } else buf[i] = fromDouble(x, format);
-  }
-}
-
-function readout(design: Design, name: string, buf: Float64Array): Readout {
-  const e = -(design.tensors[name].format.width - design.tensors[name].format.int);
-  const e1 = Math.trunc(e / 2);
-  return { name, buf, a: 2 ** e1, b: 2 ** (e - e1) };
-}
-
-function sameType(a: FixedFormat, b: FixedFormat): boolean {
-  return a.width === b.width && a.int === b.int && a.signed === b.signed && a.q === b.q && a.o === b.o && a.n === b.n;
-}
-
-function castOf(src: Float64Array, from: FixedFormat, dst: Float64Array, to: FixedFormat): Cast {
-  if (src.length !== dst.length) throw new Error(`cast between tensors of ${src.length} and ${dst.length} values`);
-  const cast = sameType(from, to) ? null : makeFinish(from.width - from.int, to, undefined, Math.max(-minRaw(from), maxRaw(from)));
-  return { src, dst, cast };
-}
-
-function runCast(c: Cast): void {
-  const { src, dst, cast } = c;
-  if (!cast) dst.set(src);
-  else for (let i = 0; i < src.length; i++) dst[i] = finishFast(src[i], cast);
-}
 
 /**
  * Steps for `layers`; `bufs` maps a tensor name to its current buffer. Each layer gets its own output buffer, so
@@ -259,11 +195,6 @@ function runLoop(trips: number, p: LoopPlan, after: AfterLayer): void {
   runCast(trips > 0 ? p.exit : p.exitEmpty);
 }
 
-function readInto(r: Readout, dst: Float64Array, d0: number): void {
-  const { buf, a, b } = r;
-  for (let i = 0; i < buf.length; i++) dst[d0 + i] = buf[i] * a * b;
-}
-
 function read(r: Readout): Float64Array {
   const dst = new Float64Array(r.buf.length);
   readInto(r, dst, 0);
@@ -319,15 +250,24 @@ export function simulateBatch(design: Design, inputs: readonly Float64Array[], s
   const threads = Math.min(samples, Math.max(1, Math.floor(opts.threads ?? autoThreads(design, samples))));
   if (threads > 1) {
     const pers = plan.inputs.map((t) => t.buf.length);
-    const r = parallelBatch(design, inputs, samples, threads, pers, plan.outputs.map((o) => o.buf.length), (ins, n) => runBatch(plan, ins, n));
+    const r = parallelBatch(design, inputs, samples, threads, pers, plan.outputs.map((o) => o.buf.length), (ins, n) => runBatch(design, plan, ins, n));
     if (r) return r;
   }
-  return runBatch(plan, inputs, samples);
+  return runBatch(design, plan, inputs, samples);
 }
 
-function runBatch(plan: DesignPlan, inputs: readonly Float64Array[], samples: number): Float64Array[] {
+const layerMajorPlans = new WeakMap<Design, LayerMajorPlan | null>();
+/** Batches shorter than twice this run one sample at a time (the layer-major plan is not even built). */
+const MIN_LAYER_MAJOR = 32;
+
+/** Whole groups of B samples layer by layer (layer-major.ts) where the design suits it; the rest one at a time. */
+function runBatch(design: Design, plan: DesignPlan, inputs: readonly Float64Array[], samples: number): Float64Array[] {
   const outs = plan.outputs.map((r) => new Float64Array(samples * r.buf.length));
-  for (let s = 0; s < samples; s++) {
+  let lm = layerMajorPlans.get(design);
+  if (lm === undefined && samples >= 2 * MIN_LAYER_MAJOR) layerMajorPlans.set(design, (lm = layerMajorPlan(design)));
+  let first = 0;
+  if (lm) for (; first + lm.size <= samples; first += lm.size) runLayerMajor(lm, inputs, first, outs);
+  for (let s = first; s < samples; s++) {
     plan.inputs.forEach((t, i) => {
       const n = t.buf.length;
       quantize(inputs[i], s * n, t);

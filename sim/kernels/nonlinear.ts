@@ -69,12 +69,10 @@ function softmaxConsts(layer: SoftmaxLayer): SoftmaxConsts {
   return consts;
 }
 
-/** floor(log2 v) for an integer 1 ≤ v < 2^53, exact (no floating-point log). */
-function floorLog2(v: number): number {
-  let k = Math.floor(Math.log2(v));
-  if (2 ** k > v) k--;
-  else if (2 ** (k + 1) <= v) k++;
-  return k;
+/** floor(log2 v) for an integer 1 ≤ v < 2^53, exact (no floating-point log): the leading bit of its high or low 32 bits. */
+export function floorLog2(v: number): number {
+  if (v < 4294967296) return 31 - Math.clz32(v);
+  return 63 - Math.clz32(Math.floor(v / 4294967296)); // the quotient by 2^32 is exact, its floor the high word
 }
 
 /**

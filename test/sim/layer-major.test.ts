@@ -1,0 +1,107 @@
+// Layer-major batches (sim/layer-major.ts) against the sample-at-a-time path: simulateBatch of whole groups of B
+// samples, plus a remainder, gives every sample's outputs bit for bit as simulateSample gives them, on every shared
+// model the plan accepts, on the bundled dsODENet (loop regions), and on hand-made element-wise layers whose
+// operands are a constant, a broadcast tensor and a full tensor. The kinds that ran whole are counted, so a plan
+// that quietly stopped batching one of them fails.
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileModel } from '../../src/compile.js';
+import type { Design } from '../../src/ir/design.js';
+import { numel } from '../../src/ir/graph.js';
+import { simulateBatch, simulateSample } from '../../sim/simulate.js';
+import { layerMajorPlan } from '../../sim/layer-major.js';
+import type { DTensor, EltwiseLayer } from '../../src/ir/design.js';
+import { fixed } from '../../sim/fixed.js';
+import { constData, makeDesign, randomRaws, randomSamples, referenceStrides, REPO, rng } from '../support/harness.js';
+import { HAVE_SHARED, SHARED_MODELS, SKIP_REASON } from '../support/models.js';
+
+/** Kinds of the layers a plan runs whole (loop bodies included). */
+function wholeKinds(design: Design): Set<string> {
+  const plan = layerMajorPlan(design);
+  const kinds = new Set<string>();
+  const walk = (steps: NonNullable<ReturnType<typeof layerMajorPlan>>['steps']) => {
+    for (const s of steps) {
+      if ('loop' in s) walk(s.loop.body);
+      else if (s.whole) kinds.add(s.layer.kind);
+    }
+  };
+  if (plan) walk(plan.steps);
+  return kinds;
+}
+
+/** simulateBatch on one thread = simulateSample per sample, every output value (Object.is: -0 and NaN too). */
+function expectBatchEqualsSamples(design: Design, samples: number, seed: number): void {
+  const rand = rng(seed);
+  const per = design.inputs.map((n) => numel(design.tensors[n].shape));
+  const data = randomSamples(design, samples, rand);
+  const inputs = design.inputs.map((_, i) => Float64Array.from(data.flatMap((s) => s[i])));
+  const batch = simulateBatch(design, inputs, samples, { threads: 1 });
+  for (let s = 0; s < samples; s++) {
+    const one = simulateSample(design, inputs.map((x, i) => x.subarray(s * per[i], (s + 1) * per[i]))).outputs;
+    one.forEach((o, k) => {
+      const got = batch[k].subarray(s * o.length, (s + 1) * o.length);
+      let bad = 0;
+      for (let j = 0; j < o.length; j++) if (!Object.is(o[j], got[j])) bad++;
+      expect(bad, `sample ${s}, output ${k}`).toBe(0);
+    });
+  }
+}
+
+const models = (): string[] => {
+  if (!HAVE_SHARED) return [];
+  const out: string[] = [];
+  const visit = (d: string) => {
+    if (existsSync(path.join(d, 'model.onnx'))) out.push(path.join(d, 'model.onnx'));
+    else for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory() && e.name !== 'onnx-node') visit(path.join(d, e.name));
+  };
+  visit(SHARED_MODELS);
+  return out;
+};
+
+describe('layer-major batches = one sample at a time', () => {
+  const covered = new Set<string>();
+
+  (HAVE_SHARED ? it : it.skip)(`every shared model the plan accepts (${HAVE_SHARED ? 'shared models' : SKIP_REASON})`, () => {
+    let planned = 0;
+    for (const file of models()) {
+      let design: Design;
+      try { design = compileModel(file).design; } catch { continue; } // models fpgac refuses are other tests' business
+      const plan = layerMajorPlan(design);
+      if (!plan) continue;
+      planned++;
+      for (const k of wholeKinds(design)) covered.add(k);
+      expectBatchEqualsSamples(design, 2 * plan.size + 3, planned);
+    }
+    expect(planned).toBeGreaterThanOrEqual(8);
+  });
+
+  it('the bundled dsODENet (two loop regions, element-wise adds in their bodies)', () => {
+    const { design } = compileModel(path.join(REPO, 'examples', 'dsodenet-digits', 'model.onnx'));
+    const plan = layerMajorPlan(design);
+    expect(plan).not.toBeNull();
+    for (const k of wholeKinds(design)) covered.add(k);
+    expect(wholeKinds(design).has('eltwise')).toBe(true);
+    expectBatchEqualsSamples(design, plan!.size + 2, 99);
+  });
+
+  it('element-wise layers with a constant, a broadcast [1, 6] and a full [4, 6] operand, chained', () => {
+    const f = fixed(12, 4);
+    const t = (name: string, shape: number[]): DTensor => ({ name, onnxName: name, shape, format: f });
+    const c = constData('c_k', [4, 6], fixed(8, 2), randomRaws(fixed(8, 2), 24, rng(3)));
+    const out6 = [1, 1, 1, 1, 4, 6];
+    const mulC: EltwiseLayer = { kind: 'eltwise', name: 'mul_c', sources: [], inputs: ['x'], output: 'y1', op: 'mul', a: { tensor: 'x' }, b: { constant: c },
+      outShape: out6, aStrides: referenceStrides([4, 6]), bStrides: referenceStrides([4, 6]), act: { kind: 'relu' } };
+    const addB: EltwiseLayer = { kind: 'eltwise', name: 'add_b', sources: [], inputs: ['y1', 'r'], output: 'y2', op: 'add', a: { tensor: 'y1' }, b: { tensor: 'r' },
+      outShape: out6, aStrides: referenceStrides([4, 6]), bStrides: referenceStrides([1, 6]), act: { kind: 'none' } };
+    const maxX: EltwiseLayer = { kind: 'eltwise', name: 'max_x', sources: [], inputs: ['y2', 'x'], output: 'y3', op: 'max', a: { tensor: 'y2' }, b: { tensor: 'x' },
+      outShape: out6, aStrides: referenceStrides([4, 6]), bStrides: referenceStrides([4, 6]), act: { kind: 'none' } };
+    const design = makeDesign('elt_batch', [t('x', [4, 6]), t('r', [1, 6]), t('y1', [4, 6]), t('y2', [4, 6]), t('y3', [4, 6])], [mulC, addB, maxX]);
+    expect([...wholeKinds(design)]).toEqual(['eltwise']);
+    expectBatchEqualsSamples(design, 2 * layerMajorPlan(design)!.size + 5, 7);
+  });
+
+  (HAVE_SHARED ? it : it.skip)('between them, dense, unary, lut, softmax and eltwise layers ran whole', () => {
+    expect([...covered].sort()).toEqual(expect.arrayContaining(['dense', 'eltwise', 'lut', 'softmax', 'unary']));
+  });
+});
