@@ -105,6 +105,9 @@ export function simulateSoftmax(layer: SoftmaxLayer, io: KernelIO): void {
   const last = exp.length - 1;
   const scale = 2 ** (layer.expShift - fracBits(io.inFormats[0]));
   const top = 2 ** rb;
+  // Rows of similar sums share k: the cast of the last k is kept instead of looked up per row.
+  let lastLead = -1;
+  let fin: Finish | null = null;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * len * inner + i;
@@ -118,7 +121,7 @@ export function simulateSoftmax(layer: SoftmaxLayer, io: KernelIO): void {
       }
       const lead = floorLog2(s);
       const r = recip[Math.floor(s / 2 ** (lead - rb)) - top]; // exact: a power-of-two division of an integer
-      const fin = softmaxCast(layer, outFormat, g + lead, maxProduct);
+      if (lead !== lastLead) { fin = softmaxCast(layer, outFormat, g + lead, maxProduct); lastLead = lead; }
       for (let k = base; k < end; k += inner) {
         const idx = Math.floor((m - x[k]) * scale);
         const v = exp[idx > last ? last : idx] * r;
