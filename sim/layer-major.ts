@@ -4,17 +4,21 @@
  * their loops. Here B samples' tensors lie side by side in one buffer per tensor, and each layer runs once for all B
  * where its own sizes can say so — a dense layer's rows, the element counts of unary and table layers, softmax's
  * outer count, an element-wise layer's leading axis (the sample's stride for a tensor operand, 0 for a constant) —
- * and once per sample, on views of the buffers, otherwise. Every kernel is the one the sample path runs, on the
+ * or where its engine can take B samples (convs on the int16 matrix-product engine), and once per sample, on views
+ * of the buffers, otherwise. Every kernel is the one the sample path runs, on the
  * same raws in the same order: the bits cannot differ (test/sim/layer-major.test.ts checks it on every layer kind).
  *
  * Worth it only when the buffers stay small (a few MB for B samples) and some layer runs whole: layerMajorPlan
  * returns null otherwise, and a batch's last samples that do not fill B go through the sample path.
  */
-import type { ComputeLayer, Design, Layer, Operand } from '../src/ir/design.js';
+import type { ComputeLayer, Conv2dLayer, Design, Layer, Operand } from '../src/ir/design.js';
+import type { FixedFormat } from './fixed.js';
 import { numel } from '../src/ir/graph.js';
 import type { KernelIO } from './kernels/common.js';
 import { SIM_KERNELS } from './kernels/index.js';
 import { castOf, inputSlot, quantize, readInto, readout, runCast, type Cast, type InputSlot, type Readout } from './buffers.js';
+import { planFor } from './kernels/conv.js';
+import { ConvI16 } from './kernels/conv-gemm.js';
 
 type Kernel = (layer: ComputeLayer, io: KernelIO) => void;
 
@@ -66,6 +70,21 @@ function wholeLayer(design: Design, layer: ComputeLayer, size: number): ComputeL
   }
 }
 
+/**
+ * A conv layer whose sample kernel is the int16 matrix-product engine (sim/kernels/conv-gemm.ts): a second engine
+ * for B samples a run (their output positions one list of rows), with the sample plan's bias, scale and cast; or
+ * null (shifted layers, or a layer the engine does not take, run per sample).
+ */
+function convWhole(layer: Conv2dLayer, inF: FixedFormat, outF: FixedFormat, size: number): Kernel | null {
+  if (layer.shift || !planFor(layer, inF, outF).i16) return null;
+  const engine = ConvI16.create(layer, inF, size);
+  if (!engine) return null;
+  return (_l, io) => {
+    const plan = planFor(layer, inF, outF);
+    engine.run(io.inputs[0], io.out, plan.bias, plan.pScale, plan.fused, plan.finish!, plan.acc);
+  };
+}
+
 /** Values a sample's buffers hold: inputs and every layer output (a loop's state and body too). */
 function sampleValues(design: Design, layers: readonly Layer[]): number {
   let n = 0;
@@ -114,6 +133,11 @@ export function layerMajorPlan(design: Design): LayerMajorPlan | null {
     const inFormats = layer.inputs.map((n) => design.tensors[n].format);
     const outFormat = design.tensors[layer.output].format;
     const out = fresh(layer.output);
+    const conv = layer.kind === 'conv2d' ? convWhole(layer, inFormats[0], outFormat, size) : null;
+    if (conv) {
+      whole++;
+      return { whole: true, kernel: conv, layer, io: { inputs: ins, inFormats, out, outFormat } };
+    }
     const w = wholeLayer(design, layer, size);
     if (w) {
       whole++;

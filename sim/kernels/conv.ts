@@ -46,7 +46,7 @@ function geoOf(l: Conv2dLayer): Geo {
 }
 
 /** Per-layer data prepared once: constants in acc units and, per tap, the outputs it reaches inside the input. */
-interface ConvPlan {
+export interface ConvPlan {
   readonly inFormat: FixedFormat; // the plan was checked for this input format only
   readonly g: Geo;
   readonly wt: Float64Array; // weight raws · 2^(accFrac − wFrac − inFrac): each product lands in acc units
@@ -185,7 +185,7 @@ function sparseOf(g: Geo, wt: Float64Array, n: number): { nzStart: Int32Array | 
   return { nzStart, nzX, nzW };
 }
 
-function planFor(layer: Conv2dLayer, inF: FixedFormat, outF: FixedFormat): ConvPlan {
+export function planFor(layer: Conv2dLayer, inF: FixedFormat, outF: FixedFormat): ConvPlan {
   let plan = plans.get(layer);
   if (!plan || plan.inFormat !== inF) {
     plan = buildPlan(layer, inF);

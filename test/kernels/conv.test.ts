@@ -3,49 +3,20 @@
 // depthwise with a channel multiplier), strides, dilations, asymmetric padding, bias or none, act none/relu/clip,
 // 1-D shapes, and output formats chosen so that rounding, saturation and wrapping all happen.
 import { describe, it, expect } from 'vitest';
-import type { Activation, Conv2dLayer, Design, DTensor } from '../../src/ir/design.js';
+import type { Conv2dLayer, Design, DTensor } from '../../src/ir/design.js';
 import { fixed, fracBits, fromDouble, maxRaw, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
 import { simulateSample } from '../../sim/simulate.js';
 import {
-  constData, csimSamples, makeDesign, randomRaws, randomSamples, rng,
+  csimSamples, makeDesign, randomSamples, rng,
   simulateSamples,
 } from '../support/harness.js';
-import { exactAccFor, expectSameOutputs, itMatchesGxx, lanesPlan } from '../support/harness.js';
+import { expectSameOutputs, itMatchesGxx, lanesPlan } from '../support/harness.js';
+import { convLayer, type ConvSpec } from '../support/conv-spec.js';
 import { sparseConv } from '../../src/plan/sparse.js';
 import { parallelChoices } from '../../src/kinds/index.js';
 
 const DEFAULT = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const rand = rng(20240601);
-
-interface ConvSpec {
-  name: string; input: DTensor; oc: number; kh: number; kw: number;
-  sh?: number; sw?: number; dh?: number; dw?: number;
-  pt?: number; pl?: number; pb?: number; pr?: number; group?: number;
-  wFormat: FixedFormat; bFormat: FixedFormat | null; out: FixedFormat | 'acc'; act?: Activation;
-  /** Per-output-channel right shifts of the accumulator (ChannelShift). */
-  shift?: number[];
-}
-
-/** Builds the layer and its output tensor; oh/ow follow from the bottom/right padding. */
-function conv(s: ConvSpec): { layer: Conv2dLayer; out: DTensor } {
-  const [, c, h, w] = s.input.shape;
-  const { sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0, group = 1 } = s;
-  const oh = Math.floor((h + pt + pb - dh * (s.kh - 1) - 1) / sh) + 1;
-  const ow = Math.floor((w + pl + pr - dw * (s.kw - 1) - 1) / sw) + 1;
-  const wShape = [s.oc, c / group, s.kh, s.kw];
-  const nW = wShape.reduce((a, b) => a * b, 1);
-  const weight = constData(`${s.name}_w`, wShape, s.wFormat, randomRaws(s.wFormat, nW, rand));
-  const bias = s.bFormat ? constData(`${s.name}_b`, [s.oc], s.bFormat, randomRaws(s.bFormat, s.oc, rand)) : null;
-  const acc = exactAccFor(s.input.format, s.wFormat, s.bFormat, (c / group) * s.kh * s.kw);
-  const out: DTensor = { name: `${s.name}_y`, onnxName: `${s.name}_y`, shape: [1, s.oc, oh, ow], format: s.out === 'acc' ? acc : s.out };
-  const layer: Conv2dLayer = {
-    kind: 'conv2d', name: s.name, sources: [s.name], inputs: [s.input.name], output: out.name,
-    c, h, w, oc: s.oc, oh, ow, kh: s.kh, kw: s.kw, sh, sw, pt, pl, dh, dw, group,
-    weight, bias, acc, act: s.act ?? { kind: 'none' },
-    ...(s.shift ? { shift: { k: constData(`${s.name}_sh`, [s.oc], fixed(6, 6, { signed: false }), s.shift), accs: fixed(acc.width + Math.max(...s.shift), acc.int) } } : {}),
-  };
-  return { layer, out };
-}
 
 const x: DTensor = { name: 'x', onnxName: 'x', shape: [1, 4, 7, 8], format: DEFAULT };
 const x1: DTensor = { name: 'x1', onnxName: 'x1', shape: [1, 3, 1, 12], format: parseFormat('ap_fixed<10,3,AP_TRN,AP_WRAP>') };
@@ -99,7 +70,7 @@ const specs: ConvSpec[] = [
   { name: 'w1_dw', input: x1, oc: 3, kh: 1, kw: 3, pl: 1, pr: 1, group: 3, wFormat: fixed(1, 1), bFormat: b12, out: parseFormat('ap_fixed<8,3,AP_TRN,AP_WRAP>') },
 ];
 
-const built = specs.map(conv);
+const built = specs.map((sp) => convLayer(sp, rand));
 const design: Design = makeDesign('conv_test', [x, x1, xu, ...built.map((b) => b.out)], built.map((b) => b.layer), built.map((b) => b.out.name));
 const samples = randomSamples(design, 6, rng(99));
 // Computed on first use, so that a simulator crash fails the tests instead of the file's collection.

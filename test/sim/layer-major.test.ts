@@ -1,7 +1,8 @@
 // Layer-major batches (sim/layer-major.ts) against the sample-at-a-time path: simulateBatch of whole groups of B
 // samples, plus a remainder, gives every sample's outputs bit for bit as simulateSample gives them, on every shared
-// model the plan accepts, on the bundled dsODENet (loop regions), and on hand-made element-wise layers whose
-// operands are a constant, a broadcast tensor and a full tensor. The kinds that ran whole are counted, so a plan
+// model the plan accepts, on the bundled dsODENet (loop regions), on hand-made element-wise layers whose operands
+// are a constant, a broadcast tensor and a full tensor, and on convs through the B-sample int16 engine (groups,
+// strides, pads, wrapping, clipped and leaky outputs, pruned weights, chunks that end inside a sample). The kinds that ran whole are counted, so a plan
 // that quietly stopped batching one of them fails.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,8 @@ import { layerMajorPlan } from '../../sim/layer-major.js';
 import type { DTensor, EltwiseLayer } from '../../src/ir/design.js';
 import { fixed } from '../../sim/fixed.js';
 import { constData, makeDesign, randomRaws, randomSamples, referenceStrides, REPO, rng } from '../support/harness.js';
+import { convLayer, type ConvSpec } from '../support/conv-spec.js';
+import { parseFormat } from '../../sim/fixed.js';
 import { HAVE_SHARED, SHARED_MODELS, SKIP_REASON } from '../support/models.js';
 
 /** Kinds of the layers a plan runs whole (loop bodies included). */
@@ -101,7 +104,28 @@ describe('layer-major batches = one sample at a time', () => {
     expectBatchEqualsSamples(design, 2 * layerMajorPlan(design)!.size + 5, 7);
   });
 
-  (HAVE_SHARED ? it : it.skip)('between them, dense, unary, lut, softmax and eltwise layers ran whole', () => {
-    expect([...covered].sort()).toEqual(expect.arrayContaining(['dense', 'eltwise', 'lut', 'softmax', 'unary']));
+  it('convs through the B-sample int16 engine: groups, strides, pads, wrap, clip, leaky, pruned weights, chunks ending inside a sample', () => {
+    const x: DTensor = { name: 'x', onnxName: 'x', shape: [1, 4, 7, 8], format: parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>') };
+    const w8 = parseFormat('ap_fixed<8,0>');
+    const b12 = parseFormat('ap_fixed<12,4>');
+    const specs: ConvSpec[] = [
+      { name: 'same', input: x, oc: 3, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1, wFormat: w8, bFormat: b12, out: parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>') },
+      { name: 'grouped', input: x, oc: 6, kh: 3, kw: 2, sh: 2, sw: 1, pt: 0, pl: 2, pb: 1, pr: 0, group: 2, wFormat: w8, bFormat: null, out: parseFormat('ap_fixed<8,3,AP_TRN,AP_WRAP>'), act: { kind: 'relu' } },
+      { name: 'dilated', input: x, oc: 2, kh: 3, kw: 3, dh: 2, dw: 2, pt: 2, pl: 2, pb: 2, pr: 2, wFormat: w8, bFormat: b12, out: parseFormat('ap_ufixed<8,4,AP_RND,AP_SAT>'), act: { kind: 'clip', lo: 8, hi: 200 } },
+      { name: 'leaky', input: x, oc: 4, kh: 1, kw: 3, sw: 2, pl: 1, pr: 1, wFormat: w8, bFormat: b12, out: parseFormat('ap_fixed<10,4,AP_RND_CONV,AP_SAT>'), act: { kind: 'leaky', alpha: { raw: 13, format: parseFormat('ap_fixed<8,1>') } } },
+    ];
+    const rand = rng(31);
+    for (const spec of specs) {
+      const { layer, out } = convLayer(spec, rand);
+      // Pruned: every third weight zero.
+      const raw = layer.weight.raw.map((r, i) => (i % 3 === 0 ? 0 : r));
+      const design = makeDesign(`conv_${spec.name}`, [x, out], [{ ...layer, weight: { ...layer.weight, raw } }]);
+      expect([...wholeKinds(design)], spec.name).toEqual(['conv2d']);
+      expectBatchEqualsSamples(design, 2 * layerMajorPlan(design)!.size + 3, 11);
+    }
+  });
+
+  (HAVE_SHARED ? it : it.skip)('between them, conv2d, dense, unary, lut, softmax and eltwise layers ran whole', () => {
+    expect([...covered].sort()).toEqual(expect.arrayContaining(['conv2d', 'dense', 'eltwise', 'lut', 'softmax', 'unary']));
   });
 });
