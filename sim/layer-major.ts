@@ -71,12 +71,12 @@ function wholeLayer(design: Design, layer: ComputeLayer, size: number): ComputeL
 }
 
 /**
- * A conv layer whose sample kernel is the int16 matrix-product engine (sim/kernels/conv-gemm.ts): a second engine
- * for B samples a run (their output positions one list of rows), with the sample plan's bias, scale and cast; or
- * null (shifted layers, or a layer the engine does not take, run per sample).
+ * A conv layer the int16 matrix-product engine (sim/kernels/conv-gemm.ts) takes for B samples a run (their output
+ * positions one list of rows), with the sample plan's bias, scale and cast; or null (shifted layers, or a layer the
+ * engine does not take, run per sample).
  */
 function convWhole(layer: Conv2dLayer, inF: FixedFormat, outF: FixedFormat, size: number): Kernel | null {
-  if (layer.shift || !planFor(layer, inF, outF).i16) return null;
+  if (layer.shift) return null;
   const engine = ConvI16.create(layer, inF, size);
   if (!engine) return null;
   return (_l, io) => {

@@ -45,8 +45,11 @@ export class ConvI16 {
     const cpg = l.c / l.group;
     const opg = l.oc / l.group;
     const k = cpg * l.kh * l.kw;
-    // Depthwise-like layers (one output per group) keep their own kernel; so do tiny dot products.
-    if (!int16PathsEnabled() || !module || !formatFitsInt16(inF) || k < 8 || opg < 2 || l.pt < 0 || l.pl < 0) return null;
+    // Depthwise-like layers (one output per group) keep their own kernel; so do tiny dot products. A single output
+    // channel (one group) pays half its products for the zero second row of the engine's two-row tiles: worth it
+    // only when the engine runs many samples at once.
+    const single = opg < 2 && (samples === 1 || l.group > 1);
+    if (!int16PathsEnabled() || !module || !formatFitsInt16(inF) || k < 8 || single || l.pt < 0 || l.pl < 0) return null;
     const kp = roundUp(k, 8);
     const kb = blockLength(l.oc, k, kp, maxAbsRaw(inF), (r, i) => l.weight.raw[r * k + i]);
     if (kb === 0) return null;

@@ -108,6 +108,7 @@ export function simulateSoftmax(layer: SoftmaxLayer, io: KernelIO): void {
   // Rows of similar sums share k: the cast of the last k is kept instead of looked up per row.
   let lastLead = -1;
   let fin: Finish | null = null;
+  let step = 1;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * len * inner + i;
@@ -115,16 +116,18 @@ export function simulateSoftmax(layer: SoftmaxLayer, io: KernelIO): void {
       let m = x[base];
       for (let k = base + inner; k < end; k += inner) if (x[k] > m) m = x[k];
       let s = 0;
+      // e_j kept in out (overwritten by its cast below): the table index is floored once per element.
       for (let k = base; k < end; k += inner) {
         const idx = Math.floor((m - x[k]) * scale); // d ≥ 0; exact power-of-two scaling
-        s += exp[idx > last ? last : idx];
+        const e = exp[idx > last ? last : idx];
+        out[k] = e;
+        s += e;
       }
       const lead = floorLog2(s);
-      const r = recip[Math.floor(s / 2 ** (lead - rb)) - top]; // exact: a power-of-two division of an integer
-      if (lead !== lastLead) { fin = softmaxCast(layer, outFormat, g + lead, maxProduct); lastLead = lead; }
+      if (lead !== lastLead) { fin = softmaxCast(layer, outFormat, g + lead, maxProduct); step = 2 ** (lead - rb); lastLead = lead; }
+      const r = recip[Math.floor(s / step) - top]; // exact: a power-of-two division of an integer
       for (let k = base; k < end; k += inner) {
-        const idx = Math.floor((m - x[k]) * scale);
-        const v = exp[idx > last ? last : idx] * r;
+        const v = out[k] * r;
         out[k] = fin ? finishFast(v, fin) : castRaw(v, g + lead, outFormat);
       }
     }

@@ -2,7 +2,8 @@
 // samples, plus a remainder, gives every sample's outputs bit for bit as simulateSample gives them, on every shared
 // model the plan accepts, on the bundled dsODENet (loop regions), on hand-made element-wise layers whose operands
 // are a constant, a broadcast tensor and a full tensor, and on convs through the B-sample int16 engine (groups,
-// strides, pads, wrapping, clipped and leaky outputs, pruned weights, chunks that end inside a sample). The kinds that ran whole are counted, so a plan
+// strides, pads, one output channel, wrapping, clipped and leaky outputs, pruned weights, chunks that end inside a
+// sample). The kinds that ran whole are counted, so a plan
 // that quietly stopped batching one of them fails.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -104,7 +105,7 @@ describe('layer-major batches = one sample at a time', () => {
     expectBatchEqualsSamples(design, 2 * layerMajorPlan(design)!.size + 5, 7);
   });
 
-  it('convs through the B-sample int16 engine: groups, strides, pads, wrap, clip, leaky, pruned weights, chunks ending inside a sample', () => {
+  it('convs through the B-sample int16 engine: groups, strides, pads, one output channel, wrap, clip, leaky, pruned weights, chunks ending inside a sample', () => {
     const x: DTensor = { name: 'x', onnxName: 'x', shape: [1, 4, 7, 8], format: parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>') };
     const w8 = parseFormat('ap_fixed<8,0>');
     const b12 = parseFormat('ap_fixed<12,4>');
@@ -112,6 +113,7 @@ describe('layer-major batches = one sample at a time', () => {
       { name: 'same', input: x, oc: 3, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1, wFormat: w8, bFormat: b12, out: parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>') },
       { name: 'grouped', input: x, oc: 6, kh: 3, kw: 2, sh: 2, sw: 1, pt: 0, pl: 2, pb: 1, pr: 0, group: 2, wFormat: w8, bFormat: null, out: parseFormat('ap_fixed<8,3,AP_TRN,AP_WRAP>'), act: { kind: 'relu' } },
       { name: 'dilated', input: x, oc: 2, kh: 3, kw: 3, dh: 2, dw: 2, pt: 2, pl: 2, pb: 2, pr: 2, wFormat: w8, bFormat: b12, out: parseFormat('ap_ufixed<8,4,AP_RND,AP_SAT>'), act: { kind: 'clip', lo: 8, hi: 200 } },
+      { name: 'single', input: x, oc: 1, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1, wFormat: w8, bFormat: b12, out: parseFormat('ap_fixed<12,5,AP_RND_CONV,AP_SAT>') },
       { name: 'leaky', input: x, oc: 4, kh: 1, kw: 3, sw: 2, pl: 1, pr: 1, wFormat: w8, bFormat: b12, out: parseFormat('ap_fixed<10,4,AP_RND_CONV,AP_SAT>'), act: { kind: 'leaky', alpha: { raw: 13, format: parseFormat('ap_fixed<8,1>') } } },
     ];
     const rand = rng(31);
