@@ -13,7 +13,7 @@ import { castRaw, fracBits, maxRaw, minRaw, type FixedFormat } from '../fixed.js
 import type { DenseLayer, MatMulLayer } from '../../src/ir/design.js';
 import { finishFast, finishRun, fusedOf, makeFinish, runShifted, type Finish, type KernelIO } from './common.js';
 import { identityRange } from './eltwise.js';
-import { DenseI16 } from './int16.js';
+import { DenseI16, DenseRowsI16 } from './int16.js';
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -64,6 +64,8 @@ interface DensePlan {
   readonly sums: Float64Array; // one row's sums, reused
   /** Fast path only: the int16 engine when its preconditions hold (int16.ts), and 2^(F − prodFrac). */
   readonly i16: DenseI16 | null; readonly i16Scale: number;
+  /** Fast path only: the engine for all rows in one matrix product (many rows: a layer-major batch, or a long layer). */
+  readonly rowsI16: DenseRowsI16 | null;
   fin: Finish | null; outF: FixedFormat | null; // the finish for the output format last seen
 }
 
@@ -104,11 +106,12 @@ function buildDensePlan(layer: DenseLayer, inF: FixedFormat): DensePlan {
     }
     fits = lo >= accLo && hi <= accHi && lo >= -SAFE && hi <= SAFE;
   }
-  const sizes = { inF, rows: layer.rows | 0, nIn: nIn | 0, nOut: nOut | 0, sums: new Float64Array(nOut), fin: null, outF: null, i16: null, i16Scale: 1 };
+  const sizes = { inF, rows: layer.rows | 0, nIn: nIn | 0, nOut: nOut | 0, sums: new Float64Array(nOut), fin: null, outF: null, i16: null, i16Scale: 1, rowsI16: null };
   // Fast path: every partial sum, the final one included, lies in acc's range scaled to F.
   if (fits) {
-    const i16 = DenseI16.create(weight.raw, nOut, nIn, inF);
-    return { inKey: formatKey(inF), w, init, frac: f, slow: null, maxAbs: Math.max(-accLo, accHi), ...sizes, i16, i16Scale: 2 ** (f - prodFrac) };
+    const rowsI16 = DenseRowsI16.create(weight.raw, nOut, nIn, layer.rows, inF);
+    const i16 = rowsI16 ? null : DenseI16.create(weight.raw, nOut, nIn, inF);
+    return { inKey: formatKey(inF), w, init, frac: f, slow: null, maxAbs: Math.max(-accLo, accHi), ...sizes, i16, i16Scale: 2 ** (f - prodFrac), rowsI16 };
   }
   const p = productRange(inF, weight.format);
   const slow = slowPath(layer.name, acc, prodFrac, Math.max(-p.lo, p.hi), nIn);
@@ -157,6 +160,11 @@ export function simulateDense(layer: DenseLayer, io: KernelIO): void {
   const x = io.inputs[0];
   const out = io.out;
   const i16 = plan.i16;
+  if (plan.rowsI16) {
+    // Every row in one product; the sums scaled to F and added to the bias, cast fused or row by row.
+    plan.rowsI16.run(x, 0, init, plan.i16Scale, fusedOf(fin), out, 0, sums, (s, r) => finishRun(s, 0, out, r * nOut, nOut, fin));
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const xo = r * nIn;
     if (i16) {

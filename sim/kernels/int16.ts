@@ -148,3 +148,69 @@ export class DenseI16 {
     out.set(f64.subarray(this.y / 8, this.y / 8 + this.nOut), d0);
   }
 }
+
+/**
+ * The dense engine for many rows at once (a layer's rows, or a layer-major batch's samples: dense.ts), as one
+ * matrix product: the rows' int16 raws are gemm24's M operand and the weights its N operand, so c[row][o] is row's
+ * sum for output o, already in the layer's [rows][nOut] order; the fused cast (post) or the double loop of dense.ts
+ * follows. Same preconditions and the same block length as DenseI16 (the bound is per output and K block, whichever
+ * operand holds the weights), so the same exact sums.
+ */
+export class DenseRowsI16 {
+  private initSrc: Float64Array | null = null;
+
+  private constructor(private readonly mem: MacMemory, private readonly s: {
+    readonly ld: number; readonly kbBytes: number; readonly w: number; readonly xf: number; readonly xr: number; readonly c: number;
+    readonly init: number; readonly y: number; readonly np: number; readonly nIn: number; readonly nOut: number; readonly rows: number;
+  }) {}
+
+  /** The engine for `rows` rows when every precondition holds and the product is large enough to pay, else null. */
+  static create(weightRaw: readonly number[], nOut: number, nIn: number, rows: number, inF: FixedFormat): DenseRowsI16 | null {
+    const module = macModule();
+    if (!int16PathsEnabled() || !module || !formatFitsInt16(inF) || rows < 4 || rows * nIn * nOut < MIN_DENSE_MACS) return null;
+    const kp = roundUp(nIn, 8);
+    const kb = blockLength(nOut, nIn, kp, maxAbsRaw(inF), (r, i) => weightRaw[r * nIn + i]);
+    if (kb === 0) return null;
+    const np = roundUp(nOut, 4);
+    const mr = roundUp(rows, 2);
+    const ld = 2 * kp;
+    const lay = new Layout();
+    const w = lay.take(np * ld);
+    const xf = lay.take(8 * rows * nIn);
+    const xr = lay.take(mr * ld);
+    const c = lay.take(8 * mr * np);
+    const init = lay.take(8 * nOut);
+    const y = lay.take(8 * rows * nOut);
+    if (lay.bytes > 2 ** 28) return null;
+    const mem = new MacMemory(module, lay);
+    for (let r = 0; r < nOut; r++) for (let i = 0; i < nIn; i++) mem.i16[w / 2 + r * kp + i] = weightRaw[r * nIn + i];
+    return new DenseRowsI16(mem, { ld, kbBytes: 2 * kb, w, xf, xr, c, init, y, np, nIn, nOut, rows });
+  }
+
+  /**
+   * out[d0 + r·nOut + o] = cast(init[o] + sum[r][o] · scale) for every row r: the fused cast f when not null, else
+   * finishRow(sums, r) is called per row with sums[o] = init[o] + sum[r][o] · scale.
+   */
+  run(x: Float64Array, xo: number, init: Float64Array, scale: number, f: Fused | null, out: Float64Array, d0: number,
+    sums: Float64Array, finishRow: (sums: Float64Array, r: number) => void): void {
+    const { ld, kbBytes, w, xf, xr, c, np, nIn, nOut, rows } = this.s;
+    const { f64, k } = this.mem;
+    f64.set(x.subarray(xo, xo + rows * nIn), xf / 8);
+    k.cvt(xf, xr, nIn, rows, 1, ld, 0);
+    k.gemm24(xr, w, c, roundUp(rows, 2), np, ld, kbBytes, 8 * np);
+    if (f) {
+      if (this.initSrc !== init) {
+        f64.set(init, this.s.init / 8);
+        this.initSrc = init;
+      }
+      k.post(c, 8 * np, rows, nOut, this.s.init, 0, 8, this.s.y, 8 * nOut, scale, f.scale, f.m, f.lo, f.hi);
+      out.set(f64.subarray(this.s.y / 8, this.s.y / 8 + rows * nOut), d0);
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      const at = c / 8 + r * np;
+      for (let o = 0; o < nOut; o++) sums[o] = init[o] + f64[at + o] * scale;
+      finishRow(sums, r);
+    }
+  }
+}

@@ -1,17 +1,18 @@
 /**
- * The int16 WebAssembly fast paths (sim/kernels/int16.ts, conv-gemm.ts, sim/wasm/mac.ts) against the double paths
- * they replace, bit for bit, on seeded random designs that straddle every precondition: input widths 15, 16 and 17
- * bits (signed and unsigned), weight raws at and past the int16 edges, block lengths from 8 values to a whole row,
- * every rounding mode and overflow mode of the output (saturating and wrapping), relu and clip, per-channel shifts,
- * and conv padding, groups, strides, dilations and chunked output positions. The double paths are themselves
- * checked against g++ (test/kernels) and a BigInt model (simulate-speed-independent.test.ts). Also: the worker
- * thread batch (sim/batch.ts) equals the sequential one, in order.
+ * The int16 WebAssembly fast paths (sim/kernels/int16.ts, one dense row or many at once; conv-gemm.ts;
+ * sim/wasm/mac.ts) against the double paths they replace, bit for bit, on seeded random designs that straddle every
+ * precondition: input widths 15, 16 and 17 bits (signed and unsigned), weight raws at and past the int16 edges,
+ * block lengths from 8 values to a whole row, every rounding mode and overflow mode of the output (saturating and
+ * wrapping), relu and clip, per-channel shifts, and conv padding, groups, strides, dilations and chunked output
+ * positions. The double paths are themselves checked against g++ (test/kernels) and a BigInt model
+ * (simulate-speed-independent.test.ts). Also: the worker thread batch (sim/batch.ts) equals the sequential one, in
+ * order.
  */
 import { describe, expect, it } from 'vitest';
 import { fixed, fracBits, maxRaw, minRaw, O_MODES, Q_MODES, type FixedFormat } from '../../sim/fixed.js';
 import { simulateBatch, simulateSample } from '../../sim/simulate.js';
 import { setInt16Paths, setMinDenseMacs } from '../../sim/kernels/int16.js';
-import { DenseI16 } from '../../sim/kernels/int16.js';
+import { DenseI16, DenseRowsI16 } from '../../sim/kernels/int16.js';
 import { ConvI16 } from '../../sim/kernels/conv-gemm.js';
 import { batchWorkerCount, stopBatchWorkers } from '../../sim/batch.js';
 import { assembleMac, macModule } from '../../sim/wasm/mac.js';
@@ -96,12 +97,12 @@ function bothWays(d: Design, samples: number[][][]): { fast: Float64Array[][]; e
 const differing = (a: Float64Array[][], b: Float64Array[][]): number =>
   a.reduce((n, outs, s) => n + outs.reduce((m, o, k) => m + o.reduce((q, v, i) => q + (Object.is(v, b[s][k][i]) ? 0 : 1), 0), 0), 0);
 
-function denseCase(i: number): { d: Design; layer: DenseLayer; inF: FixedFormat } {
+function denseCase(i: number, rowChoices: readonly number[] = [1, 1, 1, 3]): { d: Design; layer: DenseLayer; inF: FixedFormat } {
   const inF = pick(IN_FORMATS);
   const wF = pick([fixed(16, 2), fixed(15, 1), fixed(17, 3), fixed(12, 0), fixed(18, 4)]);
   const nIn = pick([1, 3, 8, 15, 16, 17, 40, 64, 130]);
   const nOut = pick([1, 2, 3, 4, 5, 9, 33]);
-  const rows = pick([1, 1, 1, 3]);
+  const rows = pick(rowChoices);
   const raw = weightRaws(nIn * nOut, wF, inF);
   const bias = rand() < 0.7 ? constData(`b${i}`, [nOut], fixed(14, 5), randomRaws(fixed(14, 5), nOut, rand)) : null;
   const acc = accFor(inF, wF, raw, nOut, bias);
@@ -190,6 +191,23 @@ describe('int16 fast paths equal the double paths bit for bit', () => {
     }
     expect(taken).toBeGreaterThan(60);
     expect(refused).toBeGreaterThan(30);
+  });
+
+  it('dense over 4 to 9 rows (the rows engine, one matrix product; odd row counts pad its tiles): the same cases', () => {
+    let taken = 0;
+    for (let i = 0; i < 160; i++) {
+      const { d, layer, inF } = denseCase(1000 + i, [4, 5, 7, 9]);
+      if (DenseRowsI16.create(layer.weight.raw, layer.nOut, layer.nIn, layer.rows, inF)) taken++;
+      let r: ReturnType<typeof bothWays>;
+      try {
+        r = bothWays(d, samplesOf(d, 2));
+      } catch (e) {
+        expect(String(e)).toMatch(/52 bits|2\^53|exact/);
+        continue;
+      }
+      expect(differing(r.fast, r.exact), `${layer.name} rows ${layer.rows}`).toBe(0);
+    }
+    expect(taken).toBeGreaterThan(40);
   });
 
   it('conv2d: padding, groups, strides, dilations, 1-D, pointwise, chunked positions, widths 15/16/17, every output mode, per-channel shifts', () => {
