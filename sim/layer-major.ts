@@ -8,7 +8,7 @@
  * of the buffers, otherwise. Every kernel is the one the sample path runs, on the
  * same raws in the same order: the bits cannot differ (test/sim/layer-major.test.ts checks it on every layer kind).
  *
- * Worth it only when the buffers stay small (a few MB for B samples) and some layer runs whole: layerMajorPlan
+ * Worth it only when the buffers stay bounded (32 MB for B samples) and some layer runs whole: layerMajorPlan
  * returns null otherwise, and a batch's last samples that do not fill B go through the sample path.
  */
 import type { ComputeLayer, Conv2dLayer, Design, Layer, Operand } from '../src/ir/design.js';
@@ -41,8 +41,8 @@ export interface LayerMajorPlan {
   readonly outputs: readonly Readout[];
 }
 
-/** Doubles of all B samples' buffers at most (8 MB), samples per pass at most, and at least (else not worth it). */
-const BUFFER_BUDGET = 1 << 20;
+/** Doubles of all B samples' buffers at most (32 MB), samples per pass at most, and at least (else not worth it). */
+const BUFFER_BUDGET = 1 << 22;
 const MAX_SIZE = 64;
 const MIN_SIZE = 8;
 
