@@ -8,9 +8,9 @@ import type { Activation, ConvTranspose2dLayer, Design, DTensor } from '../../sr
 import { fixed, fromDouble, maxRaw, parseFormat, toDouble, type FixedFormat } from '../../sim/fixed.js';
 import { simulateSample } from '../../sim/simulate.js';
 import {
-  constData, csimSamples, expectSameOutputs, itMatchesGxx, lanesPlan, makeDesign, randomRaws, randomSamples, rng, simulateSamples,
+  csimSamples, expectSameOutputs, itMatchesGxx, lanesPlan, makeDesign, randomSamples, rng, simulateSamples,
 } from '../support/harness.js';
-import { exactAccFor } from '../support/harness.js';
+import { convConstants } from '../support/conv-spec.js';
 
 const DEFAULT = parseFormat('ap_fixed<16,6,AP_RND_CONV,AP_SAT>');
 const rand = rng(20241203);
@@ -29,16 +29,10 @@ function layerOf(s: Spec): { layer: ConvTranspose2dLayer; out: DTensor } {
   const { sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0, oph = 0, opw = 0, group = 1 } = s;
   const oh = sh * (h - 1) + oph + (s.kh - 1) * dh + 1 - pt - pb;
   const ow = sw * (w - 1) + opw + (s.kw - 1) * dw + 1 - pl - pr;
-  const wShape = [s.oc, c / group, s.kh, s.kw];
-  const nW = wShape.reduce((a, b) => a * b, 1);
-  const weight = constData(`${s.name}_w`, wShape, s.wFormat, randomRaws(s.wFormat, nW, rand));
-  const bias = s.bFormat ? constData(`${s.name}_b`, [s.oc], s.bFormat, randomRaws(s.bFormat, s.oc, rand)) : null;
-  const acc = exactAccFor(s.input.format, s.wFormat, s.bFormat, (c / group) * s.kh * s.kw);
-  const out: DTensor = { name: `${s.name}_y`, onnxName: `${s.name}_y`, shape: [1, s.oc, oh, ow], format: s.out === 'acc' ? acc : s.out };
+  const { out, ...k } = convConstants(s, oh, ow, rand);
   const layer: ConvTranspose2dLayer = {
     kind: 'convtranspose2d', name: s.name, sources: [s.name], inputs: [s.input.name], output: out.name,
-    c, h, w, oc: s.oc, oh, ow, kh: s.kh, kw: s.kw, sh, sw, pt, pl, dh, dw, group, weight, bias, acc, act: s.act ?? { kind: 'none' },
-    ...(s.shift ? { shift: { k: constData(`${s.name}_sh`, [s.oc], fixed(6, 6, { signed: false }), s.shift), accs: fixed(acc.width + Math.max(...s.shift), acc.int) } } : {}),
+    c, h, w, oc: s.oc, oh, ow, kh: s.kh, kw: s.kw, sh, sw, pt, pl, dh, dw, group, ...k,
   };
   return { layer, out };
 }

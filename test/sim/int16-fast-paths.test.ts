@@ -97,6 +97,21 @@ function bothWays(d: Design, samples: number[][][]): { fast: Float64Array[][]; e
 const differing = (a: Float64Array[][], b: Float64Array[][]): number =>
   a.reduce((n, outs, s) => n + outs.reduce((m, o, k) => m + o.reduce((q, v, i) => q + (Object.is(v, b[s][k][i]) ? 0 : 1), 0), 0), 0);
 
+/**
+ * The fast and the double path of `d` on `count` samples, expected equal bit for bit; a design both refuse (an
+ * accumulator a test sized too wide for exact simulation) is skipped.
+ */
+function expectBothWaysEqual(d: Design, count: number, label: string): void {
+  let r: ReturnType<typeof bothWays>;
+  try {
+    r = bothWays(d, samplesOf(d, count));
+  } catch (e) {
+    expect(String(e)).toMatch(/52 bits|2\^53|exact/);
+    return;
+  }
+  expect(differing(r.fast, r.exact), label).toBe(0);
+}
+
 function denseCase(i: number, rowChoices: readonly number[] = [1, 1, 1, 3]): { d: Design; layer: DenseLayer; inF: FixedFormat } {
   const inF = pick(IN_FORMATS);
   const wF = pick([fixed(16, 2), fixed(15, 1), fixed(17, 3), fixed(12, 0), fixed(18, 4)]);
@@ -180,14 +195,7 @@ describe('int16 fast paths equal the double paths bit for bit', () => {
       const fast = DenseI16.create(layer.weight.raw, layer.nOut, layer.nIn, inF) !== null;
       if (fast) taken++;
       else refused++;
-      let r: ReturnType<typeof bothWays>;
-      try {
-        r = bothWays(d, samplesOf(d, 3));
-      } catch (e) {
-        expect(String(e)).toMatch(/52 bits|2\^53|exact/); // an accumulator this test sized too wide: refused both ways
-        continue;
-      }
-      expect(differing(r.fast, r.exact), `${layer.name} in ${JSON.stringify(inF)} acc ${JSON.stringify(layer.acc)} fast ${fast}`).toBe(0);
+      expectBothWaysEqual(d, 3, `${layer.name} in ${JSON.stringify(inF)} acc ${JSON.stringify(layer.acc)} fast ${fast}`);
     }
     expect(taken).toBeGreaterThan(60);
     expect(refused).toBeGreaterThan(30);
@@ -198,14 +206,7 @@ describe('int16 fast paths equal the double paths bit for bit', () => {
     for (let i = 0; i < 160; i++) {
       const { d, layer, inF } = denseCase(1000 + i, [4, 5, 7, 9]);
       if (DenseRowsI16.create(layer.weight.raw, layer.nOut, layer.nIn, layer.rows, inF)) taken++;
-      let r: ReturnType<typeof bothWays>;
-      try {
-        r = bothWays(d, samplesOf(d, 2));
-      } catch (e) {
-        expect(String(e)).toMatch(/52 bits|2\^53|exact/);
-        continue;
-      }
-      expect(differing(r.fast, r.exact), `${layer.name} rows ${layer.rows}`).toBe(0);
+      expectBothWaysEqual(d, 2, `${layer.name} rows ${layer.rows}`);
     }
     expect(taken).toBeGreaterThan(40);
   });
@@ -220,14 +221,7 @@ describe('int16 fast paths equal the double paths bit for bit', () => {
         const fast = ConvI16.create(layer, inF) !== null;
         if (fast) taken++;
         else refused++;
-        let r: ReturnType<typeof bothWays>;
-        try {
-          r = bothWays(d, samplesOf(d, 2));
-        } catch (e) {
-          expect(String(e)).toMatch(/52 bits|2\^53|exact/);
-          return;
-        }
-        expect(differing(r.fast, r.exact), `shape ${j} in ${JSON.stringify(inF)} act ${JSON.stringify(layer.act)} fast ${fast}`).toBe(0);
+        expectBothWaysEqual(d, 2, `shape ${j} in ${JSON.stringify(inF)} act ${JSON.stringify(layer.act)} fast ${fast}`);
       });
     }
     expect(taken).toBeGreaterThan(40);
