@@ -4,7 +4,7 @@
  * element-wise casts between raw buffers, and raws read out as exact doubles.
  */
 import { fromDouble, maxRaw, minRaw, type FixedFormat } from './fixed.js';
-import type { Design } from '../src/ir/design.js';
+import type { Design, LoopLayer } from '../src/ir/design.js';
 import { finishFast, makeFinish, RNE_MAGIC, type Finish } from './kernels/common.js';
 
 /** dst = cast(src) element-wise (castRaw as a Finish without activation); a plain copy between equal types. */
@@ -78,3 +78,34 @@ export function readInto(r: Readout, dst: Float64Array, d0: number): void {
   for (let i = 0; i < buf.length; i++) dst[d0 + i] = buf[i] * a * b;
 }
 
+
+/** A loop region's casts around its body (the buffers are the caller's: one sample's, or a batch's). */
+export interface LoopCasts {
+  readonly enter: Cast; // cast(input) into stateIn
+  readonly carry: Cast; // stateIn = cast(stateOut) between trips (a copy: the formats agree)
+  readonly exit: Cast; // the final state (stateOut, or stateIn for zero trips) into the output
+  readonly exitEmpty: Cast; // zero trips
+}
+
+/** The casts of loop `l` between its input, state and output buffers. */
+export function loopCasts(design: Design, l: LoopLayer, input: Float64Array, stateIn: Float64Array, stateOut: Float64Array, out: Float64Array): LoopCasts {
+  const f = (n: string) => design.tensors[n].format;
+  return {
+    enter: castOf(input, f(l.inputs[0]), stateIn, f(l.stateIn)), carry: castOf(stateOut, f(l.stateOut), stateIn, f(l.stateIn)),
+    exit: castOf(stateOut, f(l.stateOut), out, f(l.output)), exitEmpty: castOf(stateIn, f(l.stateIn), out, f(l.output)),
+  };
+}
+
+/**
+ * LoopLayer: s = cast(input) into stateIn; trips times { run the body; s = stateOut }; output = cast(s) (copies
+ * when the formats agree, as the IR requires). The state moves into stateIn between trips only, so a trace shows
+ * the last trip's input.
+ */
+export function runLoop(trips: number, c: LoopCasts, body: () => void): void {
+  runCast(c.enter);
+  for (let t = 0; t < trips; t++) {
+    if (t > 0) runCast(c.carry);
+    body();
+  }
+  runCast(trips > 0 ? c.exit : c.exitEmpty);
+}

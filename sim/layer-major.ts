@@ -16,7 +16,7 @@ import type { FixedFormat } from './fixed.js';
 import { numel } from '../src/ir/graph.js';
 import type { KernelIO } from './kernels/common.js';
 import { SIM_KERNELS } from './kernels/index.js';
-import { castOf, inputSlot, quantize, readInto, readout, runCast, type Cast, type InputSlot, type Readout } from './buffers.js';
+import { inputSlot, loopCasts, quantize, readInto, readout, runLoop, type InputSlot, type LoopCasts, type Readout } from './buffers.js';
 import { planFor } from './kernels/conv.js';
 import { ConvI16 } from './kernels/conv-gemm.js';
 
@@ -28,9 +28,9 @@ type BatchStep =
   | { readonly whole: false; readonly kernel: Kernel; readonly layer: ComputeLayer; readonly ios: readonly KernelIO[] }
   | { readonly loop: BatchLoop };
 
-interface BatchLoop {
+interface BatchLoop extends LoopCasts {
   readonly trips: number;
-  readonly enter: Cast; readonly body: readonly BatchStep[]; readonly carry: Cast; readonly exit: Cast; readonly exitEmpty: Cast;
+  readonly body: readonly BatchStep[];
 }
 
 export interface LayerMajorPlan {
@@ -118,16 +118,8 @@ export function layerMajorPlan(design: Design): LayerMajorPlan | null {
     if (layer.kind === 'loop') {
       const stateIn = fresh(layer.stateIn);
       const body = build(layer.body);
-      const stateOut = bufs.get(layer.stateOut)!;
       const out = fresh(layer.output);
-      const f = (n: string) => design.tensors[n].format;
-      return {
-        loop: {
-          trips: layer.trips, enter: castOf(ins[0], f(layer.inputs[0]), stateIn, f(layer.stateIn)), body,
-          carry: castOf(stateOut, f(layer.stateOut), stateIn, f(layer.stateIn)), exit: castOf(stateOut, f(layer.stateOut), out, f(layer.output)),
-          exitEmpty: castOf(stateIn, f(layer.stateIn), out, f(layer.output)),
-        },
-      };
+      return { loop: { ...loopCasts(design, layer, ins[0], stateIn, bufs.get(layer.stateOut)!, out), trips: layer.trips, body } };
     }
     const kernel = SIM_KERNELS[layer.kind] as Kernel;
     const inFormats = layer.inputs.map((n) => design.tensors[n].format);
@@ -157,12 +149,7 @@ function runSteps(steps: readonly BatchStep[]): void {
   for (const s of steps) {
     if ('loop' in s) {
       const l = s.loop;
-      runCast(l.enter);
-      for (let t = 0; t < l.trips; t++) {
-        if (t > 0) runCast(l.carry);
-        runSteps(l.body);
-      }
-      runCast(l.trips > 0 ? l.exit : l.exitEmpty);
+      runLoop(l.trips, l, () => runSteps(l.body));
     } else if (s.whole) s.kernel(s.layer, s.io);
     else for (const io of s.ios) s.kernel(s.layer, io);
   }

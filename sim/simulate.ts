@@ -16,7 +16,7 @@ import { numel } from '../src/ir/graph.js';
 import type { KernelIO } from './kernels/common.js';
 import { SIM_KERNELS } from './kernels/index.js';
 import { autoThreads, parallelBatch } from './batch.js';
-import { castOf, inputSlot, quantize, readInto, readout, runCast, sameType, type Cast, type InputSlot, type Readout } from './buffers.js';
+import { inputSlot, loopCasts, quantize, readInto, readout, runLoop, sameType, type InputSlot, type LoopCasts, type Readout } from './buffers.js';
 import { layerMajorPlan, runLayerMajor, type LayerMajorPlan } from './layer-major.js';
 
 export type SimKernel<L extends ComputeLayer> = (layer: L, io: KernelIO) => void;
@@ -35,12 +35,8 @@ type Step =
   | { readonly layer: ComputeLayer; readonly kernel: SimKernel<ComputeLayer>; readonly io: KernelIO; readonly loop?: undefined }
   | { readonly layer: LoopLayer; readonly loop: LoopPlan };
 
-interface LoopPlan {
-  readonly enter: Cast; // cast(input) into stateIn
+interface LoopPlan extends LoopCasts {
   readonly body: readonly Step[];
-  readonly carry: Cast; // stateIn = cast(stateOut) between trips (a copy: the formats agree)
-  readonly exit: Cast; // the final state (stateOut, or stateIn for zero trips) into the output
-  readonly exitEmpty: Cast; // zero trips
 }
 
 interface DesignPlan {
@@ -79,21 +75,11 @@ function buildSteps(design: Design, layers: readonly Layer[], bufs: Map<string, 
     if (layer.kind === 'loop') {
       if (!(Number.isInteger(layer.trips) && layer.trips >= 0)) throw new Error(`loop ${layer.name}: trip count ${layer.trips}`);
       if (ins.length !== 1) throw new Error(`loop ${layer.name}: one input (the initial state) expected, got ${ins.length}`);
-      const inF = tensor(layer.inputs[0]).format;
-      const stateF = tensor(layer.stateIn).format;
       const stateIn = fresh(layer.stateIn);
       const body = buildSteps(design, layer.body, bufs);
       const stateOut = bufOf(layer, layer.stateOut);
-      const stateOutF = tensor(layer.stateOut).format;
-      const outF = tensor(layer.output).format;
       const out = fresh(layer.output);
-      return {
-        layer,
-        loop: {
-          enter: castOf(ins[0], inF, stateIn, stateF), body, carry: castOf(stateOut, stateOutF, stateIn, stateF),
-          exit: castOf(stateOut, stateOutF, out, outF), exitEmpty: castOf(stateIn, stateF, out, outF),
-        },
-      };
+      return { layer, loop: { ...loopCasts(design, layer, ins[0], stateIn, stateOut, out), body } };
     }
     const outT = tensor(layer.output);
     const io: KernelIO = { inputs: ins, inFormats: layer.inputs.map((n) => tensor(n).format), out: fresh(layer.output), outFormat: outT.format };
@@ -153,7 +139,7 @@ type AfterLayer = ((layer: ComputeLayer, io: KernelIO) => void) | null;
 function runSteps(steps: readonly Step[], after: AfterLayer = null): void {
   for (let k = 0; k < steps.length; k++) {
     const s = steps[k];
-    if (s.loop) runLoop(s.layer.trips, s.loop, after);
+    if (s.loop) { const loop = s.loop; runLoop(s.layer.trips, loop, () => runSteps(loop.body, after)); }
     else {
       s.kernel(s.layer, s.io);
       if (after) after(s.layer, s.io);
@@ -179,20 +165,6 @@ export function countRails(buf: Float64Array, f: FixedFormat): number {
 
 function isCopy(l: ComputeLayer, io: KernelIO): boolean {
   return l.kind === 'transpose' || (l.kind === 'unary' && l.act.kind === 'none' && !l.shift && sameType(io.inFormats[0], io.outFormat));
-}
-
-/**
- * LoopLayer: s = cast(input) into stateIn; trips times { run the body; s = stateOut }; output = cast(s) (copies
- * when the formats agree, as the IR requires). The state moves into stateIn between trips only, so a trace shows
- * the last trip's input.
- */
-function runLoop(trips: number, p: LoopPlan, after: AfterLayer): void {
-  runCast(p.enter);
-  for (let t = 0; t < trips; t++) {
-    if (t > 0) runCast(p.carry);
-    runSteps(p.body, after);
-  }
-  runCast(trips > 0 ? p.exit : p.exitEmpty);
 }
 
 function read(r: Readout): Float64Array {

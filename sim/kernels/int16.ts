@@ -85,6 +85,27 @@ export const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
  * A dense layer's weights [nOut][nIn] as int16 rows in wasm memory: run(x, xo) leaves Σ_i w[o][i] · x[xo + i]
  * (exact integers) in sums()[sumsAt + o] for o < nOut; runFused also finishes them (see post in mac.ts).
  */
+/**
+ * The dense engines' preconditions (the file comment) and K layout: rows padded to kp values, blocks of kb. Null when
+ * one fails, or when the call does fewer than MIN_DENSE_MACS products (below ~512 the few calls into WebAssembly
+ * cost more than the double loop they replace).
+ */
+function denseBlocks(weightRaw: readonly number[], nOut: number, nIn: number, inF: FixedFormat, macs: number): { module: WebAssembly.Module; kp: number; kb: number } | null {
+  const module = macModule();
+  if (!int16PathsEnabled() || !module || !formatFitsInt16(inF) || macs < MIN_DENSE_MACS) return null;
+  const kp = roundUp(nIn, 8);
+  const kb = blockLength(nOut, nIn, kp, maxAbsRaw(inF), (r, i) => weightRaw[r * nIn + i]);
+  return kb === 0 ? null : { module, kp, kb };
+}
+
+/** The weights as int16 rows of kp values from byte address `at` (the padding stays 0: fresh memory). */
+function putWeights(mem: MacMemory, at: number, kp: number, weightRaw: readonly number[], nOut: number, nIn: number): void {
+  for (let r = 0; r < nOut; r++) {
+    const row = at / 2 + r * kp;
+    for (let i = 0; i < nIn; i++) mem.i16[row + i] = weightRaw[r * nIn + i];
+  }
+}
+
 export class DenseI16 {
   private initSrc: Float64Array | null = null; // the bias last copied into the engine's memory
 
@@ -95,12 +116,9 @@ export class DenseI16 {
 
   /** The engine when every precondition holds (see the file comment), else null. */
   static create(weightRaw: readonly number[], nOut: number, nIn: number, inF: FixedFormat): DenseI16 | null {
-    const module = macModule();
-    // Below ~512 products the few calls into WebAssembly cost more than the double loop they replace.
-    if (!int16PathsEnabled() || !module || !formatFitsInt16(inF) || nIn * nOut < MIN_DENSE_MACS) return null;
-    const kp = roundUp(nIn, 8);
-    const kb = blockLength(nOut, nIn, kp, maxAbsRaw(inF), (r, i) => weightRaw[r * nIn + i]);
-    if (kb === 0) return null;
+    const blocks = denseBlocks(weightRaw, nOut, nIn, inF, nIn * nOut);
+    if (!blocks) return null;
+    const { module, kp, kb } = blocks;
     const mp = roundUp(nOut, 4);
     const ld = 2 * kp;
     const lay = new Layout();
@@ -112,10 +130,7 @@ export class DenseI16 {
     const y = lay.take(nOut * 8);
     if (lay.bytes > 2 ** 30) return null;
     const mem = new MacMemory(module, lay);
-    for (let r = 0; r < nOut; r++) {
-      const row = a / 2 + r * kp;
-      for (let i = 0; i < nIn; i++) mem.i16[row + i] = weightRaw[r * nIn + i];
-    }
+    putWeights(mem, a, kp, weightRaw, nOut, nIn);
     return new DenseI16(mem, ld, 2 * kb, a, xf, x, c, init, y, mp, nIn, nOut);
   }
 
@@ -166,11 +181,9 @@ export class DenseRowsI16 {
 
   /** The engine for `rows` rows when every precondition holds and the product is large enough to pay, else null. */
   static create(weightRaw: readonly number[], nOut: number, nIn: number, rows: number, inF: FixedFormat): DenseRowsI16 | null {
-    const module = macModule();
-    if (!int16PathsEnabled() || !module || !formatFitsInt16(inF) || rows < 4 || rows * nIn * nOut < MIN_DENSE_MACS) return null;
-    const kp = roundUp(nIn, 8);
-    const kb = blockLength(nOut, nIn, kp, maxAbsRaw(inF), (r, i) => weightRaw[r * nIn + i]);
-    if (kb === 0) return null;
+    const blocks = rows < 4 ? null : denseBlocks(weightRaw, nOut, nIn, inF, rows * nIn * nOut);
+    if (!blocks) return null;
+    const { module, kp, kb } = blocks;
     const np = roundUp(nOut, 4);
     const mr = roundUp(rows, 2);
     const ld = 2 * kp;
@@ -183,7 +196,7 @@ export class DenseRowsI16 {
     const y = lay.take(8 * rows * nOut);
     if (lay.bytes > 2 ** 28) return null;
     const mem = new MacMemory(module, lay);
-    for (let r = 0; r < nOut; r++) for (let i = 0; i < nIn; i++) mem.i16[w / 2 + r * kp + i] = weightRaw[r * nIn + i];
+    putWeights(mem, w, kp, weightRaw, nOut, nIn);
     return new DenseRowsI16(mem, { ld, kbBytes: 2 * kb, w, xf, xr, c, init, y, np, nIn, nOut, rows });
   }
 

@@ -522,6 +522,8 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
   let rowLatency = new Map(current.plan.layers.map((r) => [r.name, r.latency]));
   const exhausted = new Set<string>(fixed.keys());
   const meets = (throughputFps: number) => opts.targetFps !== undefined && throughputFps >= opts.targetFps;
+  // A streamed or banded layer never becomes fully parallel: its weights stay data, not constants in the logic.
+  const mustStayData = (l: ComputeLayer, p: Parallel) => (streamed.has(l.name) || inBand.has(l.name)) && !!estimateLayer(design, l, p).constantSavings;
   /**
    * The greedy's next move from factors `par`, row latencies `lat` and total latency `total`: grow the layer that
    * costs the most cycles per inference and can still grow to its next choice, mark a layer that cannot grow, or
@@ -545,8 +547,7 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
     const i = choices.findIndex((p) => sameParallel(p, par.get(l.name) ?? ONE));
     // A banded layer's band kernel has engines but no pixel lanes: it takes the next choice without them.
     const next = choices.slice(i + 1).find((p) => !inBand.has(l.name) || (p.pfPx ?? 1) === 1);
-    // A streamed or banded layer never becomes fully parallel: its weights stay data, not constants in the logic.
-    if (!next || ((streamed.has(l.name) || inBand.has(l.name)) && estimateLayer(design, l, next).constantSavings)) return { exhaust: l.name };
+    if (!next || mustStayData(l, next)) return { exhaust: l.name };
     return { grow: l, next };
   };
   const form = () => layerForms({ streamed, banded, thresholds });
@@ -618,7 +619,7 @@ export function planDesign(design: Design, board: Board, opts: PlanOptions = {})
     if (!withinBudget(tried.plan) && (next.pfPx ?? 1) > (parallel.get(l.name)?.pfPx ?? 1)) {
       const px = parallel.get(l.name)?.pfPx ?? 1;
       const alt = choices.slice(choices.indexOf(next) + 1).find((p) => (p.pfPx ?? 1) <= px);
-      if (alt && !((streamed.has(l.name) || inBand.has(l.name)) && estimateLayer(design, l, alt).constantSavings)) {
+      if (alt && !mustStayData(l, alt)) {
         tried = evaluate(new Map(parallel).set(l.name, alt));
         chosen = alt;
       }
