@@ -7,6 +7,7 @@ const full = process.env.FPGAC_TEST_FULL === '1';
 export default defineConfig({
   test: {
     include: full ? ['test/full/**/*.test.ts'] : ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     exclude: full ? ['node_modules/**'] : ['node_modules/**', 'test/full/**'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -19,10 +19,21 @@ function flag(v: number): void {
 // inference for a build's few testbench samples).
 flag(1);
 
-parentPort!.on('message', (m: { ins: Float64Array[]; outs: Float64Array[]; samples: number }) => {
+interface Chunk {
+  ins: Float64Array[];
+  outs: Float64Array[];
+  samples: number;
+  /** When saturation is counted: tensor names, and where their counts go (same order). */
+  keys: string[] | null;
+  counts: Float64Array | null;
+}
+
+parentPort!.on('message', (m: Chunk) => {
   try {
-    const r = simulateBatch(design, m.ins, m.samples, { threads: 1 });
+    const saturation = m.keys ? new Map<string, number>() : undefined;
+    const r = simulateBatch(design, m.ins, m.samples, { threads: 1, saturation });
     r.forEach((o, k) => m.outs[k].set(o));
+    if (saturation && m.keys && m.counts) m.keys.forEach((name, j) => { m.counts![j] = saturation.get(name) ?? 0; });
     flag(1);
   } catch {
     flag(2);

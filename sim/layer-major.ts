@@ -25,7 +25,7 @@ type Kernel = (layer: ComputeLayer, io: KernelIO) => void;
 /** One layer for all B samples at once (`whole`), or once per sample on views; or a loop region. */
 type BatchStep =
   | { readonly whole: true; readonly kernel: Kernel; readonly layer: ComputeLayer; readonly io: KernelIO }
-  | { readonly whole: false; readonly kernel: Kernel; readonly layer: ComputeLayer; readonly ios: readonly KernelIO[] }
+  | { readonly whole: false; readonly kernel: Kernel; readonly layer: ComputeLayer; readonly ios: readonly KernelIO[]; readonly all: KernelIO }
   | { readonly loop: BatchLoop };
 
 interface BatchLoop extends LoopCasts {
@@ -137,7 +137,7 @@ export function layerMajorPlan(design: Design): LayerMajorPlan | null {
     }
     const view = (b: Float64Array, s: number) => { const n = b.length / size; return b.subarray(s * n, (s + 1) * n); };
     const ios = Array.from({ length: size }, (_, s): KernelIO => ({ inputs: ins.map((b) => view(b, s)), inFormats, out: view(out, s), outFormat }));
-    return { whole: false, kernel, layer, ios };
+    return { whole: false, kernel, layer, ios, all: { inputs: ins, inFormats, out, outFormat } };
   });
   const steps = build(design.layers);
   if (!whole) return null;
@@ -145,22 +145,37 @@ export function layerMajorPlan(design: Design): LayerMajorPlan | null {
   return { size, inputs, steps, outputs };
 }
 
-function runSteps(steps: readonly BatchStep[]): void {
+/**
+ * Called after each layer (every trip of a loop body too) with the I/O of all B samples: the output buffer holds
+ * exactly B samples' values, so a count over it (saturation) is the sum of the B samples' own counts.
+ */
+export type AfterBatchLayer = ((layer: ComputeLayer, io: KernelIO) => void) | null;
+
+function runSteps(steps: readonly BatchStep[], after: AfterBatchLayer): void {
   for (const s of steps) {
     if ('loop' in s) {
       const l = s.loop;
-      runLoop(l.trips, l, () => runSteps(l.body));
-    } else if (s.whole) s.kernel(s.layer, s.io);
-    else for (const io of s.ios) s.kernel(s.layer, io);
+      runLoop(l.trips, l, () => runSteps(l.body, after));
+    } else if (s.whole) {
+      s.kernel(s.layer, s.io);
+      if (after) after(s.layer, s.io);
+    } else {
+      for (const io of s.ios) s.kernel(s.layer, io);
+      if (after) after(s.layer, s.all);
+    }
   }
 }
 
 /**
  * Samples first .. first + B − 1 of the batch: `inputs[i]` holds design input i of every sample (concatenated),
- * `outs[k]` receives output k of each at its place.
+ * `outs[k]` receives output k of each at its place. `quantized` sees each input's B quantized samples.
  */
-export function runLayerMajor(plan: LayerMajorPlan, inputs: readonly Float64Array[], first: number, outs: readonly Float64Array[]): void {
-  plan.inputs.forEach((t, i) => quantize(inputs[i], first * (t.buf.length / plan.size), t));
-  runSteps(plan.steps);
+export function runLayerMajor(plan: LayerMajorPlan, inputs: readonly Float64Array[], first: number, outs: readonly Float64Array[],
+  after: AfterBatchLayer = null, quantized: ((i: number, t: InputSlot) => void) | null = null): void {
+  plan.inputs.forEach((t, i) => {
+    quantize(inputs[i], first * (t.buf.length / plan.size), t);
+    if (quantized) quantized(i, t);
+  });
+  runSteps(plan.steps, after);
   plan.outputs.forEach((r, k) => readInto(r, outs[k], first * (r.buf.length / plan.size)));
 }

@@ -167,6 +167,18 @@ function isCopy(l: ComputeLayer, io: KernelIO): boolean {
   return l.kind === 'transpose' || (l.kind === 'unary' && l.act.kind === 'none' && !l.shift && sameType(io.inFormats[0], io.outFormat));
 }
 
+/**
+ * Adds saturation counts to `sat` (see countRails): each quantized input, and each compute layer's output except
+ * pure copies. The buffers may hold one sample or several side by side: the counts add up the same.
+ */
+function railCounter(design: Design, sat: Map<string, number>): { input: (i: number, t: InputSlot) => void; after: (l: ComputeLayer, io: KernelIO) => void } {
+  const add = (name: string, buf: Float64Array, f: FixedFormat) => { sat.set(name, (sat.get(name) ?? 0) + countRails(buf, f)); };
+  return {
+    input: (i, t) => add(design.inputs[i], t.buf, t.format),
+    after: (l, io) => { if (!isCopy(l, io)) add(l.output, io.out, io.outFormat); },
+  };
+}
+
 function read(r: Readout): Float64Array {
   const dst = new Float64Array(r.buf.length);
   readInto(r, dst, 0);
@@ -186,15 +198,13 @@ export interface SampleOptions {
 /** Runs one sample: `inputs[i]` holds the doubles of design input i (batch axis of 1 included or not). */
 export function simulateSample(design: Design, inputs: readonly ArrayLike<number>[], opts: SampleOptions = {}): SimResult {
   const plan = planFor(design);
-  const sat = opts.saturation;
+  const rails = opts.saturation ? railCounter(design, opts.saturation) : null;
   plan.inputs.forEach((t, i) => {
     checkInput(design, i, inputs[i], t.buf.length);
     quantize(inputs[i], 0, t);
-    if (sat) sat.set(design.inputs[i], (sat.get(design.inputs[i]) ?? 0) + countRails(t.buf, t.format));
+    if (rails) rails.input(i, t);
   });
-  runSteps(plan.steps, sat ? (l, io) => {
-    if (!isCopy(l, io)) sat.set(l.output, (sat.get(l.output) ?? 0) + countRails(io.out, io.outFormat));
-  } : null);
+  runSteps(plan.steps, rails && rails.after);
   const outputs = plan.outputs.map(read);
   if (!opts.trace) return { outputs };
   const trace = new Map<string, Float64Array>();
@@ -209,6 +219,8 @@ export interface BatchOptions {
    * the workers, else 1. The result is the same either way.
    */
   readonly threads?: number;
+  /** As SampleOptions.saturation: summed over the batch's samples (worker threads' counts included). */
+  readonly saturation?: Map<string, number>;
 }
 
 /**
@@ -222,10 +234,10 @@ export function simulateBatch(design: Design, inputs: readonly Float64Array[], s
   const threads = Math.min(samples, Math.max(1, Math.floor(opts.threads ?? autoThreads(design, samples))));
   if (threads > 1) {
     const pers = plan.inputs.map((t) => t.buf.length);
-    const r = parallelBatch(design, inputs, samples, threads, pers, plan.outputs.map((o) => o.buf.length), (ins, n) => runBatch(design, plan, ins, n));
+    const r = parallelBatch(design, inputs, samples, threads, pers, plan.outputs.map((o) => o.buf.length), (ins, n) => runBatch(design, plan, ins, n, opts.saturation), opts.saturation);
     if (r) return r;
   }
-  return runBatch(design, plan, inputs, samples);
+  return runBatch(design, plan, inputs, samples, opts.saturation);
 }
 
 const layerMajorPlans = new WeakMap<Design, LayerMajorPlan | null>();
@@ -233,18 +245,20 @@ const layerMajorPlans = new WeakMap<Design, LayerMajorPlan | null>();
 const MIN_LAYER_MAJOR = 32;
 
 /** Whole groups of B samples layer by layer (layer-major.ts) where the design suits it; the rest one at a time. */
-function runBatch(design: Design, plan: DesignPlan, inputs: readonly Float64Array[], samples: number): Float64Array[] {
+function runBatch(design: Design, plan: DesignPlan, inputs: readonly Float64Array[], samples: number, sat?: Map<string, number>): Float64Array[] {
   const outs = plan.outputs.map((r) => new Float64Array(samples * r.buf.length));
+  const rails = sat ? railCounter(design, sat) : null;
   let lm = layerMajorPlans.get(design);
   if (lm === undefined && samples >= 2 * MIN_LAYER_MAJOR) layerMajorPlans.set(design, (lm = layerMajorPlan(design)));
   let first = 0;
-  if (lm) for (; first + lm.size <= samples; first += lm.size) runLayerMajor(lm, inputs, first, outs);
+  if (lm) for (; first + lm.size <= samples; first += lm.size) runLayerMajor(lm, inputs, first, outs, rails && rails.after, rails && rails.input);
   for (let s = first; s < samples; s++) {
     plan.inputs.forEach((t, i) => {
       const n = t.buf.length;
       quantize(inputs[i], s * n, t);
+      if (rails) rails.input(i, t);
     });
-    runSteps(plan.steps);
+    runSteps(plan.steps, rails && rails.after);
     plan.outputs.forEach((r, k) => readInto(r, outs[k], s * r.buf.length));
   }
   return outs;

@@ -14,7 +14,6 @@ import { exampleModel } from './paths.js';
 import { VERSION } from './version.js';
 import { parseLimits, type Limits } from './limits.js';
 import { terminalText } from './util/escape.js';
-import { readDesignFile } from './design-file.js';
 import { parseMaxUtilization } from './plan/totals.js';
 import type { UtilizationBudget } from './plan/types.js';
 
@@ -183,16 +182,20 @@ export function makeProgram(io: Io): Command {
     .option('--input <file>', '.npy or .pb input, first axis = batch (repeat per graph input; none for a model without inputs)', collect, [])
     .requiredOption('-o, --output <file>', 'output .npy (float64; further outputs go to OUT.1.npy, ...)')
     .option('--float', 'run the float reference instead of the fixed-point design')
-    .option('--trace <dir>', "write every layer's output to DIR/<tensor>.npy")
+    .option('--trace <dir>', "write every layer's output to DIR/<tensor>.npy (runs one sample at a time)")
+    .option('--threads <n>', 'threads for a fixed-point run (default: all cores when the batch is long enough to pay for them; the bits are the same)')
     .action(async (target: string, o, cmd: Command) => {
+      const threads = o.threads === undefined ? undefined : Number(o.threads);
+      if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw new DiagnosticError([{ code: 'FPGAC005', message: `--threads '${terminalText(String(o.threads))}': expected a whole number from 1 to 256` }]);
       const { runSim } = await import('./commands/sim.js');
       // A build folder without --float needs only its design.json: the compiler is not loaded.
       const dirOnly = !o.float && existsSync(target) && statSync(target).isDirectory();
+      const { readDesignFile } = await import('./design-file.js');
       const { loadTarget } = dirOnly ? { loadTarget: (t: string, opts: { limits?: Partial<Limits> }) => ({ design: readDesignFile(t, opts.limits) }) } : await import('./commands/sim-target.js');
       refuseDesignFlagsForDir(cmd, target);
       const t = loadTarget(target, { precision: o.precision, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights, limits: o.limit }, !!o.float);
-      const r = runSim(t, { inputs: o.input, output: o.output, float: o.float, trace: o.trace });
-      io.out(`fpgac: ${o.float ? 'float reference' : 'fixed-point simulation'} of ${r.samples} sample(s) -> ${o.output} (${(r.samples / Math.max(r.seconds, 1e-9)).toFixed(0)} inferences/s)`);
+      const r = runSim(t, { inputs: o.input, output: o.output, float: o.float, trace: o.trace, threads });
+      io.out(`fpgac: ${o.float ? 'float reference' : 'fixed-point simulation'} of ${r.samples} sample(s) -> ${terminalText(o.output)} (${(r.samples / Math.max(r.seconds, 1e-9)).toFixed(0)} inferences/s${r.threads > 1 ? ` on ${r.threads} threads` : ''})`);
       if (r.saturated.length) {
         const total = r.saturated.reduce((a, x) => a + x.values, 0);
         const list = r.saturated.slice(0, 5).map((x) => `'${x.onnxName}' ${x.values} of ${x.of}`).join(', ');

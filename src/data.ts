@@ -33,13 +33,14 @@ export interface SampleData {
   readonly data: Float64Array;
 }
 
-export function readData(file: string): { shape: number[]; data: Float64Array; dtype: DType } {
+/** `shared`: .npy values in a SharedArrayBuffer, which the simulator's worker threads read without a copy. */
+export function readData(file: string, opts: { readonly shared?: boolean } = {}): { shape: number[]; data: Float64Array; dtype: DType } {
   try {
     if (file.endsWith('.pb')) {
       const t = loadTensorPb(file);
       return { shape: [...t.shape], data: t.data, dtype: t.dtype };
     }
-    const a = readNpy(file);
+    const a = readNpy(file, opts);
     return { shape: a.shape, data: a.data, dtype: a.dtype };
   } catch (e) {
     if ((e as Error).name === 'DiagnosticError') throw e;
@@ -80,8 +81,8 @@ function fitsIntType(data: Float64Array, t: IntInputType): boolean {
  * file's shape exactly and its element type against the input's (`dtype`: float inputs take float files; an
  * integer input takes files of its own type, or of any other numeric type holding only whole numbers in its range).
  */
-export function readSamples(file: string, tensorShape: readonly number[], inputName: string, dtype: DType = 'float32'): SampleData {
-  const { shape, data, dtype: got } = readData(file);
+export function readSamples(file: string, tensorShape: readonly number[], inputName: string, dtype: DType = 'float32', opts: { readonly shared?: boolean } = {}): SampleData {
+  const { shape, data, dtype: got } = readData(file, opts);
   if (isIntInputType(dtype)) {
     if (got !== dtype && !fitsIntType(data, dtype)) {
       fail('FPGAC006', `input '${file}' holds ${got} values that are not all whole numbers in ${dtype}'s range; '${inputName}' takes ${dtype}`, { hint: `convert it, e.g. x.astype(numpy.${dtype})` });
@@ -128,11 +129,16 @@ export function checkOutputFile(file: string, reads: readonly string[] = []): vo
 
 /** Writes per-sample outputs stacked on the sample axis: shape [N, ...sampleDims(outShape)]. */
 export function writeOutputs(file: string, perSample: readonly Float64Array[], outShape: readonly number[]): void {
-  checkOutputFile(file);
   const per = numel(outShape);
   const data = new Float64Array(perSample.length * per);
   perSample.forEach((o, s) => data.set(o, s * per));
-  writeNpy(file, { shape: [perSample.length, ...sampleDims(outShape)], data });
+  writeOutputData(file, data, perSample.length, outShape);
+}
+
+/** As writeOutputs, from every sample's values concatenated. */
+export function writeOutputData(file: string, data: Float64Array, samples: number, outShape: readonly number[]): void {
+  checkOutputFile(file);
+  writeNpy(file, { shape: [samples, ...sampleDims(outShape)], data });
 }
 
 /** Output k of several goes next to the first: out.npy, out.1.npy, out.2.npy ... (the testbench's convention). */

@@ -116,7 +116,15 @@ class HeaderParser {
 
 // ---------------------------------------------------------------------------------------------
 
-export function parseNpy(buf: Uint8Array, name = '<buffer>'): NpyArray {
+/** Typed-array views read in the host's byte order. */
+const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export interface NpyReadOptions {
+  /** Values in a SharedArrayBuffer (worker threads read them in place: sim/batch.ts). */
+  readonly shared?: boolean;
+}
+
+export function parseNpy(buf: Uint8Array, name = '<buffer>', opts: NpyReadOptions = {}): NpyArray {
   const fail: (msg: string) => never = (msg) => {
     throw new Error(`npy: ${name}: ${msg}`);
   };
@@ -178,8 +186,12 @@ export function parseNpy(buf: Uint8Array, name = '<buffer>'): NpyArray {
   if (available > expected) fail(`${available - expected} unexpected trailing bytes after the data`);
 
   const read = elementReader(dtype, dv, little, fail);
-  const data = new Float64Array(count);
-  if (!fortran || shape.length < 2) {
+  const data = new Float64Array(opts.shared ? new SharedArrayBuffer(8 * count) : new ArrayBuffer(8 * count));
+  const at = buf.byteOffset + dataStart;
+  if ((!fortran || shape.length < 2) && little && HOST_LITTLE && (dtype === 'float32' || dtype === 'float64') && at % ITEMSIZE[dtype] === 0) {
+    // The common case (numpy's own little-endian floats, C order): one native conversion of the aligned bytes.
+    data.set(dtype === 'float32' ? new Float32Array(buf.buffer, at, count) : new Float64Array(buf.buffer, at, count));
+  } else if (!fortran || shape.length < 2) {
     for (let i = 0; i < count; i++) data[i] = read(dataStart + i * itemsize);
   } else {
     // Fortran order: first axis varies fastest on disk. Walk the C-order output index with an
@@ -224,8 +236,8 @@ function elementReader(dtype: NpyDtype, dv: DataView, le: boolean, fail: (m: str
   }
 }
 
-export function readNpy(path: string): NpyArray {
-  return parseNpy(readFileSync(path), path);
+export function readNpy(path: string, opts: NpyReadOptions = {}): NpyArray {
+  return parseNpy(readFileSync(path), path, opts);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,6 +286,11 @@ export function encodeNpy(
   const header = encodeHeader(dtype === 'float64' ? '<f8' : '<f4', arr.shape);
   const out = new Uint8Array(header.length + count * itemsize);
   out.set(header, 0);
+  if (HOST_LITTLE) {
+    // The header's length is a multiple of 64, so the data is aligned for a typed view: one native conversion.
+    (itemsize === 8 ? new Float64Array(out.buffer, header.length, count) : new Float32Array(out.buffer, header.length, count)).set(arr.data);
+    return out;
+  }
   const dv = new DataView(out.buffer);
   for (let i = 0, o = header.length; i < count; i++, o += itemsize) {
     if (itemsize === 8) dv.setFloat64(o, arr.data[i]!, true);

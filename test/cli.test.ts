@@ -102,6 +102,33 @@ describe('fpgac CLI', () => {
     for (const f of files) expect(readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f))), f).toBe(true);
   });
 
+  it('sim of a build folder: a batch on 2 threads writes the bytes and saturation warning of 1 thread and of the sample-at-a-time --trace run; --threads 0 is refused', () => {
+    const file = path.join(dir, 'tiny-sat.onnx');
+    tinyModel(file);
+    const prj = path.join(dir, 'tiny-sat');
+    // A narrow format that inputs of up to ±8 drive to its rails.
+    expect(fpgac('build', file, '-o', prj, '--precision', 'ap_fixed<8,3>').code).toBe(0);
+    const n = 3001;
+    const x = path.join(dir, 'x-many.npy');
+    writeNpy(x, { shape: [n, 8], data: Float64Array.from({ length: n * 8 }, (_, i) => 8 * Math.sin(i * 0.37)) }, 'float32');
+    const runs = [['--threads', '2'], ['--threads', '1'], ['--trace', path.join(dir, 'tiny-sat-trace')]].map((extra, k) => {
+      const y = path.join(dir, `y-many-${k}.npy`);
+      const r = fpgac('sim', prj, '--input', x, '-o', y, ...extra);
+      expect(r.code, r.err).toBe(0);
+      return { r, bytes: readFileSync(y) };
+    });
+    expect(runs[0].r.out).toMatch(/of 3001 sample\(s\) .* on 2 threads\)$/m);
+    expect(runs[1].r.out).not.toMatch(/threads/);
+    expect(runs[0].r.err).toMatch(/^fpgac: warning: \d+ value\(s\) saturated/m);
+    for (const k of [1, 2]) {
+      expect(runs[0].bytes.equals(runs[k].bytes), `run ${k}`).toBe(true);
+      expect(runs[0].r.err, `run ${k}`).toBe(runs[k].r.err);
+    }
+    const bad = fpgac('sim', prj, '--input', x, '-o', path.join(dir, 'y-bad.npy'), '--threads', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim()).toBe("error FPGAC005: --threads '0': expected a whole number from 1 to 256");
+  });
+
   it('sim reports a wrong input shape with exit 2', () => {
     const file = path.join(dir, 'tiny.onnx');
     tinyModel(file);

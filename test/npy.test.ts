@@ -126,6 +126,21 @@ describe('parseNpy round trips', () => {
     });
   }
 
+  it('little-endian floats decode the same from bytes that are not aligned for their items (read element by element), and into shared memory when asked', () => {
+    for (const kind of ['<f4', '<f8']) {
+      const bytes = makeNpy(kind, [2, 3], SAMPLES[kind === '<f4' ? 'float32' : 'float64']);
+      const shifted = new Uint8Array(bytes.length + 1).subarray(1); // byteOffset 1: no typed view of its items
+      shifted.set(bytes);
+      const aligned = parseNpy(bytes);
+      const unaligned = parseNpy(shifted);
+      const shared = parseNpy(bytes, 'x', { shared: true });
+      expect(Array.from(unaligned.data), kind).toEqual(Array.from(aligned.data));
+      expect(Array.from(shared.data), kind).toEqual(Array.from(aligned.data));
+      expect(shared.data.buffer instanceof SharedArrayBuffer).toBe(true);
+      expect(aligned.data.buffer instanceof SharedArrayBuffer).toBe(false);
+    }
+  });
+
   it('reorders a hand-written Fortran-order 2x3 array to C order', () => {
     // [[1,2,3],[4,5,6]] is stored column-major: 1 4 2 5 3 6 (as little-endian int16).
     const data = Uint8Array.from([1, 0, 4, 0, 2, 0, 5, 0, 3, 0, 6, 0]);

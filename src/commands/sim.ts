@@ -8,9 +8,10 @@ import path from 'node:path';
 import type { Design, Layer } from '../ir/design.js';
 import { numel, type DType, type Graph } from '../ir/graph.js';
 import type { CompileOptions } from '../compile.js';
-import { simulateSample } from '../../sim/simulate.js';
+import { simulateBatch, simulateSample } from '../../sim/simulate.js';
+import { batchWorkerCount } from '../../sim/batch.js';
 import type { FloatRun } from '../reference.js';
-import { checkOutputFile, readSamples, sampleOf, writeOutputs, outputPath, type SampleData } from '../data.js';
+import { checkOutputFile, readSamples, sampleOf, writeOutputData, writeOutputs, outputPath, type SampleData } from '../data.js';
 import { fail } from '../diagnostics.js';
 import { cIdent } from '../emit/cpp.js';
 
@@ -19,6 +20,8 @@ export interface SimOptions extends CompileOptions {
   readonly output: string;
   readonly float?: boolean;
   readonly trace?: string;
+  /** Threads for a fixed-point run (default: as many as pay off, see sim/batch.ts autoThreads). */
+  readonly threads?: number;
 }
 
 /**
@@ -38,11 +41,13 @@ export interface SimRun {
   readonly seconds: number;
   /** Tensors with values at a rail of their saturating format (fixed-point runs), in layer order. */
   readonly saturated: readonly { readonly tensor: string; readonly onnxName: string; readonly values: number; readonly of: number }[];
+  /** Threads the fixed-point run used (1: the calling thread alone; traced and float runs are sequential). */
+  readonly threads: number;
 }
 
 function loadInputs(files: readonly string[], shapes: readonly (readonly number[])[], names: readonly string[], dtypes?: readonly DType[]): SampleData[] {
   if (files.length !== shapes.length) fail('FPGAC005', `the model has ${shapes.length} input(s) (${names.join(', ')}); ${files.length} --input file(s) given`);
-  const data = files.map((f, i) => readSamples(f, shapes[i], names[i], dtypes?.[i]));
+  const data = files.map((f, i) => readSamples(f, shapes[i], names[i], dtypes?.[i], { shared: true }));
   if (new Set(data.map((d) => d.samples)).size > 1) fail('FPGAC006', `input files hold different sample counts (${data.map((d) => d.samples).join(', ')})`);
   return data;
 }
@@ -70,17 +75,27 @@ export function runSim(target: SimTarget, opts: SimOptions): SimRun {
   let outputs: Float64Array[][];
   let outShapes: (readonly number[])[];
   let samples: number;
+  let threads = 1;
+  let flat: Float64Array[] | null = null; // [output] every sample's values, when the run produced them so
   const sat = new Map<string, number>();
   if (target.design) {
     const d = target.design;
     const inputs = loadInputs(opts.inputs, d.inputs.map((n) => d.tensors[n].shape), d.inputs.map((n) => d.tensors[n].onnxName), d.inputs.map((n) => d.tensors[n].dtype ?? 'float32'));
     samples = inputs.length ? inputs[0].samples : 1; // a model without inputs runs once
-    outputs = d.outputs.map(() => []);
     outShapes = d.outputs.map((n) => d.tensors[n].shape);
-    for (let s = 0; s < samples; s++) {
-      const r = simulateSample(d, inputs.map((x) => sampleOf(x, s)), { trace: !!opts.trace, saturation: sat });
-      r.outputs.forEach((o, k) => outputs[k].push(o));
-      r.trace?.forEach((v, name) => addTrace(name, d.tensors[name].shape, v));
+    if (opts.trace) {
+      outputs = d.outputs.map(() => []);
+      for (let s = 0; s < samples; s++) {
+        const r = simulateSample(d, inputs.map((x) => sampleOf(x, s)), { trace: true, saturation: sat });
+        r.outputs.forEach((o, k) => outputs[k].push(o));
+        r.trace?.forEach((v, name) => addTrace(name, d.tensors[name].shape, v));
+      }
+    } else {
+      // The whole batch at once: layer-major groups and worker threads (sim/simulate.ts), the same bits.
+      const outs = simulateBatch(d, inputs.map((x) => x.data.subarray(0, samples * x.per)), samples, { saturation: sat, threads: opts.threads });
+      threads = batchWorkerCount() + 1;
+      flat = outs;
+      outputs = outs.map((o) => { const per = o.length / Math.max(samples, 1); return Array.from({ length: samples }, (_, s) => o.subarray(s * per, (s + 1) * per)); });
     }
   } else {
     const g = target.reference!;
@@ -94,7 +109,7 @@ export function runSim(target: SimTarget, opts: SimOptions): SimRun {
       if (opts.trace) for (const n of g.nodes) for (const o of n.outputs) if (o && r.values!.has(o)) addTrace(cIdent(o), r.values!.get(o)!.shape, r.values!.get(o)!.data);
     }
   }
-  outputs.forEach((o, k) => writeOutputs(outputPath(opts.output, k), o, outShapes[k]));
+  outputs.forEach((o, k) => (flat ? writeOutputData(outputPath(opts.output, k), flat[k], samples, outShapes[k]) : writeOutputs(outputPath(opts.output, k), o, outShapes[k])));
   if (opts.trace) {
     if (existsSync(opts.trace) && !statSync(opts.trace).isDirectory()) fail('FPGAC005', `--trace '${opts.trace}' exists and is not a folder`);
     mkdirSync(opts.trace, { recursive: true });
@@ -103,5 +118,5 @@ export function runSim(target: SimTarget, opts: SimOptions): SimRun {
   const d = target.design;
   const runs = d ? runsPerSample(d.layers) : new Map<string, number>();
   const saturated = d ? [...sat].filter(([, n]) => n > 0).map(([t, n]) => ({ tensor: t, onnxName: d.tensors[t].onnxName, values: n, of: numel(d.tensors[t].shape) * samples * (runs.get(t) ?? 1) })) : [];
-  return { samples, outputs, seconds: (performance.now() - t0) / 1000, saturated };
+  return { samples, outputs, seconds: (performance.now() - t0) / 1000, saturated, threads };
 }

@@ -3,7 +3,8 @@
 // model the plan accepts, on the bundled dsODENet (loop regions), on hand-made element-wise layers whose operands
 // are a constant, a broadcast tensor and a full tensor, and on convs through the B-sample int16 engine (groups,
 // strides, pads, one output channel, wrapping, clipped and leaky outputs, pruned weights, chunks that end inside a
-// sample). The kinds that ran whole are counted, so a plan
+// sample). Saturation counts too (dsODENet's test digits on one and two threads). The kinds that ran whole are
+// counted, so a plan
 // that quietly stopped batching one of them fails.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import { compileModel } from '../../src/compile.js';
 import type { Design } from '../../src/ir/design.js';
 import { numel } from '../../src/ir/graph.js';
 import { simulateBatch, simulateSample } from '../../sim/simulate.js';
+import { batchWorkerCount } from '../../sim/batch.js';
+import { readNpy } from '../../src/npy.js';
 import { layerMajorPlan } from '../../sim/layer-major.js';
 import type { DTensor, EltwiseLayer } from '../../src/ir/design.js';
 import { fixed } from '../../sim/fixed.js';
@@ -34,15 +37,21 @@ function wholeKinds(design: Design): Set<string> {
   return kinds;
 }
 
-/** simulateBatch on one thread = simulateSample per sample, every output value (Object.is: -0 and NaN too). */
-function expectBatchEqualsSamples(design: Design, samples: number, seed: number): void {
-  const rand = rng(seed);
+/**
+ * simulateBatch = simulateSample per sample: every output value (Object.is: -0 and NaN too) and the saturation
+ * count of every tensor (the batch's summed over its samples). Returns the total count.
+ */
+function expectBatchEqualsSamples(design: Design, samples: number, seed: number | Float64Array[], threads = 1): number {
   const per = design.inputs.map((n) => numel(design.tensors[n].shape));
-  const data = randomSamples(design, samples, rand);
-  const inputs = design.inputs.map((_, i) => Float64Array.from(data.flatMap((s) => s[i])));
-  const batch = simulateBatch(design, inputs, samples, { threads: 1 });
+  const inputs = typeof seed === 'number'
+    ? ((data) => design.inputs.map((_, i) => Float64Array.from(data.flatMap((s) => s[i]))))(randomSamples(design, samples, rng(seed)))
+    : seed;
+  const batchSat = new Map<string, number>();
+  const batch = simulateBatch(design, inputs, samples, { threads, saturation: batchSat });
+  if (threads > 1) expect(batchWorkerCount(), 'worker threads ran').toBe(threads - 1);
+  const sampleSat = new Map<string, number>();
   for (let s = 0; s < samples; s++) {
-    const one = simulateSample(design, inputs.map((x, i) => x.subarray(s * per[i], (s + 1) * per[i]))).outputs;
+    const one = simulateSample(design, inputs.map((x, i) => x.subarray(s * per[i], (s + 1) * per[i])), { saturation: sampleSat }).outputs;
     one.forEach((o, k) => {
       const got = batch[k].subarray(s * o.length, (s + 1) * o.length);
       let bad = 0;
@@ -50,6 +59,8 @@ function expectBatchEqualsSamples(design: Design, samples: number, seed: number)
       expect(bad, `sample ${s}, output ${k}`).toBe(0);
     });
   }
+  expect(Object.fromEntries(batchSat), 'saturation counts').toEqual(Object.fromEntries(sampleSat));
+  return [...sampleSat.values()].reduce((a, b) => a + b, 0);
 }
 
 const models = (): string[] => {
@@ -87,6 +98,17 @@ describe('layer-major batches = one sample at a time', () => {
     for (const k of wholeKinds(design)) covered.add(k);
     expect(wholeKinds(design).has('eltwise')).toBe(true);
     expectBatchEqualsSamples(design, plan!.size + 2, 99);
+  });
+
+  (HAVE_SHARED ? it : it.skip)(`dsODENet's 360 test digits: saturation counts of a batch on one and on two threads = the sum of the samples' (${HAVE_SHARED ? 'shared models' : SKIP_REASON})`, () => {
+    const { design } = compileModel(path.join(REPO, 'examples', 'dsodenet-digits', 'model.onnx'));
+    const x = readNpy(path.join(SHARED_MODELS, 'dsodenet-digits', 'test_x.npy'));
+    const samples = x.shape[0];
+    for (const threads of [1, 2]) {
+      const total = expectBatchEqualsSamples(design, samples, [x.data], threads);
+      // These digits do saturate two tensors of the default-precision design (fpgac sim warns of it).
+      expect(total, `${threads} thread(s)`).toBeGreaterThan(0);
+    }
   });
 
   it('element-wise layers with a constant, a broadcast [1, 6] and a full [4, 6] operand, chained', () => {
