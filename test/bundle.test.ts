@@ -3,13 +3,13 @@
 // made-up package), and that the bundle writes the same bytes as the modules for `fpgac build` and for `fpgac sim`
 // on two worker threads (the workers' script must be found beside the bundle's chunks).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleIsFresh } from '../src/bundle.js';
 import { writeNpy } from '../src/npy.js';
-import { REPO } from './support/harness.js';
+import { listFiles, REPO } from './support/harness.js';
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'fpgac-bundle-')); });
@@ -20,19 +20,6 @@ function run(bin: string, args: string[], env: Record<string, string> = {}): { c
   if (!env.FPGAC_NO_BUNDLE) delete e.FPGAC_NO_BUNDLE;
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: e });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
-
-function files(root: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const f of readdirSync(d).sort()) {
-      const p = path.join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(path.relative(root, p));
-    }
-  };
-  walk(root);
-  return out;
 }
 
 describe('bin/fpgac.js chooses the bundle or the modules', () => {
@@ -79,8 +66,8 @@ describe('the bundled CLI = the compiled modules', () => {
     // The same report but for the folder's name and the time taken.
     const same = (o: string, folder: string) => o.replaceAll(path.relative(process.cwd(), folder), 'OUT').replace(/ in [\d.]+ s$/m, '');
     expect(same(ra.out, a)).toBe(same(rb.out, b));
-    const list = files(a);
-    expect(list).toEqual(files(b));
+    const list = listFiles(a);
+    expect(list).toEqual(listFiles(b));
     expect(list).toContain('firmware/top.cpp');
     for (const f of list) expect(readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f))), f).toBe(true);
   });

@@ -5,11 +5,11 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildModel, values } from './support/onnx-builder.js';
-import { REPO } from './support/harness.js';
+import { listFiles, REPO } from './support/harness.js';
 import { writeNpy, readNpy } from '../src/npy.js';
 
 let dir: string;
@@ -19,19 +19,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function fpgac(...args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'fpgac.js'), ...args], { encoding: 'utf8' });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
-
-function listFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const f of readdirSync(d).sort()) {
-      const p = path.join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(path.relative(root, p));
-    }
-  };
-  walk(root);
-  return out;
 }
 
 function tinyModel(file: string): void {

@@ -3,7 +3,7 @@
  * (host C-simulation, as `make csim` does) — so tests can demand identical bits. Nothing here computes expected
  * values itself: g++ running the emitted code is the independent executor.
  */
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { it, expect } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -204,4 +204,18 @@ export function lanesPlan(design: Design): EmitPlan {
     parallel.set(l.name, c[Math.min(1, c.length - 1)] ?? { pfIn: 1, pfOut: 1 });
   }
   return { tool: 'vitis', schedule: 'sequential', parallel, groups: new Map(), kinds: new Map() };
+}
+
+/** Every file under `root`, as paths relative to it, in sorted order (folders walked depth first). */
+export function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const f of readdirSync(d).sort()) {
+      const p = path.join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(path.relative(root, p));
+    }
+  };
+  walk(root);
+  return out;
 }
