@@ -101,10 +101,12 @@ async function benchModel(spec: Spec, tmp: string, threads: boolean): Promise<Ro
   if (samples === 0) throw new Error('no input samples');
   const sampleOf = (s: number): Float64Array[] => data.map((d, i) => d.subarray((s % samples) * pers[i], (s % samples + 1) * pers[i]));
   const batch1 = rate(() => (simulateBatch(design, data, samples, { threads: 1 }), samples));
-  // Threads pay per call (inputs copied to shared memory, a message per worker): give them ~0.25 s batches.
+  // Threads pay per call (a message per worker): give them ~0.25 s batches. The inputs are in shared memory, as
+  // `fpgac sim` reads them: inputs in ordinary memory are copied for the workers at each call, and on this machine
+  // first-touching fresh memory (~2.5 ms a MB) can cost more than a small model's arithmetic.
   const big = Math.max(samples, Math.min(1 << 16, Math.ceil(batch1 * 0.25)));
   const bigData = data.map((d, i) => {
-    const a = new Float64Array(big * pers[i]);
+    const a = new Float64Array(new SharedArrayBuffer(8 * big * pers[i]));
     for (let s = 0; s < big; s++) a.set(d.subarray((s % samples) * pers[i], (s % samples + 1) * pers[i]), s * pers[i]);
     return a;
   });

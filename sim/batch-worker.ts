@@ -31,8 +31,7 @@ interface Chunk {
 parentPort!.on('message', (m: Chunk) => {
   try {
     const saturation = m.keys ? new Map<string, number>() : undefined;
-    const r = simulateBatch(design, m.ins, m.samples, { threads: 1, saturation });
-    r.forEach((o, k) => m.outs[k].set(o));
+    simulateBatch(design, m.ins, m.samples, { threads: 1, saturation, into: m.outs });
     if (saturation && m.keys && m.counts) m.keys.forEach((name, j) => { m.counts![j] = saturation.get(name) ?? 0; });
     flag(1);
   } catch {

@@ -37,7 +37,14 @@ interface Pool {
   readonly workers: Worker[];
   readonly flags: Int32Array; // per worker: 0 busy or booting, 1 done/ready, 2 failed
   dead: boolean; // a worker exited (seen between batches): the pool is replaced
+  /**
+   * Per worker and input, shared memory that the last batch's inputs were copied into, kept for the next batch
+   * (up to SCRATCH_KEEP bytes a worker): first-touching fresh memory can cost more than a small model's arithmetic.
+   */
+  readonly scratch: (Float64Array | undefined)[][];
 }
+
+const SCRATCH_KEEP = 64 << 20;
 
 let pool: Pool | null = null;
 let lastWorkers = 0;
@@ -72,7 +79,7 @@ function poolFor(design: Design, n: number): Pool | null {
   if (!url) return null;
   const flags = new Int32Array(new SharedArrayBuffer(4 * n));
   const workers: Worker[] = [];
-  const p: Pool = { design, workers, flags, dead: false };
+  const p: Pool = { design, workers, flags, dead: false, scratch: Array.from({ length: n }, () => []) };
   for (let i = 0; i < n; i++) {
     const w = new Worker(url, { workerData: { design, flags, slot: i } });
     w.unref();
@@ -144,11 +151,11 @@ function estimate(design: Design): number {
 }
 
 /**
- * Runs `samples` samples on `threads` threads (the caller and threads − 1 workers); `run` is the sequential batch,
- * used for the caller's chunk and for any chunk a worker could not do. Null when no worker could start.
+ * Runs `samples` samples on `threads` threads (the caller and threads − 1 workers); `run` is the sequential batch
+ * (writing into `outs` when given), used for the caller's chunk and for any chunk a worker could not do. Null when no worker could start.
  */
 export function parallelBatch(design: Design, inputs: readonly Float64Array[], samples: number, threads: number, pers: readonly number[],
-  outPers: readonly number[], run: (inputs: Float64Array[], samples: number) => Float64Array[], sat?: Map<string, number>): Float64Array[] | null {
+  outPers: readonly number[], run: (inputs: Float64Array[], samples: number, outs?: Float64Array[]) => Float64Array[], sat?: Map<string, number>): Float64Array[] | null {
   const nw = threads - 1;
   lastWorkers = 0;
   const p = poolFor(design, nw);
@@ -165,10 +172,15 @@ export function parallelBatch(design: Design, inputs: readonly Float64Array[], s
   const counts: (Float64Array | null)[] = [];
   for (let i = 0; i < nw; i++) {
     const [s0, s1] = [bounds[i + 1], bounds[i + 2]];
+    let kept = 0;
     const ins = inputs.map((x, k) => {
       const part = x.subarray(s0 * pers[k], s1 * pers[k]);
       if (x.buffer instanceof SharedArrayBuffer) return part;
-      const a = new Float64Array(new SharedArrayBuffer(8 * (s1 - s0) * pers[k]));
+      let buf = p.scratch[i][k];
+      if (!buf || buf.length < part.length) buf = new Float64Array(new SharedArrayBuffer(8 * part.length));
+      kept += 8 * buf.length;
+      p.scratch[i][k] = kept <= SCRATCH_KEEP ? buf : undefined;
+      const a = buf.subarray(0, part.length);
       a.set(part);
       return a;
     });
@@ -177,8 +189,14 @@ export function parallelBatch(design: Design, inputs: readonly Float64Array[], s
     Atomics.store(flags, i, 0);
     p.workers[i].postMessage({ ins, outs, samples: s1 - s0, keys, counts: counts[i] });
   }
-  const first = run(inputs.map((x, k) => x.subarray(0, bounds[1] * pers[k])), bounds[1]);
-  first.forEach((o, k) => result[k].set(o));
+  try {
+    // The caller's chunk writes straight into the result too.
+    run(inputs.map((x, k) => x.subarray(0, bounds[1] * pers[k])), bounds[1], result.map((o, k) => o.subarray(0, bounds[1] * outPers[k])));
+  } catch (e) {
+    // The workers are still on their chunks (their flags and scratch inputs): a later batch must not share them.
+    closePool();
+    throw e;
+  }
   waitAll(flags, nw, Infinity);
   for (let i = 0; i < nw; i++) {
     const [s0, s1] = [bounds[i + 1], bounds[i + 2]];

@@ -221,6 +221,11 @@ export interface BatchOptions {
   readonly threads?: number;
   /** As SampleOptions.saturation: summed over the batch's samples (worker threads' counts included). */
   readonly saturation?: Map<string, number>;
+  /**
+   * Arrays to write the outputs into (one per design output, samples · numel values each), returned instead of
+   * fresh ones: a worker thread writes its chunk straight into the shared result.
+   */
+  readonly into?: readonly Float64Array[];
 }
 
 /**
@@ -231,13 +236,21 @@ export function simulateBatch(design: Design, inputs: readonly Float64Array[], s
   const plan = planFor(design);
   if (!(Number.isInteger(samples) && samples >= 0)) throw new Error(`simulateBatch: sample count ${samples} is not a whole number`);
   plan.inputs.forEach((t, i) => checkInput(design, i, inputs[i], samples * t.buf.length));
+  const into = opts.into;
+  if (into && (into.length !== plan.outputs.length || into.some((o, k) => o.length !== samples * plan.outputs[k].buf.length))) {
+    throw new Error(`simulateBatch: 'into' must hold ${plan.outputs.map((o) => samples * o.buf.length).join(', ')} values for the ${plan.outputs.length} output(s)`);
+  }
   const threads = Math.min(samples, Math.max(1, Math.floor(opts.threads ?? autoThreads(design, samples))));
   if (threads > 1) {
     const pers = plan.inputs.map((t) => t.buf.length);
-    const r = parallelBatch(design, inputs, samples, threads, pers, plan.outputs.map((o) => o.buf.length), (ins, n) => runBatch(design, plan, ins, n, opts.saturation), opts.saturation);
-    if (r) return r;
+    const r = parallelBatch(design, inputs, samples, threads, pers, plan.outputs.map((o) => o.buf.length), (ins, n, outs) => runBatch(design, plan, ins, n, opts.saturation, outs), opts.saturation);
+    if (r) {
+      if (!into) return r;
+      r.forEach((o, k) => into[k].set(o));
+      return [...into];
+    }
   }
-  return runBatch(design, plan, inputs, samples, opts.saturation);
+  return runBatch(design, plan, inputs, samples, opts.saturation, into ? [...into] : undefined);
 }
 
 const layerMajorPlans = new WeakMap<Design, LayerMajorPlan | null>();
@@ -245,8 +258,9 @@ const layerMajorPlans = new WeakMap<Design, LayerMajorPlan | null>();
 const MIN_LAYER_MAJOR = 32;
 
 /** Whole groups of B samples layer by layer (layer-major.ts) where the design suits it; the rest one at a time. */
-function runBatch(design: Design, plan: DesignPlan, inputs: readonly Float64Array[], samples: number, sat?: Map<string, number>): Float64Array[] {
-  const outs = plan.outputs.map((r) => new Float64Array(samples * r.buf.length));
+function runBatch(design: Design, plan: DesignPlan, inputs: readonly Float64Array[], samples: number, sat?: Map<string, number>,
+  into?: readonly Float64Array[]): Float64Array[] {
+  const outs = into ? [...into] : plan.outputs.map((r) => new Float64Array(samples * r.buf.length));
   const rails = sat ? railCounter(design, sat) : null;
   let lm = layerMajorPlans.get(design);
   if (lm === undefined && samples >= 2 * MIN_LAYER_MAJOR) layerMajorPlans.set(design, (lm = layerMajorPlan(design)));

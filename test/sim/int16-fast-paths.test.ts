@@ -254,7 +254,7 @@ describe('int16 fast paths equal the double paths bit for bit', () => {
 });
 
 describe('simulateBatch on worker threads', () => {
-  it('equals the sequential batch in sample order, for 2 and 3 threads and sample counts that do not divide evenly', () => {
+  it('equals the sequential batch in sample order, for 2 and 3 threads, sample counts that do not divide evenly, reused worker inputs (shrinking and growing) and inputs already in shared memory', () => {
     const { d: d1, layer: conv } = convCase(9000, CONV_SHAPES[0]);
     const y = d1.tensors[conv.output];
     const z = tensor('z', [1, 7], fixed(16, 6, { q: 'AP_RND_CONV', o: 'AP_SAT' }));
@@ -266,16 +266,22 @@ describe('simulateBatch on worker threads', () => {
     };
     const d = makeDesign('batch', [...Object.values(d1.tensors), z], [conv, dense], ['z']);
     try {
-      for (const samples of [37, 2, 1]) {
+      for (const [samples, shared] of [[37, false], [2, false], [1, false], [41, false], [23, true]] as const) {
         const per = d.tensors[d.inputs[0]].shape.reduce((a, b) => a * b, 1);
-        const all = new Float64Array(samples * per);
+        const all = new Float64Array(shared ? new SharedArrayBuffer(8 * samples * per) : new ArrayBuffer(8 * samples * per));
         randomSamples(d, samples, rand).forEach((s, k) => all.set(s[0], k * per));
         const seq = simulateBatch(d, [all], samples, { threads: 1 });
         for (const threads of [2, 3]) {
           const par = simulateBatch(d, [all], samples, { threads });
           expect(differing([par], [seq]), `${samples} samples on ${threads} threads`).toBe(0);
           if (samples >= threads) expect(batchWorkerCount()).toBe(threads - 1); // the workers really ran
+          // Written into the caller's arrays when it gives them.
+          const into = seq.map((o) => new Float64Array(o.length));
+          const got = simulateBatch(d, [all], samples, { threads, into });
+          expect(got[0]).toBe(into[0]);
+          expect(differing([into], [seq]), `${samples} samples on ${threads} threads, into`).toBe(0);
         }
+        expect(() => simulateBatch(d, [all], samples, { threads: 1, into: [new Float64Array(seq[0].length + 1)] })).toThrow(/'into' must hold/);
         // Each sample alone gives the same bits as its place in the batch.
         const one = simulateSample(d, [Array.from(all.subarray(0, per))]).outputs[0];
         expect(differing([[one]], [[seq[0].subarray(0, 7)]])).toBe(0);
