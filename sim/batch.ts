@@ -49,9 +49,14 @@ const SCRATCH_KEEP = 64 << 20;
 let pool: Pool | null = null;
 let lastWorkers = 0;
 
-/** How many worker threads the last parallel batch used (0 when it ran on the calling thread alone). */
+/** How many worker threads the last batch used (0 when it ran on the calling thread alone). */
 export function batchWorkerCount(): number {
   return lastWorkers;
+}
+
+/** A batch runs on the calling thread alone (batchWorkerCount then says 0). */
+export function sequentialBatch(): void {
+  lastWorkers = 0;
 }
 
 function closePool(): void {

@@ -15,7 +15,7 @@ import type { ComputeKind, ComputeLayer, Design, Layer, LoopLayer } from '../src
 import { numel } from '../src/ir/graph.js';
 import type { KernelIO } from './kernels/common.js';
 import { SIM_KERNELS } from './kernels/index.js';
-import { autoThreads, parallelBatch } from './batch.js';
+import { autoThreads, parallelBatch, sequentialBatch } from './batch.js';
 import { inputSlot, loopCasts, quantize, readInto, readout, runLoop, sameType, type InputSlot, type LoopCasts, type Readout } from './buffers.js';
 import { layerMajorPlan, runLayerMajor, type LayerMajorPlan } from './layer-major.js';
 
@@ -250,6 +250,7 @@ export function simulateBatch(design: Design, inputs: readonly Float64Array[], s
       return [...into];
     }
   }
+  sequentialBatch();
   return runBatch(design, plan, inputs, samples, opts.saturation, into ? [...into] : undefined);
 }
 

@@ -190,8 +190,7 @@ export function makeProgram(io: Io): Command {
       const { runSim } = await import('./commands/sim.js');
       // A build folder without --float needs only its design.json: the compiler is not loaded.
       const dirOnly = !o.float && existsSync(target) && statSync(target).isDirectory();
-      const { readDesignFile } = await import('./design-file.js');
-      const { loadTarget } = dirOnly ? { loadTarget: (t: string, opts: { limits?: Partial<Limits> }) => ({ design: readDesignFile(t, opts.limits) }) } : await import('./commands/sim-target.js');
+      const { loadTarget } = dirOnly ? await import('./design-file.js').then(({ readDesignFile }) => ({ loadTarget: (t: string, opts: { limits?: Partial<Limits> }) => ({ design: readDesignFile(t, opts.limits) }) })) : await import('./commands/sim-target.js');
       refuseDesignFlagsForDir(cmd, target);
       const t = loadTarget(target, { precision: o.precision, calibrate: o.calibrate.length ? o.calibrate : undefined, calibrateMargin: marginOf(o), minAgreement: agreementOf(o), perTensorWeights: !!o.perTensorWeights, limits: o.limit }, !!o.float);
       const r = runSim(t, { inputs: o.input, output: o.output, float: o.float, trace: o.trace, threads });

@@ -13,7 +13,7 @@ import { fail } from './diagnostics.js';
 import { isFloatType, numel, type DType } from './ir/graph.js';
 import type { IntInputType } from './ir/design.js';
 import { fixed, type FixedFormat } from '../sim/fixed.js';
-import { readNpy, writeNpy } from './npy.js';
+import { readNpy, writeNpy, type NpyReadOptions } from './npy.js';
 import { loadTensorPb } from './onnx/tensor-pb.js';
 
 /** The dims a file holds per sample of a tensor of this shape (see the file overview). */
@@ -34,7 +34,7 @@ export interface SampleData {
 }
 
 /** `shared`: .npy values in a SharedArrayBuffer, which the simulator's worker threads read without a copy. */
-export function readData(file: string, opts: { readonly shared?: boolean } = {}): { shape: number[]; data: Float64Array; dtype: DType } {
+export function readData(file: string, opts: NpyReadOptions = {}): { shape: number[]; data: Float64Array; dtype: DType } {
   try {
     if (file.endsWith('.pb')) {
       const t = loadTensorPb(file);
@@ -81,7 +81,7 @@ function fitsIntType(data: Float64Array, t: IntInputType): boolean {
  * file's shape exactly and its element type against the input's (`dtype`: float inputs take float files; an
  * integer input takes files of its own type, or of any other numeric type holding only whole numbers in its range).
  */
-export function readSamples(file: string, tensorShape: readonly number[], inputName: string, dtype: DType = 'float32', opts: { readonly shared?: boolean } = {}): SampleData {
+export function readSamples(file: string, tensorShape: readonly number[], inputName: string, dtype: DType = 'float32', opts: NpyReadOptions = {}): SampleData {
   const { shape, data, dtype: got } = readData(file, opts);
   if (isIntInputType(dtype)) {
     if (got !== dtype && !fitsIntType(data, dtype)) {

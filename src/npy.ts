@@ -188,10 +188,11 @@ export function parseNpy(buf: Uint8Array, name = '<buffer>', opts: NpyReadOption
   const read = elementReader(dtype, dv, little, fail);
   const data = new Float64Array(opts.shared ? new SharedArrayBuffer(8 * count) : new ArrayBuffer(8 * count));
   const at = buf.byteOffset + dataStart;
-  if ((!fortran || shape.length < 2) && little && HOST_LITTLE && (dtype === 'float32' || dtype === 'float64') && at % ITEMSIZE[dtype] === 0) {
+  const cOrder = !fortran || shape.length < 2;
+  if (cOrder && little && HOST_LITTLE && (dtype === 'float32' || dtype === 'float64') && at % ITEMSIZE[dtype] === 0) {
     // The common case (numpy's own little-endian floats, C order): one native conversion of the aligned bytes.
     data.set(dtype === 'float32' ? new Float32Array(buf.buffer, at, count) : new Float64Array(buf.buffer, at, count));
-  } else if (!fortran || shape.length < 2) {
+  } else if (cOrder) {
     for (let i = 0; i < count; i++) data[i] = read(dataStart + i * itemsize);
   } else {
     // Fortran order: first axis varies fastest on disk. Walk the C-order output index with an

@@ -82,10 +82,6 @@ export function setMinDenseMacs(n: number): void {
 export const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
 
 /**
- * A dense layer's weights [nOut][nIn] as int16 rows in wasm memory: run(x, xo) leaves Σ_i w[o][i] · x[xo + i]
- * (exact integers) in sums()[sumsAt + o] for o < nOut; runFused also finishes them (see post in mac.ts).
- */
-/**
  * The dense engines' preconditions (the file comment) and K layout: rows padded to kp values, blocks of kb. Null when
  * one fails, or when the call does fewer than MIN_DENSE_MACS products (below ~512 the few calls into WebAssembly
  * cost more than the double loop they replace).
@@ -106,6 +102,10 @@ function putWeights(mem: MacMemory, at: number, kp: number, weightRaw: readonly 
   }
 }
 
+/**
+ * A dense layer's weights [nOut][nIn] as int16 rows in wasm memory: run(x, xo) leaves Σ_i w[o][i] · x[xo + i]
+ * (exact integers) in sums()[sumsAt + o] for o < nOut; runFused also finishes them (see post in mac.ts).
+ */
 export class DenseI16 {
   private initSrc: Float64Array | null = null; // the bias last copied into the engine's memory
 

@@ -271,6 +271,7 @@ describe('simulateBatch on worker threads', () => {
         const all = new Float64Array(shared ? new SharedArrayBuffer(8 * samples * per) : new ArrayBuffer(8 * samples * per));
         randomSamples(d, samples, rand).forEach((s, k) => all.set(s[0], k * per));
         const seq = simulateBatch(d, [all], samples, { threads: 1 });
+        expect(batchWorkerCount(), 'a sequential batch after parallel ones reports no workers').toBe(0);
         for (const threads of [2, 3]) {
           const par = simulateBatch(d, [all], samples, { threads });
           expect(differing([par], [seq]), `${samples} samples on ${threads} threads`).toBe(0);
