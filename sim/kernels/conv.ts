@@ -18,13 +18,15 @@
  * sum unchanged), unrolled for 3×3. Everything else: the general scatter. Where the output cast allows it
  * (common.ts, Fused), the cast happens in the same pass as the sums. Before all of these: when the layer's raws
  * fit int16 (preconditions in int16.ts), im2col and an int16 matrix product in WebAssembly SIMD (conv-gemm.ts)
- * give the same exact sums; depthwise layers and dot products shorter than 8 keep the double kernels.
+ * give the same exact sums; 3×3 depthwise layers at unit column stride have their own int16 engine
+ * (depthwise-i16.ts); other depthwise layers and dot products shorter than 8 keep the double kernels.
  */
 import { fracBits, type FixedFormat } from '../fixed.js';
 import type { Conv2dLayer } from '../../src/ir/design.js';
 import { finishRun, fusedOf, makeFinish, RAW, runShifted, type Finish, type Fused, type KernelIO } from './common.js';
 import { accRange, macInexact } from '../../src/ir/exact.js';
 import { ConvI16 } from './conv-gemm.js';
+import { DepthwiseI16 } from './depthwise-i16.js';
 
 /**
  * The layer's sizes as int32 values (`| 0`, after checkShapes found them integers): V8 then speculates integer
@@ -60,6 +62,7 @@ export interface ConvPlan {
   readonly nzStart: Int32Array | null; readonly nzX: Int32Array; readonly nzW: Float64Array;
   readonly shape: 'pointwise' | 'depthwise' | 'general';
   readonly i16: ConvI16 | null; // the int16 matrix-product engine (conv-gemm.ts) when its preconditions hold
+  readonly dw16: DepthwiseI16 | null; // the int16 3×3 depthwise engine (depthwise-i16.ts) likewise
   readonly pScale: number; // 2^(accFrac − wFrac − inFrac): a raw product in acc units
   readonly hp: number; readonly wp: number; // depthwise: the padded channel's size
   readonly pad: Float64Array; // depthwise: the padded channel (its border stays 0: only the interior is written)
@@ -154,7 +157,8 @@ function buildPlan(layer: Conv2dLayer, inF: FixedFormat): ConvPlan {
   return {
     inFormat: inF, g, wt, bias, oy0, oy1, ox0, ox1, acc: new Float64Array(oh * ow), acc2: new Float64Array(pointwise ? 2 * oh * ow : 0),
     ...(pointwise ? sparseOf(g, wt, oh * ow) : { nzStart: null, nzX: new Int32Array(0), nzW: new Float64Array(0) }),
-    shape: pointwise ? 'pointwise' : depthwise ? 'depthwise' : 'general', i16: ConvI16.create(layer, inF), pScale,
+    shape: pointwise ? 'pointwise' : depthwise ? 'depthwise' : 'general', i16: ConvI16.create(layer, inF),
+    dw16: depthwise ? DepthwiseI16.create(layer, inF) : null, pScale,
     hp, wp, pad: new Float64Array(hp * wp), offs, finish: null, fused: null, outFormat: null,
   };
 }
@@ -458,6 +462,7 @@ export function simulateConv2d(layer: Conv2dLayer, io: KernelIO): void {
   if (io.out.length !== oc * oh * ow) fail(layer, `output has ${io.out.length} slots, ${oc * oh * ow} expected`);
   const plan = planFor(layer, io.inFormats[0], io.outFormat);
   if (plan.i16) plan.i16.run(x, io.out, plan.bias, plan.pScale, plan.fused, plan.finish!, plan.acc);
+  else if (plan.dw16) plan.dw16.run(x, io.out, plan.bias, plan.pScale, plan.fused, plan.finish!, plan.acc);
   else if (plan.shape === 'pointwise') pointwise(plan, x, io.out);
   else if (plan.shape === 'depthwise') depthwise(plan, x, io.out);
   else scatter(plan, x, io.out);

@@ -72,7 +72,7 @@ export const select: Code = [0x1b];
 
 // Scalar arithmetic
 export const I32 = {
-  add: [0x6a], sub: [0x6b], mul: [0x6c], ltU: [0x49], ltS: [0x48], shl: [0x74],
+  add: [0x6a], sub: [0x6b], mul: [0x6c], ltU: [0x49], ltS: [0x48], shl: [0x74], shrU: [0x76], and: [0x71], eqz: [0x45],
   load16s: (offset = 0): Code => [0x2e, 1, ...uleb(offset)], // i32.load16_s (align 2^1)
   store16: (offset = 0): Code => [0x3b, 1, ...uleb(offset)], // i32.store16
   load: (offset = 0): Code => [0x28, 2, ...uleb(offset)],
@@ -89,14 +89,37 @@ export const F64 = {
 const simd = (op: number, ...imm: number[]): Code => [0xfd, ...uleb(op), ...imm];
 export const V128 = {
   load: (offset = 0): Code => simd(0x00, 4, ...uleb(offset)), // align 2^4
+  /** v128.load with no alignment promise (align 2^0): eight int16 values starting at any even address. */
+  loadU: (offset = 0): Code => simd(0x00, 0, ...uleb(offset)),
   store: (offset = 0): Code => simd(0x0b, 4, ...uleb(offset)),
+  /** v128.store with no alignment promise. */
+  storeU: (offset = 0): Code => simd(0x0b, 0, ...uleb(offset)),
   zero: simd(0x0c, ...new Array<number>(16).fill(0)), // v128.const 0
   /** i8x16.shuffle: byte i of the result is byte lanes[i] of the two operands concatenated (0-15, 16-31). */
   shuffle: (lanes: readonly number[]): Code => simd(0x0d, ...lanes),
   i32x4Add: simd(174),
+  /** i16x8.splat: an i32's low 16 bits in all eight lanes. */
+  i16x8Splat: simd(16),
+  /** i32x4.extmul_low_i16x8_s / extmul_high_i16x8_s: lanes 0-3 (4-7) of two i16x8 multiplied to exact i32 lanes. */
+  i32x4ExtmulLowI16x8S: simd(188),
+  i32x4ExtmulHighI16x8S: simd(189),
   /** i32x4.dot_i16x8_s: lane j = a[2j]·b[2j] + a[2j+1]·b[2j+1], wrapping modulo 2^32. */
   i32x4DotI16x8S: simd(186),
   f64x2Add: simd(240),
+  f64x2Sub: simd(241),
+  f64x2Mul: simd(242),
+  /** f64x2.pmin(a, b): b < a ? b : a per lane (JavaScript's comparison, not IEEE minimum). */
+  f64x2Pmin: simd(246),
+  /** f64x2.lt: all ones in a lane where a < b. */
+  f64x2Lt: simd(73),
+  f64x2Splat: simd(20),
+  /** i32x4.trunc_sat_f64x2_s_zero: two doubles toward zero into lanes 0 and 1 (exact for integers), lanes 2, 3 zero. */
+  i32x4TruncSatF64x2SZero: simd(252),
+  /** i16x8.narrow_i32x4_s: two i32x4 into eight int16 lanes, saturating (exact inside the int16 range). */
+  i16x8NarrowI32x4S: simd(133),
+  f64x2ReplaceLane: (lane: number): Code => simd(34, lane),
+  /** v128.bitselect(a, b, mask): the bits of a where mask is 1, of b where it is 0. */
+  bitselect: simd(82),
   /** f64x2.convert_low_i32x4_s: lanes 0 and 1 as doubles (exact). */
   f64x2ConvertLowI32x4S: simd(254),
 } as const;

@@ -9,14 +9,15 @@
  * that Σ_{k in any block} |w_k| · max|x| < 2^31 for every row (int16.ts), which bounds every sum of a block's
  * terms: a lane, a pair of lanes and the whole block. After each block its four lanes are added (flush4, still
  * int32), converted to doubles (exact) and added to a double total: every such total is a sum of a subset of the
- * row's products, which the layer's accumulator check bounds below 2^53, so it is exact. gather (im2col), cvt
- * (doubles to int16) and post (the fused output cast) move data around them.
+ * row's products, which the layer's accumulator check bounds below 2^53, so it is exact. dw3 (3×3 depthwise) forms
+ * its nine-tap sums with extending multiplies under the same kind of bound. gather (im2col), cvt (doubles to int16)
+ * and post (the fused output cast, in f64x2 lanes) move data around them.
  *
  * Layout conventions (byte addresses and strides, all 16-byte aligned): a matrix of int16 rows has `ld` bytes per
  * row, ld a multiple of 16 (rows zero-padded to a multiple of 8 values); results are doubles.
  */
 import {
-  assemble, brIf, F64, get, I32, i32, loop, select, seq, set, tee, V128, type Code, type Func,
+  assemble, block, brIf, F64, get, I32, i32, loop, select, seq, set, tee, V128, type Code, type Func,
 } from './asm.js';
 import { MAC_MODULE_BASE64 } from './mac-module.js';
 
@@ -162,22 +163,40 @@ function gather(): Func {
 
 /**
  * cvt(src, dst, w, h, c, ldd, pld): doubles to int16 (each an int16 raw, so the truncation is exact): c planes of h
- * rows of w values, read contiguously from src, written to dst + ch·pld + y·ldd + 2x (bytes).
+ * rows of w values, read contiguously from src, written to dst + ch·pld + y·ldd + 2x (bytes). Eight values a pass
+ * (trunc_sat then narrow: exact for int16 raws), the last w mod 8 of a row one at a time, so nothing is written
+ * past a row's w values (the padding of a padded plane stays 0).
  */
 function cvt(): Func {
   const [src, dst, w, h, c, ldd, pld] = [0, 1, 2, 3, 4, 5, 6];
-  const [ch, y, x, plane, d] = [7, 8, 9, 10, 11];
+  const [ch, y, n, plane, d] = [7, 8, 9, 10, 11];
+  const four = (at: number): Code => seq(
+    get(src), V128.loadU(at), V128.i32x4TruncSatF64x2SZero, get(src), V128.loadU(at + 16), V128.i32x4TruncSatF64x2SZero,
+    pick32(0, 1, 4, 5),
+  );
   const body = seq(
     i32(0), set(ch), get(dst), set(plane),
     loop(
       i32(0), set(y),
       loop(
         get(plane), get(y), get(ldd), I32.mul, I32.add, set(d),
-        i32(0), set(x),
-        loop(
-          get(d), get(src), F64.load(), I32.truncF64S, I32.store16(),
-          get(src), i32(8), I32.add, set(src), get(d), i32(2), I32.add, set(d),
-          get(x), i32(1), I32.add, tee(x), get(w), I32.ltU, brIf(0),
+        get(w), i32(3), I32.shrU, set(n),
+        block(
+          get(n), I32.eqz, brIf(0),
+          loop(
+            get(d), four(0), four(32), V128.i16x8NarrowI32x4S, V128.storeU(),
+            get(src), i32(64), I32.add, set(src), get(d), i32(16), I32.add, set(d),
+            get(n), i32(1), I32.sub, tee(n), brIf(0),
+          ),
+        ),
+        get(w), i32(7), I32.and, set(n),
+        block(
+          get(n), I32.eqz, brIf(0),
+          loop(
+            get(d), get(src), F64.load(), I32.truncF64S, I32.store16(),
+            get(src), i32(8), I32.add, set(src), get(d), i32(2), I32.add, set(d),
+            get(n), i32(1), I32.sub, tee(n), brIf(0),
+          ),
         ),
         get(y), i32(1), I32.add, tee(y), get(h), I32.ltU, brIf(0),
       ),
@@ -192,33 +211,101 @@ function cvt(): Func {
  * post(c, ldc, rows, cols, bias, bRow, bCol, dst, ldd, pScale, scale, m, lo, hi): the fused cast of common.ts
  * (Fused) applied to acc = bias + sum · pScale, element by element exactly as the JavaScript loops write it:
  * r = (bias[r·bRow + j·bCol] + c[r][j] · pScale) · scale + m − m, then r < lo ? lo : r > hi ? hi : r, stored to
- * dst[r][j] (row strides ldc, ldd and the bias strides in bytes). IEEE double arithmetic, the same as JavaScript's.
+ * dst[r][j] (row strides ldc, ldd and the bias strides in bytes). Two columns a pass in f64x2 lanes, an odd last
+ * column alone: IEEE double arithmetic in the same order, hence JavaScript's results; the clamp is pmin (exactly
+ * "r > hi ? hi : r") then a select of lo where r < lo, the same for any lo and hi.
  */
 function post(): Func {
   const [c, ldc, rows, cols, bias, bRow, bCol, dst, ldd, pScale, scale, m, lo, hi] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
-  const [r, j, cj, dj, bj, v] = [14, 15, 16, 17, 18, 19];
+  const [r, j, cj, dj, bj, pairs, v] = [14, 15, 16, 17, 18, 19, 20];
+  const [vp, vs, vm, vlo, vhi, x] = [21, 22, 23, 24, 25, 26];
+  const next = (step: number): Code => seq(
+    get(cj), i32(8 * step), I32.add, set(cj), get(dj), i32(8 * step), I32.add, set(dj),
+    get(bj), get(bCol), ...(step === 2 ? [i32(1), I32.shl] : []), I32.add, set(bj),
+  );
   const body = seq(
+    get(pScale), V128.f64x2Splat, set(vp), get(scale), V128.f64x2Splat, set(vs), get(m), V128.f64x2Splat, set(vm),
+    get(lo), V128.f64x2Splat, set(vlo), get(hi), V128.f64x2Splat, set(vhi),
     i32(0), set(r),
     loop(
       get(c), get(r), get(ldc), I32.mul, I32.add, set(cj),
       get(dst), get(r), get(ldd), I32.mul, I32.add, set(dj),
       get(bias), get(r), get(bRow), I32.mul, I32.add, set(bj),
-      i32(0), set(j),
-      loop(
+      get(cols), i32(1), I32.shrU, set(pairs),
+      block(
+        get(pairs), I32.eqz, brIf(0),
+        loop(
+          get(bj), F64.load(), V128.f64x2Splat, get(bj), get(bCol), I32.add, F64.load(), V128.f64x2ReplaceLane(1),
+          get(cj), V128.loadU(), get(vp), V128.f64x2Mul, V128.f64x2Add, get(vs), V128.f64x2Mul, get(vm), V128.f64x2Add,
+          get(vm), V128.f64x2Sub, set(x),
+          get(dj), get(vlo), get(x), get(vhi), V128.f64x2Pmin, get(x), get(vlo), V128.f64x2Lt, V128.bitselect, V128.storeU(),
+          next(2),
+          get(pairs), i32(1), I32.sub, tee(pairs), brIf(0),
+        ),
+      ),
+      block(
+        get(cols), i32(1), I32.and, I32.eqz, brIf(0),
         get(bj), F64.load(), get(cj), F64.load(), get(pScale), F64.mul, F64.add, get(scale), F64.mul, get(m), F64.add, get(m), F64.sub, set(v),
         get(dj),
         get(lo), get(hi), get(v), get(v), get(hi), F64.gt, select, get(v), get(lo), F64.lt, select,
         F64.store(),
-        get(cj), i32(8), I32.add, set(cj), get(dj), i32(8), I32.add, set(dj), get(bj), get(bCol), I32.add, set(bj),
-        get(j), i32(1), I32.add, tee(j), get(cols), I32.ltU, brIf(0),
       ),
       get(r), i32(1), I32.add, tee(r), get(rows), I32.ltU, brIf(0),
     ),
   );
-  return { name: 'post', params: [...new Array<'i32'>(9).fill('i32'), 'f64', 'f64', 'f64', 'f64', 'f64'], locals: [[5, 'i32'], [1, 'f64']], body };
+  return { name: 'post', params: [...new Array<'i32'>(9).fill('i32'), 'f64', 'f64', 'f64', 'f64', 'f64'], locals: [[6, 'i32'], [1, 'f64'], [6, 'v128']], body };
+}
+
+/**
+ * dw3(xpad, wts, sums, C, oh, owp, rowStep, pld, dy): the 3×3 depthwise sums at unit column stride and dilation over
+ * C zero-padded int16 planes (plane ch at xpad + ch·pld bytes; output row oy reads the three rows starting at
+ * oy·rowStep, dy bytes apart). sums[ch][oy][ox] = Σ_{ky,kx} w[ch][ky][kx] · plane[ky row][ox + kx], as doubles, rows
+ * owp values apart, for ox < owp (a multiple of 8): eight outputs a pass, one unaligned load per tap serving all eight.
+ * Channel ch's nine weights are int16 at wts + 32·ch. i16 × i16 products are exact in i32 lanes and the caller
+ * bounds Σ|w|·max|x| below 2^31 per channel, so every lane's wrapping partial sums are exact (int16.ts).
+ */
+function dw3(): Func {
+  const [xpad, wts, sums, C, oh, owp, rowStep, pld, dy] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [ch, oy, ox, row, r0, r1, r2, dst, wc] = [9, 10, 11, 12, 13, 14, 15, 16, 17];
+  const w = [18, 19, 20, 21, 22, 23, 24, 25, 26]; // the channel's weights, each splat to eight lanes
+  const [lo, hi, v] = [27, 28, 29];
+  const rows = [r0, r1, r2];
+  const tap = (t: number): Code => seq(
+    get(rows[Math.floor(t / 3)]), V128.loadU(2 * (t % 3)), set(v),
+    get(lo), get(v), get(w[t]), V128.i32x4ExtmulLowI16x8S, V128.i32x4Add, set(lo),
+    get(hi), get(v), get(w[t]), V128.i32x4ExtmulHighI16x8S, V128.i32x4Add, set(hi),
+  );
+  const body = seq(
+    i32(0), set(ch), get(sums), set(dst),
+    loop(
+      get(wts), get(ch), i32(5), I32.shl, I32.add, set(wc),
+      ...w.map((r, t) => seq(get(wc), I32.load16s(2 * t), V128.i16x8Splat, set(r))),
+      get(xpad), get(ch), get(pld), I32.mul, I32.add, set(row),
+      i32(0), set(oy),
+      loop(
+        i32(0), set(ox),
+        loop(
+          get(row), get(ox), i32(1), I32.shl, I32.add, tee(r0), get(dy), I32.add, tee(r1), get(dy), I32.add, set(r2),
+          V128.zero, set(lo), V128.zero, set(hi),
+          ...w.map((_, t) => tap(t)),
+          get(dst), get(lo), V128.f64x2ConvertLowI32x4S, V128.store(),
+          get(dst), get(lo), get(lo), pick32(2, 3, 2, 3), V128.f64x2ConvertLowI32x4S, V128.store(16),
+          get(dst), get(hi), V128.f64x2ConvertLowI32x4S, V128.store(32),
+          get(dst), get(hi), get(hi), pick32(2, 3, 2, 3), V128.f64x2ConvertLowI32x4S, V128.store(48),
+          get(dst), i32(64), I32.add, set(dst),
+          get(ox), i32(8), I32.add, tee(ox), get(owp), I32.ltU, brIf(0),
+        ),
+        get(row), get(rowStep), I32.add, set(row),
+        get(oy), i32(1), I32.add, tee(oy), get(oh), I32.ltU, brIf(0),
+      ),
+      get(ch), i32(1), I32.add, tee(ch), get(C), I32.ltU, brIf(0),
+    ),
+  );
+  return { name: 'dw3', params: new Array(9).fill('i32'), locals: [[9, 'i32'], [12, 'v128']], body };
 }
 
 interface MacExports {
+  dw3(xpad: number, wts: number, sums: number, C: number, oh: number, owp: number, rowStep: number, pld: number, dy: number): void;
   cvt(src: number, dst: number, w: number, h: number, c: number, ldd: number, pld: number): void;
   post(c: number, ldc: number, rows: number, cols: number, bias: number, bRow: number, bCol: number, dst: number, ldd: number,
     pScale: number, scale: number, m: number, lo: number, hi: number): void;
@@ -231,7 +318,7 @@ let compiled: WebAssembly.Module | null | undefined;
 
 /** The module's bytes, assembled from the functions above (MAC_MODULE_BASE64 is this, stored). */
 export function assembleMac(): Uint8Array<ArrayBuffer> {
-  return assemble([gemv4(), gemm24(), gather(), cvt(), post()]);
+  return assemble([gemv4(), gemm24(), gather(), cvt(), post(), dw3()]);
 }
 
 /**

@@ -4,7 +4,7 @@
  * precondition: input widths 15, 16 and 17 bits (signed and unsigned), weight raws at and past the int16 edges,
  * block lengths from 8 values to a whole row, every rounding mode and overflow mode of the output (saturating and
  * wrapping), relu and clip, per-channel shifts, and conv padding, groups, strides, dilations and chunked output
- * positions. The double paths are themselves checked against g++ (test/kernels) and a BigInt model
+ * positions; the 3×3 depthwise engine (depthwise-i16.ts) likewise. The double paths are themselves checked against g++ (test/kernels) and a BigInt model
  * (simulate-speed-independent.test.ts). Also: the worker thread batch (sim/batch.ts) equals the sequential one, in
  * order.
  */
@@ -14,6 +14,7 @@ import { simulateBatch, simulateSample } from '../../sim/simulate.js';
 import { setInt16Paths, setMinDenseMacs } from '../../sim/kernels/int16.js';
 import { DenseI16, DenseRowsI16 } from '../../sim/kernels/int16.js';
 import { ConvI16 } from '../../sim/kernels/conv-gemm.js';
+import { DepthwiseI16 } from '../../sim/kernels/depthwise-i16.js';
 import { batchWorkerCount, stopBatchWorkers } from '../../sim/batch.js';
 import { assembleMac, macModule } from '../../sim/wasm/mac.js';
 import { MAC_MODULE_BASE64 } from '../../sim/wasm/mac-module.js';
@@ -147,7 +148,8 @@ const CONV_SHAPES: readonly ConvShape[] = [
   { c: 2, hw: [5, 5], oc: 2, k: [2, 2], s: [1, 1], d: [1, 1], p: [0, 0], group: 1 }, // K = 8, opg 2
 ];
 
-function convCase(i: number, cs: ConvShape): { d: Design; layer: Conv2dLayer; inF: FixedFormat } {
+/** outOf, when given, picks the output format from the accumulator's (else a random one, sometimes RND_CONV/SAT). */
+function convCase(i: number, cs: ConvShape, outOf?: (acc: FixedFormat) => FixedFormat): { d: Design; layer: Conv2dLayer; inF: FixedFormat } {
   const inF = pick(IN_FORMATS);
   const wF = pick([fixed(16, 2), fixed(8, 1), fixed(17, 3), fixed(16, 6, { q: 'AP_RND_CONV', o: 'AP_SAT' })]);
   const [h, w] = cs.hw;
@@ -157,7 +159,7 @@ function convCase(i: number, cs: ConvShape): { d: Design; layer: Conv2dLayer; in
   const raw = weightRaws(cs.oc * (cs.c / cs.group) * kh * kw, wF, inF);
   const bias = rand() < 0.7 ? constData(`cb${i}`, [cs.oc], fixed(12, 4), randomRaws(fixed(12, 4), cs.oc, rand)) : null;
   const acc = accFor(inF, wF, raw, cs.oc, bias);
-  const out = rand() < 0.3 ? fixed(16, 6, { q: 'AP_RND_CONV', o: 'AP_SAT' }) : outFormat();
+  const out = outOf ? outOf(acc) : rand() < 0.3 ? fixed(16, 6, { q: 'AP_RND_CONV', o: 'AP_SAT' }) : outFormat();
   const x = tensor(`cx${i}`, [1, cs.c, h, w], inF);
   const y = tensor(`cy${i}`, [1, cs.oc, oh, ow], out);
   const layer: Conv2dLayer = {
@@ -225,6 +227,35 @@ describe('int16 fast paths equal the double paths bit for bit', () => {
       });
     }
     expect(taken).toBeGreaterThan(40);
+    expect(refused).toBeGreaterThan(20);
+  });
+
+  it('3×3 depthwise (its own int16 engine): widths 7 to 17 (partial 8-lane groups), row strides and dilations, asymmetric or no padding, a single output row; column strides and bounds past 2^31 refuse it', () => {
+    const shapes: ConvShape[] = [
+      { c: 5, hw: [7, 7], oc: 5, k: [3, 3], s: [1, 1], d: [1, 1], p: [1, 1], group: 5 },
+      { c: 3, hw: [8, 16], oc: 3, k: [3, 3], s: [1, 1], d: [1, 1], p: [1, 1], group: 3 },
+      { c: 2, hw: [6, 17], oc: 2, k: [3, 3], s: [1, 1], d: [1, 1], p: [0, 0], group: 2 }, // no padding, ow 15
+      { c: 4, hw: [9, 9], oc: 4, k: [3, 3], s: [2, 1], d: [1, 1], p: [1, 1], group: 4 }, // row stride 2
+      { c: 2, hw: [11, 10], oc: 2, k: [3, 3], s: [1, 1], d: [2, 1], p: [2, 1], group: 2 }, // row dilation 2
+      { c: 3, hw: [3, 12], oc: 3, k: [3, 3], s: [1, 1], d: [1, 1], p: [0, 1], group: 3 }, // one output row
+      { c: 4, hw: [8, 8], oc: 4, k: [3, 3], s: [2, 2], d: [1, 1], p: [1, 1], group: 4 }, // column stride: refused
+    ];
+    let taken = 0;
+    let refused = 0;
+    for (let rep = 0; rep < 14; rep++) {
+      shapes.forEach((cs, j) => {
+        // Every other round the output keeps all of the accumulator's bits (a fused cast that rounds nothing away,
+        // so every bias and sum bit shows); else a random output format.
+        const keepAll = rep % 2 === 0 ? (acc: FixedFormat) => fixed(acc.width, acc.int, { q: 'AP_RND_CONV', o: 'AP_SAT' }) : undefined;
+        const { d, layer, inF } = convCase(5000 + rep * shapes.length + j, cs, keepAll);
+        const fast = DepthwiseI16.create(layer, inF) !== null;
+        if (fast) taken++;
+        else refused++;
+        if (j === shapes.length - 1) expect(fast).toBe(false);
+        expectBothWaysEqual(d, 3, `depthwise shape ${j} in ${JSON.stringify(inF)} act ${JSON.stringify(layer.act)} fast ${fast}`);
+      });
+    }
+    expect(taken).toBeGreaterThan(30);
     expect(refused).toBeGreaterThan(20);
   });
 
