@@ -217,12 +217,8 @@ function cvt(): Func {
  */
 function post(): Func {
   const [c, ldc, rows, cols, bias, bRow, bCol, dst, ldd, pScale, scale, m, lo, hi] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
-  const [r, j, cj, dj, bj, pairs, v] = [14, 15, 16, 17, 18, 19, 20];
-  const [vp, vs, vm, vlo, vhi, x] = [21, 22, 23, 24, 25, 26];
-  const next = (step: number): Code => seq(
-    get(cj), i32(8 * step), I32.add, set(cj), get(dj), i32(8 * step), I32.add, set(dj),
-    get(bj), get(bCol), ...(step === 2 ? [i32(1), I32.shl] : []), I32.add, set(bj),
-  );
+  const [r, cj, dj, bj, pairs, v] = [14, 15, 16, 17, 18, 19];
+  const [vp, vs, vm, vlo, vhi, x] = [20, 21, 22, 23, 24, 25];
   const body = seq(
     get(pScale), V128.f64x2Splat, set(vp), get(scale), V128.f64x2Splat, set(vs), get(m), V128.f64x2Splat, set(vm),
     get(lo), V128.f64x2Splat, set(vlo), get(hi), V128.f64x2Splat, set(vhi),
@@ -239,7 +235,8 @@ function post(): Func {
           get(cj), V128.loadU(), get(vp), V128.f64x2Mul, V128.f64x2Add, get(vs), V128.f64x2Mul, get(vm), V128.f64x2Add,
           get(vm), V128.f64x2Sub, set(x),
           get(dj), get(vlo), get(x), get(vhi), V128.f64x2Pmin, get(x), get(vlo), V128.f64x2Lt, V128.bitselect, V128.storeU(),
-          next(2),
+          get(cj), i32(16), I32.add, set(cj), get(dj), i32(16), I32.add, set(dj),
+          get(bj), get(bCol), i32(1), I32.shl, I32.add, set(bj),
           get(pairs), i32(1), I32.sub, tee(pairs), brIf(0),
         ),
       ),
@@ -253,7 +250,7 @@ function post(): Func {
       get(r), i32(1), I32.add, tee(r), get(rows), I32.ltU, brIf(0),
     ),
   );
-  return { name: 'post', params: [...new Array<'i32'>(9).fill('i32'), 'f64', 'f64', 'f64', 'f64', 'f64'], locals: [[6, 'i32'], [1, 'f64'], [6, 'v128']], body };
+  return { name: 'post', params: [...new Array<'i32'>(9).fill('i32'), 'f64', 'f64', 'f64', 'f64', 'f64'], locals: [[5, 'i32'], [1, 'f64'], [6, 'v128']], body };
 }
 
 /**
