@@ -31,7 +31,8 @@ export class DepthwiseI16 {
   /** The engine when the layer is a 3×3 depthwise conv of that shape and every precondition holds, else null. */
   static create(l: Conv2dLayer, inF: FixedFormat): DepthwiseI16 | null {
     const module = macModule();
-    const shape = l.group === l.c && l.oc === l.c && l.kh === 3 && l.kw === 3 && l.sw === 1 && l.dw === 1 && l.pt >= 0 && l.pl >= 0;
+    const shape = l.group === l.c && l.oc === l.c && l.kh === 3 && l.kw === 3 && l.sw === 1 && l.dw === 1 && l.pt >= 0 && l.pl >= 0
+      && l.oh >= 1 && l.ow >= 1; // the kernels' loops run at least once: an empty output keeps the double path
     if (!shape || !int16PathsEnabled() || !module || !formatFitsInt16(inF)) return null;
     // All nine taps one block: the bound holds for the whole sum of every channel (blockLength returns 9 only then).
     if (blockLength(l.c, 9, 9, maxAbsRaw(inF), (r, i) => l.weight.raw[r * 9 + i]) !== 9) return null;

@@ -8,10 +8,10 @@
  * (simulate-speed-independent.test.ts). Also: the worker thread batch (sim/batch.ts) equals the sequential one, in
  * order.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixed, fracBits, maxRaw, minRaw, O_MODES, Q_MODES, type FixedFormat } from '../../sim/fixed.js';
 import { simulateBatch, simulateSample } from '../../sim/simulate.js';
-import { setInt16Paths, setMinDenseMacs } from '../../sim/kernels/int16.js';
+import { MIN_DENSE_MACS, setInt16Paths, setMinDenseMacs } from '../../sim/kernels/int16.js';
 import { DenseI16, DenseRowsI16 } from '../../sim/kernels/int16.js';
 import { ConvI16 } from '../../sim/kernels/conv-gemm.js';
 import { DepthwiseI16 } from '../../sim/kernels/depthwise-i16.js';
@@ -188,7 +188,11 @@ describe('the WebAssembly kernel module', () => {
 });
 
 describe('int16 fast paths equal the double paths bit for bit', () => {
-  setMinDenseMacs(1); // every dense shape, down to 1×1, takes the int16 engine when its preconditions hold
+  // Every dense shape, down to 1×1, takes the int16 engine when its preconditions hold; restored after these tests,
+  // since test files share their worker's modules (vitest.config.ts isolate: false).
+  let minMacs = MIN_DENSE_MACS;
+  beforeAll(() => { minMacs = MIN_DENSE_MACS; setMinDenseMacs(1); });
+  afterAll(() => setMinDenseMacs(minMacs));
   it('dense: input widths 15/16/17, weights at the int16 edges, block lengths 8..row, every rounding and overflow mode, relu/clip, per-channel shifts', () => {
     let taken = 0;
     let refused = 0;
