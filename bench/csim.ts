@@ -11,7 +11,10 @@
  * simulator's (tb_data/sim_output*.npy) and exits non-zero on one differing bit: "bit-exact yes" is that exit 0.
  * A run killed by SIGSEGV is retried once under `ulimit -s unlimited` (large feature maps are arrays on the top
  * function's stack) and marked so. Without /usr/bin/time the compile time is the first make's time minus the
- * run's, and the peak is n/a.
+ * run's, and the peak is n/a. The Makefile compiles the sources as one translation unit (tb/csim_all.cpp); a third
+ * `make csim CSIM_UNITY=0` compiles them one by one, as Vitis does, and runs that binary's bit-for-bit check too:
+ * "per-source s" and the unit's speed-up over it (n/a for a project whose Makefile has no CSIM_UNITY, e.g. an older
+ * checkout through --fpgac).
  *
  * Models: the bundled dsODENet example, every model under ../shared/models (hls4ml, qonnx-data, qonnx-zoo,
  * polygraphy, derived-hls4ml-keras; missing ones are skipped), a 1024×1024 dense layer and a MobileNetV2-shaped
@@ -61,6 +64,8 @@ interface Row {
   readonly runS: number | null;
   readonly exact: string;
   readonly note: string;
+  /** The sources compiled one by one (CSIM_UNITY=0): g++ seconds, and whether that binary passed its check too. */
+  readonly perSourceS: number | null;
 }
 
 const TIME = '/usr/bin/time';
@@ -171,20 +176,23 @@ async function benchOne(spec: Spec, o: Options, tmp: string): Promise<Row> {
   const dir = path.join(tmp, spec.name.replace(/[^A-Za-z0-9_.-]/g, '_'));
   const built = await run(process.execPath, [path.join(o.root, 'bin', 'fpgac.js'), 'build', spec.model, '-o', dir, ...spec.args], { timeoutS: o.timeoutS });
   const params = String(spec.params ?? onnxParams(spec.model));
-  const empty = { spec, params, compileS: null, peakMB: null, runS: null };
+  const empty = { spec, params, compileS: null, peakMB: null, runS: null, perSourceS: null };
   if (built.code !== 0) return { ...empty, buildS: null, exact: 'n/a', note: `build failed: ${(built.stderr.trim().split('\n')[0] ?? '').slice(0, 160)}` };
   const vars: string[] = [];
   if (o.cxxflags !== undefined) vars.push(`CXXFLAGS=${o.cxxflags}`);
   if (o.apInclude) vars.push(`AP_TYPES_INCLUDE=${o.apInclude}`);
-  const timeFile = path.join(tmp, 'time.txt');
-  writeFileSync(timeFile, '');
   const hasTime = existsSync(TIME);
-  const cxx = hasTime ? [`CXX=${TIME} -a -o ${timeFile} -f '%e %M' g++`] : [];
   const limits = `ulimit -v ${Math.round(o.maxMB * 1024)} 2>/dev/null`;
-  const first = await run(...limited(limits, ['make', '-s', '-C', dir, 'csim', ...cxx, ...vars]), { timeoutS: o.timeoutS });
-  const times = readFileSync(timeFile, 'utf8').split('\n').map((l) => /^([\d.]+) (\d+)$/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null);
-  const gxxS = times.reduce((s, m) => s + Number(m[1]), 0);
-  const peakMB = times.length ? Math.max(...times.map((m) => Number(m[2]) / 1024)) : null;
+  // make csim with every compiler command timed (see the file comment): the make's result, g++ seconds, peak MB.
+  const timedMake = async (more: readonly string[]): Promise<{ r: Result; gxxS: number; peakMB: number | null }> => {
+    const timeFile = path.join(tmp, 'time.txt');
+    writeFileSync(timeFile, '');
+    const cxx = hasTime ? [`CXX=${TIME} -a -o ${timeFile} -f '%e %M' g++`] : [];
+    const r = await run(...limited(limits, ['make', '-s', '-C', dir, 'csim', ...cxx, ...vars, ...more]), { timeoutS: o.timeoutS });
+    const times = readFileSync(timeFile, 'utf8').split('\n').map((l) => /^([\d.]+) (\d+)$/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null);
+    return { r, gxxS: times.reduce((s, m) => s + Number(m[1]), 0), peakMB: times.length ? Math.max(...times.map((m) => Number(m[2]) / 1024)) : null };
+  };
+  const { r: first, gxxS, peakMB } = await timedMake([]);
   if (first.timedOut) return { ...empty, buildS: built.seconds, compileS: null, exact: 'n/a', note: `make csim killed after ${o.timeoutS} s (compile not finished)` };
   const buildDir = path.join(dir, 'build');
   const binary = existsSync(buildDir) && readdirSync(buildDir).some((f) => f.startsWith('tb_'));
@@ -202,19 +210,29 @@ async function benchOne(spec: Spec, o: Options, tmp: string): Promise<Row> {
     note = 'run needs a large stack (ulimit -s unlimited): feature maps are arrays on the top function\'s stack';
   }
   const compileS = hasTime ? gxxS : Math.max(0, first.seconds - again.seconds);
-  const exact = again.code === 0 ? (note ? 'yes*' : 'yes') : 'NO';
+  let exact = again.code === 0 ? (note ? 'yes*' : 'yes') : 'NO';
   if (again.code !== 0 && !note) note = (again.stdout + again.stderr).trim().split('\n').slice(-1)[0] ?? '';
-  return { spec, params, buildS: built.seconds, compileS, peakMB, runS: again.seconds, exact, note };
+  let perSourceS: number | null = null;
+  if (hasTime && readFileSync(path.join(dir, 'Makefile'), 'utf8').includes('CSIM_UNITY')) {
+    const sep = await timedMake(['CSIM_UNITY=0']);
+    perSourceS = sep.r.timedOut ? null : sep.gxxS;
+    if (sep.r.code !== 0 && !(note && segv(sep.r))) {
+      exact = 'NO';
+      note ||= `per-source build: ${(sep.r.stdout + sep.r.stderr).trim().split('\n').slice(-1)[0] ?? ''}`;
+    }
+  }
+  return { spec, params, buildS: built.seconds, compileS, peakMB, runS: again.seconds, exact, note, perSourceS };
 }
 
 function table(rows: readonly Row[]): string[] {
-  const head = ['model', 'params', 'build s', 'compile s', 'peak MB', 'run s', 'bit-exact', 'target'];
+  const head = ['model', 'params', 'build s', 'compile s', 'per-source s', 'speed-up', 'peak MB', 'run s', 'bit-exact', 'target'];
   const f = (x: number | null, d = 1) => (x === null ? 'n/a' : x.toFixed(d));
   const body = rows.map((r) => {
-    if (r.buildS === null) return [r.spec.name, r.params, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a (not built)'];
+    if (r.buildS === null) return [r.spec.name, r.params, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a (not built)'];
     const ok = r.compileS !== null && r.compileS <= r.spec.maxS && (r.spec.maxMB === undefined || (r.peakMB !== null && r.peakMB <= r.spec.maxMB));
     const target = `${ok ? 'ok' : 'MISS'} (≤ ${r.spec.maxS} s${r.spec.maxMB ? `, ≤ ${r.spec.maxMB} MB` : ''})`;
-    return [r.spec.name, r.params, f(r.buildS), f(r.compileS), r.peakMB === null ? 'n/a' : String(Math.round(r.peakMB)), f(r.runS, 2), r.exact, target];
+    const speedUp = r.compileS && r.perSourceS !== null ? `${(r.perSourceS / r.compileS).toFixed(2)}×` : 'n/a';
+    return [r.spec.name, r.params, f(r.buildS), f(r.compileS), f(r.perSourceS), speedUp, r.peakMB === null ? 'n/a' : String(Math.round(r.peakMB)), f(r.runS, 2), r.exact, target];
   });
   const widths = head.map((h, k) => Math.max(h.length, ...body.map((b) => b[k].length)));
   const line = (cells: string[]) => cells.map((c, k) => (k === 0 || k === cells.length - 1 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ').trimEnd();
