@@ -15,8 +15,8 @@ export default defineConfig({
     maxWorkers: 2,
     minWorkers: 1,
     // Test files share their worker's module cache instead of re-importing src/ and sim/ per file (collect time
-    // 48 s -> 13 s of a ~5 min run). Tests keep no global state across files (the one PATH change is restored);
-    // CI's clean runs and shuffled runs (--sequence.shuffle) pass either way.
+    // 48 s -> 11 s of a ~5 min run). A test that changes a module setting or the environment restores it
+    // (ARCHITECTURE.md, Tests); shuffled file orders (--sequence.shuffle.files) pass.
     isolate: false,
   },
 });

@@ -17,6 +17,17 @@ import { Layout, MacMemory, macModule } from '../wasm/mac.js';
 import { finishRun, type Finish, type Fused } from './common.js';
 import { blockLength, formatFitsInt16, int16PathsEnabled, maxAbsRaw, roundUp } from './int16.js';
 
+/**
+ * The zero-padded plane a conv reads (rows hp, columns wp): the input after its top/left padding, or as far as the
+ * last output's window reaches, whichever is larger (the bottom/right padding is what lies past the input).
+ */
+export function paddedPlane(l: Pick<Conv2dLayer, 'h' | 'w' | 'oh' | 'ow' | 'kh' | 'kw' | 'sh' | 'sw' | 'dh' | 'dw' | 'pt' | 'pl'>): { hp: number; wp: number } {
+  return {
+    hp: Math.max(l.h + l.pt, (l.oh - 1) * l.sh + (l.kh - 1) * l.dh + 1),
+    wp: Math.max(l.w + l.pl, (l.ow - 1) * l.sw + (l.kw - 1) * l.dw + 1),
+  };
+}
+
 /** Gathered rows per chunk: at most this many bytes of them (and at least 4 rows). */
 const CHUNK_BYTES = 96 * 1024;
 
@@ -53,8 +64,7 @@ export class ConvI16 {
     const kp = roundUp(k, 8);
     const kb = blockLength(l.oc, k, kp, maxAbsRaw(inF), (r, i) => l.weight.raw[r * k + i]);
     if (kb === 0) return null;
-    const hp = Math.max(l.h + l.pt, (l.oh - 1) * l.sh + (l.kh - 1) * l.dh + 1);
-    const wp = Math.max(l.w + l.pl, (l.ow - 1) * l.sw + (l.kw - 1) * l.dw + 1);
+    const { hp, wp } = paddedPlane(l);
     const positions = l.oh * l.ow;
     const rows = samples * positions;
     const ld = 2 * kp;

@@ -25,7 +25,7 @@ import { fracBits, type FixedFormat } from '../fixed.js';
 import type { Conv2dLayer } from '../../src/ir/design.js';
 import { finishRun, fusedOf, makeFinish, RAW, runShifted, type Finish, type Fused, type KernelIO } from './common.js';
 import { accRange, macInexact } from '../../src/ir/exact.js';
-import { ConvI16 } from './conv-gemm.js';
+import { ConvI16, paddedPlane } from './conv-gemm.js';
 import { DepthwiseI16 } from './depthwise-i16.js';
 
 /**
@@ -150,8 +150,7 @@ function buildPlan(layer: Conv2dLayer, inF: FixedFormat): ConvPlan {
   const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === h && ow === w;
   const depthwise = !pointwise && c === group && pt >= 0 && pl >= 0;
   // Padded rows cover every row a tap reads: −pt .. (oh−1)·sh − pt + (kh−1)·dh, shifted by pt; likewise columns.
-  const hp = depthwise ? Math.max(h + pt, (oh - 1) * sh + (kh - 1) * dh + 1) : 0;
-  const wp = depthwise ? Math.max(w + pl, (ow - 1) * sw + (kw - 1) * dw + 1) : 0;
+  const { hp, wp } = depthwise ? paddedPlane(g) : { hp: 0, wp: 0 };
   const offs = new Int32Array(depthwise ? kh * kw : 0);
   for (let t = 0; t < offs.length; t++) offs[t] = Math.floor(t / kw) * dh * wp + (t % kw) * dw;
   return {

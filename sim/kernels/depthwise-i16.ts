@@ -15,6 +15,7 @@ import type { Conv2dLayer } from '../../src/ir/design.js';
 import type { FixedFormat } from '../fixed.js';
 import { Layout, MacMemory, macModule } from '../wasm/mac.js';
 import { finishRun, type Finish, type Fused } from './common.js';
+import { paddedPlane } from './conv-gemm.js';
 import { blockLength, formatFitsInt16, int16PathsEnabled, maxAbsRaw, roundUp } from './int16.js';
 
 interface Sizes {
@@ -36,8 +37,7 @@ export class DepthwiseI16 {
     if (!shape || !int16PathsEnabled() || !module || !formatFitsInt16(inF)) return null;
     // All nine taps one block: the bound holds for the whole sum of every channel (blockLength returns 9 only then).
     if (blockLength(l.c, 9, 9, maxAbsRaw(inF), (r, i) => l.weight.raw[r * 9 + i]) !== 9) return null;
-    const hp = Math.max(l.h + l.pt, (l.oh - 1) * l.sh + 2 * l.dh + 1);
-    const wp = Math.max(l.w + l.pl, l.ow + 2);
+    const { hp, wp } = paddedPlane(l);
     const owp = roundUp(l.ow, 8);
     const plane = hp * wp;
     const lay = new Layout();

@@ -124,7 +124,6 @@ function weightHeader(c: ConstData): Buffer {
   return Buffer.concat([Buffer.from(head, 'latin1'), scaledText(c.raw, f), Buffer.from(mid, 'latin1'), rawsText(c.raw, f), Buffer.from(tail, 'latin1')]);
 }
 
-/** Renders every generated text file of the project (no I/O). */
 /**
  * tb/csim_all.cpp: the C-simulation sources as one translation unit, which `make csim` compiles (CSIM_UNITY=0: one
  * by one). The source paths are fpgac's own (firmware/top.cpp and the wrapper's generated name), never a model's.
@@ -139,6 +138,7 @@ function csimUnity(sources: readonly string[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Renders every generated text file of the project (no I/O). */
 export function renderProject(design: Design, opts: EmitOptions): ProjectFiles {
   const ctx = makeRenderContext(design, opts.plan);
   const files = new Map<string, FileContent>();

@@ -4,14 +4,14 @@
  * precondition: input widths 15, 16 and 17 bits (signed and unsigned), weight raws at and past the int16 edges,
  * block lengths from 8 values to a whole row, every rounding mode and overflow mode of the output (saturating and
  * wrapping), relu and clip, per-channel shifts, and conv padding, groups, strides, dilations and chunked output
- * positions; the 3×3 depthwise engine (depthwise-i16.ts) likewise. The double paths are themselves checked against g++ (test/kernels) and a BigInt model
- * (simulate-speed-independent.test.ts). Also: the worker thread batch (sim/batch.ts) equals the sequential one, in
+ * positions; the 3×3 depthwise engine (depthwise-i16.ts) likewise. The double paths are themselves checked against
+ * g++ (test/kernels) and a BigInt model (simulate-speed-independent.test.ts). Also: the worker thread batch (sim/batch.ts) equals the sequential one, in
  * order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixed, fracBits, maxRaw, minRaw, O_MODES, Q_MODES, type FixedFormat } from '../../sim/fixed.js';
 import { simulateBatch, simulateSample } from '../../sim/simulate.js';
-import { MIN_DENSE_MACS, setInt16Paths, setMinDenseMacs } from '../../sim/kernels/int16.js';
+import { formatFitsInt16, MIN_DENSE_MACS, setInt16Paths, setMinDenseMacs } from '../../sim/kernels/int16.js';
 import { DenseI16, DenseRowsI16 } from '../../sim/kernels/int16.js';
 import { ConvI16 } from '../../sim/kernels/conv-gemm.js';
 import { DepthwiseI16 } from '../../sim/kernels/depthwise-i16.js';
@@ -234,7 +234,7 @@ describe('int16 fast paths equal the double paths bit for bit', () => {
     expect(refused).toBeGreaterThan(20);
   });
 
-  it('3×3 depthwise (its own int16 engine): widths 7 to 17 (partial 8-lane groups), row strides and dilations, asymmetric or no padding, a single output row; column strides and bounds past 2^31 refuse it', () => {
+  it('3×3 depthwise (its own int16 engine): widths 7 to 17 (partial 8-lane groups), row strides and dilations, asymmetric or no padding, a single output row; column strides, inputs past int16 and weights past the int32 bound refuse it', () => {
     const shapes: ConvShape[] = [
       { c: 5, hw: [7, 7], oc: 5, k: [3, 3], s: [1, 1], d: [1, 1], p: [1, 1], group: 5 },
       { c: 3, hw: [8, 16], oc: 3, k: [3, 3], s: [1, 1], d: [1, 1], p: [1, 1], group: 3 },
@@ -246,6 +246,7 @@ describe('int16 fast paths equal the double paths bit for bit', () => {
     ];
     let taken = 0;
     let refused = 0;
+    let byWeights = 0; // refused with a shape and input format the engine takes: Σ|w|·max|x| or a weight too large
     for (let rep = 0; rep < 14; rep++) {
       shapes.forEach((cs, j) => {
         // Every other round the output keeps all of the accumulator's bits (a fused cast that rounds nothing away,
@@ -255,12 +256,14 @@ describe('int16 fast paths equal the double paths bit for bit', () => {
         const fast = DepthwiseI16.create(layer, inF) !== null;
         if (fast) taken++;
         else refused++;
+        if (!fast && j < shapes.length - 1 && formatFitsInt16(inF)) byWeights++;
         if (j === shapes.length - 1) expect(fast).toBe(false);
         expectBothWaysEqual(d, 3, `depthwise shape ${j} in ${JSON.stringify(inF)} act ${JSON.stringify(layer.act)} fast ${fast}`);
       });
     }
     expect(taken).toBeGreaterThan(30);
     expect(refused).toBeGreaterThan(20);
+    expect(byWeights).toBeGreaterThan(0);
   });
 
   it('block bound: 8191·2^15 per weight makes 8-value blocks (many i32 flushes, totals past 2^31) and 8193 refuses the path', () => {
