@@ -12,9 +12,10 @@
  * to the calling thread; so does a runtime without the compiled worker script (see workerUrl).
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Design } from '../src/ir/design.js';
 
 const READY_MS = 120_000;
@@ -25,10 +26,13 @@ const READY_MS = 120_000;
  */
 const WORKER_START_S = 0.2;
 
-/** The worker script: this folder's batch-worker.js, or the compiled one in dist/ when running from sources. */
+/**
+ * The worker script: this folder's batch-worker.js, batch-worker.cjs beside the CommonJS bundle's chunks
+ * (src/bundle.ts), or the compiled one in dist/ when running from sources.
+ */
 function workerUrl(): URL | null {
   const here = import.meta.url;
-  const url = here.endsWith('.ts') ? new URL('../dist/sim/batch-worker.js', here) : new URL('./batch-worker.js', here);
+  const url = here.endsWith('.ts') ? new URL('../dist/sim/batch-worker.js', here) : new URL(here.endsWith('.cjs') ? './batch-worker.cjs' : './batch-worker.js', here);
   return existsSync(fileURLToPath(url)) ? url : null;
 }
 
@@ -82,6 +86,9 @@ function poolFor(design: Design, n: number): Pool | null {
   closePool();
   const url = workerUrl();
   if (!url) return null;
+  // Loaded here, not at the top: a run that stays on one thread (most short ones) never loads Node's worker
+  // modules, a few ms of every `fpgac sim` start-up.
+  const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
   const flags = new Int32Array(new SharedArrayBuffer(4 * n));
   const workers: Worker[] = [];
   const p: Pool = { design, workers, flags, dead: false, scratch: Array.from({ length: n }, () => []) };

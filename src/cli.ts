@@ -14,6 +14,7 @@ import { exampleModel } from './paths.js';
 import { VERSION } from './version.js';
 import { parseLimits, type Limits } from './limits.js';
 import { terminalText } from './util/escape.js';
+import { writeText } from './util/stdio.js';
 import { parseMaxUtilization } from './plan/totals.js';
 import type { UtilizationBudget } from './plan/types.js';
 
@@ -29,7 +30,7 @@ class ExitCode extends Error {
   }
 }
 
-const defaultIo: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
+const defaultIo: Io = { out: (s) => writeText(1, s + '\n'), err: (s) => writeText(2, s + '\n') };
 
 /** `--config FILE`: {"layers": {"name": {"reuse": N}}}; anything malformed is a diagnostic. */
 function readReuseConfig(file: string): Map<string, number> {

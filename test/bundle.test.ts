@@ -1,9 +1,11 @@
-// The bundled CLI (src/bundle.ts, dist/bundle/) and the launcher's choice between it and the compiled modules
-// (bin/fpgac.js): which one runs for a fresh, stale, missing or disabled bundle (on a copy of the launcher in a
-// made-up package), and that the bundle writes the same bytes as the modules for `fpgac build` and for `fpgac sim`
-// on two worker threads (the workers' script must be found beside the bundle's chunks).
+// The bundled CLI (src/bundle.ts, dist/bundle/), its V8 code cache (bin/code-cache.cjs) and the launcher's choice
+// between the bundle and the compiled modules (bin/fpgac.js): which one runs for a fresh, stale, missing or
+// disabled bundle (on a copy of the launcher in a made-up package); that the bundle writes the same bytes as the
+// modules for `fpgac build` and for `fpgac sim` on two worker threads (the workers' script must be found beside
+// the bundle's chunks); that `fpgac sim` compiles every bundle file it loads from the cache the build made, and
+// that a file changed after its cache is compiled from its source instead.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,15 +29,14 @@ describe('bin/fpgac.js chooses the bundle or the modules', () => {
     const pkg = path.join(dir, 'pkg');
     for (const d of ['bin', 'dist/src', 'dist/bundle']) mkdirSync(path.join(pkg, d), { recursive: true });
     writeFileSync(path.join(pkg, 'package.json'), '{"type": "module"}\n');
-    copyFileSync(path.join(REPO, 'bin', 'fpgac.js'), path.join(pkg, 'bin', 'fpgac.js'));
-    const stub = (what: string) => `export async function main() { console.log('${what}'); return 0; }\n`;
+    for (const f of ['fpgac.js', 'package.json', 'code-cache.cjs']) copyFileSync(path.join(REPO, 'bin', f), path.join(pkg, 'bin', f));
     const modules = path.join(pkg, 'dist', 'src', 'cli.js');
-    const bundle = path.join(pkg, 'dist', 'bundle', 'cli.js');
-    writeFileSync(modules, stub('modules'));
-    writeFileSync(bundle, stub('bundle'));
+    const bundle = path.join(pkg, 'dist', 'bundle', 'cli.cjs');
+    writeFileSync(modules, "export async function main() { console.log('modules'); return 0; }\n");
+    writeFileSync(bundle, "exports.main = async () => { console.log('bundle'); return 0; };\n");
     const bin = path.join(pkg, 'bin', 'fpgac.js');
     const at = (file: string, seconds: number) => utimesSync(file, seconds, seconds);
-    const which = (env: Record<string, string> = {}) => run(bin, ['--version'], env).out.trim();
+    const which = (env: Record<string, string> = {}) => { const r = run(bin, ['--version'], env); return r.out.trim() || r.err; };
 
     at(modules, 1_000_000); at(bundle, 1_000_010);
     expect(which()).toBe('bundle');
@@ -90,5 +91,66 @@ describe('the bundled CLI = the compiled modules', () => {
     const viaModules = out('y-modules.npy', { FPGAC_NO_BUNDLE: '1' });
     expect(viaBundle.bytes.equals(viaModules.bytes)).toBe(true);
     expect(viaBundle.err).toBe(viaModules.err);
+  });
+});
+
+/**
+ * Runs `fpgac sim PRJ --input X -o Y` in a child process on the bundle in `bundleDir` through the code cache
+ * (bin/code-cache.cjs in 'read' mode), as the launcher does; returns what it printed and, per bundle file it
+ * compiled, whether V8 took the file's cache.
+ */
+function simThroughCache(bundleDir: string, prj: string, x: string, y: string): { code: number; out: string; err: string; files: { name: string; used: boolean }[] } {
+  const script = `
+    const { useCodeCache } = require(${JSON.stringify(path.join(REPO, 'bin', 'code-cache.cjs'))});
+    const dir = ${JSON.stringify(bundleDir)};
+    const scripts = useCodeCache(dir, 'read');
+    const out = [];
+    require(dir + '/cli.cjs').main(['node', 'fpgac', 'sim', ...process.argv.slice(1)], { out: (s) => out.push(s), err: (s) => out.push(s) }).then((code) => {
+      process.stdout.write(JSON.stringify({ code, out: out.join('\\n'), files: scripts.map((s) => ({ name: require('node:path').basename(s.file), used: s.used })) }));
+    });`;
+  const r = spawnSync(process.execPath, ['-e', script, '--', prj, '--input', x, '-o', y], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return { ...JSON.parse(r.stdout), err: r.stderr };
+}
+
+describe('the code cache `npm run build` makes (bin/code-cache.cjs)', () => {
+  const bundleDir = path.join(REPO, 'dist', 'bundle');
+  let prj: string;
+  let x: string;
+  beforeAll(() => {
+    prj = path.join(dir, 'cache-prj');
+    const b = run(path.join(REPO, 'bin', 'fpgac.js'), ['build', '-o', prj]);
+    expect(b.code, b.err).toBe(0);
+    x = path.join(prj, 'tb_data', 'input_0.npy');
+  });
+
+  it('fpgac sim of the example compiles every bundle file it loads from its cache, with the bytes of the compiled modules', () => {
+    const r = simThroughCache(bundleDir, prj, x, path.join(dir, 'y-cache.npy'));
+    expect(r.code).toBe(0);
+    const names = r.files.map((f) => f.name);
+    expect(names).toContain('cli.cjs');
+    expect(names.length).toBeGreaterThanOrEqual(3);
+    expect(r.files.filter((f) => !f.used).map((f) => f.name), 'files compiled without their cache').toEqual([]);
+    const m = run(path.join(REPO, 'bin', 'fpgac.js'), ['sim', prj, '--input', x, '-o', path.join(dir, 'y-modules.npy')], { FPGAC_NO_BUNDLE: '1' });
+    expect(m.code, m.err).toBe(0);
+    expect(readFileSync(path.join(dir, 'y-cache.npy')).equals(readFileSync(path.join(dir, 'y-modules.npy')))).toBe(true);
+  });
+
+  it('a bundle file edited after its cache was made (same length) runs its new code, not the cached one', () => {
+    const copy = path.join(dir, 'bundle-copy');
+    cpSync(bundleDir, copy, { recursive: true, preserveTimestamps: true });
+    // Copied with their times, the caches still apply: the same run takes every one.
+    const before = simThroughCache(copy, prj, x, path.join(dir, 'y-copy.npy'));
+    expect(before.files.every((f) => f.used)).toBe(true);
+    expect(before.out).toMatch(/fixed-point simulation of/);
+    // An edit of the same length (V8's own check compares lengths only): the message the sim command prints.
+    const cli = path.join(copy, 'cli.cjs');
+    const text = readFileSync(cli, 'utf8');
+    expect(text).toContain('fixed-point simulation');
+    writeFileSync(cli, text.replace('fixed-point simulation', 'FIXED-POINT SIMULATION'));
+    const after = simThroughCache(copy, prj, x, path.join(dir, 'y-copy.npy'));
+    expect(after.out).toMatch(/FIXED-POINT SIMULATION of/);
+    expect(after.files.find((f) => f.name === 'cli.cjs')?.used).toBe(false);
+    expect(after.files.filter((f) => f.name !== 'cli.cjs').every((f) => f.used)).toBe(true);
   });
 });
