@@ -62,7 +62,7 @@ export class ConvI16 {
     const single = opg < 2 && (samples === 1 || l.group > 1);
     if (!int16PathsEnabled() || !module || !formatFitsInt16(inF) || k < 8 || single || l.pt < 0 || l.pl < 0) return null;
     const kp = roundUp(k, 8);
-    const kb = blockLength(l.oc, k, kp, maxAbsRaw(inF), (r, i) => l.weight.raw[r * k + i]);
+    const kb = blockLength(l.oc, k, kp, maxAbsRaw(inF), l.weight.raw);
     if (kb === 0) return null;
     const { hp, wp } = paddedPlane(l);
     const positions = l.oh * l.ow;

@@ -36,7 +36,7 @@ export class DepthwiseI16 {
       && l.oh >= 1 && l.ow >= 1; // the kernels' loops run at least once: an empty output keeps the double path
     if (!shape || !int16PathsEnabled() || !module || !formatFitsInt16(inF)) return null;
     // All nine taps one block: the bound holds for the whole sum of every channel (blockLength returns 9 only then).
-    if (blockLength(l.c, 9, 9, maxAbsRaw(inF), (r, i) => l.weight.raw[r * 9 + i]) !== 9) return null;
+    if (blockLength(l.c, 9, 9, maxAbsRaw(inF), l.weight.raw) !== 9) return null;
     const { hp, wp } = paddedPlane(l);
     const owp = roundUp(l.ow, 8);
     const plane = hp * wp;

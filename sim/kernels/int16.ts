@@ -44,29 +44,33 @@ const I32_LIMIT = 2 ** 31 - 1;
 
 /**
  * The longest block (a multiple of 8 values: kp itself, else kp's largest power-of-two multiple of 8 below it,
- * halved until it fits) such that every row's Σ_{k in block} |w[row][k]| · xMax ≤ 2^31 − 1, for rows of `k` weights
- * read through `at(row, i)`; 0 when a weight is not an int16 or no block of 8 fits.
+ * halved until it fits) such that every row's Σ_{k in block} |w[row][k]| · xMax ≤ 2^31 − 1, for `rows` rows of `k`
+ * weights each, row-major in `raw`; 0 when a weight is not an int16 or no block of 8 fits.
  */
-export function blockLength(rows: number, k: number, kp: number, xMax: number, at: (row: number, i: number) => number): number {
-  const abs = new Float64Array(rows * k);
+export function blockLength(rows: number, k: number, kp: number, xMax: number, raw: ArrayLike<number>): number {
+  // One pass checks the raws and the usual answer, whole rows (kp ≥ k: one block a row). Each sum of |w| is an
+  // exact integer, and its product with xMax exceeds the limit exactly when the sum of the products would.
+  let whole = true;
   for (let r = 0; r < rows; r++) {
-    for (let i = 0; i < k; i++) {
-      const v = at(r, i);
+    let s = 0;
+    for (let i = r * k, end = i + k; i < end; i++) {
+      const v = raw[i];
       if (!(Number.isInteger(v) && v >= -32768 && v <= 32767)) return 0;
-      abs[r * k + i] = Math.abs(v) * xMax;
+      s += Math.abs(v);
     }
+    if (s * xMax > I32_LIMIT) whole = false;
   }
+  if (whole) return kp;
   const fits = (kb: number): boolean => {
     for (let r = 0; r < rows; r++) {
       for (let b = 0; b < k; b += kb) {
         let s = 0;
-        for (let i = b; i < Math.min(b + kb, k); i++) s += abs[r * k + i];
-        if (s > I32_LIMIT) return false;
+        for (let i = r * k + b, end = r * k + Math.min(b + kb, k); i < end; i++) s += Math.abs(raw[i]);
+        if (s * xMax > I32_LIMIT) return false;
       }
     }
     return true;
   };
-  if (fits(kp)) return kp;
   let kb = 8;
   while (kb * 2 < kp) kb *= 2;
   for (; kb >= 8; kb /= 2) if (fits(kb)) return kb;
@@ -90,7 +94,7 @@ function denseBlocks(weightRaw: readonly number[], nOut: number, nIn: number, in
   const module = macModule();
   if (!int16PathsEnabled() || !module || !formatFitsInt16(inF) || macs < MIN_DENSE_MACS) return null;
   const kp = roundUp(nIn, 8);
-  const kb = blockLength(nOut, nIn, kp, maxAbsRaw(inF), (r, i) => weightRaw[r * nIn + i]);
+  const kb = blockLength(nOut, nIn, kp, maxAbsRaw(inF), weightRaw);
   return kb === 0 ? null : { module, kp, kb };
 }
 
