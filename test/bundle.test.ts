@@ -2,8 +2,8 @@
 // between the bundle and the compiled modules (bin/fpgac.js): which one runs for a fresh, stale, missing or
 // disabled bundle (on a copy of the launcher in a made-up package); that the bundle writes the same bytes as the
 // modules for `fpgac build` and for `fpgac sim` on two worker threads (the workers' script must be found beside
-// the bundle's chunks); that `fpgac sim` compiles every bundle file it loads from the cache the build made, and
-// that a file changed after its cache is compiled from its source instead.
+// the bundle's chunks); that `fpgac sim` compiles every bundle file it loads from the cache the build made, that
+// caches V8 refuses (other flags) change no byte, and that a file changed after its cache runs its new code.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -99,7 +99,7 @@ describe('the bundled CLI = the compiled modules', () => {
  * (bin/code-cache.cjs in 'read' mode), as the launcher does; returns what it printed and, per bundle file it
  * compiled, whether V8 took the file's cache.
  */
-function simThroughCache(bundleDir: string, prj: string, x: string, y: string): { code: number; out: string; err: string; files: { name: string; used: boolean }[] } {
+function simThroughCache(bundleDir: string, prj: string, x: string, y: string, nodeFlags: string[] = []): { code: number; out: string; err: string; files: { name: string; used: boolean }[] } {
   const script = `
     const { useCodeCache } = require(${JSON.stringify(path.join(REPO, 'bin', 'code-cache.cjs'))});
     const dir = ${JSON.stringify(bundleDir)};
@@ -108,7 +108,7 @@ function simThroughCache(bundleDir: string, prj: string, x: string, y: string): 
     require(dir + '/cli.cjs').main(['node', 'fpgac', 'sim', ...process.argv.slice(1)], { out: (s) => out.push(s), err: (s) => out.push(s) }).then((code) => {
       process.stdout.write(JSON.stringify({ code, out: out.join('\\n'), files: scripts.map((s) => ({ name: require('node:path').basename(s.file), used: s.used })) }));
     });`;
-  const r = spawnSync(process.execPath, ['-e', script, '--', prj, '--input', x, '-o', y], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...nodeFlags, '-e', script, '--', prj, '--input', x, '-o', y], { encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   return { ...JSON.parse(r.stdout), err: r.stderr };
 }
@@ -134,6 +134,14 @@ describe('the code cache `npm run build` makes (bin/code-cache.cjs)', () => {
     const m = run(path.join(REPO, 'bin', 'fpgac.js'), ['sim', prj, '--input', x, '-o', path.join(dir, 'y-modules.npy')], { FPGAC_NO_BUNDLE: '1' });
     expect(m.code, m.err).toBe(0);
     expect(readFileSync(path.join(dir, 'y-cache.npy')).equals(readFileSync(path.join(dir, 'y-modules.npy')))).toBe(true);
+  });
+
+  it('under other V8 flags (--no-opt) V8 refuses every cache; the files compile from source and the run writes the same bytes', () => {
+    const cached = simThroughCache(bundleDir, prj, x, path.join(dir, 'y-cached.npy'));
+    const refused = simThroughCache(bundleDir, prj, x, path.join(dir, 'y-refused.npy'), ['--no-opt']);
+    expect(refused.files.map((f) => f.name)).toEqual(cached.files.map((f) => f.name));
+    expect(refused.files.filter((f) => f.used)).toEqual([]);
+    expect(readFileSync(path.join(dir, 'y-refused.npy')).equals(readFileSync(path.join(dir, 'y-cached.npy')))).toBe(true);
   });
 
   it('a bundle file edited after its cache was made (same length) runs its new code, not the cached one', () => {
