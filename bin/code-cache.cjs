@@ -6,9 +6,12 @@
 // `npm run bench:sim`).
 //
 // A cache is only a shortcut: V8 refuses one made by another V8 version or with other flags (the file is then
-// compiled as usual), and each cache starts with a line naming the size and modification time of the file it was
-// made from, so a bundle file that changed after its cache (rebuilt without the cache, edited by hand) is
-// compiled as usual too. Files outside the bundle folder (dependencies loaded at run time) are untouched.
+// compiled as usual), but its own check of the source compares lengths only. So a cache starts with a line naming
+// the size of the file it was made from, and applies only while the file has that size and is not newer than the
+// cache: a bundle file changed after its cache (edited by hand, rebuilt without a cache) is compiled as usual.
+// Freshness is "not newer", as for make, rather than an exact time, because packing (npm pack sets every file to
+// the same date) and copying keep the order of file times but not always the times. Files outside the bundle
+// folder (dependencies loaded at run time) are untouched.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -20,25 +23,24 @@ function cacheDir(dir) {
   return path.join(dir, 'v8-cache');
 }
 
-/**
- * "size:mtime" of a file, what its cache was made from. Whole seconds: copies that keep file times (cp -p, tar,
- * fs.cpSync) keep those exactly, not always the fractions.
- */
-function stamp(file) {
-  const st = fs.statSync(file);
-  return `${st.size}:${Math.floor(st.mtimeMs / 1000)}`;
+/** The cache file of `file`. */
+function cachePath(dir, file) {
+  return path.join(cacheDir(dir), `${path.basename(file)}.v8`);
 }
 
-/** The cached data for `file` when its cache exists and was made from the file as it is now, else undefined. */
+/** The cached data for `file` when its cache exists, names the file's size and is not older than it, else undefined. */
 function readCache(dir, file) {
+  const at = cachePath(dir, file);
   let buf;
   try {
-    buf = fs.readFileSync(path.join(cacheDir(dir), `${path.basename(file)}.v8`));
+    buf = fs.readFileSync(at);
   } catch {
     return undefined;
   }
   const nl = buf.indexOf(10);
-  return nl > 0 && buf.toString('latin1', 0, nl) === stamp(file) ? buf.subarray(nl + 1) : undefined;
+  const src = fs.statSync(file);
+  if (nl <= 0 || buf.toString('latin1', 0, nl) !== String(src.size) || fs.statSync(at).mtimeMs < src.mtimeMs) return undefined;
+  return buf.subarray(nl + 1);
 }
 
 /**
@@ -64,8 +66,8 @@ function useCodeCache(dir, mode) {
 function writeCaches(dir, scripts) {
   fs.mkdirSync(cacheDir(dir), { recursive: true });
   return scripts.map(({ file, script }) => {
-    const out = path.join(cacheDir(dir), `${path.basename(file)}.v8`);
-    fs.writeFileSync(out, Buffer.concat([Buffer.from(`${stamp(file)}\n`, 'latin1'), script.createCachedData()]));
+    const out = cachePath(dir, file);
+    fs.writeFileSync(out, Buffer.concat([Buffer.from(`${fs.statSync(file).size}\n`, 'latin1'), script.createCachedData()]));
     return out;
   });
 }

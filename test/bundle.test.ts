@@ -3,9 +3,11 @@
 // disabled bundle (on a copy of the launcher in a made-up package); that the bundle writes the same bytes as the
 // modules for `fpgac build` and for `fpgac sim` on two worker threads (the workers' script must be found beside
 // the bundle's chunks); that `fpgac sim` compiles every bundle file it loads from the cache the build made, that
-// caches V8 refuses (other flags) change no byte, and that a file changed after its cache runs its new code.
+// caches V8 refuses (other flags) change no byte, and that a file changed after its cache runs its new code; and
+// that the files `npm pack` ships (package.json "files") run the CLI and its cache on their own, with the single
+// file date npm gives every packed file.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,3 +164,47 @@ describe('the code cache `npm run build` makes (bin/code-cache.cjs)', () => {
     expect(after.files.filter((f) => f.name !== 'cli.cjs').every((f) => f.used)).toBe(true);
   });
 });
+
+describe('the package as `npm pack` ships it (package.json "files")', () => {
+  it('holds the launcher, the compiled code, the bundle and its cache, templates, hw and the example, and no tests or TypeScript sources', () => {
+    const files = packedFiles();
+    for (const f of ['bin/fpgac.js', 'bin/package.json', 'bin/code-cache.cjs', 'dist/src/cli.js', 'dist/sim/batch-worker.js', 'dist/bundle/cli.cjs',
+      'dist/bundle/batch-worker.cjs', 'dist/bundle/v8-cache/cli.cjs.v8', 'templates/Makefile.hbs', 'examples/dsodenet-digits/model.onnx', 'package.json']) {
+      expect(files, f).toContain(f);
+    }
+    expect(files.some((f) => f.startsWith('hw/include/')), 'hw/include').toBe(true);
+    expect(files.filter((f) => /^(test|bench|dist\/test|dist\/bench)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it('those files alone build and simulate the example, compiling from the code cache after npm\'s date reset', () => {
+    const pkg = path.join(dir, 'packed');
+    for (const f of packedFiles()) {
+      mkdirSync(path.dirname(path.join(pkg, f)), { recursive: true });
+      copyFileSync(path.join(REPO, f), path.join(pkg, f));
+      // npm pack writes every file with one date (1985-10-26): the launcher and the cache must still apply.
+      utimesSync(path.join(pkg, f), 499162500, 499162500);
+    }
+    // The dependencies as an install would provide them (the repository's, dev dependencies included).
+    symlinkSync(path.join(REPO, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
+    const bin = path.join(pkg, 'bin', 'fpgac.js');
+    const prj = path.join(dir, 'packed-prj');
+    const b = run(bin, ['build', '-o', prj]);
+    expect(b.code, b.err).toBe(0);
+    const x = path.join(prj, 'tb_data', 'input_0.npy');
+    const s = simThroughCache(path.join(pkg, 'dist', 'bundle'), prj, x, path.join(dir, 'y-packed.npy'));
+    expect(s.files.length).toBeGreaterThanOrEqual(3);
+    expect(s.files.filter((f) => !f.used).map((f) => f.name), 'files compiled without their cache').toEqual([]);
+    const viaBin = run(bin, ['sim', prj, '--input', x, '-o', path.join(dir, 'y-packed-bin.npy')]);
+    expect(viaBin.code, viaBin.err).toBe(0);
+    const m = run(path.join(REPO, 'bin', 'fpgac.js'), ['sim', prj, '--input', x, '-o', path.join(dir, 'y-repo.npy')], { FPGAC_NO_BUNDLE: '1' });
+    expect(m.code, m.err).toBe(0);
+    for (const y of ['y-packed.npy', 'y-packed-bin.npy']) expect(readFileSync(path.join(dir, y)).equals(readFileSync(path.join(dir, 'y-repo.npy'))), y).toBe(true);
+  });
+});
+
+/** The files `npm pack` would ship, from the current build (its prepare script is not run). */
+function packedFiles(): string[] {
+  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO, encoding: 'utf8', shell: process.platform === 'win32' });
+  expect(r.status, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path).sort();
+}
