@@ -2,8 +2,8 @@
 // short command's start: `fpgac sim DIR` compiles ~300 kB of code, first the top level of every file, then each
 // function on its first call. `npm run build` runs the bundle once on the example model (src/bundle.ts, `train`)
 // and keeps V8's compiled bytecode of every file it loaded in dist/bundle/v8-cache/; later runs hand it back to
-// V8, which then skips those compilations (~10 ms of ~55 ms for `fpgac sim DIR` of a small model, measured with
-// `npm run bench:sim`).
+// V8, which then skips those compilations (6–14 ms of a ~100 ms `fpgac sim DIR` of a small model, measured with
+// `npm run bench:sim` and alternating runs).
 //
 // A cache is only a shortcut: V8 refuses one made by another V8 version or with other flags (the file is then
 // compiled as usual), but its own check of the source compares lengths only. So a cache starts with a line naming
@@ -45,8 +45,8 @@ function readCache(dir, file) {
 
 /**
  * Compiles every CommonJS file loaded from `dir` through vm.Script, with its cache ('read'), or without one,
- * keeping the scripts so that `writeCaches` can save what V8 compiled ('write'). Returns the list of
- * [file, script, cache used] for the files compiled so far (tests and the bundler read it).
+ * keeping the scripts so that `writeCaches` can save what V8 compiled ('write'). Returns the list, growing as
+ * files load, of { file, script, used } (used: V8 took the file's cache), which tests and the bundler read.
  */
 function useCodeCache(dir, mode) {
   const scripts = [];
