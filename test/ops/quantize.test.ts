@@ -427,7 +427,7 @@ describe('power-of-two fake quantization lowers to exact fixed-point layers', ()
   let want: Float64Array[];
   beforeAll(() => {
     const { spec } = fakeQuantModel(xs.length);
-    file = path.join(mkdtempSync(path.join(os.tmpdir(), 'fpgac-fq-')), 'fq.onnx');
+    file = path.join(dir, 'fq.onnx');
     buildModel(spec, file);
     const c = compileModel(file);
     design = c.design;

@@ -94,11 +94,11 @@ describe('one engine per region: weights stored once, hardware = simulator', () 
     [`unrolled-${steps}`, { steps, form: 'unrolled' }] as [string, OdeOptions],
     [`loop-${steps}`, { steps, form: 'loop' }] as [string, OdeOptions],
   ]);
-  const x = path.join(os.tmpdir(), `fpgac-ode-x-${process.pid}.npy`);
   const storage: Record<string, { stored: number; unrolled: number; headerBytes: number; headers: string[]; counts: number[] }> = {};
 
   for (const [name, o] of variants) {
     it(`${name}: make csim equals fpgac sim, and the report counts the weights once`, async () => {
+      const x = path.join(dir, 'x.npy');
       writeNpy(x, { shape: [5, 1, 6, 6], data: Float64Array.from(values(180, 91, 1.5)) });
       const out = path.join(dir, `prj-${name}`);
       const r = buildProject(model(name, o), out);
