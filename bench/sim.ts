@@ -179,12 +179,14 @@ int main(int argc, char** argv) {
   return { o2: best(['-O2']), native: best(['-O2', '-march=native']), note: 'best of 3 runs × {sizes at compile time, at run time}' };
 }
 
-/** Median and minimum wall time of `runs` spawns of a command, in seconds; an empty value in `env` unsets it. */
+/**
+ * Median and minimum wall time of `runs` spawns of a command, in seconds. fpgac's switches are off unless `env` sets
+ * them, and an empty value unsets a variable.
+ */
 function spawnTimes(cmd: string, args: string[], runs: number, env: Record<string, string> = {}): { median: number; min: number } {
   const ts: number[] = [];
-  const e = { ...process.env, ...env };
-  for (const k of ['FPGAC_NO_BUNDLE', 'FPGAC_NO_CODE_CACHE']) if (!env[k]) delete e[k];
-  for (const [k, v] of Object.entries(env)) if (v === '') delete e[k];
+  const e: NodeJS.ProcessEnv = { ...process.env, FPGAC_NO_BUNDLE: '', FPGAC_NO_CODE_CACHE: '', ...env };
+  for (const [k, v] of Object.entries(e)) if (v === '') delete e[k];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     const r = spawnSync(cmd, args, { stdio: 'ignore', env: e });

@@ -47,9 +47,12 @@ function readCache(dir, file) {
  * Compiles every CommonJS file loaded from `dir` through vm.Script, with its cache ('read'), or without one,
  * keeping the scripts so that `writeCaches` can save what V8 compiled ('write'). Returns the list, growing as
  * files load, of { file, script, used } (used: V8 took the file's cache), which tests and the bundler read.
+ * FPGAC_NO_CODE_CACHE set turns 'read' into nothing at all: Node loads the files as usual (to compare, or to rule
+ * the cache out), in the launcher and in worker threads alike.
  */
 function useCodeCache(dir, mode) {
   const scripts = [];
+  if (mode === 'read' && process.env.FPGAC_NO_CODE_CACHE) return scripts;
   const base = Module.prototype._compile;
   Module.prototype._compile = function compile(content, filename) {
     if (path.dirname(filename) !== dir) return base.call(this, content, filename);

@@ -20,9 +20,8 @@ function bundleIsFresh() {
 }
 
 function loadBundle() {
-  // Compiled through the V8 code cache `npm run build` made (bin/code-cache.cjs), where it is still valid, unless
-  // FPGAC_NO_CODE_CACHE is set (to compare, or to rule the cache out).
-  if (!process.env.FPGAC_NO_CODE_CACHE) require('./code-cache.cjs').useCodeCache(path.join(dist, 'bundle'), 'read');
+  // Compiled through the V8 code cache `npm run build` made (bin/code-cache.cjs), where it is still valid.
+  require('./code-cache.cjs').useCodeCache(path.join(dist, 'bundle'), 'read');
   return require('../dist/bundle/cli.cjs');
 }
 

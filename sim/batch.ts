@@ -44,7 +44,7 @@ function workerUrl(): URL | null {
  */
 function workerThread(W: typeof Worker, url: URL, workerData: unknown): Worker {
   const cache = new URL('../../bin/code-cache.cjs', url);
-  if (!url.pathname.endsWith('.cjs') || process.env.FPGAC_NO_CODE_CACHE || !existsSync(fileURLToPath(cache))) return new W(url, { workerData });
+  if (!url.pathname.endsWith('.cjs') || !existsSync(fileURLToPath(cache))) return new W(url, { workerData });
   const dir = path.dirname(fileURLToPath(url));
   const code = `require(${JSON.stringify(fileURLToPath(cache))}).useCodeCache(${JSON.stringify(dir)}, 'read'); require(${JSON.stringify(fileURLToPath(url))});`;
   return new W(code, { eval: true, workerData });

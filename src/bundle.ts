@@ -20,6 +20,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { Plugin } from 'esbuild';
@@ -101,9 +102,9 @@ async function toCommonJs(code: string, outputs: ReadonlySet<string>): Promise<s
 function train(root: string, dir: string): string[] {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'fpgac-train-'));
   const prj = path.join(scratch, 'prj');
-  const codeCache = JSON.stringify(path.join(root, 'bin', 'code-cache.cjs'));
+  const codeCache = path.join(root, 'bin', 'code-cache.cjs');
   const run = (args: string[]) => spawnSync(process.execPath, ['-e', `
-    const { useCodeCache, writeCaches } = require(${codeCache});
+    const { useCodeCache, writeCaches } = require(${JSON.stringify(codeCache)});
     const dir = ${JSON.stringify(dir)};
     const scripts = useCodeCache(dir, 'write');
     const io = { out() {}, err(s) { process.stderr.write(s + '\\n'); } };
@@ -116,7 +117,7 @@ function train(root: string, dir: string): string[] {
     const r = built.status === 0 ? run(['sim', prj, '--input', path.join(prj, 'tb_data', 'input_0.npy'), '-o', path.join(scratch, 'y.npy')]) : built;
     if (r.status !== 0) {
       process.stderr.write(`fpgac: warning: the bundle's code cache was not made (the example run failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n')[0]}); the CLI works, only its start is slower\n`);
-      rmSync(path.join(dir, 'v8-cache'), { recursive: true, force: true });
+      rmSync(createRequire(import.meta.url)(codeCache).cacheDir(dir), { recursive: true, force: true });
       return [];
     }
     return [...new Set([...(JSON.parse(built.stdout) as string[]), ...(JSON.parse(r.stdout) as string[])])];

@@ -101,7 +101,7 @@ describe('the bundled CLI = the compiled modules', () => {
  * (bin/code-cache.cjs in 'read' mode), as the launcher does; returns what it printed and, per bundle file it
  * compiled, whether V8 took the file's cache.
  */
-function simThroughCache(bundleDir: string, prj: string, x: string, y: string, nodeFlags: string[] = []): { code: number; out: string; err: string; files: { name: string; used: boolean }[] } {
+function simThroughCache(bundleDir: string, prj: string, x: string, y: string, nodeFlags: string[] = [], env: Record<string, string> = {}): { code: number; out: string; err: string; files: { name: string; used: boolean }[] } {
   const script = `
     const { useCodeCache } = require(${JSON.stringify(path.join(REPO, 'bin', 'code-cache.cjs'))});
     const dir = ${JSON.stringify(bundleDir)};
@@ -110,7 +110,7 @@ function simThroughCache(bundleDir: string, prj: string, x: string, y: string, n
     require(dir + '/cli.cjs').main(['node', 'fpgac', 'sim', ...process.argv.slice(1)], { out: (s) => out.push(s), err: (s) => out.push(s) }).then((code) => {
       process.stdout.write(JSON.stringify({ code, out: out.join('\\n'), files: scripts.map((s) => ({ name: require('node:path').basename(s.file), used: s.used })) }));
     });`;
-  const r = spawnSync(process.execPath, [...nodeFlags, '-e', script, '--', prj, '--input', x, '-o', y], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...nodeFlags, '-e', script, '--', prj, '--input', x, '-o', y], { encoding: 'utf8', env: { ...process.env, ...env } });
   expect(r.status, r.stderr).toBe(0);
   return { ...JSON.parse(r.stdout), err: r.stderr };
 }
@@ -146,7 +146,15 @@ describe('the code cache `npm run build` makes (bin/code-cache.cjs)', () => {
     expect(readFileSync(path.join(dir, 'y-refused.npy')).equals(readFileSync(path.join(dir, 'y-cached.npy')))).toBe(true);
   });
 
-  it('a bundle file edited after its cache was made (same length) runs its new code, not the cached one', () => {
+  it('FPGAC_NO_CODE_CACHE=1: no bundle file goes through the cache, and the run writes the same bytes', () => {
+    const cached = simThroughCache(bundleDir, prj, x, path.join(dir, 'y-cached2.npy'));
+    const off = simThroughCache(bundleDir, prj, x, path.join(dir, 'y-off.npy'), [], { FPGAC_NO_CODE_CACHE: '1' });
+    expect(cached.files.length).toBeGreaterThan(0);
+    expect(off.files).toEqual([]);
+    expect(readFileSync(path.join(dir, 'y-off.npy')).equals(readFileSync(path.join(dir, 'y-cached2.npy')))).toBe(true);
+  });
+
+    it('a bundle file edited after its cache was made (same length) runs its new code, not the cached one', () => {
     const copy = path.join(dir, 'bundle-copy');
     cpSync(bundleDir, copy, { recursive: true, preserveTimestamps: true });
     // Copied with their times, the caches still apply: the same run takes every one.

@@ -15,7 +15,7 @@ type Mode = 'direct' | 'stream' | 'closed';
 const mode: Record<1 | 2, Mode> = { 1: 'direct', 2: 'direct' };
 
 export function writeText(fd: 1 | 2, text: string): void {
-  const stream = fd === 1 ? () => process.stdout : () => process.stderr;
+  const stream = () => (fd === 1 ? process.stdout : process.stderr);
   if (mode[fd] === 'closed') return;
   if (mode[fd] === 'stream') {
     stream().write(text);
